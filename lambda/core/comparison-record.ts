@@ -1,0 +1,54 @@
+import type { ComparisonResult } from './comparators/types';
+import type { ModelResult } from './model-result';
+import type { ServedVariant } from './variants';
+
+/** A model result as stored: the body may be truncated to keep the item well under 400 KB. */
+export interface StoredModelResult extends ModelResult {
+  readonly bodyTruncated?: boolean;
+}
+
+export interface CandidateComparison {
+  readonly endpoint: string;
+  readonly result: StoredModelResult;
+  /** Absent when either side failed: there is nothing to compare. */
+  readonly comparison?: ComparisonResult;
+}
+
+/** The business outcome posted to `POST /outcomes`, joined to the request's record. */
+export interface Outcome {
+  readonly converted?: boolean;
+  readonly value?: number;
+  readonly label?: unknown;
+  readonly receivedAt: string;
+}
+
+/** The captured request input: bounded, or only its hash when input capture is off. */
+export interface StoredInput {
+  readonly contentType: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly body?: string;
+  readonly encoding?: 'utf8' | 'base64';
+  readonly truncated?: boolean;
+}
+
+/**
+ * One DynamoDB item per request id. The worker writes the comparison part once
+ * (conditional on `comparedAt` being absent); `POST /outcomes` writes `outcome`,
+ * in either order, so both end in one joined record.
+ */
+export interface ComparisonRecord {
+  readonly requestId: string;
+  readonly receivedAt: string;
+  readonly comparedAt: string;
+  /** GSI partition for time-window reads: `YYYY-MM-DD#<shard>`. */
+  readonly timeBucket: string;
+  readonly servedVariant: ServedVariant;
+  readonly userKey: string | null;
+  readonly input: StoredInput;
+  readonly production: StoredModelResult;
+  readonly candidates: readonly CandidateComparison[];
+  readonly outcome?: Outcome;
+  /** Epoch seconds; DynamoDB TTL deletes the item after this. */
+  readonly expiresAt: number;
+}

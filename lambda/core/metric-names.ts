@@ -1,0 +1,36 @@
+/**
+ * Metric names shared by the Lambdas (which emit them as EMF) and the stack (which alarms and
+ * draws on them). One list, so an alarm can never watch a metric nobody emits.
+ */
+export const METRICS_NAMESPACE = 'ShadowRollout';
+
+export const MetricName = {
+  /** Router */
+  PredictRequests: 'PredictRequests',
+  ProductionLatency: 'ProductionLatency',
+  ProductionErrors: 'ProductionErrors',
+  CanaryServed: 'CanaryServed',
+  CanaryLatency: 'CanaryLatency',
+  CanaryErrors: 'CanaryErrors',
+  RejectedRequests: 'RejectedRequests',
+  ShadowSampled: 'ShadowSampled',
+  ShadowDispatched: 'ShadowDispatched',
+  ShadowDispatchFailed: 'ShadowDispatchFailed',
+  ShadowSkipped: 'ShadowSkipped',
+  /** Worker */
+  CandidateInvocations: 'CandidateInvocations',
+  CandidateLatency: 'CandidateLatency',
+  CandidateErrors: 'CandidateErrors',
+  CandidateThrottled: 'CandidateThrottled',
+  Compared: 'Compared',
+  Agreement: 'Agreement',
+  DuplicateDeliveries: 'DuplicateDeliveries',
+  InvalidShadowMessages: 'InvalidShadowMessages',
+  /** Outcomes */
+  ProductionOutcomes: 'ProductionOutcomes',
+  ProductionConversions: 'ProductionConversions',
+  CanaryOutcomes: 'CanaryOutcomes',
+  CanaryConversions: 'CanaryConversions',
+} as const;
+
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];

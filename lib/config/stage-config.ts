@@ -1,0 +1,97 @@
+import type { ComparatorConfig } from '../../lambda/core/comparators/types';
+
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** How callers authenticate to the API. There is deliberately no "none". */
+export type ApiAuth = 'iam' | 'apiKey';
+
+/** Thresholds that decide alarms and the verdict. */
+export interface Guardrails {
+  /** Max candidate p99 latency (ms). */
+  readonly maxP99LatencyMs: number;
+  /** Max candidate p99 increase over production (ms). */
+  readonly maxLatencyIncreaseMs: number;
+  /** Max error rate (0..1) of any model. */
+  readonly maxErrorRate: number;
+  /** Min agreement rate (0..1) between candidate and production. */
+  readonly minAgreement: number;
+  /** Max absolute conversion-rate drop of the canary versus production (0..1, e.g. 0.01 = 1 point). */
+  readonly maxConversionDrop: number;
+  /** Fewest comparisons before any verdict other than CONTINUE. */
+  readonly minSampleSize: number;
+  /** Fewest served requests per variant in an alarm period before the conversion alarm may fire. */
+  readonly minConversionTraffic: number;
+  /** Max age (s) of the oldest shadow message before the backlog alarm fires. */
+  readonly maxShadowBacklogAgeSeconds: number;
+}
+
+export interface StageConfig {
+  readonly stage: Stage;
+  /** Target account/region; when absent the stack is environment-agnostic (synth works offline). */
+  readonly env?: { readonly account?: string; readonly region?: string };
+
+  /** SageMaker endpoint that answers callers. */
+  readonly productionEndpoint: string;
+  /** SageMaker endpoints replayed in shadow (and the first one served as canary). */
+  readonly candidateEndpoints: readonly string[];
+
+  readonly shadow: {
+    readonly enabled: boolean;
+    /** Share (0..1) of production-served requests replayed against the candidates. */
+    readonly sampleRate: number;
+    readonly comparator: ComparatorConfig;
+    /** Store request bodies (bounded) in comparison records; when false only a hash is kept. */
+    readonly captureInput: boolean;
+    /** Days a comparison record is kept before DynamoDB TTL removes it. */
+    readonly recordTtlDays: number;
+  };
+
+  /** Deploy-time canary share (0..100) of users served by the first candidate. */
+  readonly canaryPercent: number;
+
+  readonly api: {
+    readonly auth: ApiAuth;
+    readonly throttlingRateLimit: number;
+    readonly throttlingBurstLimit: number;
+  };
+
+  readonly router: {
+    readonly memoryMb: number;
+    /** Whole budget for the production call, retries included. */
+    readonly modelTimeoutMs: number;
+    readonly modelMaxAttempts: number;
+    /** Most time the caller may wait for the shadow dispatch to SQS. */
+    readonly dispatchBudgetMs: number;
+    /** Largest request body accepted (bytes); larger is a 413. */
+    readonly maxPayloadBytes: number;
+    /** Largest shadow message sent; larger requests are skipped with a counted reason. */
+    readonly maxMessageBytes: number;
+  };
+
+  readonly worker: {
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly batchSize: number;
+    readonly maxBatchingWindowSeconds: number;
+    /** Cap on concurrent worker invocations, to protect the candidate endpoint (min 2). */
+    readonly maxConcurrency: number;
+    readonly candidateTimeoutMs: number;
+    readonly candidateMaxAttempts: number;
+  };
+
+  readonly queue: {
+    /** Receives before a shadow message goes to the DLQ. */
+    readonly maxReceiveCount: number;
+  };
+
+  readonly guardrails: Guardrails;
+  readonly alarmEmails: readonly string[];
+
+  /** Point-in-time recovery on the comparison table. */
+  readonly pointInTimeRecovery: boolean;
+  /** Keep data stores when the stack is deleted. */
+  readonly retainData: boolean;
+  /** Days logs are kept. */
+  readonly logRetentionDays: number;
+}

@@ -1,0 +1,232 @@
+import { STAGES, type Stage, type StageConfig } from './stage-config';
+
+const churnClassification = {
+  type: 'classification',
+  labelPath: 'label',
+  scorePath: 'probability',
+  maxScoreDelta: 0.1,
+} as const;
+
+const guardrails = {
+  maxP99LatencyMs: 300,
+  maxLatencyIncreaseMs: 50,
+  maxErrorRate: 0.01,
+  minAgreement: 0.9,
+  maxConversionDrop: 0.01,
+  minSampleSize: 500,
+  minConversionTraffic: 200,
+  maxShadowBacklogAgeSeconds: 300,
+} as const;
+
+/**
+ * Deploy-time configuration, one entry per stage. Endpoint names are the team's own
+ * SageMaker endpoints; override them at deploy time with `-c productionEndpoint=… -c candidateEndpoints=a,b`.
+ */
+export const stages: Readonly<Record<Stage, StageConfig>> = {
+  dev: {
+    stage: 'dev',
+    productionEndpoint: 'churn-v1',
+    candidateEndpoints: ['churn-v2'],
+    shadow: {
+      enabled: true,
+      sampleRate: 1,
+      comparator: churnClassification,
+      captureInput: true,
+      recordTtlDays: 7,
+    },
+    canaryPercent: 0,
+    api: { auth: 'iam', throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+    router: {
+      memoryMb: 512,
+      modelTimeoutMs: 3000,
+      modelMaxAttempts: 2,
+      dispatchBudgetMs: 50,
+      maxPayloadBytes: 5_000_000,
+      maxMessageBytes: 256 * 1024,
+    },
+    worker: {
+      memoryMb: 512,
+      timeoutSeconds: 30,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 1,
+      maxConcurrency: 2,
+      candidateTimeoutMs: 5000,
+      candidateMaxAttempts: 2,
+    },
+    queue: { maxReceiveCount: 5 },
+    guardrails: { ...guardrails, minSampleSize: 100, minConversionTraffic: 20 },
+    alarmEmails: [],
+    pointInTimeRecovery: false,
+    retainData: false,
+    logRetentionDays: 7,
+  },
+  staging: {
+    stage: 'staging',
+    productionEndpoint: 'churn-v1',
+    candidateEndpoints: ['churn-v2'],
+    shadow: {
+      enabled: true,
+      sampleRate: 0.5,
+      comparator: churnClassification,
+      captureInput: true,
+      recordTtlDays: 14,
+    },
+    canaryPercent: 0,
+    api: { auth: 'iam', throttlingRateLimit: 200, throttlingBurstLimit: 400 },
+    router: {
+      memoryMb: 1024,
+      modelTimeoutMs: 2000,
+      modelMaxAttempts: 2,
+      dispatchBudgetMs: 30,
+      maxPayloadBytes: 5_000_000,
+      maxMessageBytes: 256 * 1024,
+    },
+    worker: {
+      memoryMb: 1024,
+      timeoutSeconds: 30,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 1,
+      maxConcurrency: 5,
+      candidateTimeoutMs: 3000,
+      candidateMaxAttempts: 2,
+    },
+    queue: { maxReceiveCount: 5 },
+    guardrails,
+    alarmEmails: [],
+    pointInTimeRecovery: false,
+    retainData: false,
+    logRetentionDays: 30,
+  },
+  prod: {
+    stage: 'prod',
+    productionEndpoint: 'churn-v1',
+    candidateEndpoints: ['churn-v2'],
+    shadow: {
+      enabled: true,
+      sampleRate: 0.1,
+      comparator: churnClassification,
+      captureInput: false,
+      recordTtlDays: 30,
+    },
+    canaryPercent: 0,
+    api: { auth: 'iam', throttlingRateLimit: 1000, throttlingBurstLimit: 2000 },
+    router: {
+      memoryMb: 1024,
+      modelTimeoutMs: 2000,
+      modelMaxAttempts: 2,
+      dispatchBudgetMs: 20,
+      maxPayloadBytes: 5_000_000,
+      maxMessageBytes: 256 * 1024,
+    },
+    worker: {
+      memoryMb: 1024,
+      timeoutSeconds: 30,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 2,
+      maxConcurrency: 10,
+      candidateTimeoutMs: 3000,
+      candidateMaxAttempts: 2,
+    },
+    queue: { maxReceiveCount: 5 },
+    guardrails: { ...guardrails, minSampleSize: 2000 },
+    alarmEmails: [],
+    pointInTimeRecovery: true,
+    retainData: true,
+    logRetentionDays: 90,
+  },
+};
+
+export class StageConfigError extends Error {
+  override readonly name = 'StageConfigError';
+}
+
+/** Resolves `-c stage=NAME`; a missing or unknown stage is an error, never a silent default. */
+export function resolveStage(name: unknown): Stage {
+  if (typeof name !== 'string' || name === '') {
+    throw new StageConfigError(`Missing stage: pass -c stage=<${STAGES.join('|')}>`);
+  }
+  if (!(STAGES as readonly string[]).includes(name)) {
+    throw new StageConfigError(`Unknown stage "${name}": expected one of ${STAGES.join(', ')}`);
+  }
+  return name as Stage;
+}
+
+/**
+ * Checks a stage config and reports every problem at once, so a bad config fails synth with
+ * the whole list rather than one error per attempt.
+ */
+export function validateStageConfig(config: StageConfig): void {
+  const problems: string[] = [];
+  const endpointName = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  check(
+    endpointName.test(config.productionEndpoint),
+    `productionEndpoint "${config.productionEndpoint}" is not a valid SageMaker endpoint name`,
+  );
+  for (const name of config.candidateEndpoints) {
+    check(endpointName.test(name), `candidate endpoint "${name}" is not a valid SageMaker endpoint name`);
+    check(name !== config.productionEndpoint, `candidate endpoint "${name}" is also the production endpoint`);
+  }
+  check(
+    config.shadow.sampleRate >= 0 && config.shadow.sampleRate <= 1,
+    'shadow.sampleRate must be in [0, 1]',
+  );
+  check(config.canaryPercent >= 0 && config.canaryPercent <= 100, 'canaryPercent must be in [0, 100]');
+  check(
+    config.canaryPercent === 0 || config.candidateEndpoints.length > 0,
+    'canaryPercent > 0 needs a candidate endpoint',
+  );
+  check(
+    config.worker.maxConcurrency >= 2 && config.worker.maxConcurrency <= 1000,
+    'worker.maxConcurrency must be in [2, 1000] (Lambda event source limit)',
+  );
+  check(config.worker.batchSize >= 1 && config.worker.batchSize <= 10, 'worker.batchSize must be in [1, 10]');
+  check(
+    config.worker.timeoutSeconds >= 1 && config.worker.timeoutSeconds <= 900,
+    'worker.timeoutSeconds must be in [1, 900]',
+  );
+  check(
+    config.worker.candidateTimeoutMs < config.worker.timeoutSeconds * 1000,
+    'worker.candidateTimeoutMs must be shorter than the worker timeout',
+  );
+  check(
+    config.router.dispatchBudgetMs >= 1 && config.router.dispatchBudgetMs <= 1000,
+    'router.dispatchBudgetMs must be in [1, 1000]',
+  );
+  check(
+    config.router.modelTimeoutMs >= 100 && config.router.modelTimeoutMs <= 28_000,
+    'router.modelTimeoutMs must be in [100, 28000] (API Gateway integration limit is 29 s)',
+  );
+  check(
+    config.router.modelMaxAttempts >= 1 && config.router.modelMaxAttempts <= 5,
+    'router.modelMaxAttempts must be in [1, 5]',
+  );
+  check(
+    config.router.maxPayloadBytes > 0 && config.router.maxPayloadBytes <= 6_000_000,
+    'router.maxPayloadBytes must be in (0, 6 MB] (Lambda payload limit)',
+  );
+  check(
+    config.router.maxMessageBytes > 0 && config.router.maxMessageBytes <= 1_048_576,
+    'router.maxMessageBytes must be in (0, 1 MiB] (SQS message limit)',
+  );
+  check(
+    config.queue.maxReceiveCount >= 1 && config.queue.maxReceiveCount <= 1000,
+    'queue.maxReceiveCount must be in [1, 1000]',
+  );
+  check(config.shadow.recordTtlDays >= 1, 'shadow.recordTtlDays must be at least 1');
+  const g = config.guardrails;
+  check(g.minAgreement >= 0 && g.minAgreement <= 1, 'guardrails.minAgreement must be in [0, 1]');
+  check(g.maxErrorRate >= 0 && g.maxErrorRate <= 1, 'guardrails.maxErrorRate must be in [0, 1]');
+  check(
+    g.maxConversionDrop >= 0 && g.maxConversionDrop <= 1,
+    'guardrails.maxConversionDrop must be in [0, 1]',
+  );
+  check(g.minSampleSize >= 1, 'guardrails.minSampleSize must be at least 1');
+  for (const email of config.alarmEmails)
+    check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarm email "${email}" is not an email address`);
+  if (problems.length > 0) {
+    throw new StageConfigError(`Invalid config for stage "${config.stage}":\n  - ${problems.join('\n  - ')}`);
+  }
+}
