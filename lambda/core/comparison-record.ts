@@ -52,3 +52,36 @@ export interface ComparisonRecord {
   /** Epoch seconds; DynamoDB TTL deletes the item after this. */
   readonly expiresAt: number;
 }
+
+const TIME_BUCKET_SHARDS = 8;
+
+/**
+ * GSI partition for a record: the day plus a shard, so a busy day spreads its writes over
+ * several partitions and a report reads a day with a handful of queries.
+ */
+export function timeBucketOf(receivedAt: string, requestId: string): string {
+  let hash = 0;
+  for (let i = 0; i < requestId.length; i++) hash = (hash * 31 + requestId.charCodeAt(i)) >>> 0;
+  return `${receivedAt.slice(0, 10)}#${hash % TIME_BUCKET_SHARDS}`;
+}
+
+/** Every GSI partition of one day, for the readers of a time window. */
+export function timeBucketsOfDay(day: string): string[] {
+  return Array.from({ length: TIME_BUCKET_SHARDS }, (_, shard) => `${day}#${shard}`);
+}
+
+/** Keeps a stored body within `maxBytes`, marking it when cut. */
+export function boundedResult(result: ModelResult, maxBytes: number): StoredModelResult {
+  if (result.body === undefined || Buffer.byteLength(result.body, 'utf8') <= maxBytes) return result;
+  return { ...result, body: truncateUtf8(result.body, maxBytes), bodyTruncated: true };
+}
+
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  // Cutting a multi-byte character leaves a replacement char at the end; drop it.
+  return bytes
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}

@@ -1,4 +1,36 @@
-// Entry point under construction in this session; see the issue notes.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/clients';
+import { ComparisonStore } from '../adapters/comparison-store';
+import { BadRequestError, NotFoundError } from '../core/errors';
+import { jsonResponse, responseForError } from '../core/http';
+import { isValidRequestId } from '../core/request-id';
+import { observability } from '../shared/observability';
+import { tableName } from '../shared/settings';
+
+const { logger, tracer } = observability('get-comparison');
+const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
+
+/** `GET /comparisons/{requestId}`: the stored comparison record, or 404. */
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> => {
+  logger.addContext(context);
+  const requestId = event.pathParameters?.requestId ?? '';
+  try {
+    if (!isValidRequestId(requestId)) {
+      throw new BadRequestError(
+        'requestId must be 1-128 characters of A-Z a-z 0-9 . _ -',
+        'invalid_request_id',
+      );
+    }
+    const record = await store.get(requestId);
+    if (!record) throw new NotFoundError(`No comparison stored for request ${requestId}`);
+    return jsonResponse(200, record, { 'X-Request-Id': requestId });
+  } catch (error) {
+    if (!(error instanceof BadRequestError || error instanceof NotFoundError)) {
+      logger.error('comparison read failed', { errorName: (error as Error)?.name });
+    }
+    return responseForError(error, isValidRequestId(requestId) ? requestId : null);
+  }
 };

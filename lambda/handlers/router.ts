@@ -1,4 +1,98 @@
-// Entry point under construction in this session; see the issue notes.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
+import { powertoolsMetrics } from '../adapters/metrics';
+import { modelInvoker } from '../adapters/model-endpoint';
+import { shadowDispatcher } from '../adapters/shadow-dispatcher';
+import { ApiError, ModelFailureError } from '../core/errors';
+import { responseForError } from '../core/http';
+import { MetricName } from '../core/metric-names';
+import { parsePredictRequest, requestIdOf } from '../core/predict-request';
+import { observability } from '../shared/observability';
+import { routerSettings } from '../shared/settings';
+import { type Served, servePrediction } from '../use-cases/serve-prediction';
+
+const settings = routerSettings(process.env);
+const { logger, metrics, tracer } = observability('router');
+metrics.captureColdStartMetric();
+
+const modelClient = tracer.captureAWSv3Client(
+  sageMakerRuntimeClient({
+    maxAttempts: settings.modelMaxAttempts,
+    attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
+  }),
+);
+const ports = {
+  invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
+  dispatchShadow: shadowDispatcher(
+    tracer.captureAWSv3Client(sqsClient()),
+    settings.shadowQueueUrl,
+    settings.dispatchBudgetMs,
+  ),
+  metrics: powertoolsMetrics(metrics),
+  now: () => new Date(),
 };
+
+/** `POST /predict`: validate, decide, invoke, dispatch, answer. */
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> => {
+  logger.addContext(context);
+  let requestId: string | null = null;
+  try {
+    const request = parsePredictRequest(event, settings.maxPayloadBytes);
+    requestId = request.requestId;
+    logger.appendKeys({ requestId });
+    const served = await servePrediction(request, settings.routing, ports);
+    logServed(served);
+    if (served.result.status === 'error' && served.result.error) {
+      throw new ModelFailureError(
+        served.result.error.code,
+        `The ${served.servedVariant} model failed (${served.result.error.code})`,
+      );
+    }
+    return {
+      statusCode: 200,
+      headers: {
+        'Content-Type': served.result.contentType ?? 'application/octet-stream',
+        'X-Request-Id': request.requestId,
+        'X-Served-Variant': served.servedVariant,
+        'X-Shadow': served.shadow.outcome === 'dispatched' ? 'sampled' : 'skipped',
+      },
+      body: served.result.body ?? '',
+      isBase64Encoded: served.result.encoding === 'base64',
+    };
+  } catch (error) {
+    requestId ??= requestIdOf(error);
+    if (error instanceof ApiError) {
+      if (!(error instanceof ModelFailureError)) metrics.addMetric(MetricName.RejectedRequests, 'Count', 1);
+      logger.info('request rejected', { status: error.status, code: error.code });
+    } else {
+      logger.error('unexpected router failure', { errorName: (error as Error)?.name });
+    }
+    return responseForError(error, requestId);
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.removeKeys(['requestId']);
+  }
+};
+
+function logServed(served: Served): void {
+  // Ids, decisions and timings only: never the payload or the user id.
+  const fields = {
+    servedVariant: served.servedVariant,
+    sticky: served.sticky,
+    status: served.result.status,
+    latencyMs: served.result.latencyMs,
+    shadow: served.shadow.outcome,
+    ...(served.result.error ? { modelError: served.result.error.code } : {}),
+  };
+  if (served.shadow.outcome === 'failed')
+    logger.warn('shadow dispatch failed', {
+      ...fields,
+      reason: served.shadow.reason,
+      errorName: served.shadow.errorName,
+    });
+  else if (served.result.status === 'error') logger.warn('served model failed', fields);
+  else logger.debug('served', fields);
+}

@@ -1,4 +1,68 @@
-// Entry point under construction in this session; see the issue notes.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented yet');
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamoDocumentClient, sageMakerRuntimeClient } from '../adapters/clients';
+import { ComparisonStore } from '../adapters/comparison-store';
+import { powertoolsMetrics } from '../adapters/metrics';
+import { modelInvoker } from '../adapters/model-endpoint';
+import { createComparator, parseComparatorConfig } from '../core/comparators';
+import { MetricName } from '../core/metric-names';
+import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
+import { observability } from '../shared/observability';
+import { workerSettings } from '../shared/settings';
+import { compareShadow } from '../use-cases/compare-shadow';
+
+const settings = workerSettings(process.env);
+const { logger, metrics, tracer } = observability('worker');
+metrics.captureColdStartMetric();
+
+const modelClient = tracer.captureAWSv3Client(
+  sageMakerRuntimeClient({
+    maxAttempts: settings.candidateMaxAttempts,
+    attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
+  }),
+);
+const ports = {
+  invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
+  store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), settings.tableName),
+  comparator: createComparator(parseComparatorConfig(settings.comparatorJson)),
+  metrics: powertoolsMetrics(metrics),
+  now: () => new Date(),
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+async function compareRecord(record: SQSRecord): Promise<void> {
+  let message: ReturnType<typeof parseShadowMessage>;
+  try {
+    message = parseShadowMessage(record.body);
+  } catch (error) {
+    // Left for redelivery and then the DLQ, where a person can look at it.
+    metrics.addMetric(MetricName.InvalidShadowMessages, 'Count', 1);
+    logger.error('invalid shadow message', {
+      messageId: record.messageId,
+      reason: (error as InvalidShadowMessageError).message,
+    });
+    throw error;
+  }
+  const outcome = await compareShadow(message, settings.compare, ports);
+  logger.debug('shadow compared', { requestId: message.requestId, outcome });
+}
+
+/** SQS shadow queue consumer: failed records are reported back for redelivery, the rest deleted. */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  logger.addContext(context);
+  try {
+    const response = await processPartialResponse(event, compareRecord, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+    if (response.batchItemFailures.length > 0) {
+      logger.warn('shadow records left for redelivery', {
+        failed: response.batchItemFailures.length,
+        of: event.Records.length,
+      });
+    }
+    return response;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
 };

@@ -25,6 +25,12 @@ export type ComparatorConfig =
       readonly k: number;
       /** Minimum top-k overlap (0..1) counted as agreement. */
       readonly minOverlap: number;
+      /**
+       * Minimum rank correlation (Kendall's tau-b over the union of both top-k lists, -1..1) also
+       * required for agreement, for rankings where order matters and not only membership.
+       * @default - not required
+       */
+      readonly minRankCorrelation?: number;
     };
 
 /** What every comparator returns: a verdict on this pair plus the numbers behind it. */
@@ -35,6 +41,12 @@ export interface ComparisonResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Short human-readable reason when the pair disagrees (never contains payloads). */
   readonly reason?: string;
+  /**
+   * Production compared with itself (re-invoked on the same request, same comparator), present
+   * when the request was picked for the noise baseline. A nondeterministic model disagrees with
+   * itself; the report judges the candidate's disagreement relative to this self-disagreement.
+   */
+  readonly noiseBaseline?: ComparisonResult;
 }
 
 /** A comparator is a pure function of two decoded answers. */

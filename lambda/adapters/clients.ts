@@ -1,0 +1,38 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/**
+ * SDK client factories. Handlers call them once at module scope (cold start) and pass the
+ * clients into adapters, so tests can pass their own. Endpoints come from the SDK's standard
+ * configuration (e.g. AWS_ENDPOINT_URL_SQS), which is how local mode reaches its emulators.
+ */
+
+export interface ModelClientOptions {
+  readonly maxAttempts: number;
+  /** Per-attempt socket timeout; the whole call is also bounded by an abort signal. */
+  readonly attemptTimeoutMs: number;
+}
+
+export function sageMakerRuntimeClient(options: ModelClientOptions): SageMakerRuntimeClient {
+  return new SageMakerRuntimeClient({
+    maxAttempts: options.maxAttempts,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: Math.min(1000, options.attemptTimeoutMs),
+      requestTimeout: options.attemptTimeoutMs,
+    }),
+  });
+}
+
+export function sqsClient(): SQSClient {
+  // One retry at most: the dispatch budget is tens of milliseconds; the abort signal bounds it.
+  return new SQSClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1000 }) });
+}
+
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}

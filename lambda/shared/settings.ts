@@ -1,0 +1,57 @@
+import type { CompareShadowOptions } from '../use-cases/compare-shadow';
+import type { RoutingConfig } from '../use-cases/serve-prediction';
+import { booleanFlag, type Env, EnvName, list, numberIn, optionalString, requiredString } from './env';
+
+export interface RouterSettings {
+  readonly routing: RoutingConfig;
+  readonly shadowQueueUrl: string;
+  readonly modelTimeoutMs: number;
+  readonly modelMaxAttempts: number;
+  readonly dispatchBudgetMs: number;
+  readonly maxPayloadBytes: number;
+}
+
+export function routerSettings(env: Env): RouterSettings {
+  return {
+    routing: {
+      productionEndpoint: requiredString(env, EnvName.productionEndpoint),
+      candidateEndpoints: list(env, EnvName.candidateEndpoints),
+      shadowEnabled: booleanFlag(env, EnvName.shadowEnabled, true),
+      sampleRate: numberIn(env, EnvName.shadowSampleRate, 0, 0, 1),
+      canaryPercent: numberIn(env, EnvName.canaryPercent, 0, 0, 100),
+      userKeySalt: requiredString(env, EnvName.userKeySalt),
+      maxMessageBytes: numberIn(env, EnvName.maxMessageBytes, 256 * 1024, 1024, 1_048_576),
+    },
+    shadowQueueUrl: requiredString(env, EnvName.shadowQueueUrl),
+    modelTimeoutMs: numberIn(env, EnvName.modelTimeoutMs, 3000, 10, 60_000),
+    modelMaxAttempts: numberIn(env, EnvName.modelMaxAttempts, 2, 1, 10),
+    dispatchBudgetMs: numberIn(env, EnvName.dispatchBudgetMs, 50, 1, 5000),
+    maxPayloadBytes: numberIn(env, EnvName.maxPayloadBytes, 5_000_000, 1, 6_000_000),
+  };
+}
+
+export interface WorkerSettings {
+  readonly tableName: string;
+  readonly comparatorJson: string;
+  readonly compare: CompareShadowOptions;
+  readonly candidateTimeoutMs: number;
+  readonly candidateMaxAttempts: number;
+}
+
+export function workerSettings(env: Env): WorkerSettings {
+  return {
+    tableName: requiredString(env, EnvName.tableName),
+    comparatorJson: optionalString(env, EnvName.comparator, '{"type":"exact"}'),
+    compare: {
+      captureInput: booleanFlag(env, EnvName.captureInput, false),
+      maxStoredBodyBytes: numberIn(env, EnvName.maxStoredBodyBytes, 16_384, 256, 100_000),
+      recordTtlDays: numberIn(env, EnvName.recordTtlDays, 30, 1, 3650),
+    },
+    candidateTimeoutMs: numberIn(env, EnvName.candidateTimeoutMs, 5000, 10, 60_000),
+    candidateMaxAttempts: numberIn(env, EnvName.candidateMaxAttempts, 2, 1, 10),
+  };
+}
+
+export function tableName(env: Env): string {
+  return requiredString(env, EnvName.tableName);
+}

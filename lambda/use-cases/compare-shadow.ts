@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { ComparisonStore } from '../adapters/comparison-store';
+import type { MetricsPort } from '../adapters/metrics';
+import type { InvokeModel } from '../adapters/model-endpoint';
+import { decodeAnswer } from '../core/comparators';
+import type { Comparator, ComparisonResult } from '../core/comparators/types';
+import {
+  boundedResult,
+  type CandidateComparison,
+  type ComparisonRecord,
+  type StoredInput,
+  timeBucketOf,
+  truncateUtf8,
+} from '../core/comparison-record';
+import { MetricName } from '../core/metric-names';
+import type { ModelResult } from '../core/model-result';
+import type { ShadowMessage } from '../core/shadow-message';
+
+export interface CompareShadowOptions {
+  readonly captureInput: boolean;
+  readonly maxStoredBodyBytes: number;
+  readonly recordTtlDays: number;
+}
+
+export interface CompareShadowPorts {
+  readonly invokeModel: InvokeModel;
+  readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison'>;
+  readonly comparator: Comparator;
+  readonly metrics: MetricsPort;
+  readonly now: () => Date;
+}
+
+/** A candidate pushed back: the message is retried later instead of recording a false error. */
+export class CandidateThrottledError extends Error {
+  override readonly name = 'CandidateThrottledError';
+}
+
+export type CompareOutcome = 'compared' | 'duplicate';
+
+/**
+ * Replays one shadow-sampled request against the candidates and stores the comparison.
+ * 1. If this request id already has a comparison (a redelivery), stop: no second candidate call.
+ * 2. Invoke every candidate concurrently with the original request.
+ * 3. If a candidate throttled, throw so SQS redelivers the message later (back-pressure).
+ * 4. Compare each answering candidate with production (failures are recorded, not compared).
+ * 5. Write the record once; losing a race to a concurrent delivery counts as a duplicate.
+ */
+export async function compareShadow(
+  message: ShadowMessage,
+  options: CompareShadowOptions,
+  ports: CompareShadowPorts,
+): Promise<CompareOutcome> {
+  if (await ports.store.isCompared(message.requestId)) {
+    ports.metrics.count(MetricName.DuplicateDeliveries);
+    return 'duplicate';
+  }
+
+  const results = await Promise.all(
+    message.candidates.map((endpoint) => ports.invokeModel(endpoint, message.request)),
+  );
+  for (const result of results) {
+    ports.metrics.count(MetricName.CandidateInvocations);
+    ports.metrics.count(MetricName.CandidateErrors, result.status === 'error' ? 1 : 0);
+    if (result.status === 'ok') ports.metrics.milliseconds(MetricName.CandidateLatency, result.latencyMs);
+  }
+  const throttled = results.filter((r) => r.error?.code === 'throttled');
+  if (throttled.length > 0) {
+    ports.metrics.count(MetricName.CandidateThrottled, throttled.length);
+    throw new CandidateThrottledError(`candidate throttled: ${throttled.map((r) => r.endpoint).join(', ')}`);
+  }
+
+  const candidates = results.map((result) =>
+    candidateComparison(message.production, result, options, ports.comparator),
+  );
+  for (const c of candidates) {
+    if (c.comparison) ports.metrics.ratio(MetricName.Agreement, c.comparison.agree ? 1 : 0);
+  }
+
+  const record: ComparisonRecord = {
+    requestId: message.requestId,
+    receivedAt: message.receivedAt,
+    comparedAt: ports.now().toISOString(),
+    timeBucket: timeBucketOf(message.receivedAt, message.requestId),
+    servedVariant: message.servedVariant,
+    userKey: message.userKey,
+    input: storedInput(message.request, options),
+    production: boundedResult(message.production, options.maxStoredBodyBytes),
+    candidates,
+    expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
+  };
+  const saved = await ports.store.saveComparison(record);
+  ports.metrics.count(saved === 'created' ? MetricName.Compared : MetricName.DuplicateDeliveries);
+  return saved === 'created' ? 'compared' : 'duplicate';
+}
+
+function candidateComparison(
+  production: ModelResult,
+  candidate: ModelResult,
+  options: CompareShadowOptions,
+  comparator: Comparator,
+): CandidateComparison {
+  const result = boundedResult(candidate, options.maxStoredBodyBytes);
+  const comparison = compareAnswers(production, candidate, comparator);
+  return comparison === undefined
+    ? { endpoint: candidate.endpoint, result }
+    : { endpoint: candidate.endpoint, result, comparison };
+}
+
+function compareAnswers(
+  production: ModelResult,
+  candidate: ModelResult,
+  comparator: Comparator,
+): ComparisonResult | undefined {
+  if (production.status !== 'ok' || candidate.status !== 'ok') return undefined;
+  const answer = (r: ModelResult) =>
+    decodeAnswer(r.contentType ?? 'application/octet-stream', r.body ?? '', r.encoding ?? 'utf8');
+  return comparator(answer(production), answer(candidate));
+}
+
+function storedInput(request: ShadowMessage['request'], options: CompareShadowOptions): StoredInput {
+  const bytes = Buffer.from(request.body, request.encoding);
+  const base = {
+    contentType: request.contentType,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+  if (!options.captureInput) return base;
+  const body = truncateUtf8(request.body, options.maxStoredBodyBytes);
+  return {
+    ...base,
+    body,
+    encoding: request.encoding,
+    ...(body.length < request.body.length ? { truncated: true } : {}),
+  };
+}

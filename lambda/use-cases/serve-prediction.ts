@@ -1,0 +1,128 @@
+import type { MetricsPort } from '../adapters/metrics';
+import type { InvokeModel } from '../adapters/model-endpoint';
+import type { DispatchResult, DispatchShadow } from '../adapters/shadow-dispatcher';
+import { hashUserKey, isShadowSampled, servedVariantFor } from '../core/bucketing';
+import { MetricName } from '../core/metric-names';
+import type { ModelResult } from '../core/model-result';
+import type { PredictRequest } from '../core/predict-request';
+import { messageBytes, SHADOW_MESSAGE_VERSION, type ShadowMessage } from '../core/shadow-message';
+import type { ServedVariant } from '../core/variants';
+
+/** The routing knobs; deploy-time values, overridable at runtime without a redeploy. */
+export interface RoutingConfig {
+  readonly productionEndpoint: string;
+  readonly candidateEndpoints: readonly string[];
+  readonly shadowEnabled: boolean;
+  readonly sampleRate: number;
+  readonly canaryPercent: number;
+  readonly userKeySalt: string;
+  readonly maxMessageBytes: number;
+}
+
+export interface ServePredictionPorts {
+  readonly invokeModel: InvokeModel;
+  readonly dispatchShadow: DispatchShadow;
+  readonly metrics: MetricsPort;
+  readonly now: () => Date;
+}
+
+export type ShadowOutcome =
+  | DispatchResult
+  | { readonly outcome: 'not_sampled' }
+  | { readonly outcome: 'skipped'; readonly reason: 'too_large' | 'no_candidates' };
+
+export interface Served {
+  readonly result: ModelResult;
+  readonly servedVariant: ServedVariant;
+  readonly shadow: ShadowOutcome;
+  /** Whether the request was keyed by a user id (sticky) or fell back to the request id. */
+  readonly sticky: boolean;
+}
+
+/**
+ * Answers one prediction request.
+ * 1. Hash the user id (the raw id goes no further) and decide, each with its own salt, the
+ *    served variant (sticky by user) and the shadow sample (by request id).
+ * 2. Invoke the served endpoint; the client bounds time and retries.
+ * 3. For a sampled, production-served request, dispatch the shadow message within the dispatch
+ *    budget. A failure here is counted, never thrown: the caller's answer does not depend on it.
+ * 4. Return the served result.
+ */
+export async function servePrediction(
+  request: PredictRequest,
+  config: RoutingConfig,
+  ports: ServePredictionPorts,
+): Promise<Served> {
+  const receivedAt = ports.now().toISOString();
+  const userKey = request.userId === undefined ? null : hashUserKey(request.userId, config.userKeySalt);
+  const canaryEndpoint = config.candidateEndpoints[0];
+  const servedVariant =
+    canaryEndpoint === undefined
+      ? 'production'
+      : servedVariantFor(userKey ?? request.requestId, config.canaryPercent, config.userKeySalt);
+  const sampled =
+    servedVariant === 'production' &&
+    config.shadowEnabled &&
+    isShadowSampled(request.requestId, config.sampleRate, config.userKeySalt);
+
+  const endpoint =
+    servedVariant === 'canary' && canaryEndpoint !== undefined ? canaryEndpoint : config.productionEndpoint;
+  const result = await ports.invokeModel(endpoint, request);
+  recordServed(ports.metrics, servedVariant, result);
+
+  if (!sampled)
+    return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky: userKey !== null };
+
+  ports.metrics.count(MetricName.ShadowSampled);
+  const shadow = await dispatch(
+    {
+      v: SHADOW_MESSAGE_VERSION,
+      requestId: request.requestId,
+      receivedAt,
+      userKey,
+      servedVariant,
+      request: {
+        contentType: request.contentType,
+        accept: request.accept ?? '',
+        body: request.body,
+        encoding: request.encoding,
+      },
+      production: result,
+      candidates: config.candidateEndpoints,
+    },
+    config,
+    ports,
+  );
+  return { result, servedVariant, shadow, sticky: userKey !== null };
+}
+
+async function dispatch(
+  message: ShadowMessage,
+  config: RoutingConfig,
+  ports: ServePredictionPorts,
+): Promise<ShadowOutcome> {
+  if (message.candidates.length === 0) {
+    ports.metrics.count(MetricName.ShadowSkipped);
+    return { outcome: 'skipped', reason: 'no_candidates' };
+  }
+  if (messageBytes(message) > config.maxMessageBytes) {
+    ports.metrics.count(MetricName.ShadowSkipped);
+    return { outcome: 'skipped', reason: 'too_large' };
+  }
+  const result = await ports.dispatchShadow(message);
+  ports.metrics.count(
+    result.outcome === 'dispatched' ? MetricName.ShadowDispatched : MetricName.ShadowDispatchFailed,
+  );
+  return result;
+}
+
+function recordServed(metrics: MetricsPort, variant: ServedVariant, result: ModelResult): void {
+  const canary = variant === 'canary';
+  metrics.count(MetricName.PredictRequests);
+  if (canary) metrics.count(MetricName.CanaryServed);
+  metrics.milliseconds(canary ? MetricName.CanaryLatency : MetricName.ProductionLatency, result.latencyMs);
+  metrics.count(
+    canary ? MetricName.CanaryErrors : MetricName.ProductionErrors,
+    result.status === 'error' ? 1 : 0,
+  );
+}
