@@ -1,0 +1,136 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { captureOutput } from '../support/captured-output';
+import { startDynalite } from '../support/dynalite';
+import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
+
+// Only the candidate endpoint is mocked: DynamoDB is real (dynalite), with real conditional writes.
+const modelMock = mockClient(SageMakerRuntimeClient);
+const context = { functionName: 'worker', awsRequestId: 'lambda-req' } as Context;
+const TABLE = WORKER_ENV.TABLE_NAME;
+
+let handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let db: DynamoDBDocumentClient;
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let output: ReturnType<typeof captureOutput>;
+
+beforeAll(async () => {
+  dynamo = await startDynalite(TABLE);
+  Object.assign(process.env, WORKER_ENV, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint }));
+  ({ handler } = await import('../../lambda/handlers/worker'));
+});
+afterAll(async () => {
+  db.destroy();
+  await dynamo.stop();
+});
+beforeEach(() => {
+  modelMock.reset();
+  modelMock
+    .on(InvokeEndpointCommand)
+    .resolves({
+      Body: Buffer.from('{"label":"churn","probability":0.75}') as never,
+      ContentType: 'application/json',
+    });
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+const get = async (requestId: string) =>
+  (await db.send(new GetCommand({ TableName: TABLE, Key: { requestId } }))).Item;
+
+describe('worker against DynamoDB (dynalite)', () => {
+  it('stores a comparison that a time-window query finds', async () => {
+    const message = shadowMessage({ requestId: 'window-1' });
+    await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'm1')), context);
+
+    const item = await get('window-1');
+    expect(item?.candidates[0].comparison.agree).toBe(true);
+    const { Items } = await db.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: 'byTime',
+        KeyConditionExpression: 'timeBucket = :b AND receivedAt BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':b': item?.timeBucket,
+          ':from': '2026-11-22T00:00:00Z',
+          ':to': '2026-11-22T23:59:59Z',
+        },
+      }),
+    );
+    expect(Items?.map((i) => i.requestId)).toContain('window-1');
+  });
+
+  it('keeps exactly one record when the same message is delivered twice at once', async () => {
+    const body = JSON.stringify(shadowMessage({ requestId: 'dup-1' }));
+    const [a, b] = await Promise.all([
+      handler(sqsEvent(sqsRecord(body, 'first')), context),
+      handler(sqsEvent(sqsRecord(body, 'second', 2)), context),
+    ]);
+
+    expect([...a.batchItemFailures, ...b.batchItemFailures]).toEqual([]);
+    expect(output.metric('Compared')).toBe(1);
+    expect(output.metric('DuplicateDeliveries')).toBe(1);
+    expect((await get('dup-1'))?.comparedAt).toEqual(expect.any(String));
+  });
+
+  it('never overwrites the first comparison on a later redelivery', async () => {
+    const body = JSON.stringify(shadowMessage({ requestId: 'redeliver-1' }));
+    await handler(sqsEvent(sqsRecord(body, 'm1')), context);
+    const first = await get('redeliver-1');
+
+    modelMock
+      .on(InvokeEndpointCommand)
+      .resolves({
+        Body: Buffer.from('{"label":"stay","probability":0.1}') as never,
+        ContentType: 'application/json',
+      });
+    await handler(sqsEvent(sqsRecord(body, 'm1', 2)), context);
+
+    expect(await get('redeliver-1')).toEqual(first);
+    expect(modelMock).toHaveReceivedCommandTimes(InvokeEndpointCommand, 1);
+  });
+
+  it('joins a comparison to an outcome that arrived first, and keeps the outcome', async () => {
+    const outcome = { converted: true, value: 42, receivedAt: '2026-11-22T10:00:05.000Z' };
+    await db.send(new PutCommand({ TableName: TABLE, Item: { requestId: 'outcome-first', outcome } }));
+
+    await handler(
+      sqsEvent(sqsRecord(JSON.stringify(shadowMessage({ requestId: 'outcome-first' })), 'm1')),
+      context,
+    );
+
+    const item = await get('outcome-first');
+    expect(item?.outcome).toEqual(outcome);
+    expect(item?.candidates[0].comparison.agree).toBe(true);
+    expect(output.metric('Compared')).toBe(1);
+  });
+
+  it('keeps each item well under the 400 KB limit even for large answers', async () => {
+    const big = JSON.stringify({ label: 'churn', probability: 0.9, explanation: 'x'.repeat(300_000) });
+    modelMock
+      .on(InvokeEndpointCommand)
+      .resolves({ Body: Buffer.from(big) as never, ContentType: 'application/json' });
+    const message = shadowMessage({
+      requestId: 'large-1',
+      request: {
+        contentType: 'application/json',
+        accept: '',
+        body: JSON.stringify({ blob: 'y'.repeat(200_000) }),
+        encoding: 'utf8',
+      },
+      production: { ...shadowMessage().production, body: big },
+    });
+
+    const response = await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'big')), context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const item = await get('large-1');
+    expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(100_000);
+    expect(item?.production.bodyTruncated).toBe(true);
+    expect(item?.input.truncated).toBe(true);
+  });
+});
