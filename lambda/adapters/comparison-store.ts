@@ -1,7 +1,21 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ComparisonRecord } from '../core/comparison-record';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ComparisonRecord, type Outcome, timeBucketsOfDay } from '../core/comparison-record';
+import type { ServedVariant } from '../core/variants';
 
-export type SaveResult = 'created' | 'duplicate';
+export interface SaveResult {
+  readonly saved: 'created' | 'duplicate';
+  /** An outcome that was posted before the comparison existed, now joined to it. */
+  readonly joinedOutcome?: Outcome;
+}
+
+export interface OutcomeSaveResult {
+  /** An outcome was already stored for this request (the first one is kept). */
+  readonly duplicate: boolean;
+  /** The served variant, when the request's record already existed. */
+  readonly servedVariant?: ServedVariant;
+}
+
+const DAY_MS = 86_400_000;
 
 /**
  * The comparison table. Writes are idempotent per request id: the comparison part is written
@@ -37,7 +51,7 @@ export class ComparisonStore {
       return `#f${i} = :v${i}`;
     });
     try {
-      await this.db.send(
+      const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { requestId },
@@ -45,13 +59,75 @@ export class ComparisonStore {
           ConditionExpression: 'attribute_not_exists(comparedAt)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return 'created';
+      const earlier = result.Attributes?.outcome as Outcome | undefined;
+      return earlier === undefined ? { saved: 'created' } : { saved: 'created', joinedOutcome: earlier };
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'duplicate';
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
+        return { saved: 'duplicate' };
       throw error;
     }
+  }
+
+  /**
+   * Stores an outcome unless one is already there (the first wins, so a retried post changes
+   * nothing). The item is created when the comparison has not arrived yet.
+   */
+  async saveOutcome(requestId: string, outcome: Outcome, expiresAt: number): Promise<OutcomeSaveResult> {
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { requestId },
+        UpdateExpression:
+          'SET outcome = if_not_exists(outcome, :o), expiresAt = if_not_exists(expiresAt, :e)',
+        ExpressionAttributeValues: { ':o': outcome, ':e': expiresAt },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const servedVariant =
+      Attributes?.comparedAt === undefined ? undefined : (Attributes.servedVariant as ServedVariant);
+    return { duplicate: Attributes?.outcome !== undefined, ...(servedVariant ? { servedVariant } : {}) };
+  }
+
+  /** Every record received in [from, to], read from the byTime index shard by shard. */
+  async listWindow(from: Date, to: Date): Promise<ComparisonRecord[]> {
+    const days: string[] = [];
+    for (
+      let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+      t <= to.getTime();
+      t += DAY_MS
+    ) {
+      days.push(new Date(t).toISOString().slice(0, 10));
+    }
+    const pages = await Promise.all(
+      days.flatMap(timeBucketsOfDay).map((bucket) => this.queryBucket(bucket, from, to)),
+    );
+    return pages.flat().sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  private async queryBucket(timeBucket: string, from: Date, to: Date): Promise<ComparisonRecord[]> {
+    const records: ComparisonRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byTime',
+          KeyConditionExpression: 'timeBucket = :b AND receivedAt BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':b': timeBucket,
+            ':from': from.toISOString(),
+            ':to': to.toISOString(),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...((page.Items ?? []) as ComparisonRecord[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
   }
 
   /** The record for a request id, or undefined when it has no comparison yet. */

@@ -17,6 +17,9 @@ export const MetricName = {
   ShadowDispatched: 'ShadowDispatched',
   ShadowDispatchFailed: 'ShadowDispatchFailed',
   ShadowSkipped: 'ShadowSkipped',
+  /** Canary-served requests are recorded (no candidate call) so their outcomes can be joined. */
+  CanaryRecorded: 'CanaryRecorded',
+  CanaryRecordFailed: 'CanaryRecordFailed',
   /** Worker */
   CandidateInvocations: 'CandidateInvocations',
   CandidateLatency: 'CandidateLatency',
@@ -26,6 +29,9 @@ export const MetricName = {
   Agreement: 'Agreement',
   DuplicateDeliveries: 'DuplicateDeliveries',
   InvalidShadowMessages: 'InvalidShadowMessages',
+  /** Runtime config */
+  RuntimeConfigErrors: 'RuntimeConfigErrors',
+  AutomaticRollbacks: 'AutomaticRollbacks',
   /** Outcomes */
   ProductionOutcomes: 'ProductionOutcomes',
   ProductionConversions: 'ProductionConversions',

@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
+import { runtimeKnobs } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { ApiError, ModelFailureError } from '../core/errors';
 import { responseForError } from '../core/http';
@@ -21,6 +23,21 @@ const modelClient = tracer.captureAWSv3Client(
     attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
   }),
 );
+const knobs = settings.runtimeConfig
+  ? runtimeKnobs({
+      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      tableName: settings.runtimeConfig.tableName,
+      deployTime: settings.routing,
+      maxAgeSeconds: settings.runtimeConfig.maxAgeSeconds,
+      firstReadTimeoutMs: 300,
+      onError: (error) => {
+        metrics.addMetric(MetricName.RuntimeConfigErrors, 'Count', 1);
+        logger.warn('runtime config unavailable; using the last known or deploy-time values', {
+          errorName: (error as Error)?.name,
+        });
+      },
+    })
+  : async () => settings.routing;
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
   dispatchShadow: shadowDispatcher(
@@ -43,7 +60,7 @@ export const handler = async (
     const request = parsePredictRequest(event, settings.maxPayloadBytes);
     requestId = request.requestId;
     logger.appendKeys({ requestId });
-    const served = await servePrediction(request, settings.routing, ports);
+    const served = await servePrediction(request, { ...settings.routing, ...(await knobs()) }, ports);
     logServed(served);
     if (served.result.status === 'error' && served.result.error) {
       throw new ModelFailureError(

@@ -22,6 +22,9 @@ export const EnvName = {
   candidateTimeoutMs: 'CANDIDATE_TIMEOUT_MS',
   candidateMaxAttempts: 'CANDIDATE_MAX_ATTEMPTS',
   maxStoredBodyBytes: 'MAX_STORED_BODY_BYTES',
+  runtimeConfigTable: 'RUNTIME_CONFIG_TABLE',
+  runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
+  guardrails: 'GUARDRAILS',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,9 +1,39 @@
+import type { RoutingKnobs } from '../core/runtime-config';
 import type { CompareShadowOptions } from '../use-cases/compare-shadow';
 import type { RoutingConfig } from '../use-cases/serve-prediction';
 import { booleanFlag, type Env, EnvName, list, numberIn, optionalString, requiredString } from './env';
 
+/** Deploy-time routing values: what the stack set, before any runtime override. */
+export function deployTimeKnobs(env: Env): RoutingKnobs {
+  return {
+    productionEndpoint: requiredString(env, EnvName.productionEndpoint),
+    candidateEndpoints: list(env, EnvName.candidateEndpoints),
+    shadowEnabled: booleanFlag(env, EnvName.shadowEnabled, true),
+    sampleRate: numberIn(env, EnvName.shadowSampleRate, 0, 0, 1),
+    canaryPercent: numberIn(env, EnvName.canaryPercent, 0, 0, 100),
+  };
+}
+
+/** Endpoints the router may be pointed at: its IAM policy allows exactly the deploy-time ones. */
+export function allowedEndpoints(knobs: RoutingKnobs): string[] {
+  return [knobs.productionEndpoint, ...knobs.candidateEndpoints];
+}
+
+export interface RuntimeConfigSettings {
+  readonly tableName: string;
+  readonly maxAgeSeconds: number;
+}
+
+/** The runtime config table, when the deployment has one. */
+export function runtimeConfigSettings(env: Env): RuntimeConfigSettings | undefined {
+  const tableName = env[EnvName.runtimeConfigTable]?.trim();
+  if (!tableName) return undefined;
+  return { tableName, maxAgeSeconds: numberIn(env, EnvName.runtimeConfigMaxAgeSeconds, 5, 0, 300) };
+}
+
 export interface RouterSettings {
   readonly routing: RoutingConfig;
+  readonly runtimeConfig: RuntimeConfigSettings | undefined;
   readonly shadowQueueUrl: string;
   readonly modelTimeoutMs: number;
   readonly modelMaxAttempts: number;
@@ -14,14 +44,11 @@ export interface RouterSettings {
 export function routerSettings(env: Env): RouterSettings {
   return {
     routing: {
-      productionEndpoint: requiredString(env, EnvName.productionEndpoint),
-      candidateEndpoints: list(env, EnvName.candidateEndpoints),
-      shadowEnabled: booleanFlag(env, EnvName.shadowEnabled, true),
-      sampleRate: numberIn(env, EnvName.shadowSampleRate, 0, 0, 1),
-      canaryPercent: numberIn(env, EnvName.canaryPercent, 0, 0, 100),
+      ...deployTimeKnobs(env),
       userKeySalt: requiredString(env, EnvName.userKeySalt),
       maxMessageBytes: numberIn(env, EnvName.maxMessageBytes, 256 * 1024, 1024, 1_048_576),
     },
+    runtimeConfig: runtimeConfigSettings(env),
     shadowQueueUrl: requiredString(env, EnvName.shadowQueueUrl),
     modelTimeoutMs: numberIn(env, EnvName.modelTimeoutMs, 3000, 10, 60_000),
     modelMaxAttempts: numberIn(env, EnvName.modelMaxAttempts, 2, 1, 10),
@@ -45,7 +72,7 @@ export function workerSettings(env: Env): WorkerSettings {
     compare: {
       captureInput: booleanFlag(env, EnvName.captureInput, false),
       maxStoredBodyBytes: numberIn(env, EnvName.maxStoredBodyBytes, 16_384, 256, 100_000),
-      recordTtlDays: numberIn(env, EnvName.recordTtlDays, 30, 1, 3650),
+      recordTtlDays: recordTtlDays(env),
     },
     candidateTimeoutMs: numberIn(env, EnvName.candidateTimeoutMs, 5000, 10, 60_000),
     candidateMaxAttempts: numberIn(env, EnvName.candidateMaxAttempts, 2, 1, 10),
@@ -54,4 +81,9 @@ export function workerSettings(env: Env): WorkerSettings {
 
 export function tableName(env: Env): string {
   return requiredString(env, EnvName.tableName);
+}
+
+/** Days a record is kept; outcomes posted before their comparison get the same lifetime. */
+export function recordTtlDays(env: Env): number {
+  return numberIn(env, EnvName.recordTtlDays, 30, 1, 3650);
 }

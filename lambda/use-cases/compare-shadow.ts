@@ -15,6 +15,7 @@ import {
 import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
 import type { ShadowMessage } from '../core/shadow-message';
+import { countJoinedOutcome } from './record-outcome';
 
 export interface CompareShadowOptions {
   readonly captureInput: boolean;
@@ -44,6 +45,7 @@ export type CompareOutcome = 'compared' | 'duplicate';
  * 3. If a candidate throttled, throw so SQS redelivers the message later (back-pressure).
  * 4. Compare each answering candidate with production (failures are recorded, not compared).
  * 5. Write the record once; losing a race to a concurrent delivery counts as a duplicate.
+ *    If an outcome was posted first, it is joined now and counted for the served variant.
  */
 export async function compareShadow(
   message: ShadowMessage,
@@ -89,8 +91,14 @@ export async function compareShadow(
     expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
   };
   const saved = await ports.store.saveComparison(record);
-  ports.metrics.count(saved === 'created' ? MetricName.Compared : MetricName.DuplicateDeliveries);
-  return saved === 'created' ? 'compared' : 'duplicate';
+  if (saved.saved === 'duplicate') {
+    ports.metrics.count(MetricName.DuplicateDeliveries);
+    return 'duplicate';
+  }
+  // A canary-served record has nothing to compare; it exists to join the outcome.
+  if (message.candidates.length > 0) ports.metrics.count(MetricName.Compared);
+  if (saved.joinedOutcome) countJoinedOutcome(ports.metrics, message.servedVariant, saved.joinedOutcome);
+  return 'compared';
 }
 
 function candidateComparison(

@@ -5,16 +5,12 @@ import { hashUserKey, isShadowSampled, servedVariantFor } from '../core/bucketin
 import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
 import type { PredictRequest } from '../core/predict-request';
+import type { RoutingKnobs } from '../core/runtime-config';
 import { messageBytes, SHADOW_MESSAGE_VERSION, type ShadowMessage } from '../core/shadow-message';
 import type { ServedVariant } from '../core/variants';
 
-/** The routing knobs; deploy-time values, overridable at runtime without a redeploy. */
-export interface RoutingConfig {
-  readonly productionEndpoint: string;
-  readonly candidateEndpoints: readonly string[];
-  readonly shadowEnabled: boolean;
-  readonly sampleRate: number;
-  readonly canaryPercent: number;
+/** The routing decision inputs: the runtime knobs plus the deploy-time secrets and limits. */
+export interface RoutingConfig extends RoutingKnobs {
   readonly userKeySalt: string;
   readonly maxMessageBytes: number;
 }
@@ -45,7 +41,8 @@ export interface Served {
  *    served variant (sticky by user) and the shadow sample (by request id).
  * 2. Invoke the served endpoint; the client bounds time and retries.
  * 3. For a sampled, production-served request, dispatch the shadow message within the dispatch
- *    budget. A failure here is counted, never thrown: the caller's answer does not depend on it.
+ *    budget; for a canary-served one, dispatch a record without candidates (to join outcomes).
+ *    A failure here is counted, never thrown: the caller's answer does not depend on it.
  * 4. Return the served result.
  */
 export async function servePrediction(
@@ -56,51 +53,52 @@ export async function servePrediction(
   const receivedAt = ports.now().toISOString();
   const userKey = request.userId === undefined ? null : hashUserKey(request.userId, config.userKeySalt);
   const canaryEndpoint = config.candidateEndpoints[0];
-  const servedVariant =
-    canaryEndpoint === undefined
-      ? 'production'
-      : servedVariantFor(userKey ?? request.requestId, config.canaryPercent, config.userKeySalt);
+  const servedVariant: ServedVariant =
+    canaryEndpoint !== undefined &&
+    servedVariantFor(userKey ?? request.requestId, config.canaryPercent, config.userKeySalt) === 'canary'
+      ? 'canary'
+      : 'production';
   const sampled =
     servedVariant === 'production' &&
     config.shadowEnabled &&
     isShadowSampled(request.requestId, config.sampleRate, config.userKeySalt);
 
-  const endpoint =
-    servedVariant === 'canary' && canaryEndpoint !== undefined ? canaryEndpoint : config.productionEndpoint;
-  const result = await ports.invokeModel(endpoint, request);
-  recordServed(ports.metrics, servedVariant, result);
-
-  if (!sampled)
-    return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky: userKey !== null };
-
-  ports.metrics.count(MetricName.ShadowSampled);
-  const shadow = await dispatch(
-    {
-      v: SHADOW_MESSAGE_VERSION,
-      requestId: request.requestId,
-      receivedAt,
-      userKey,
-      servedVariant,
-      request: {
-        contentType: request.contentType,
-        accept: request.accept ?? '',
-        body: request.body,
-        encoding: request.encoding,
-      },
-      production: result,
-      candidates: config.candidateEndpoints,
-    },
-    config,
-    ports,
+  const result = await ports.invokeModel(
+    servedVariant === 'canary' ? (canaryEndpoint as string) : config.productionEndpoint,
+    request,
   );
-  return { result, servedVariant, shadow, sticky: userKey !== null };
+  recordServed(ports.metrics, servedVariant, result);
+  const sticky = userKey !== null;
+  if (!sampled && servedVariant === 'production')
+    return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky };
+
+  const message: ShadowMessage = {
+    v: SHADOW_MESSAGE_VERSION,
+    requestId: request.requestId,
+    receivedAt,
+    userKey,
+    servedVariant,
+    request: {
+      contentType: request.contentType,
+      accept: request.accept ?? '',
+      body: request.body,
+      encoding: request.encoding,
+    },
+    production: result,
+    candidates: sampled ? config.candidateEndpoints : [],
+  };
+  const shadow = sampled
+    ? await dispatchShadowSample(message, config, ports)
+    : await recordCanary(message, config, ports);
+  return { result, servedVariant, shadow, sticky };
 }
 
-async function dispatch(
+async function dispatchShadowSample(
   message: ShadowMessage,
   config: RoutingConfig,
   ports: ServePredictionPorts,
 ): Promise<ShadowOutcome> {
+  ports.metrics.count(MetricName.ShadowSampled);
   if (message.candidates.length === 0) {
     ports.metrics.count(MetricName.ShadowSkipped);
     return { outcome: 'skipped', reason: 'no_candidates' };
@@ -114,6 +112,24 @@ async function dispatch(
     result.outcome === 'dispatched' ? MetricName.ShadowDispatched : MetricName.ShadowDispatchFailed,
   );
   return result;
+}
+
+/** A canary-served request is recorded without a replay, so its outcome can be joined later. */
+async function recordCanary(
+  message: ShadowMessage,
+  config: RoutingConfig,
+  ports: ServePredictionPorts,
+): Promise<ShadowOutcome> {
+  // The body is not needed to join an outcome; drop it when the message would not fit.
+  const fitted =
+    messageBytes(message) > config.maxMessageBytes
+      ? { ...message, request: { ...message.request, body: '' } }
+      : message;
+  const result = await ports.dispatchShadow(fitted);
+  ports.metrics.count(
+    result.outcome === 'dispatched' ? MetricName.CanaryRecorded : MetricName.CanaryRecordFailed,
+  );
+  return { outcome: 'not_sampled' };
 }
 
 function recordServed(metrics: MetricsPort, variant: ServedVariant, result: ModelResult): void {

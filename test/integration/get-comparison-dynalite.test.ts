@@ -12,8 +12,15 @@ beforeAll(async () => {
   dynamo = await startDynalite(TABLE);
   Object.assign(process.env, { TABLE_NAME: TABLE, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
   db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint }));
-  await db.send(new PutCommand({ TableName: TABLE, Item: { requestId: 'known', comparedAt: '2026-11-22T10:00:00Z', candidates: [] } }));
-  await db.send(new PutCommand({ TableName: TABLE, Item: { requestId: 'outcome-only', outcome: { converted: true } } }));
+  await db.send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: { requestId: 'known', comparedAt: '2026-11-22T10:00:00Z', candidates: [] },
+    }),
+  );
+  await db.send(
+    new PutCommand({ TableName: TABLE, Item: { requestId: 'outcome-only', outcome: { converted: true } } }),
+  );
   ({ handler } = await import('../../lambda/handlers/get-comparison'));
 });
 afterAll(async () => {
@@ -22,13 +29,19 @@ afterAll(async () => {
 });
 
 const read = (requestId: string) =>
-  handler({ httpMethod: 'GET', pathParameters: { requestId } } as unknown as APIGatewayProxyEvent, {} as Context);
+  handler(
+    { httpMethod: 'GET', pathParameters: { requestId } } as unknown as APIGatewayProxyEvent,
+    {} as Context,
+  );
 
 describe('GET /comparisons/{requestId}', () => {
   it('returns the stored record', async () => {
     const response = await read('known');
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({ requestId: 'known', comparedAt: '2026-11-22T10:00:00Z' });
+    expect(JSON.parse(response.body)).toMatchObject({
+      requestId: 'known',
+      comparedAt: '2026-11-22T10:00:00Z',
+    });
   });
 
   it.each([

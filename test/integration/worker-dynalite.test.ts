@@ -29,12 +29,10 @@ afterAll(async () => {
 });
 beforeEach(() => {
   modelMock.reset();
-  modelMock
-    .on(InvokeEndpointCommand)
-    .resolves({
-      Body: Buffer.from('{"label":"churn","probability":0.75}') as never,
-      ContentType: 'application/json',
-    });
+  modelMock.on(InvokeEndpointCommand).resolves({
+    Body: Buffer.from('{"label":"churn","probability":0.75}') as never,
+    ContentType: 'application/json',
+  });
   output = captureOutput();
 });
 afterEach(() => output.restore());
@@ -82,12 +80,10 @@ describe('worker against DynamoDB (dynalite)', () => {
     await handler(sqsEvent(sqsRecord(body, 'm1')), context);
     const first = await get('redeliver-1');
 
-    modelMock
-      .on(InvokeEndpointCommand)
-      .resolves({
-        Body: Buffer.from('{"label":"stay","probability":0.1}') as never,
-        ContentType: 'application/json',
-      });
+    modelMock.on(InvokeEndpointCommand).resolves({
+      Body: Buffer.from('{"label":"stay","probability":0.1}') as never,
+      ContentType: 'application/json',
+    });
     await handler(sqsEvent(sqsRecord(body, 'm1', 2)), context);
 
     expect(await get('redeliver-1')).toEqual(first);

@@ -1,0 +1,46 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/clients';
+import { ComparisonStore } from '../adapters/comparison-store';
+import { powertoolsMetrics } from '../adapters/metrics';
+import { ApiError, PayloadTooLargeError } from '../core/errors';
+import { jsonResponse, responseForError } from '../core/http';
+import { parseOutcome } from '../core/outcome';
+import { observability } from '../shared/observability';
+import { recordTtlDays, tableName } from '../shared/settings';
+import { recordOutcome } from '../use-cases/record-outcome';
+
+const MAX_BODY_BYTES = 16_384;
+const ttlDays = recordTtlDays(process.env);
+const { logger, metrics, tracer } = observability('outcomes');
+const ports = {
+  store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env)),
+  metrics: powertoolsMetrics(metrics),
+};
+
+/** `POST /outcomes`: joins a business outcome to the request's record, in either order. */
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> => {
+  logger.addContext(context);
+  try {
+    const body =
+      event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    if (body && Buffer.byteLength(body) > MAX_BODY_BYTES)
+      throw new PayloadTooLargeError(`An outcome is at most ${MAX_BODY_BYTES} bytes`);
+    const post = parseOutcome(body, new Date().toISOString());
+    const result = await recordOutcome(post, ttlDays, ports);
+    logger.debug('outcome stored', { requestId: post.requestId, result });
+    return jsonResponse(
+      202,
+      { requestId: post.requestId, status: result },
+      { 'X-Request-Id': post.requestId },
+    );
+  } catch (error) {
+    if (!(error instanceof ApiError))
+      logger.error('outcome write failed', { errorName: (error as Error)?.name });
+    return responseForError(error, null);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,49 @@
+import type { Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/clients';
+import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { alarmFromEvent } from '../core/alarm-event';
+import { MetricName } from '../core/metric-names';
+import { EnvName, requiredString } from '../shared/env';
+import { observability } from '../shared/observability';
+import { allowedEndpoints, deployTimeKnobs } from '../shared/settings';
+
+const deployTime = deployTimeKnobs(process.env);
+const { logger, metrics, tracer } = observability('rollback');
+const store = new RuntimeConfigStore(
+  tracer.captureAWSv3Client(dynamoDocumentClient()),
+  requiredString(process.env, EnvName.runtimeConfigTable),
+);
+
+/**
+ * Automatic rollback: a canary guardrail alarm (directly, or through SNS) sets the canary share
+ * to 0 in the runtime config, and after a promotion restores the previous production. The
+ * change records which alarm fired and when.
+ */
+export const handler = async (
+  event: unknown,
+  context: Context,
+): Promise<{ rolledBack: boolean; reason: string }> => {
+  logger.addContext(context);
+  try {
+    const alarm = alarmFromEvent(event);
+    if (alarm === undefined || alarm.state !== 'ALARM') {
+      logger.info('not an alarm entering ALARM; nothing to do', { alarm: alarm?.name, state: alarm?.state });
+      return { rolledBack: false, reason: 'not in ALARM' };
+    }
+    const reason = `alarm ${alarm.name} entered ALARM at ${alarm.at}: ${alarm.reason}`.slice(0, 500);
+    const { before, after } = await store.change(
+      deployTime,
+      { action: 'rollback' },
+      {
+        by: 'automatic-rollback',
+        reason,
+        allowedEndpoints: allowedEndpoints(deployTime),
+      },
+    );
+    metrics.addMetric(MetricName.AutomaticRollbacks, 'Count', 1);
+    logger.warn('canary rolled back', { alarm: alarm.name, before, after });
+    return { rolledBack: true, reason };
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

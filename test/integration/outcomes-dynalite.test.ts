@@ -1,0 +1,134 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { captureOutput } from '../support/captured-output';
+import { startDynalite } from '../support/dynalite';
+import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
+
+const modelMock = mockClient(SageMakerRuntimeClient);
+const TABLE = WORKER_ENV.TABLE_NAME;
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+let outcomes: ApiHandler;
+let worker: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let db: DynamoDBDocumentClient;
+let output: ReturnType<typeof captureOutput>;
+
+beforeAll(async () => {
+  dynamo = await startDynalite(TABLE);
+  Object.assign(process.env, WORKER_ENV, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint }));
+  ({ handler: outcomes } = await import('../../lambda/handlers/outcomes'));
+  ({ handler: worker } = await import('../../lambda/handlers/worker'));
+});
+afterAll(async () => {
+  db.destroy();
+  await dynamo.stop();
+});
+beforeEach(() => {
+  modelMock.reset();
+  modelMock
+    .on(InvokeEndpointCommand)
+    .resolves({
+      Body: Buffer.from('{"label":"churn","probability":0.8}') as never,
+      ContentType: 'application/json',
+    });
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+const post = (body: unknown) =>
+  outcomes(
+    {
+      httpMethod: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      isBase64Encoded: false,
+    } as APIGatewayProxyEvent,
+    {} as Context,
+  );
+const compare = (requestId: string, servedVariant: 'production' | 'canary' = 'production') =>
+  worker(
+    sqsEvent(
+      sqsRecord(
+        JSON.stringify(
+          shadowMessage({
+            requestId,
+            servedVariant,
+            candidates: servedVariant === 'canary' ? [] : ['churn-v2'],
+          }),
+        ),
+        requestId,
+      ),
+    ),
+    {} as Context,
+  );
+const get = async (requestId: string) =>
+  (await db.send(new GetCommand({ TableName: TABLE, Key: { requestId } }))).Item;
+
+describe('POST /outcomes against DynamoDB (dynalite)', () => {
+  it('joins an outcome posted after the comparison, and counts the conversion for the served variant', async () => {
+    await compare('after-1');
+    const response = await post({ requestId: 'after-1', converted: true, value: 12.5 });
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ requestId: 'after-1', status: 'joined' });
+    const item = await get('after-1');
+    expect(item?.outcome).toMatchObject({ converted: true, value: 12.5 });
+    expect(item?.candidates[0].comparison.agree).toBe(true);
+    expect(output.metric('ProductionOutcomes')).toBe(1);
+    expect(output.metric('ProductionConversions')).toBe(1);
+  });
+
+  it('joins an outcome posted before the comparison, counting it once when the record arrives', async () => {
+    const response = await post({ requestId: 'before-1', converted: false, label: 'stay' });
+    expect(JSON.parse(response.body).status).toBe('pending');
+    expect(output.metric('CanaryOutcomes')).toBe(0);
+
+    await compare('before-1', 'canary');
+
+    const item = await get('before-1');
+    expect(item?.outcome).toMatchObject({ converted: false, label: 'stay' });
+    expect(item?.servedVariant).toBe('canary');
+    expect(item?.comparedAt).toEqual(expect.any(String));
+    expect(output.metric('CanaryOutcomes')).toBe(1);
+    expect(output.metric('CanaryConversions')).toBe(0);
+  });
+
+  it('is idempotent: a repeated post changes nothing and is not counted again', async () => {
+    await compare('repeat-1');
+    await post({ requestId: 'repeat-1', converted: true });
+    const again = await post({ requestId: 'repeat-1', converted: false });
+
+    expect(JSON.parse(again.body).status).toBe('duplicate');
+    expect((await get('repeat-1'))?.outcome.converted).toBe(true);
+    expect(output.metric('ProductionOutcomes')).toBe(1);
+  });
+
+  it.each([
+    ['malformed JSON', '{"requestId":'],
+    ['a non-object', '[1,2]'],
+    ['a missing request id', { converted: true }],
+    ['an invalid request id', { requestId: 'has space', converted: true }],
+    ['converted that is not a boolean', { requestId: 'r', converted: 'yes' }],
+    ['a non-finite value', '{"requestId":"r","value":1e999}'],
+    ['no outcome at all', { requestId: 'r' }],
+    ['an unknown field', { requestId: 'r', converted: true, extra: 1 }],
+  ])('rejects %s with 400 and stores nothing', async (_name, body) => {
+    const response = await post(body);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toMatchObject({
+      code: expect.any(String),
+      message: expect.any(String),
+    });
+    expect(await get('r')).toBeUndefined();
+  });
+});

@@ -1,0 +1,122 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { RuntimeConfigStore, runtimeKnobs } from '../../lambda/adapters/runtime-config-store';
+import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { captureOutput } from '../support/captured-output';
+import { startDynalite } from '../support/dynalite';
+import { createRuntimeConfigTable } from '../support/runtime-config-table';
+
+const CONFIG_TABLE = 'runtime-config';
+const deployTime: RoutingKnobs = {
+  productionEndpoint: 'churn-v1',
+  candidateEndpoints: ['churn-v2'],
+  shadowEnabled: true,
+  sampleRate: 1,
+  canaryPercent: 0,
+};
+const meta = { by: 'test', reason: 'test', allowedEndpoints: ['churn-v1', 'churn-v2'] };
+
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let client: DynamoDBClient;
+let store: RuntimeConfigStore;
+
+beforeAll(async () => {
+  dynamo = await startDynalite('unused-comparisons');
+  await createRuntimeConfigTable(dynamo.endpoint, CONFIG_TABLE);
+  client = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  store = new RuntimeConfigStore(DynamoDBDocumentClient.from(client), CONFIG_TABLE);
+});
+afterAll(async () => {
+  client.destroy();
+  await dynamo.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('runtime config against DynamoDB (dynalite)', () => {
+  it('serves deploy-time values until a change, then the change within the cache age, without blocking requests', async () => {
+    const knobs = runtimeKnobs({
+      client,
+      tableName: CONFIG_TABLE,
+      deployTime,
+      maxAgeSeconds: 0.05,
+      firstReadTimeoutMs: 1000,
+    });
+    expect(await knobs()).toEqual(deployTime);
+
+    await store.change(deployTime, { action: 'set', values: { canaryPercent: 25 } }, meta);
+
+    let seen = (await knobs()).canaryPercent;
+    for (let i = 0; i < 50 && seen !== 25; i++) {
+      await sleep(20);
+      seen = (await knobs()).canaryPercent;
+    }
+    expect(seen).toBe(25);
+  });
+
+  it('falls back to deploy-time values when the table cannot be read', async () => {
+    const errors: unknown[] = [];
+    const knobs = runtimeKnobs({
+      client,
+      tableName: 'no-such-table',
+      deployTime,
+      maxAgeSeconds: 5,
+      firstReadTimeoutMs: 1000,
+      onError: (e) => errors.push(e),
+    });
+    expect(await knobs()).toEqual(deployTime);
+    expect(errors.length).toBe(1);
+  });
+
+  it('does not lose a change when two writers race (optimistic concurrency)', async () => {
+    await Promise.all([
+      store.change(deployTime, { action: 'set', values: { sampleRate: 0.5 } }, meta),
+      store.change(deployTime, { action: 'set', values: { shadowEnabled: false } }, meta),
+    ]);
+    const doc = await store.read();
+    expect(doc?.overrides).toMatchObject({ sampleRate: 0.5, shadowEnabled: false });
+  });
+
+  it('rolls the canary back when a guardrail alarm fires, recording which alarm and when', async () => {
+    await store.change(deployTime, { action: 'set', values: { canaryPercent: 40 } }, meta);
+    Object.assign(process.env, {
+      RUNTIME_CONFIG_TABLE: CONFIG_TABLE,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      PRODUCTION_ENDPOINT: 'churn-v1',
+      CANDIDATE_ENDPOINTS: 'churn-v2',
+    });
+    const { handler } = await import('../../lambda/handlers/rollback');
+    const output = captureOutput();
+    try {
+      const ignored = await handler(
+        { source: 'aws.cloudwatch', alarmData: { alarmName: 'x', state: { value: 'OK' } } },
+        {} as Context,
+      );
+      expect(ignored.rolledBack).toBe(false);
+      expect((await store.read())?.overrides.canaryPercent).toBe(40);
+
+      const result = await handler(
+        {
+          source: 'aws.cloudwatch',
+          time: '2026-11-22T10:00:00Z',
+          alarmData: {
+            alarmName: 'ShadowRollout-dev-CanaryConversionDrop',
+            state: { value: 'ALARM', reason: 'Threshold crossed', timestamp: '2026-11-22T10:00:00.000+0000' },
+          },
+        },
+        {} as Context,
+      );
+
+      expect(result.rolledBack).toBe(true);
+      const doc = await store.read();
+      expect(doc?.overrides.canaryPercent).toBe(0);
+      expect(doc?.updatedBy).toBe('automatic-rollback');
+      expect(doc?.reason).toContain('ShadowRollout-dev-CanaryConversionDrop');
+      expect(doc?.reason).toContain('2026-11-22T10:00:00.000+0000');
+      expect(output.metric('AutomaticRollbacks')).toBe(1);
+    } finally {
+      output.restore();
+    }
+  });
+});
