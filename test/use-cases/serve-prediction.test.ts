@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import type { MetricsPort } from '../../lambda/adapters/metrics';
+import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
+import type { DispatchShadow } from '../../lambda/adapters/shadow-dispatcher';
+import type { PredictRequest } from '../../lambda/core/predict-request';
+import type { ShadowMessage } from '../../lambda/core/shadow-message';
+import { type RoutingConfig, servePrediction } from '../../lambda/use-cases/serve-prediction';
+
+const config: RoutingConfig = {
+  productionEndpoint: 'churn-v1',
+  candidateEndpoints: ['churn-v2'],
+  shadowEnabled: true,
+  sampleRate: 1,
+  canaryPercent: 0,
+  userKeySalt: 'salt',
+  maxMessageBytes: 4096,
+};
+
+function fakes() {
+  const invoked: string[] = [];
+  const dispatched: ShadowMessage[] = [];
+  const counts = new Map<string, number>();
+  const invokeModel: InvokeModel = async (endpoint) => {
+    invoked.push(endpoint);
+    return {
+      endpoint,
+      latencyMs: 5,
+      status: 'ok',
+      contentType: 'application/json',
+      body: `{"from":"${endpoint}"}`,
+      encoding: 'utf8',
+    };
+  };
+  const dispatchShadow: DispatchShadow = async (message) => {
+    dispatched.push(message);
+    return { outcome: 'dispatched' };
+  };
+  const metrics: MetricsPort = {
+    count: (name, value = 1) => counts.set(name, (counts.get(name) ?? 0) + value),
+    milliseconds: () => undefined,
+    ratio: () => undefined,
+  };
+  return {
+    invoked,
+    dispatched,
+    counts,
+    ports: { invokeModel, dispatchShadow, metrics, now: () => new Date('2026-11-22T10:00:00Z') },
+  };
+}
+
+const request = (requestId: string, userId?: string, body = '{"a":1}'): PredictRequest => ({
+  requestId,
+  userId,
+  contentType: 'application/json',
+  accept: undefined,
+  body,
+  encoding: 'utf8',
+  bytes: Buffer.from(body),
+});
+
+describe('servePrediction', () => {
+  it('serves production and dispatches a shadow copy with the candidates', async () => {
+    const f = fakes();
+    const served = await servePrediction(request('r1', 'alice'), config, f.ports);
+    expect(served).toMatchObject({
+      servedVariant: 'production',
+      shadow: { outcome: 'dispatched' },
+      sticky: true,
+    });
+    expect(f.invoked).toEqual(['churn-v1']);
+    expect(f.dispatched[0]).toMatchObject({
+      requestId: 'r1',
+      candidates: ['churn-v2'],
+      production: { endpoint: 'churn-v1' },
+    });
+  });
+
+  it('serves a canary user from the candidate every time, records the request without a replay', async () => {
+    const f = fakes();
+    const canaryConfig = { ...config, canaryPercent: 50 };
+    const user = 'sticky-user';
+    const first = await servePrediction(request('a', user), canaryConfig, f.ports);
+    for (let i = 0; i < 20; i++) {
+      const again = await servePrediction(request(`a${i}`, user), canaryConfig, f.ports);
+      expect(again.servedVariant).toBe(first.servedVariant);
+    }
+    const canaryUser = await (async () => {
+      for (let i = 0; ; i++) {
+        const g = fakes();
+        const s = await servePrediction(request(`x${i}`, `u${i}`), canaryConfig, g.ports);
+        if (s.servedVariant === 'canary') return { g, s };
+      }
+    })();
+    expect(canaryUser.g.invoked).toEqual(['churn-v2']);
+    expect(canaryUser.g.dispatched[0]).toMatchObject({ servedVariant: 'canary', candidates: [] });
+    expect(canaryUser.g.counts.get('CanaryRecorded')).toBe(1);
+    expect(canaryUser.g.counts.get('ShadowSampled')).toBeUndefined();
+  });
+
+  it('falls back to the request id (unsticky) without a user id', async () => {
+    const f = fakes();
+    const served = await servePrediction(request('r-anon'), { ...config, canaryPercent: 100 }, f.ports);
+    expect(served).toMatchObject({ servedVariant: 'canary', sticky: false });
+  });
+
+  it('dispatches nothing with shadowing off or at 0% sampling, and never calls a candidate in the request', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 20 }), async (id) => {
+        for (const c of [
+          { ...config, shadowEnabled: false },
+          { ...config, sampleRate: 0 },
+        ]) {
+          const f = fakes();
+          const served = await servePrediction(request(id.replace(/[^A-Za-z0-9]/g, 'x')), c, f.ports);
+          expect(served.shadow).toEqual({ outcome: 'not_sampled' });
+          expect(f.dispatched).toEqual([]);
+          expect(f.invoked).toEqual(['churn-v1']);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('skips a shadow copy too large for a message, with a counted reason', async () => {
+    const f = fakes();
+    const served = await servePrediction(
+      request('big', undefined, JSON.stringify({ x: 'y'.repeat(5000) })),
+      config,
+      f.ports,
+    );
+    expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'too_large' });
+    expect(f.dispatched).toEqual([]);
+    expect(f.counts.get('ShadowSkipped')).toBe(1);
+  });
+
+  it('counts a sampled request with no candidate as skipped', async () => {
+    const f = fakes();
+    const served = await servePrediction(request('r2'), { ...config, candidateEndpoints: [] }, f.ports);
+    expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'no_candidates' });
+  });
+});
