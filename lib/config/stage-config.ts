@@ -35,8 +35,20 @@ export interface StageConfig {
 
   readonly api: {
     readonly auth: ApiAuth;
+    /** Steady-state requests per second for the whole stage. */
     readonly throttlingRateLimit: number;
     readonly throttlingBurstLimit: number;
+    /**
+     * ARN of a regional WAFv2 web ACL to associate with the API stage.
+     * @default - no web ACL (callers must already be IAM- or key-authenticated)
+     */
+    readonly webAclArn?: string;
+    /**
+     * Create the account-wide role API Gateway uses to write logs. Access and execution logging
+     * fail to deploy in an account/region where it was never set; exactly one stack there should own it.
+     * @default false
+     */
+    readonly cloudWatchRole?: boolean;
   };
 
   readonly router: {

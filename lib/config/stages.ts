@@ -136,6 +136,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
   },
 };
 
+/** Log retention periods CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * The production call and the shadow dispatch must fit in this, leaving the router time to
+ * answer before API Gateway's 29 s integration timeout cuts the caller off.
+ */
+export const ROUTER_REQUEST_BUDGET_MS = 27_000;
+
 export class StageConfigError extends Error {
   override readonly name = 'StageConfigError';
 }
@@ -165,10 +176,21 @@ export function validateStageConfig(config: StageConfig): void {
     endpointName.test(config.productionEndpoint),
     `productionEndpoint "${config.productionEndpoint}" is not a valid SageMaker endpoint name`,
   );
+  // Endpoint ARNs are lower-cased, so names differing only in case are the same endpoint.
+  const seen = new Set<string>();
   for (const name of config.candidateEndpoints) {
     check(endpointName.test(name), `candidate endpoint "${name}" is not a valid SageMaker endpoint name`);
-    check(name !== config.productionEndpoint, `candidate endpoint "${name}" is also the production endpoint`);
+    check(
+      name.toLowerCase() !== config.productionEndpoint.toLowerCase(),
+      `candidate endpoint "${name}" is also the production endpoint`,
+    );
+    check(!seen.has(name.toLowerCase()), `candidate endpoint "${name}" is listed twice`);
+    seen.add(name.toLowerCase());
   }
+  check(
+    !config.shadow.enabled || config.candidateEndpoints.length > 0,
+    'shadow.enabled needs at least one candidate endpoint',
+  );
   check(
     config.shadow.sampleRate >= 0 && config.shadow.sampleRate <= 1,
     'shadow.sampleRate must be in [0, 1]',
@@ -200,6 +222,10 @@ export function validateStageConfig(config: StageConfig): void {
     'router.modelTimeoutMs must be in [100, 28000] (API Gateway integration limit is 29 s)',
   );
   check(
+    config.router.modelTimeoutMs + config.router.dispatchBudgetMs <= ROUTER_REQUEST_BUDGET_MS,
+    `router.modelTimeoutMs + router.dispatchBudgetMs must be at most ${ROUTER_REQUEST_BUDGET_MS} (headroom under API Gateway's 29 s limit)`,
+  );
+  check(
     config.router.modelMaxAttempts >= 1 && config.router.modelMaxAttempts <= 5,
     'router.modelMaxAttempts must be in [1, 5]',
   );
@@ -215,7 +241,37 @@ export function validateStageConfig(config: StageConfig): void {
     config.queue.maxReceiveCount >= 1 && config.queue.maxReceiveCount <= 1000,
     'queue.maxReceiveCount must be in [1, 1000]',
   );
-  check(config.shadow.recordTtlDays >= 1, 'shadow.recordTtlDays must be at least 1');
+  check(
+    config.shadow.recordTtlDays >= 1 && config.shadow.recordTtlDays <= 3650,
+    'shadow.recordTtlDays must be in [1, 3650]',
+  );
+  check(
+    config.worker.maxBatchingWindowSeconds >= 0 && config.worker.maxBatchingWindowSeconds <= 300,
+    'worker.maxBatchingWindowSeconds must be in [0, 300]',
+  );
+  check(
+    config.worker.candidateMaxAttempts >= 1 && config.worker.candidateMaxAttempts <= 5,
+    'worker.candidateMaxAttempts must be in [1, 5]',
+  );
+  for (const [name, memoryMb] of [
+    ['router', config.router.memoryMb],
+    ['worker', config.worker.memoryMb],
+  ] as const) {
+    check(memoryMb >= 128 && memoryMb <= 10_240, `${name}.memoryMb must be in [128, 10240]`);
+  }
+  check(
+    config.api.throttlingRateLimit > 0 && config.api.throttlingBurstLimit >= 1,
+    'api.throttlingRateLimit must be > 0 and api.throttlingBurstLimit at least 1',
+  );
+  check(
+    config.api.webAclArn === undefined ||
+      /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+/.test(config.api.webAclArn),
+    `api.webAclArn "${config.api.webAclArn}" is not a regional WAFv2 web ACL ARN`,
+  );
+  check(
+    (LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays),
+    `logRetentionDays ${config.logRetentionDays} is not a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(', ')})`,
+  );
   const g = config.guardrails;
   check(g.minAgreement >= 0 && g.minAgreement <= 1, 'guardrails.minAgreement must be in [0, 1]');
   check(g.maxErrorRate >= 0 && g.maxErrorRate <= 1, 'guardrails.maxErrorRate must be in [0, 1]');

@@ -1,0 +1,194 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { ApiAuth } from '../config/stage-config';
+
+export interface PredictionApiProps {
+  /** Name of the single deployment stage (the rollout stage: dev, staging, prod). */
+  readonly stageName: string;
+  /**
+   * How every method authenticates callers: SigV4 (`iam`) or an API key with a usage plan.
+   * @default 'iam'
+   */
+  readonly auth?: ApiAuth;
+  /** Stage-wide steady-state requests per second. */
+  readonly throttlingRateLimit: number;
+  /** Stage-wide burst. */
+  readonly throttlingBurstLimit: number;
+  /**
+   * Regional WAFv2 web ACL associated with the stage.
+   * @default - none
+   */
+  readonly webAclArn?: string;
+  /**
+   * Create API Gateway's account-wide logging role (needed once per account and region).
+   * @default false
+   */
+  readonly cloudWatchRole?: boolean;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * The REST API callers use instead of calling SageMaker. No method is ever unauthenticated:
+ * IAM (SigV4) by default, an API key on every method when configured so. Routes are added with
+ * `addLambdaRoute`, which is where later features (outcomes, report) plug in.
+ */
+export class PredictionApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogs: logs.LogGroup;
+  readonly auth: ApiAuth;
+  /** Present when `auth` is `apiKey`. */
+  readonly apiKey?: apigw.ApiKey;
+  private readonly requestValidator: apigw.RequestValidator;
+
+  constructor(scope: Construct, id: string, props: PredictionApiProps) {
+    super(scope, id);
+    this.auth = props.auth ?? 'iam';
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `shadow-rollout-${props.stageName}`,
+      description: 'Answers predictions from the production model and samples them for shadow comparison.',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      defaultMethodOptions:
+        this.auth === 'iam'
+          ? { authorizationType: apigw.AuthorizationType.IAM }
+          : { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: true },
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs on errors only and never with payloads: bodies may hold personal data.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    // The stack exports the URL under a domain name (ApiUrl); drop RestApi's generic duplicate.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    // Body validation only applies to methods that declare a model; /predict bodies are opaque
+    // model payloads of any content type, which the router checks itself (size, content type).
+    this.requestValidator = this.api.addRequestValidator('RequestValidator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    if (this.auth === 'apiKey') {
+      const plan = this.api.addUsagePlan('UsagePlan', {
+        name: `shadow-rollout-${props.stageName}`,
+        throttle: { rateLimit: props.throttlingRateLimit, burstLimit: props.throttlingBurstLimit },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      this.apiKey = new apigw.ApiKey(this, 'ApiKey', {
+        description: `Caller key for shadow-rollout-${props.stageName}`,
+      });
+      plan.addApiKey(this.apiKey);
+    }
+
+    const stage = this.api.deploymentStage;
+    if (props.webAclArn !== undefined) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: stage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    } else {
+      Validations.of(stage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No web ACL configured for this stage (api.webAclArn): every method requires SigV4 or an API key and the stage is throttled; set api.webAclArn to associate one.',
+      });
+    }
+
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole !== undefined) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level logging role; AWS documents this managed policy for it and it only grants CloudWatch Logs writes.",
+      });
+    }
+  }
+
+  /**
+   * Routes `method path` to a Lambda proxy integration. Path parameters (`{name}`) are declared
+   * required so API Gateway rejects requests without them.
+   */
+  addLambdaRoute(httpMethod: HttpMethod, path: string, handler: lambda.IFunction): apigw.Method {
+    const resource = this.api.root.resourceForPath(path);
+    const pathParameters = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    const method = resource.addMethod(
+      httpMethod,
+      new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }),
+      {
+        requestValidator: this.requestValidator,
+        requestParameters: Object.fromEntries(
+          pathParameters.map((name) => [`method.request.path.${name}`, true]),
+        ),
+      },
+    );
+    Validations.of(method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        this.auth === 'iam'
+          ? 'Callers are services authenticating with SigV4 (AWS_IAM authorization), not Cognito users.'
+          : 'Callers are services authenticating with an API key on every method (stage config api.auth=apiKey), not Cognito users.',
+    });
+    if (this.auth === 'apiKey') {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Stage config api.auth=apiKey: the method requires an API key tied to a throttled usage plan.',
+      });
+    }
+    return method;
+  }
+
+  /** Base URL of the deployment stage. */
+  get url(): string {
+    return this.api.url;
+  }
+}
+
+/** One JSON object per request: who called, what, how it ended and how long it took. Never bodies. */
+function accessLogFormat(): apigw.AccessLogFormat {
+  const F = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      extendedRequestId: F.contextExtendedRequestId(),
+      requestTime: F.contextRequestTime(),
+      sourceIp: F.contextIdentitySourceIp(),
+      caller: F.contextIdentityCaller(),
+      userArn: F.contextIdentityUserArn(),
+      apiKeyId: F.contextIdentityApiKeyId(),
+      httpMethod: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      protocol: F.contextProtocol(),
+      status: F.contextStatus(),
+      responseLength: F.contextResponseLength(),
+      responseLatencyMs: F.contextResponseLatency(),
+      integrationLatencyMs: F.contextIntegrationLatency(),
+      integrationStatus: F.contextIntegrationStatus(),
+      errorMessage: F.contextErrorMessage(),
+      xrayTraceId: F.contextXrayTraceId(),
+    }),
+  );
+}

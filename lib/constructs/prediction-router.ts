@@ -1,0 +1,86 @@
+import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/shared/env';
+import type { Stage, StageConfig } from '../config/stage-config';
+import { grantInvokeEndpoints } from './model-endpoints';
+import { handlerEntry, ServiceFunction } from './service-function';
+import type { ShadowQueue } from './shadow-queue';
+
+/** Time the router needs beyond the model call and the dispatch: parsing, hashing, answering. */
+const ROUTER_OVERHEAD_SECONDS = 1;
+
+/** Lambda timeout of the router: just above its request budget (stays under API Gateway's 29 s). */
+export const routerTimeout = (limits: StageConfig['router']): Duration =>
+  Duration.seconds(
+    Math.ceil((limits.modelTimeoutMs + limits.dispatchBudgetMs) / 1000) + ROUTER_OVERHEAD_SECONDS,
+  );
+
+export interface PredictionRouterProps {
+  readonly stage: Stage;
+  /** Endpoint answering callers. */
+  readonly productionEndpoint: string;
+  /** Endpoints replayed in shadow; the first one may also serve callers as the canary. */
+  readonly candidateEndpoints: readonly string[];
+  /** Where sampled requests are sent for comparison. */
+  readonly shadowQueue: ShadowQueue;
+  /** Deploy-time routing: whether and how much to sample, and the canary share. */
+  readonly routing: {
+    readonly shadowEnabled: boolean;
+    readonly shadowSampleRate: number;
+    readonly canaryPercent: number;
+  };
+  /** Memory, timeouts, retries and size limits. */
+  readonly limits: StageConfig['router'];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The request path: validates, picks the served variant, calls it, dispatches a shadow sample
+ * and answers. It may call the production endpoint and the first candidate (as the canary),
+ * and send to the shadow queue; nothing else.
+ */
+export class PredictionRouter extends Construct {
+  readonly handler: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: PredictionRouterProps) {
+    super(scope, id);
+    const { limits, routing } = props;
+
+    this.handler = new ServiceFunction(this, 'Handler', {
+      entry: handlerEntry('router'),
+      stage: props.stage,
+      description: 'Answers predictions from the production (or canary) model and samples shadow copies',
+      memorySize: limits.memoryMb,
+      timeout: routerTimeout(limits),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      environment: {
+        [EnvName.productionEndpoint]: props.productionEndpoint,
+        [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),
+        [EnvName.shadowQueueUrl]: props.shadowQueue.queue.queueUrl,
+        [EnvName.shadowEnabled]: String(routing.shadowEnabled),
+        [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
+        [EnvName.canaryPercent]: String(routing.canaryPercent),
+        // Stable for the life of the stack, different in every stack, never in source control:
+        // hashed user keys cannot be joined across stages or reversed from the code.
+        [EnvName.userKeySalt]: Aws.STACK_ID,
+        [EnvName.modelTimeoutMs]: String(limits.modelTimeoutMs),
+        [EnvName.modelMaxAttempts]: String(limits.modelMaxAttempts),
+        [EnvName.dispatchBudgetMs]: String(limits.dispatchBudgetMs),
+        [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
+        [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
+      },
+    });
+
+    // The first candidate is granted even at a 0 % canary: the canary share is meant to be
+    // raised at runtime (promote) without a redeploy, and a missing grant would turn that
+    // promotion into 5xx errors for the canary users.
+    const canary = props.candidateEndpoints.slice(0, 1);
+    grantInvokeEndpoints(this.handler.role, this, [props.productionEndpoint, ...canary]);
+    props.shadowQueue.grantSendShadowSamples(this.handler.role);
+  }
+}

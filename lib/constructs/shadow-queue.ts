@@ -1,0 +1,74 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** AWS's guidance for Lambda consumers: visibility at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export interface ShadowQueueProps {
+  /** Timeout of the function consuming the queue; the visibility timeout is derived from it. */
+  readonly consumerTimeout: Duration;
+  /**
+   * Batching window of the consumer's event source, added to the visibility timeout.
+   * @default Duration.seconds(0)
+   */
+  readonly consumerBatchingWindow?: Duration;
+  /**
+   * Receives before a shadow sample is moved to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long an unprocessed shadow sample stays useful.
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+}
+
+/**
+ * Carries shadow samples from the router to the shadow worker, off the request path. Encrypted,
+ * TLS only, with a dead-letter queue that keeps failed samples for the maximum 14 days.
+ */
+export class ShadowQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: ShadowQueueProps) {
+    super(scope, id);
+    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    const batchingWindow = props.consumerBatchingWindow ?? Duration.seconds(0);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the shadow queue.',
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      // A sample must not become visible again while a consumer that received it may still be
+      // working on it, or it would be compared twice.
+      visibilityTimeout: Duration.seconds(
+        VISIBILITY_TIMEOUT_FACTOR * props.consumerTimeout.toSeconds() + batchingWindow.toSeconds(),
+      ),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+  }
+
+  /** Lets the router send shadow samples, and nothing else. */
+  grantSendShadowSamples(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ComparatorConfig } from '../../lambda/core/comparators/types';
+import { EnvName } from '../../lambda/shared/env';
+import type { Stage, StageConfig } from '../config/stage-config';
+import type { ComparisonStore } from './comparison-store';
+import { grantInvokeEndpoints } from './model-endpoints';
+import { handlerEntry, ServiceFunction } from './service-function';
+import type { ShadowQueue } from './shadow-queue';
+
+/** Largest request/response body kept in a comparison record; keeps items far below 400 KB. */
+export const DEFAULT_MAX_STORED_BODY_BYTES = 16 * 1024;
+
+export interface ShadowWorkerProps {
+  readonly stage: Stage;
+  /** Endpoints replayed against the production answer. */
+  readonly candidateEndpoints: readonly string[];
+  /** Source of shadow samples; its visibility timeout must cover this worker's timeout. */
+  readonly shadowQueue: ShadowQueue;
+  /** Where comparisons are recorded. */
+  readonly comparisonStore: ComparisonStore;
+  /** How candidate and production answers are compared. */
+  readonly comparator: ComparatorConfig;
+  /** Keep (bounded) request bodies in records; otherwise only their hash. */
+  readonly captureInput: boolean;
+  /** Days before DynamoDB TTL removes a record. */
+  readonly recordTtlDays: number;
+  /** Memory, timeout, batching, concurrency cap and candidate call limits. */
+  readonly limits: StageConfig['worker'];
+  /** @default DEFAULT_MAX_STORED_BODY_BYTES (16 KiB) */
+  readonly maxStoredBodyBytes?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Off the request path: takes shadow samples in batches, calls the candidates, compares each
+ * answer with production's and records the comparison. Failed samples are reported one by one
+ * (partial batch response) so a poison message never replays its batch.
+ */
+export class ShadowWorker extends Construct {
+  readonly handler: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ShadowWorkerProps) {
+    super(scope, id);
+    const { limits } = props;
+
+    this.handler = new ServiceFunction(this, 'Handler', {
+      entry: handlerEntry('worker'),
+      stage: props.stage,
+      description: 'Replays shadow samples against the candidate models and records the comparisons',
+      memorySize: limits.memoryMb,
+      timeout: Duration.seconds(limits.timeoutSeconds),
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      environment: {
+        [EnvName.tableName]: props.comparisonStore.table.tableName,
+        [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),
+        [EnvName.comparator]: JSON.stringify(props.comparator),
+        [EnvName.captureInput]: String(props.captureInput),
+        [EnvName.recordTtlDays]: String(props.recordTtlDays),
+        [EnvName.candidateTimeoutMs]: String(limits.candidateTimeoutMs),
+        [EnvName.candidateMaxAttempts]: String(limits.candidateMaxAttempts),
+        [EnvName.maxStoredBodyBytes]: String(props.maxStoredBodyBytes ?? DEFAULT_MAX_STORED_BODY_BYTES),
+      },
+    });
+
+    this.handler.function.addEventSource(
+      new SqsEventSource(props.shadowQueue.queue, {
+        batchSize: limits.batchSize,
+        maxBatchingWindow: Duration.seconds(limits.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+        // Caps the load shadow traffic can put on the candidate endpoints.
+        maxConcurrency: limits.maxConcurrency,
+      }),
+    );
+    grantInvokeEndpoints(this.handler.role, this, props.candidateEndpoints);
+    props.comparisonStore.grantRecordComparisons(this.handler.role);
+  }
+}

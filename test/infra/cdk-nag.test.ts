@@ -1,0 +1,103 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { STAGES, type StageConfig } from '../../lib/config/stage-config';
+import { stages } from '../../lib/config/stages';
+import { addShadowRolloutStack } from '../../lib/shadow-rollout-app';
+import { newOutdir, removeSynthOutput, type SynthesizedStage, synthConfig } from './support/synth';
+
+afterAll(removeSynthOutput);
+
+interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+function acknowledgementsIn(root: IConstruct): Acknowledgement[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+const apiKeyStaging: StageConfig = { ...stages.staging, api: { ...stages.staging.api, auth: 'apiKey' } };
+const cases: [string, StageConfig][] = [
+  ...STAGES.map((stage): [string, StageConfig] => [stage, stages[stage]]),
+  ['staging with api.auth=apiKey', apiKeyStaging],
+];
+
+describe.each(cases)('AwsSolutions checks: %s', (_label, config) => {
+  let s: SynthesizedStage;
+  beforeAll(() => {
+    s = synthConfig(config);
+  });
+
+  it('leave no unacknowledged finding, error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+    expect(
+      report.violations.map((v) => `${v.severity} ${v.ruleName} ${v.violatingResources[0]?.constructPath}`),
+    ).toEqual([]);
+    // cdk-nag 3 reports through the validation plugin (above), not annotations; the stack must
+    // still carry no error or warning annotation of any origin.
+    expect(Annotations.fromStack(s.stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('are acknowledged only on the resource that needs it, each with a specific reason', () => {
+    const stackPath = `${s.stack.stackName}/`;
+    const acks = acknowledgementsIn(s.app);
+    for (const ack of acks) {
+      expect(ack.path.startsWith(stackPath)).toBe(true);
+      expect(ack.reason.length).toBeGreaterThanOrEqual(40);
+      // Findings of granular rules are acknowledged one by one, never the whole rule.
+      if (/AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id).toMatch(/\[.+\]$/);
+    }
+    const expected = [
+      ...['PredictionRouter', 'ShadowWorker', 'ComparisonReader'].map((owner) => ({
+        path: `${owner}/Handler/Role/Resource`,
+        id: 'AwsSolutions-IAM5[Resource::*]',
+      })),
+      { path: 'ShadowQueue/DeadLetterQueue', id: 'AwsSolutions-SQS3' },
+      { path: `PredictionApi/Api/DeploymentStage.${config.stage}`, id: 'AwsSolutions-APIG3' },
+      ...['predict/POST', 'comparisons/{requestId}/GET'].flatMap((method) => [
+        { path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-COG4' },
+        ...(config.api.auth === 'apiKey'
+          ? [{ path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-APIG4' }]
+          : []),
+      ]),
+      ...(config.pointInTimeRecovery ? [] : [{ path: 'ComparisonStore/Table', id: 'AwsSolutions-DDB3' }]),
+    ];
+    const actual = acks.map((ack) => ({ path: ack.path.slice(stackPath.length), id: ack.id }));
+    // Reviewers see the acknowledgements, with their reasons, in the template too.
+    s.template.hasResource('AWS::SQS::Queue', {
+      Metadata: {
+        cdk_nag: {
+          rules_to_suppress: [{ id: 'AwsSolutions-SQS3', reason: Match.stringLikeRegexp('dead-letter') }],
+        },
+      },
+    });
+    const key = (a: { path: string; id: string }) => `${a.path} ${a.id}`;
+    expect(actual.map(key).sort()).toEqual(expected.map(key).sort());
+  });
+});
+
+describe('the AwsSolutions checks are live', () => {
+  it('fail the synth on a non-compliant resource added to a stage stack', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: newOutdir('non-compliant') });
+    const stack = addShadowRolloutStack(app, stages.dev);
+    new sqs.Queue(stack, 'QueueWithoutDlqOrTls');
+    expect(() => app.synth()).toThrow(
+      /AwsSolutions-SQS3[\s\S]*AwsSolutions-SQS4|AwsSolutions-SQS4[\s\S]*AwsSolutions-SQS3/,
+    );
+  });
+});

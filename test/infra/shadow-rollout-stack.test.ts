@@ -1,0 +1,470 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
+import { EnvName } from '../../lambda/shared/env';
+import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
+import { stages } from '../../lib/config/stages';
+import { ComparisonStore } from '../../lib/constructs/comparison-store';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/shadow-queue';
+import { DEFAULT_MAX_STORED_BODY_BYTES } from '../../lib/constructs/shadow-worker';
+import {
+  allPermissions,
+  byJson,
+  logicalId,
+  type Permission,
+  permissionsOfRole,
+  removeSynthOutput,
+  render,
+  type SynthesizedStage,
+  sagemakerEndpointArn,
+  synthConfig,
+} from './support/synth';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+const synthesized = new Map<Stage, SynthesizedStage>();
+beforeAll(() => {
+  for (const stage of STAGES) synthesized.set(stage, synthConfig(stages[stage]));
+});
+afterAll(removeSynthOutput);
+
+function synthOf(stage: Stage): SynthesizedStage {
+  const s = synthesized.get(stage);
+  if (s === undefined) throw new Error(`stage ${stage} was not synthesized`);
+  return s;
+}
+
+function resourcesOfType(s: SynthesizedStage, type: string): Record<string, Resource> {
+  return s.template.findResources(type) as Record<string, Resource>;
+}
+
+function functionProps(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Record<string, unknown> {
+  const construct = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler
+    .function;
+  const resource = resourcesOfType(s, 'AWS::Lambda::Function')[logicalId(construct)];
+  if (resource === undefined) throw new Error(`no ${fn} function`);
+  return resource.Properties;
+}
+
+function envOf(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Record<string, unknown> {
+  return (functionProps(s, fn).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function permissionsOf(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Permission[] {
+  const role = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler.role;
+  return permissionsOfRole(s.template, logicalId(role));
+}
+
+/** The permissions every service function starts with: its own log group, X-Ray. */
+function basePermissions(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Permission[] {
+  const construct = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler;
+  return [
+    {
+      effect: 'Allow',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`{${logicalId(construct.logGroup)}.Arn}`],
+    },
+    { effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
+  ];
+}
+
+describe.each(STAGES)('stack for stage %s', (stage) => {
+  const config: StageConfig = stages[stage];
+  let s: SynthesizedStage;
+  beforeAll(() => {
+    s = synthOf(stage);
+  });
+
+  it('is named after the stage, tagged, and termination-protected exactly when data is retained', () => {
+    expect(s.stack.stackName).toBe(`ShadowRollout-${stage}`);
+    expect(s.stack.tags.tagValues()).toEqual({ app: 'shadow-rollout', stage });
+    expect(s.stack.terminationProtection).toBe(config.retainData);
+    s.template.hasResourceProperties(
+      'AWS::DynamoDB::Table',
+      Match.objectLike({ Tags: Match.arrayWith([{ Key: 'stage', Value: stage }]) }),
+    );
+  });
+
+  describe('functions', () => {
+    it('all run Node 24 on arm64 with active tracing, JSON logs and the Powertools service name', () => {
+      const functions = Object.values(resourcesOfType(s, 'AWS::Lambda::Function'));
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogFormat: 'JSON' },
+          Environment: {
+            Variables: {
+              NODE_OPTIONS: '--enable-source-maps',
+              POWERTOOLS_SERVICE_NAME: `shadow-rollout-${stage}`,
+              POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+            },
+          },
+        });
+      }
+    });
+
+    it('each log to their own log group with the stage retention, kept on delete when data is retained', () => {
+      const logGroups = resourcesOfType(s, 'AWS::Logs::LogGroup');
+      for (const fn of ['router', 'worker', 'reader'] as const) {
+        const groupId = render((functionProps(s, fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
+        const group = logGroups[groupId.slice(1, -1)];
+        expect(group?.Properties.RetentionInDays).toBe(config.logRetentionDays);
+        expect(group?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+      }
+    });
+
+    it('roles carry no AWS managed policies', () => {
+      for (const role of Object.values(resourcesOfType(s, 'AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('router', () => {
+    it('gets every setting it reads from the stage config', () => {
+      expect(envOf(s, 'router')).toMatchObject({
+        [EnvName.productionEndpoint]: config.productionEndpoint,
+        [EnvName.candidateEndpoints]: config.candidateEndpoints.join(','),
+        [EnvName.shadowQueueUrl]: { Ref: logicalId(s.stack.shadowQueue.queue) },
+        [EnvName.shadowEnabled]: String(config.shadow.enabled),
+        [EnvName.shadowSampleRate]: String(config.shadow.sampleRate),
+        [EnvName.canaryPercent]: String(config.canaryPercent),
+        [EnvName.userKeySalt]: { Ref: 'AWS::StackId' },
+        [EnvName.modelTimeoutMs]: String(config.router.modelTimeoutMs),
+        [EnvName.modelMaxAttempts]: String(config.router.modelMaxAttempts),
+        [EnvName.dispatchBudgetMs]: String(config.router.dispatchBudgetMs),
+        [EnvName.maxPayloadBytes]: String(config.router.maxPayloadBytes),
+        [EnvName.maxMessageBytes]: String(config.router.maxMessageBytes),
+      });
+    });
+
+    it('times out just above its request budget and before API Gateway gives up (29 s)', () => {
+      const timeoutSeconds = functionProps(s, 'router').Timeout as number;
+      const budgetSeconds = (config.router.modelTimeoutMs + config.router.dispatchBudgetMs) / 1000;
+      expect(timeoutSeconds).toBeGreaterThan(budgetSeconds);
+      expect(timeoutSeconds).toBeLessThanOrEqual(budgetSeconds + 2);
+      expect(timeoutSeconds).toBeLessThan(29);
+      expect(functionProps(s, 'router').MemorySize).toBe(config.router.memoryMb);
+    });
+
+    it('may invoke only the production and canary endpoints, and only send to the shadow queue', () => {
+      const [canary] = config.candidateEndpoints;
+      expect(permissionsOf(s, 'router')).toEqual(
+        [
+          ...basePermissions(s, 'router'),
+          {
+            effect: 'Allow',
+            actions: ['sagemaker:InvokeEndpoint'],
+            resources: [config.productionEndpoint, canary].map((n) => sagemakerEndpointArn(`${n}`)).sort(),
+          },
+          {
+            effect: 'Allow',
+            actions: ['sqs:SendMessage'],
+            resources: [`{${logicalId(s.stack.shadowQueue.queue)}.Arn}`],
+          },
+        ].sort(byJson),
+      );
+    });
+  });
+
+  describe('shadow worker', () => {
+    it('gets every setting it reads from the stage config', () => {
+      const env = envOf(s, 'worker');
+      expect(env).toMatchObject({
+        [EnvName.tableName]: { Ref: logicalId(s.stack.store.table) },
+        [EnvName.candidateEndpoints]: config.candidateEndpoints.join(','),
+        [EnvName.captureInput]: String(config.shadow.captureInput),
+        [EnvName.recordTtlDays]: String(config.shadow.recordTtlDays),
+        [EnvName.candidateTimeoutMs]: String(config.worker.candidateTimeoutMs),
+        [EnvName.candidateMaxAttempts]: String(config.worker.candidateMaxAttempts),
+        [EnvName.maxStoredBodyBytes]: String(DEFAULT_MAX_STORED_BODY_BYTES),
+      });
+      expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
+      expect(functionProps(s, 'worker')).toMatchObject({
+        Timeout: config.worker.timeoutSeconds,
+        MemorySize: config.worker.memoryMb,
+      });
+    });
+
+    it('may invoke only the candidate endpoints and record comparisons without Scan or Delete', () => {
+      const queueArn = `{${logicalId(s.stack.shadowQueue.queue)}.Arn}`;
+      expect(permissionsOf(s, 'worker')).toEqual(
+        [
+          ...basePermissions(s, 'worker'),
+          {
+            effect: 'Allow',
+            actions: [
+              'sqs:ChangeMessageVisibility',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+              'sqs:GetQueueUrl',
+              'sqs:ReceiveMessage',
+            ],
+            resources: [queueArn],
+          },
+          {
+            effect: 'Allow',
+            actions: ['sagemaker:InvokeEndpoint'],
+            resources: config.candidateEndpoints.map(sagemakerEndpointArn).sort(),
+          },
+          {
+            effect: 'Allow',
+            actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
+          },
+        ].sort(byJson),
+      );
+    });
+
+    it('consumes the shadow queue in batches, reporting failures per message, with a concurrency cap', () => {
+      s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(s.stack.shadowQueue.queue), 'Arn'] },
+        FunctionName: { Ref: logicalId(s.stack.worker.handler.function) },
+        BatchSize: config.worker.batchSize,
+        MaximumBatchingWindowInSeconds: config.worker.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: config.worker.maxConcurrency },
+      });
+    });
+  });
+
+  describe('comparison reader', () => {
+    it('reads the table by key and nothing else', () => {
+      expect(envOf(s, 'reader')).toMatchObject({
+        [EnvName.tableName]: { Ref: logicalId(s.stack.store.table) },
+      });
+      expect(permissionsOf(s, 'reader')).toEqual(
+        [
+          ...basePermissions(s, 'reader'),
+          {
+            effect: 'Allow',
+            actions: ['dynamodb:GetItem'],
+            resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
+          },
+        ].sort(byJson),
+      );
+    });
+  });
+
+  describe('IAM', () => {
+    it('grants no data-plane action on Resource "*": the only wildcard is X-Ray, which has no resource ARNs', () => {
+      const dataPlane = /^(sagemaker|sqs|dynamodb|s3|kms|lambda|sns|logs):|^\*$/;
+      const onWildcard = allPermissions(s.template).filter((p) => p.resources.includes('*'));
+      expect(onWildcard.flatMap((p) => p.actions).filter((a) => dataPlane.test(a))).toEqual([]);
+      expect(new Set(onWildcard.flatMap((p) => p.actions))).toEqual(
+        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      );
+      // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`).
+      const patterns = allPermissions(s.template)
+        .flatMap((p) => p.resources)
+        .filter((r) => r !== '*' && r.includes('*'));
+      expect(patterns).toEqual([]);
+    });
+  });
+
+  describe('shadow queue', () => {
+    const queues = () => resourcesOfType(s, 'AWS::SQS::Queue');
+    const queueProps = () => queues()[logicalId(s.stack.shadowQueue.queue)]?.Properties ?? {};
+    const dlqProps = () => queues()[logicalId(s.stack.shadowQueue.deadLetterQueue)]?.Properties ?? {};
+
+    it('keeps a sample invisible for at least six worker timeouts', () => {
+      const workerTimeout = functionProps(s, 'worker').Timeout as number;
+      expect(queueProps().VisibilityTimeout).toBeGreaterThanOrEqual(
+        VISIBILITY_TIMEOUT_FACTOR * workerTimeout,
+      );
+    });
+
+    it('moves a sample to the DLQ after the configured receives; the DLQ keeps it 14 days', () => {
+      expect(queueProps().RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(s.stack.shadowQueue.deadLetterQueue), 'Arn'] },
+        maxReceiveCount: config.queue.maxReceiveCount,
+      });
+      expect(dlqProps().MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    });
+
+    it('encrypts both queues and denies every non-TLS request to them', () => {
+      expect(Object.keys(queues())).toHaveLength(2);
+      for (const queue of Object.values(queues())) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      for (const queue of [s.stack.shadowQueue.queue, s.stack.shadowQueue.deadLetterQueue]) {
+        s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: logicalId(queue) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Principal: { AWS: '*' },
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  describe('comparison store', () => {
+    const table = () => Object.values(resourcesOfType(s, 'AWS::DynamoDB::Table'));
+
+    it('is an on-demand, encrypted table keyed by request id, with TTL and a time-window index', () => {
+      expect(table()).toHaveLength(1);
+      expect(table()[0]?.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: ComparisonStore.TTL_ATTRIBUTE, Enabled: true },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            KeySchema: [
+              { AttributeName: 'timeBucket', KeyType: 'HASH' },
+              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+
+    it('has point-in-time recovery exactly in prod, and is retained exactly when configured', () => {
+      const [t] = table();
+      expect(t?.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: stage === 'prod',
+      });
+      expect(t?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+      expect(t?.Properties.DeletionProtectionEnabled).toBe(config.retainData);
+    });
+  });
+
+  describe('API', () => {
+    it('routes POST /predict to the router and GET /comparisons/{requestId} to the reader, nothing else', () => {
+      const methods = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Method'));
+      const routes = methods.map((m) => {
+        const uri = render((m.Properties.Integration as { Uri: unknown }).Uri);
+        return `${m.Properties.HttpMethod} ${uri.includes(logicalId(s.stack.router.handler.function)) ? 'router' : uri.includes(logicalId(s.stack.reader.handler.function)) ? 'reader' : uri}`;
+      });
+      expect(routes.sort()).toEqual(['GET reader', 'POST router']);
+      const paths = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Resource')).map(
+        (r) => r.Properties.PathPart,
+      );
+      expect(paths.sort()).toEqual(['comparisons', 'predict', '{requestId}']);
+      for (const m of methods) expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+    });
+
+    it('requires SigV4 (AWS_IAM) on every method', () => {
+      const methods = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Method'));
+      expect(methods.length).toBeGreaterThan(0);
+      for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+      s.template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+    });
+
+    it('has one stage named after the rollout stage, throttled from config, traced, without data trace', () => {
+      s.template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+      s.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: stage,
+        TracingEnabled: true,
+        MethodSettings: [
+          {
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: config.api.throttlingRateLimit,
+            ThrottlingBurstLimit: config.api.throttlingBurstLimit,
+            MetricsEnabled: true,
+            DataTraceEnabled: false,
+            LoggingLevel: 'ERROR',
+          },
+        ],
+      });
+    });
+
+    it('writes JSON access logs without bodies to a dedicated log group', () => {
+      const [stageResource] = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Stage'));
+      const setting = stageResource?.Properties.AccessLogSetting as {
+        DestinationArn: unknown;
+        Format: string;
+      };
+      expect(render(setting.DestinationArn)).toBe(`{${logicalId(s.stack.api.accessLogs)}.Arn}`);
+      const format = JSON.parse(setting.Format) as Record<string, string>;
+      expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+      expect(setting.Format).not.toMatch(/\$input|body/i);
+      const group = resourcesOfType(s, 'AWS::Logs::LogGroup')[logicalId(s.stack.api.accessLogs)];
+      expect(group?.Properties.RetentionInDays).toBe(config.logRetentionDays);
+    });
+  });
+
+  it('outputs the API URL, table name and both queue URLs', () => {
+    const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual([
+      'ApiUrl',
+      'ComparisonTableName',
+      'ShadowDeadLetterQueueUrl',
+      'ShadowQueueUrl',
+    ]);
+    expect(render(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/\{.+\}\.execute-api\./);
+    expect(outputs.ComparisonTableName?.Value).toEqual({ Ref: logicalId(s.stack.store.table) });
+    expect(outputs.ShadowQueueUrl?.Value).toEqual({ Ref: logicalId(s.stack.shadowQueue.queue) });
+    expect(outputs.ShadowDeadLetterQueueUrl?.Value).toEqual({
+      Ref: logicalId(s.stack.shadowQueue.deadLetterQueue),
+    });
+  });
+});
+
+describe('config variations', () => {
+  it('api.auth=apiKey requires an API key on every method, with a throttled usage plan', () => {
+    const config: StageConfig = { ...stages.staging, api: { ...stages.staging.api, auth: 'apiKey' } };
+    const s = synthConfig(config);
+
+    const methods = Object.values(s.template.findResources('AWS::ApiGateway::Method')) as Resource[];
+    expect(methods).toHaveLength(2);
+    for (const m of methods) {
+      expect(m.Properties.ApiKeyRequired).toBe(true);
+      expect(m.Properties.AuthorizationType).toBe('NONE');
+    }
+    s.template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: config.api.throttlingRateLimit, BurstLimit: config.api.throttlingBurstLimit },
+      ApiStages: [Match.objectLike({ Stage: { Ref: Match.stringLikeRegexp('DeploymentStage') } })],
+    });
+    s.template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    s.template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    s.template.hasOutput('ApiKeyId', {});
+  });
+
+  it('grants mixed-case endpoints by their lower-cased ARN; only the first candidate serves as canary', () => {
+    const config: StageConfig = {
+      ...stages.dev,
+      productionEndpoint: 'Churn-V1',
+      candidateEndpoints: ['Churn-V2', 'churn-v3'],
+      canaryPercent: 10,
+    };
+    const s = synthConfig(config);
+    const invokeTargets = (role: string) =>
+      permissionsOfRole(s.template, role)
+        .filter((p) => p.actions.includes('sagemaker:InvokeEndpoint'))
+        .flatMap((p) => p.resources);
+
+    expect(invokeTargets(logicalId(s.stack.router.handler.role))).toEqual(
+      ['churn-v1', 'churn-v2'].map(sagemakerEndpointArn),
+    );
+    expect(invokeTargets(logicalId(s.stack.worker.handler.role))).toEqual(
+      ['churn-v2', 'churn-v3'].map(sagemakerEndpointArn),
+    );
+  });
+
+  it('associates a configured web ACL with the API stage', () => {
+    const webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shadow/0000';
+    const s = synthConfig({ ...stages.prod, api: { ...stages.prod.api, webAclArn } });
+    s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: webAclArn,
+      ResourceArn: Match.anyValue(),
+    });
+  });
+
+  it('owns the account-level API Gateway logging role only when asked to', () => {
+    const s = synthConfig({ ...stages.dev, api: { ...stages.dev.api, cloudWatchRole: true } });
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    expect(synthOf('dev').template.findResources('AWS::ApiGateway::Account')).toEqual({});
+  });
+});

@@ -1,0 +1,127 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { STAGES, type StageConfig } from '../../lib/config/stage-config';
+import { resolveStage, StageConfigError, stages, validateStageConfig } from '../../lib/config/stages';
+import { buildShadowRolloutApp, configFromContext } from '../../lib/shadow-rollout-app';
+import {
+  logicalId,
+  newOutdir,
+  permissionsOfRole,
+  removeSynthOutput,
+  sagemakerEndpointArn,
+  synthFromContext,
+} from './support/synth';
+
+afterAll(removeSynthOutput);
+
+describe('stage selection', () => {
+  it.each([
+    [undefined, /Missing stage: pass -c stage=<dev\|staging\|prod>/],
+    ['', /Missing stage/],
+    ['production', /Unknown stage "production": expected one of dev, staging, prod/],
+    ['Prod', /Unknown stage "Prod"/],
+  ])('rejects stage %p instead of defaulting to one', (stage, message) => {
+    expect(() => resolveStage(stage)).toThrow(message);
+    const app = new App({ outdir: newOutdir('rejected'), context: stage === undefined ? {} : { stage } });
+    expect(() => buildShadowRolloutApp(app)).toThrow(StageConfigError);
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it.each(STAGES)('builds the one stack ShadowRollout-%s from the stage context', (stage) => {
+    const s = synthFromContext({ stage });
+    expect(s.stack.stackName).toBe(`ShadowRollout-${stage}`);
+    expect(s.app.node.children.filter(Stack.isStack).map((c) => c.stackName)).toEqual([
+      `ShadowRollout-${stage}`,
+    ]);
+  });
+});
+
+describe('stage configs', () => {
+  it.each(STAGES)('%s is valid', (stage) => {
+    expect(() => validateStageConfig(stages[stage])).not.toThrow();
+    expect(stages[stage].stage).toBe(stage);
+  });
+
+  it('lists every problem of an invalid config at once', () => {
+    const broken: StageConfig = {
+      ...stages.dev,
+      productionEndpoint: 'churn_v1',
+      candidateEndpoints: ['CHURN_V1', 'churn-v2', 'Churn-V2'],
+      shadow: { ...stages.dev.shadow, sampleRate: 1.5 },
+      canaryPercent: 120,
+      router: { ...stages.dev.router, modelTimeoutMs: 27_000, dispatchBudgetMs: 500 },
+      worker: { ...stages.dev.worker, maxConcurrency: 1, timeoutSeconds: 5 },
+      api: { ...stages.dev.api, webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:global/webacl/x/1' },
+      logRetentionDays: 10,
+    };
+    let message = '';
+    try {
+      validateStageConfig(broken);
+    } catch (error) {
+      expect(error).toBeInstanceOf(StageConfigError);
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')[0]).toBe('Invalid config for stage "dev":');
+    for (const problem of [
+      'productionEndpoint "churn_v1" is not a valid SageMaker endpoint name',
+      'candidate endpoint "CHURN_V1" is not a valid SageMaker endpoint name',
+      'candidate endpoint "Churn-V2" is listed twice',
+      'shadow.sampleRate must be in [0, 1]',
+      'canaryPercent must be in [0, 100]',
+      'router.modelTimeoutMs + router.dispatchBudgetMs must be at most 27000',
+      'worker.maxConcurrency must be in [2, 1000]',
+      'worker.candidateTimeoutMs must be shorter than the worker timeout',
+      'is not a regional WAFv2 web ACL ARN',
+      'logRetentionDays 10 is not a CloudWatch Logs retention period',
+    ]) {
+      expect(message).toContain(problem);
+    }
+  });
+
+  it('rejects shadowing without a candidate and a candidate that is production in another case', () => {
+    expect(() => validateStageConfig({ ...stages.dev, candidateEndpoints: [] })).toThrow(
+      /shadow.enabled needs at least one candidate endpoint/,
+    );
+    expect(() => validateStageConfig({ ...stages.dev, candidateEndpoints: ['CHURN-V1'] })).toThrow(
+      /candidate endpoint "CHURN-V1" is also the production endpoint/,
+    );
+  });
+
+  it('fails the synth of an invalid config before any stack is created', () => {
+    const app = new App({
+      outdir: newOutdir('invalid'),
+      context: { stage: 'dev', productionEndpoint: 'not a name' },
+    });
+    expect(() => buildShadowRolloutApp(app)).toThrow(/productionEndpoint "not a name" is not a valid/);
+    expect(app.node.children).toHaveLength(0);
+  });
+});
+
+describe('endpoint overrides from context', () => {
+  it('replace the stage endpoints; candidates are a comma list', () => {
+    const s = synthFromContext({
+      stage: 'staging',
+      productionEndpoint: 'fraud-v7',
+      candidateEndpoints: ' fraud-v8 , fraud-v9 ',
+    });
+    const worker = permissionsOfRole(s.template, logicalId(s.stack.worker.handler.role));
+    expect(worker.find((p) => p.actions.includes('sagemaker:InvokeEndpoint'))?.resources).toEqual([
+      sagemakerEndpointArn('fraud-v8'),
+      sagemakerEndpointArn('fraud-v9'),
+    ]);
+    const router = permissionsOfRole(s.template, logicalId(s.stack.router.handler.role));
+    expect(router.find((p) => p.actions.includes('sagemaker:InvokeEndpoint'))?.resources).toEqual([
+      sagemakerEndpointArn('fraud-v7'),
+      sagemakerEndpointArn('fraud-v8'),
+    ]);
+  });
+
+  it('keep the stage endpoints when absent, and reject a list that is not one', () => {
+    const app = new App({ outdir: newOutdir('context'), context: { stage: 'prod' } });
+    expect(configFromContext(app).productionEndpoint).toBe(stages.prod.productionEndpoint);
+    const bad = new App({
+      outdir: newOutdir('context'),
+      context: { stage: 'prod', candidateEndpoints: { a: 1 } },
+    });
+    expect(() => configFromContext(bad)).toThrow(/candidateEndpoints must be a comma-separated list/);
+  });
+});
