@@ -34,3 +34,8 @@ export function servedVariantFor(stickyKey: string, canaryPercent: number, salt:
 export function isShadowSampled(requestId: string, sampleRate: number, salt: string): boolean {
   return bucketOf(requestId, `${salt}:shadow`) < sampleRate;
 }
+
+/** Whether the worker re-invokes production for this request to measure its own noise. */
+export function isNoiseBaselineSampled(requestId: string, rate: number): boolean {
+  return bucketOf(requestId, 'noise-baseline') < rate;
+}

@@ -48,6 +48,12 @@ export interface ComparisonRecord {
   readonly input: StoredInput;
   readonly production: StoredModelResult;
   readonly candidates: readonly CandidateComparison[];
+  /**
+   * Production invoked a second time and compared with its own first answer, for a sample of
+   * requests: the self-disagreement a nondeterministic model shows, against which the
+   * candidate's disagreement is judged.
+   */
+  readonly noiseBaseline?: CandidateComparison;
   readonly outcome?: Outcome;
   /** Epoch seconds; DynamoDB TTL deletes the item after this. */
   readonly expiresAt: number;

@@ -27,6 +27,8 @@ export const MetricName = {
   CandidateThrottled: 'CandidateThrottled',
   Compared: 'Compared',
   Agreement: 'Agreement',
+  /** Production compared with itself (noise baseline). */
+  NoiseBaselineAgreement: 'NoiseBaselineAgreement',
   DuplicateDeliveries: 'DuplicateDeliveries',
   InvalidShadowMessages: 'InvalidShadowMessages',
   /** Runtime config */

@@ -25,6 +25,7 @@ export const EnvName = {
   runtimeConfigTable: 'RUNTIME_CONFIG_TABLE',
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
+  noiseBaselineRate: 'NOISE_BASELINE_RATE',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

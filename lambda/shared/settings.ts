@@ -73,6 +73,7 @@ export function workerSettings(env: Env): WorkerSettings {
       captureInput: booleanFlag(env, EnvName.captureInput, false),
       maxStoredBodyBytes: numberIn(env, EnvName.maxStoredBodyBytes, 16_384, 256, 100_000),
       recordTtlDays: recordTtlDays(env),
+      noiseBaselineRate: numberIn(env, EnvName.noiseBaselineRate, 0, 0, 1),
     },
     candidateTimeoutMs: numberIn(env, EnvName.candidateTimeoutMs, 5000, 10, 60_000),
     candidateMaxAttempts: numberIn(env, EnvName.candidateMaxAttempts, 2, 1, 10),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ComparisonStore } from '../adapters/comparison-store';
 import type { MetricsPort } from '../adapters/metrics';
 import type { InvokeModel } from '../adapters/model-endpoint';
+import { isNoiseBaselineSampled } from '../core/bucketing';
 import { decodeAnswer } from '../core/comparators';
 import type { Comparator, ComparisonResult } from '../core/comparators/types';
 import {
@@ -21,6 +22,8 @@ export interface CompareShadowOptions {
   readonly captureInput: boolean;
   readonly maxStoredBodyBytes: number;
   readonly recordTtlDays: number;
+  /** Share (0..1) of messages for which production is invoked again and compared with itself. */
+  readonly noiseBaselineRate: number;
 }
 
 export interface CompareShadowPorts {
@@ -41,7 +44,8 @@ export type CompareOutcome = 'compared' | 'duplicate';
 /**
  * Replays one shadow-sampled request against the candidates and stores the comparison.
  * 1. If this request id already has a comparison (a redelivery), stop: no second candidate call.
- * 2. Invoke every candidate concurrently with the original request.
+ * 2. Invoke every candidate concurrently with the original request (and, for a sample,
+ *    production again: its self-disagreement is the noise baseline).
  * 3. If a candidate throttled, throw so SQS redelivers the message later (back-pressure).
  * 4. Compare each answering candidate with production (failures are recorded, not compared).
  * 5. Write the record once; losing a race to a concurrent delivery counts as a duplicate.
@@ -57,9 +61,15 @@ export async function compareShadow(
     return 'duplicate';
   }
 
-  const results = await Promise.all(
-    message.candidates.map((endpoint) => ports.invokeModel(endpoint, message.request)),
-  );
+  const measureNoise =
+    message.candidates.length > 0 &&
+    message.production.status === 'ok' &&
+    isNoiseBaselineSampled(message.requestId, options.noiseBaselineRate);
+  const [results, rerun] = await Promise.all([
+    Promise.all(message.candidates.map((endpoint) => ports.invokeModel(endpoint, message.request))),
+    measureNoise ? ports.invokeModel(message.production.endpoint, message.request) : undefined,
+  ]);
+
   for (const result of results) {
     ports.metrics.count(MetricName.CandidateInvocations);
     ports.metrics.count(MetricName.CandidateErrors, result.status === 'error' ? 1 : 0);
@@ -78,6 +88,10 @@ export async function compareShadow(
     if (c.comparison) ports.metrics.ratio(MetricName.Agreement, c.comparison.agree ? 1 : 0);
   }
 
+  const noiseBaseline = rerun && candidateComparison(message.production, rerun, options, ports.comparator);
+  if (noiseBaseline?.comparison)
+    ports.metrics.ratio(MetricName.NoiseBaselineAgreement, noiseBaseline.comparison.agree ? 1 : 0);
+
   const record: ComparisonRecord = {
     requestId: message.requestId,
     receivedAt: message.receivedAt,
@@ -88,6 +102,7 @@ export async function compareShadow(
     input: storedInput(message.request, options),
     production: boundedResult(message.production, options.maxStoredBodyBytes),
     candidates,
+    ...(noiseBaseline ? { noiseBaseline } : {}),
     expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
   };
   const saved = await ports.store.saveComparison(record);
