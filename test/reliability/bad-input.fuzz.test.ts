@@ -33,8 +33,10 @@ beforeAll(async () => {
   ({ handler: read } = await import('../../lambda/handlers/get-comparison'));
 });
 beforeEach(() => {
-  for (const mock of [modelMock, sqsMock, dbMock])
-    mock.reset().onAnyCommand().rejects(new Error('must not be called'));
+  const mustNotBeCalled = new Error('must not be called');
+  modelMock.reset().onAnyCommand().rejects(mustNotBeCalled);
+  sqsMock.reset().onAnyCommand().rejects(mustNotBeCalled);
+  dbMock.reset().onAnyCommand().rejects(mustNotBeCalled);
   output = captureOutput();
 });
 afterEach(() => output.restore());

@@ -1,0 +1,170 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { closeServer, listen } from '../http-server';
+import { invokeFunction, type LambdaHandler, type LocalFunction } from '../lambda-runtime';
+import { toProxyEvent } from './proxy-event';
+import { checkProxyResult, writeProxyResult } from './proxy-result';
+import { matchRoute, type RouteDefinition } from './routes';
+
+/** API Gateway's payload limit: larger requests never reach the function. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Lambda's limit on a synchronous invocation's event: larger events fail the integration. */
+export const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
+
+export type ProxyHandler = LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+export interface RouteTarget {
+  readonly function: LocalFunction;
+  readonly handler: ProxyHandler;
+}
+
+export interface ApiServerOptions {
+  readonly routes: readonly RouteDefinition[];
+  /** The function behind each route, by the route's `handler` name. */
+  readonly targets: Readonly<Record<string, RouteTarget>>;
+  /** @default 3000 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** API Gateway stage name in events. @default 'local' */
+  readonly stage?: string;
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Why the integration failed, when it did (never the payload). */
+  readonly integrationError?: string;
+}
+
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP server that plays API Gateway (REST API, Lambda proxy integration) for local mode:
+ * requests become proxy events for the same handlers the stack deploys, and their results
+ * become HTTP responses. Gateway-level errors use the API's JSON error shape.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  for (const route of options.routes) {
+    if (!options.targets[route.handler])
+      throw new Error(`no handler "${route.handler}" for ${route.resource}`);
+  }
+  const stage = options.stage ?? 'local';
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      if (!res.headersSent) sendGatewayError(res, 500, 'internal_error', 'Internal server error', null);
+      else res.destroy(error as Error);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const log = (status: number, headers: Record<string, string> = {}, integrationError?: string) =>
+      options.onRequest?.({
+        method: req.method ?? 'GET',
+        path,
+        status,
+        durationMs: Date.now() - started,
+        headers,
+        ...(integrationError === undefined ? {} : { integrationError }),
+      });
+
+    const body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+    if (body === undefined) {
+      sendGatewayError(res, 413, 'payload_too_large', 'Request body exceeds the 10 MB API limit', requestId);
+      return log(413);
+    }
+    const match = matchRoute(options.routes, req.method ?? 'GET', path);
+    if (match.kind === 'not-found') {
+      sendGatewayError(res, 404, 'not_found', `No route for ${req.method} ${path}`, requestId);
+      return log(404);
+    }
+    if (match.kind === 'wrong-method') {
+      sendGatewayError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${path}`, requestId, {
+        Allow: match.allowed.join(', '),
+      });
+      return log(405);
+    }
+    const target = options.targets[match.route.handler] as RouteTarget;
+    const event = toProxyEvent({
+      request: req,
+      body,
+      route: match.route,
+      pathParameters: match.pathParameters,
+      stage,
+      requestId,
+      receivedAt: new Date(started),
+    });
+    let result: APIGatewayProxyResult;
+    try {
+      if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_EVENT_BYTES) {
+        throw new Error('the event exceeds the 6 MB Lambda invocation payload limit');
+      }
+      result = checkProxyResult(await invokeFunction(target.function, target.handler, event));
+    } catch (error) {
+      // API Gateway answers a failed integration (throw, timeout, bad result) with a 502.
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      sendGatewayError(res, 502, 'internal_error', 'Internal server error', requestId);
+      return log(502, {}, reason);
+    }
+    writeProxyResult(res, result, {
+      'x-amzn-RequestId': requestId,
+      'x-amz-apigw-id': randomBytes(8).toString('base64url'),
+    });
+    return log(result.statusCode, flatHeaders(result));
+  }
+
+  const port = await listen(server, options.port ?? 3000, options.host ?? '127.0.0.1');
+  return { url: `http://localhost:${port}`, port, close: () => closeServer(server) };
+}
+
+function flatHeaders(result: APIGatewayProxyResult): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  return headers;
+}
+
+function sendGatewayError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string | null,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ error: { code, message, requestId } });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...(requestId ? { 'x-amzn-RequestId': requestId } : {}),
+  });
+  res.end(body);
+}
+
+/**
+ * Reads the body, or returns undefined when it exceeds `limit`. An oversized body is still
+ * read to the end (and dropped) so the client, still uploading, gets to see the 413.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+    else chunks.length = 0;
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
+}

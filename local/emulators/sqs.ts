@@ -1,0 +1,109 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface LocalSqsOptions {
+  readonly region: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before SQS moves a message to the DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+export interface LocalQueue {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+}
+
+export interface LocalSqs {
+  /** For AWS_ENDPOINT_URL_SQS: the queue URLs' own host, so the SDK never has to choose. */
+  readonly endpoint: string;
+  readonly queue: LocalQueue;
+  readonly deadLetterQueue: LocalQueue;
+  /** Messages not yet deleted (visible, in flight or delayed). */
+  depth(queueName: string): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * fauxqs in this process, with the shadow queue and its DLQ set up like the stack's.
+ *
+ * fauxqs names queues `http://sqs.<region>.localhost:<port>/…`, and the SQS client sends each
+ * call to its QueueUrl's host. `*.localhost` is loopback by RFC 6761, but not every resolver
+ * knows it, so the lookup is pinned for this process (fauxqs' own `interceptLocalhostDns`).
+ */
+export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
+  const fauxqs = await importFauxqs();
+  const restoreDns = fauxqs.interceptLocalhostDns();
+  let server: FauxqsServer;
+  try {
+    server = await fauxqs.startFauxqs({ port: 0, logger: false, defaultRegion: options.region });
+  } catch (error) {
+    restoreDns();
+    throw error;
+  }
+  const deadLetterQueue = toLocalQueue(
+    server.createQueue(options.deadLetterQueueName, {
+      region: options.region,
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    }),
+  );
+  const queue = toLocalQueue(
+    server.createQueue(options.queueName, {
+      region: options.region,
+      attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: deadLetterQueue.arn,
+          maxReceiveCount: options.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return {
+    endpoint: new URL(queue.url).origin,
+    queue,
+    deadLetterQueue,
+    depth: (name) => {
+      const state = server.inspectQueue(name);
+      if (!state) return 0;
+      return state.messages.ready.length + state.messages.inflight.length + state.messages.delayed.length;
+    },
+    stop: async () => {
+      await server.stop();
+      restoreDns();
+    },
+  };
+}
+
+function toLocalQueue(created: { queueUrl: string; queueArn: string; queueName: string }): LocalQueue {
+  return { name: created.queueName, url: created.queueUrl, arn: created.queueArn };
+}
+
+type FauxqsModule = typeof import('fauxqs', { with: { 'resolution-mode': 'import' }});
+type FauxqsServer = Awaited<ReturnType<FauxqsModule['startFauxqs']>>;
+
+/**
+ * fauxqs is ESM-only and exports only an `import` condition. tsx resolves `import('fauxqs')`,
+ * but jest runs this file as CommonJS and cannot resolve the bare name; importing the package's
+ * entry file by path works in both.
+ */
+async function importFauxqs(): Promise<FauxqsModule> {
+  const packageDir = findPackageDir('fauxqs');
+  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    exports: { '.': { import: { default: string } } };
+  };
+  const entry = join(packageDir, manifest.exports['.'].import.default);
+  // Node wants a file URL on Windows; jest's require() wants a path.
+  return (await import(process.platform === 'win32' ? pathToFileURL(entry).href : entry)) as FauxqsModule;
+}
+
+function findPackageDir(name: string): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`cannot find the ${name} package`);
+  }
+}
