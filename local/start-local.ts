@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { StageConfig } from '../lib/config/stage-config';
 import { stages } from '../lib/config/stages';
+import { adminRoutes, adminTargets } from './admin-routes';
 import { routes } from './api-server/routes';
 import {
   type ProxyHandler,
@@ -150,7 +152,24 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     );
     // Imported only now: the handlers build their clients and read settings at import (cold start).
     const worker: SqsBatchHandler = (await import('../lambda/handlers/worker')).handler;
-    const targets = await routeTargets(functions);
+    const rollback = (await import('../lambda/handlers/rollback')).handler;
+    const knobs = deployTimeKnobs(process.env);
+    const targets = {
+      ...(await routeTargets(functions)),
+      ...adminTargets(
+        {
+          region: LOCAL_REGION,
+          dynamodbEndpoint: dynamodb.endpoint,
+          comparisonTable: LOCAL_TABLE_NAME,
+          runtimeConfigTable: LOCAL_RUNTIME_CONFIG_TABLE_NAME,
+          deployTime: knobs,
+          allowedEndpoints: allowedEndpoints(knobs),
+          guardrails: stage.guardrails,
+        },
+        rollback,
+        functions.other,
+      ),
+    };
 
     const sqsClient = new SQSClient({
       region: LOCAL_REGION,
@@ -181,7 +200,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const api = await startApiServer({
       port,
       host: options.host ?? '127.0.0.1',
-      routes,
+      routes: [...routes, ...adminRoutes],
       targets,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }).catch((error: NodeJS.ErrnoException) => {

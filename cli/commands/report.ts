@@ -1,0 +1,236 @@
+import { writeFileSync } from 'node:fs';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ComparisonStore } from '../../lambda/adapters/comparison-store';
+import { buildReport } from '../../lambda/core/report';
+import { milliseconds, percent, range } from '../../lambda/core/report/format';
+import type { Report } from '../../lambda/core/report/types';
+import type { Interval } from '../../lambda/core/stats/interval';
+import { resourceNames } from '../../lib/config/resource-names';
+import { resolveStage, stages } from '../../lib/config/stages';
+import { renderHtmlReport } from '../html/render-report';
+import { CliError, type Target } from '../target';
+
+export interface ReportFlags {
+  readonly hours?: string | undefined;
+  readonly candidate?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly html?: string | undefined;
+}
+
+/** A report plus, against AWS, the stage's alarms that are firing now. */
+export interface ReportWithAlarms extends Report {
+  readonly alarmsInAlarm?: readonly string[];
+}
+
+/** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
+export async function report(target: Target, flags: ReportFlags): Promise<string> {
+  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
+  if (!Number.isFinite(hours) || hours <= 0)
+    throw new CliError(`--hours must be a positive number, got "${flags.hours}"`);
+  const data =
+    target.kind === 'local'
+      ? await fromLocalMode(target, hours, flags.candidate)
+      : await fromAws(target, hours, flags.candidate);
+  if (flags.html !== undefined) {
+    writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+  }
+  if (flags.json) return JSON.stringify(data, null, 2);
+  const text = renderReport(data, target.label);
+  return flags.html === undefined ? text : `${text}\n\nWrote ${flags.html}`;
+}
+
+async function fromLocalMode(
+  target: Target,
+  hours: number,
+  candidate: string | undefined,
+): Promise<ReportWithAlarms> {
+  const url = new URL('/report', target.url);
+  url.searchParams.set('hours', String(hours));
+  if (candidate) url.searchParams.set('candidate', candidate);
+  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
+    throw new CliError(
+      `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
+    );
+  });
+  const body = (await response.json()) as ReportWithAlarms & { error?: { message: string } };
+  if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
+  return body;
+}
+
+/** Against AWS the CLI reads the records itself and builds the report with the same core. */
+async function fromAws(
+  target: Target,
+  hours: number,
+  candidate: string | undefined,
+): Promise<ReportWithAlarms> {
+  const stage = resolveStage(target.stage);
+  const now = new Date();
+  const store = new ComparisonStore(target.documentClient, target.comparisonTable);
+  const [records, alarmsInAlarm] = await Promise.all([
+    store.listWindow(new Date(now.getTime() - hours * 3_600_000), now),
+    firingAlarms(resourceNames(stage).alarmPrefix),
+  ]);
+  const built = buildReport(records, target.guardrails, {
+    now,
+    comparator: stages[stage].shadow.comparator,
+    ...(candidate ? { candidate } : {}),
+  });
+  return { ...built, alarmsInAlarm };
+}
+
+async function firingAlarms(prefix: string): Promise<string[]> {
+  const cloudwatch = new CloudWatchClient({});
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: 'ALARM', NextToken }),
+    );
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])])
+      if (alarm.AlarmName) names.push(alarm.AlarmName);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return names;
+}
+
+const STATUS_MARK: Record<string, string> = {
+  met: 'ok',
+  violated: 'FAIL',
+  undecided: '..',
+  not_applicable: '-',
+};
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
+}
+
+const interval = (value: Interval, format: (v: number | null) => string) =>
+  `${format(value.estimate)} ${range(value.lower, value.upper, format)}`;
+
+/** The terminal rendering: the verdict first, then the evidence behind it. */
+export function renderReport(data: ReportWithAlarms, label: string): string {
+  const lines: string[] = [];
+  const v = data.verdict;
+  lines.push(
+    `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
+  );
+  for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  if (v.samplesNeeded && Object.keys(v.samplesNeeded).length > 0) {
+    lines.push(
+      `  samples still needed: ${Object.entries(v.samplesNeeded)
+        .map(([g, n]) => `${g} ${n}`)
+        .join(', ')}`,
+    );
+  }
+  if (data.alarmsInAlarm && data.alarmsInAlarm.length > 0)
+    lines.push(`  alarms firing now: ${data.alarmsInAlarm.join(', ')}`);
+  lines.push(
+    '',
+    `Window ${data.window.from ?? '-'} .. ${data.window.to ?? '-'} (${data.phase}); ${data.samples.records} records, ${data.samples.comparisons} comparisons, ${data.samples.outcomes} outcomes; intervals at ${percent(1 - data.alpha)}`,
+    '',
+    'Guardrails (always-valid intervals: safe to look at any time)',
+    ...table([
+      ['', 'guardrail', 'measure', 'estimate [interval]', 'threshold', 'samples', 'more needed'],
+      ...data.guardrails.map((g) => [
+        STATUS_MARK[g.status] ?? g.status,
+        g.guardrail,
+        g.measure,
+        interval(g.evidence, (x) => (x === null ? 'n/a' : String(Math.round(x * 1000) / 1000))),
+        String(g.threshold),
+        `${g.samples} ${g.unit}`,
+        g.samplesNeeded === undefined ? '' : String(g.samplesNeeded),
+      ]),
+    ]),
+    '',
+    'Latency (successful calls)',
+    ...table([
+      ['', 'p50', 'p90', 'p99', 'calls'],
+      [
+        'production',
+        milliseconds(data.latency.production.p50.estimate),
+        milliseconds(data.latency.production.p90.estimate),
+        milliseconds(data.latency.production.p99.estimate),
+        String(data.latency.production.count),
+      ],
+      [
+        'candidate',
+        milliseconds(data.latency.candidate.p50.estimate),
+        milliseconds(data.latency.candidate.p90.estimate),
+        milliseconds(data.latency.candidate.p99.estimate),
+        String(data.latency.candidate.count),
+      ],
+      [
+        'difference',
+        interval(data.latency.delta.p50, milliseconds),
+        interval(data.latency.delta.p90, milliseconds),
+        interval(data.latency.delta.p99, milliseconds),
+        '',
+      ],
+    ]),
+    '',
+    'Errors and agreement',
+    ...table([
+      [
+        'production errors',
+        interval(data.errors.production, percent),
+        `${data.errors.production.successes}/${data.errors.production.trials}`,
+      ],
+      [
+        'candidate errors',
+        interval(data.errors.candidate, percent),
+        `${data.errors.candidate.successes}/${data.errors.candidate.trials}`,
+      ],
+      [
+        'agreement',
+        interval(data.agreement.candidate, percent),
+        `${data.agreement.candidate.successes}/${data.agreement.candidate.trials}`,
+      ],
+      ...(data.agreement.noiseBaseline
+        ? [
+            [
+              'production vs itself',
+              interval(data.agreement.noiseBaseline, percent),
+              `${data.agreement.noiseBaseline.successes}/${data.agreement.noiseBaseline.trials}`,
+            ],
+          ]
+        : []),
+    ]),
+  );
+  if (data.conversion) {
+    lines.push(
+      '',
+      'Conversion per served variant',
+      ...table([
+        [
+          'production',
+          interval(data.conversion.production, percent),
+          `${data.conversion.production.successes}/${data.conversion.production.trials}`,
+        ],
+        [
+          'canary',
+          interval(data.conversion.canary, percent),
+          `${data.conversion.canary.successes}/${data.conversion.canary.trials}`,
+        ],
+        ['canary - production', interval(data.conversion.difference.difference, percent), ''],
+      ]),
+    );
+  }
+  if (data.accuracy) {
+    lines.push(
+      '',
+      'Accuracy against labels',
+      ...table([
+        ['production', interval(data.accuracy.production, percent)],
+        ['candidate', interval(data.accuracy.candidate, percent)],
+      ]),
+    );
+  }
+  if (data.agreement.reasons.length > 0) {
+    lines.push('', 'Most frequent disagreements');
+    for (const r of data.agreement.reasons.slice(0, 5))
+      lines.push(`  ${String(r.count).padStart(6)}  ${r.reason}`);
+  }
+  return lines.join('\n');
+}
