@@ -15,7 +15,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  *   is compared as text rather than dropped.
  */
 export function decodeAnswer(contentType: string, body: string, encoding: 'utf8' | 'base64'): ModelAnswer {
-  const text = encoding === 'base64' ? base64ToUtf8(body) ?? body : body;
+  const text = encoding === 'base64' ? (base64ToUtf8(body) ?? body) : body;
   const json = parseJson(text);
   return json.ok ? { contentType, text, json: json.value } : { contentType, text };
 }

@@ -38,7 +38,7 @@ export function parseJsonPath(path: string): readonly JsonPathSegment[] {
         segments.push((quoted[1] ?? quoted[2] ?? '').replace(/\\(.)/g, '$1'));
         rest = rest.slice(quoted[0].length);
       } else {
-        fail('brackets must hold an index like [0] or a quoted key like [\'name\']');
+        fail("brackets must hold an index like [0] or a quoted key like ['name']");
       }
       expectSeparator = true;
       continue;

@@ -41,12 +41,6 @@ export interface ComparisonResult {
   readonly metrics: Readonly<Record<string, number>>;
   /** Short human-readable reason when the pair disagrees (never contains payloads). */
   readonly reason?: string;
-  /**
-   * Production compared with itself (re-invoked on the same request, same comparator), present
-   * when the request was picked for the noise baseline. A nondeterministic model disagrees with
-   * itself; the report judges the candidate's disagreement relative to this self-disagreement.
-   */
-  readonly noiseBaseline?: ComparisonResult;
 }
 
 /** A comparator is a pure function of two decoded answers. */
