@@ -17,3 +17,28 @@ export interface Guardrails {
   /** Max age (s) of the oldest shadow message before the backlog alarm fires. */
   readonly maxShadowBacklogAgeSeconds: number;
 }
+
+const GUARDRAIL_KEYS: readonly (keyof Guardrails)[] = [
+  'maxP99LatencyMs',
+  'maxLatencyIncreaseMs',
+  'maxErrorRate',
+  'minAgreement',
+  'maxConversionDrop',
+  'minSampleSize',
+  'minConversionTraffic',
+  'maxShadowBacklogAgeSeconds',
+];
+
+/** Parses the GUARDRAILS variable (JSON of the stage's guardrails), naming every problem. */
+export function parseGuardrails(json: string): Guardrails {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('guardrails are not valid JSON');
+  }
+  const g = value as Record<string, unknown>;
+  const problems = GUARDRAIL_KEYS.filter((key) => typeof g?.[key] !== 'number' || !Number.isFinite(g[key]));
+  if (problems.length > 0) throw new Error(`guardrails need numbers for: ${problems.join(', ')}`);
+  return value as Guardrails;
+}

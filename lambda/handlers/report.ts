@@ -1,0 +1,43 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { dynamoDocumentClient } from '../adapters/clients';
+import { ComparisonStore } from '../adapters/comparison-store';
+import { parseComparatorConfig } from '../core/comparators';
+import { ApiError, BadRequestError } from '../core/errors';
+import { parseGuardrails } from '../core/guardrails';
+import { jsonResponse, responseForError } from '../core/http';
+import { buildReport } from '../core/report';
+import { EnvName, optionalString, requiredString } from '../shared/env';
+import { observability } from '../shared/observability';
+import { tableName } from '../shared/settings';
+
+const MAX_WINDOW_HOURS = 24 * 31;
+const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
+const comparator = parseComparatorConfig(optionalString(process.env, EnvName.comparator, '{"type":"exact"}'));
+const { logger, tracer } = observability('report');
+const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
+
+/** `GET /report?hours=24&candidate=NAME`: the evidence and verdict for a recent window. */
+export const handler = async (
+  event: APIGatewayProxyEvent,
+  context: Context,
+): Promise<APIGatewayProxyResult> => {
+  logger.addContext(context);
+  try {
+    const query = event.queryStringParameters ?? {};
+    const hours = query.hours === undefined ? 24 : Number(query.hours);
+    if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_WINDOW_HOURS) {
+      throw new BadRequestError(`hours must be a number in (0, ${MAX_WINDOW_HOURS}]`, 'invalid_window');
+    }
+    const candidate = query.candidate;
+    if (candidate !== undefined && !/^[a-zA-Z0-9-]{1,63}$/.test(candidate)) {
+      throw new BadRequestError('candidate must be a SageMaker endpoint name', 'invalid_candidate');
+    }
+    const now = new Date();
+    const records = await store.listWindow(new Date(now.getTime() - hours * 3_600_000), now);
+    const report = buildReport(records, guardrails, { now, comparator, ...(candidate ? { candidate } : {}) });
+    return jsonResponse(200, report);
+  } catch (error) {
+    if (!(error instanceof ApiError)) logger.error('report failed', { errorName: (error as Error)?.name });
+    return responseForError(error, null);
+  }
+};
