@@ -1,11 +1,18 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { resourceNames } from './config/resource-names';
 import type { StageConfig } from './config/stage-config';
+import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
 import { ComparisonStore } from './constructs/comparison-store';
+import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
-import { PredictionRouter } from './constructs/prediction-router';
+import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
+import { RolloutMonitoring } from './constructs/rollout-monitoring';
+import { RolloutReport } from './constructs/rollout-report';
+import { RuntimeConfigStore } from './constructs/runtime-config-store';
+import { serviceName } from './constructs/service-function';
 import { ShadowQueue } from './constructs/shadow-queue';
 import { ShadowWorker } from './constructs/shadow-worker';
 
@@ -15,31 +22,41 @@ export interface ShadowRolloutStackProps extends StackProps {
 }
 
 /**
- * One rollout stage: the prediction API and router on the request path, the shadow queue,
- * worker and comparison store off it.
- *
- * Extension points for later features: `api.addLambdaRoute` (outcomes, report), `store`
- * (outcome joins, reports), the functions' `role`s and the queues (alarms, dashboard).
+ * One rollout stage: the prediction API and router on the request path; the shadow queue,
+ * worker and comparison store off it; outcomes and the report on the same store; the runtime
+ * config the router reads and the automatic rollback rewrites; alarms and the dashboard.
  */
 export class ShadowRolloutStack extends Stack {
   readonly api: PredictionApi;
   readonly store: ComparisonStore;
+  readonly runtimeConfig: RuntimeConfigStore;
   readonly shadowQueue: ShadowQueue;
   readonly router: PredictionRouter;
   readonly worker: ShadowWorker;
   readonly reader: ComparisonReader;
+  readonly outcomes: OutcomeRecorder;
+  readonly report: RolloutReport;
+  readonly rollback: AutomaticRollback;
+  readonly monitoring: RolloutMonitoring;
 
   constructor(scope: Construct, id: string, props: ShadowRolloutStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const names = resourceNames(config.stage);
     const logging = {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
+    const dataProtection = { pointInTimeRecovery: config.pointInTimeRecovery, retainData: config.retainData };
 
     this.store = new ComparisonStore(this, 'ComparisonStore', {
-      pointInTimeRecovery: config.pointInTimeRecovery,
-      retainData: config.retainData,
+      tableName: names.comparisonTable,
+      ...dataProtection,
+    });
+
+    this.runtimeConfig = new RuntimeConfigStore(this, 'RuntimeConfigStore', {
+      tableName: names.runtimeConfigTable,
+      ...dataProtection,
     });
 
     this.shadowQueue = new ShadowQueue(this, 'ShadowQueue', {
@@ -48,23 +65,30 @@ export class ShadowRolloutStack extends Stack {
       maxReceiveCount: config.queue.maxReceiveCount,
     });
 
+    const deployTimeRouting = {
+      productionEndpoint: config.productionEndpoint,
+      candidateEndpoints: config.candidateEndpoints,
+      shadowEnabled: config.shadow.enabled,
+      shadowSampleRate: config.shadow.sampleRate,
+      canaryPercent: config.canaryPercent,
+    };
+
     this.router = new PredictionRouter(this, 'PredictionRouter', {
       stage: config.stage,
       productionEndpoint: config.productionEndpoint,
       candidateEndpoints: config.candidateEndpoints,
       shadowQueue: this.shadowQueue,
-      routing: {
-        shadowEnabled: config.shadow.enabled,
-        shadowSampleRate: config.shadow.sampleRate,
-        canaryPercent: config.canaryPercent,
-      },
+      runtimeConfig: this.runtimeConfig,
+      routing: deployTimeRouting,
       limits: config.router,
       ...logging,
     });
 
     this.worker = new ShadowWorker(this, 'ShadowWorker', {
       stage: config.stage,
+      productionEndpoint: config.productionEndpoint,
       candidateEndpoints: config.candidateEndpoints,
+      noiseBaselineRate: config.shadow.noiseBaselineRate,
       shadowQueue: this.shadowQueue,
       comparisonStore: this.store,
       comparator: config.shadow.comparator,
@@ -80,6 +104,28 @@ export class ShadowRolloutStack extends Stack {
       ...logging,
     });
 
+    this.outcomes = new OutcomeRecorder(this, 'OutcomeRecorder', {
+      stage: config.stage,
+      comparisonStore: this.store,
+      recordTtlDays: config.shadow.recordTtlDays,
+      ...logging,
+    });
+
+    this.report = new RolloutReport(this, 'RolloutReport', {
+      stage: config.stage,
+      comparisonStore: this.store,
+      guardrails: config.guardrails,
+      comparator: config.shadow.comparator,
+      ...logging,
+    });
+
+    this.rollback = new AutomaticRollback(this, 'AutomaticRollback', {
+      stage: config.stage,
+      runtimeConfig: this.runtimeConfig,
+      deployTimeRouting,
+      ...logging,
+    });
+
     this.api = new PredictionApi(this, 'PredictionApi', {
       stageName: config.stage,
       auth: config.api.auth,
@@ -87,15 +133,47 @@ export class ShadowRolloutStack extends Stack {
       throttlingBurstLimit: config.api.throttlingBurstLimit,
       webAclArn: config.api.webAclArn,
       cloudWatchRole: config.api.cloudWatchRole,
+      binaryMediaTypes: BINARY_MEDIA_TYPES,
       ...logging,
     });
     this.api.addLambdaRoute('POST', '/predict', this.router.handler.function);
     this.api.addLambdaRoute('GET', '/comparisons/{requestId}', this.reader.handler.function);
+    this.api.addLambdaRoute('POST', '/outcomes', this.outcomes.handler.function);
+    this.api.addLambdaRoute('GET', '/report', this.report.handler.function);
+
+    this.monitoring = new RolloutMonitoring(this, 'RolloutMonitoring', {
+      serviceName: serviceName(config.stage),
+      alarmNamePrefix: names.alarmPrefix,
+      dashboardName: names.dashboard,
+      alarmTopicName: names.alarmTopic,
+      guardrails: config.guardrails,
+      alarms: config.alarms,
+      alarmEmails: config.alarmEmails,
+      api: this.api,
+      shadowQueue: this.shadowQueue,
+      functions: [
+        { name: 'Router', function: this.router.handler.function, severity: 'Critical' },
+        { name: 'ShadowWorker', function: this.worker.handler.function, severity: 'Warning' },
+        { name: 'ComparisonReader', function: this.reader.handler.function, severity: 'Warning' },
+        { name: 'OutcomeRecorder', function: this.outcomes.handler.function, severity: 'Critical' },
+        { name: 'RolloutReport', function: this.report.handler.function, severity: 'Warning' },
+        { name: 'AutomaticRollback', function: this.rollback.handler.function, severity: 'Critical' },
+      ],
+      tables: [
+        { name: 'Comparisons', table: this.store.table },
+        { name: 'RuntimeConfig', table: this.runtimeConfig.table },
+      ],
+      automaticRollback: this.rollback.handler.function,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the prediction API' });
     new CfnOutput(this, 'ComparisonTableName', {
       value: this.store.table.tableName,
       description: 'DynamoDB table of comparison records',
+    });
+    new CfnOutput(this, 'RuntimeConfigTableName', {
+      value: this.runtimeConfig.table.tableName,
+      description: 'DynamoDB table of the runtime routing config (promote, rollback, kill switch)',
     });
     new CfnOutput(this, 'ShadowQueueUrl', {
       value: this.shadowQueue.queue.queueUrl,
@@ -104,6 +182,14 @@ export class ShadowRolloutStack extends Stack {
     new CfnOutput(this, 'ShadowDeadLetterQueueUrl', {
       value: this.shadowQueue.deadLetterQueue.queueUrl,
       description: 'Shadow samples that failed every attempt',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'SNS topic every alarm notifies (subscribe on-call tools here)',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.monitoring.dashboard.dashboardName,
+      description: 'CloudWatch dashboard of the stage',
     });
     if (this.api.apiKey !== undefined) {
       new CfnOutput(this, 'ApiKeyId', {

@@ -28,6 +28,12 @@ export interface StageConfig {
     readonly captureInput: boolean;
     /** Days a comparison record is kept before DynamoDB TTL removes it. */
     readonly recordTtlDays: number;
+    /**
+     * Share (0..1) of shadow samples the worker also replays against production itself, to
+     * measure how often the production model disagrees with its own answer (the agreement noise
+     * floor). Above 0 the worker may invoke the production endpoint.
+     */
+    readonly noiseBaselineRate: number;
   };
 
   /** Deploy-time canary share (0..100) of users served by the first candidate. */
@@ -80,13 +86,57 @@ export interface StageConfig {
     readonly maxReceiveCount: number;
   };
 
+  /** Verdict thresholds; the canary and candidate alarms use the same values. */
   readonly guardrails: Guardrails;
+  /** Alarm timing and the operational thresholds that are not verdict guardrails. */
+  readonly alarms: AlarmSettings;
+  /** Addresses subscribed (by email, after confirmation) to the stage's alarm topic. */
   readonly alarmEmails: readonly string[];
 
-  /** Point-in-time recovery on the comparison table. */
+  /** Point-in-time recovery on the comparison and runtime config tables. */
   readonly pointInTimeRecovery: boolean;
   /** Keep data stores when the stack is deleted. */
   readonly retainData: boolean;
   /** Days logs are kept. */
   readonly logRetentionDays: number;
+}
+
+/**
+ * How alarms evaluate, and the thresholds of the operational alarms. Guardrail alarms (candidate
+ * and canary latency, error rates, agreement, conversion drop, shadow backlog age) take their
+ * thresholds from `guardrails`, so the alarms and the report's verdict never disagree.
+ */
+export interface AlarmSettings {
+  /** Length (minutes) of one alarm datapoint, for every alarm except the conversion drop. */
+  readonly periodMinutes: number;
+  /** Datapoints an alarm looks at ("M" of "N out of M"). */
+  readonly evaluationPeriods: number;
+  /** Breaching datapoints among them that put an alarm in ALARM ("N" of "N out of M"). */
+  readonly datapointsToAlarm: number;
+  /**
+   * Length (minutes) of the conversion drop alarm's single datapoint: outcomes are sparse and
+   * arrive late, so conversion is compared per hour-long window rather than per minute.
+   */
+  readonly conversionPeriodMinutes: number;
+  /** p99 latency (ms) of the production model as callers see it. */
+  readonly productionP99LatencyMs: number;
+  /** Share (0..1) of API responses that are 5xx. */
+  readonly maxApiServerErrorRate: number;
+  /** Share (0..1) of shadow dispatches to the queue that fail (evidence silently lost). */
+  readonly maxShadowDispatchFailureRate: number;
+  /**
+   * Fewest samples in a datapoint before a p99 latency or the agreement rate is judged: the p99
+   * of a handful of calls is their maximum, and a few comparisons are no agreement rate. Below it
+   * the datapoint is missing (not breaching).
+   */
+  readonly minSamplesPerPeriod: number;
+  /** Unhandled errors per function and datapoint tolerated (handlers map expected errors to responses). */
+  readonly maxFunctionErrors: number;
+  /** Throttled invocations per function and datapoint tolerated. */
+  readonly maxFunctionThrottles: number;
+  /**
+   * Failed runtime config reads per datapoint tolerated. The router keeps serving from its last
+   * value, but a rollback or kill switch it cannot read does not take effect.
+   */
+  readonly maxRuntimeConfigErrors: number;
 }

@@ -1,4 +1,4 @@
-import { STAGES, type Stage, type StageConfig } from './stage-config';
+import { type AlarmSettings, STAGES, type Stage, type StageConfig } from './stage-config';
 
 const churnClassification = {
   type: 'classification',
@@ -18,6 +18,20 @@ const guardrails = {
   maxShadowBacklogAgeSeconds: 300,
 } as const;
 
+const alarms = {
+  periodMinutes: 5,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  conversionPeriodMinutes: 60,
+  productionP99LatencyMs: 500,
+  maxApiServerErrorRate: 0.02,
+  maxShadowDispatchFailureRate: 0.05,
+  minSamplesPerPeriod: 50,
+  maxFunctionErrors: 0,
+  maxFunctionThrottles: 0,
+  maxRuntimeConfigErrors: 0,
+} as const;
+
 /**
  * Deploy-time configuration, one entry per stage. Endpoint names are the team's own
  * SageMaker endpoints; override them at deploy time with `-c productionEndpoint=… -c candidateEndpoints=a,b`.
@@ -33,6 +47,7 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       comparator: churnClassification,
       captureInput: true,
       recordTtlDays: 7,
+      noiseBaselineRate: 0.05,
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 50, throttlingBurstLimit: 100 },
@@ -55,6 +70,14 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     queue: { maxReceiveCount: 5 },
     guardrails: { ...guardrails, minSampleSize: 100, minConversionTraffic: 20 },
+    alarms: {
+      ...alarms,
+      productionP99LatencyMs: 1000,
+      maxApiServerErrorRate: 0.05,
+      maxShadowDispatchFailureRate: 0.1,
+      minSamplesPerPeriod: 10,
+      maxFunctionErrors: 2,
+    },
     alarmEmails: [],
     pointInTimeRecovery: false,
     retainData: false,
@@ -70,6 +93,7 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       comparator: churnClassification,
       captureInput: true,
       recordTtlDays: 14,
+      noiseBaselineRate: 0.02,
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 200, throttlingBurstLimit: 400 },
@@ -92,6 +116,7 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     queue: { maxReceiveCount: 5 },
     guardrails,
+    alarms,
     alarmEmails: [],
     pointInTimeRecovery: false,
     retainData: false,
@@ -107,6 +132,7 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       comparator: churnClassification,
       captureInput: false,
       recordTtlDays: 30,
+      noiseBaselineRate: 0.01,
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 1000, throttlingBurstLimit: 2000 },
@@ -129,6 +155,16 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     queue: { maxReceiveCount: 5 },
     guardrails: { ...guardrails, minSampleSize: 2000 },
+    // One-minute datapoints, 3 of 5: a bad canary is rolled back within about five minutes.
+    alarms: {
+      ...alarms,
+      periodMinutes: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      productionP99LatencyMs: 400,
+      maxApiServerErrorRate: 0.01,
+      minSamplesPerPeriod: 100,
+    },
     alarmEmails: [],
     pointInTimeRecovery: true,
     retainData: true,
@@ -280,9 +316,60 @@ export function validateStageConfig(config: StageConfig): void {
     'guardrails.maxConversionDrop must be in [0, 1]',
   );
   check(g.minSampleSize >= 1, 'guardrails.minSampleSize must be at least 1');
+  check(g.maxP99LatencyMs > 0, 'guardrails.maxP99LatencyMs must be > 0');
+  check(g.maxLatencyIncreaseMs >= 0, 'guardrails.maxLatencyIncreaseMs must be >= 0');
+  // At 0 the conversion alarm's minimum-traffic condition would let a single outcome page.
+  check(g.minConversionTraffic >= 1, 'guardrails.minConversionTraffic must be at least 1');
+  check(g.maxShadowBacklogAgeSeconds >= 60, 'guardrails.maxShadowBacklogAgeSeconds must be at least 60');
+  check(
+    config.shadow.noiseBaselineRate >= 0 && config.shadow.noiseBaselineRate <= 1,
+    'shadow.noiseBaselineRate must be in [0, 1]',
+  );
+  problems.push(...alarmSettingProblems(config.alarms));
   for (const email of config.alarmEmails)
     check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarm email "${email}" is not an email address`);
   if (problems.length > 0) {
     throw new StageConfigError(`Invalid config for stage "${config.stage}":\n  - ${problems.join('\n  - ')}`);
   }
+}
+
+/** CloudWatch limit: evaluationPeriods × period may span at most one day. */
+const MAX_ALARM_EVALUATION_MINUTES = 24 * 60;
+
+function alarmSettingProblems(a: AlarmSettings): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  const isWhole = (n: number, min: number) => Number.isInteger(n) && n >= min;
+  check(isWhole(a.periodMinutes, 1), 'alarms.periodMinutes must be a whole number of minutes, at least 1');
+  check(isWhole(a.evaluationPeriods, 1), 'alarms.evaluationPeriods must be a whole number, at least 1');
+  check(
+    isWhole(a.datapointsToAlarm, 1) && a.datapointsToAlarm <= a.evaluationPeriods,
+    'alarms.datapointsToAlarm must be in [1, alarms.evaluationPeriods]',
+  );
+  check(
+    a.periodMinutes * a.evaluationPeriods <= MAX_ALARM_EVALUATION_MINUTES,
+    'alarms.periodMinutes × alarms.evaluationPeriods must be at most one day (CloudWatch limit)',
+  );
+  check(
+    isWhole(a.conversionPeriodMinutes, 1) && a.conversionPeriodMinutes <= MAX_ALARM_EVALUATION_MINUTES,
+    'alarms.conversionPeriodMinutes must be a whole number of minutes in [1, 1440]',
+  );
+  check(a.productionP99LatencyMs > 0, 'alarms.productionP99LatencyMs must be > 0');
+  for (const [name, rate] of [
+    ['maxApiServerErrorRate', a.maxApiServerErrorRate],
+    ['maxShadowDispatchFailureRate', a.maxShadowDispatchFailureRate],
+  ] as const) {
+    check(rate >= 0 && rate < 1, `alarms.${name} must be in [0, 1)`);
+  }
+  for (const [name, count] of [
+    ['minSamplesPerPeriod', a.minSamplesPerPeriod],
+    ['maxFunctionErrors', a.maxFunctionErrors],
+    ['maxFunctionThrottles', a.maxFunctionThrottles],
+    ['maxRuntimeConfigErrors', a.maxRuntimeConfigErrors],
+  ] as const) {
+    check(isWhole(count, 0), `alarms.${name} must be a whole number >= 0`);
+  }
+  return problems;
 }

@@ -28,6 +28,12 @@ export interface PredictionApiProps {
    * @default false
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * Content types API Gateway passes to the integrations base64-encoded (`isBase64Encoded`), and
+   * decodes back to binary in responses that set `isBase64Encoded`. Any other body is text.
+   * @default - none: every body is treated as UTF-8 text
+   */
+  readonly binaryMediaTypes?: readonly string[];
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
@@ -45,6 +51,8 @@ export class PredictionApi extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogs: logs.LogGroup;
   readonly auth: ApiAuth;
+  /** Name of the deployment stage (plain text, unlike `api.deploymentStage.stageName`). */
+  readonly stageName: string;
   /** Present when `auth` is `apiKey`. */
   readonly apiKey?: apigw.ApiKey;
   private readonly requestValidator: apigw.RequestValidator;
@@ -52,6 +60,7 @@ export class PredictionApi extends Construct {
   constructor(scope: Construct, id: string, props: PredictionApiProps) {
     super(scope, id);
     this.auth = props.auth ?? 'iam';
+    this.stageName = props.stageName;
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -62,6 +71,7 @@ export class PredictionApi extends Construct {
       restApiName: `shadow-rollout-${props.stageName}`,
       description: 'Answers predictions from the production model and samples them for shadow comparison.',
       endpointTypes: [apigw.EndpointType.REGIONAL],
+      binaryMediaTypes: props.binaryMediaTypes === undefined ? undefined : [...props.binaryMediaTypes],
       cloudWatchRole: props.cloudWatchRole ?? false,
       defaultMethodOptions:
         this.auth === 'iam'

@@ -4,8 +4,23 @@ import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage, StageConfig } from '../config/stage-config';
 import { grantInvokeEndpoints } from './model-endpoints';
+import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
+
+/**
+ * The router's binary content types (lambda/core/predict-request.ts): API Gateway must hand
+ * them over base64-encoded, or it would mangle them as UTF-8 text on the way in and out.
+ */
+export const BINARY_MEDIA_TYPES = [
+  'application/x-npy',
+  'application/x-recordio-protobuf',
+  'application/octet-stream',
+  'image/jpeg',
+  'image/png',
+] as const;
+
+export const DEFAULT_RUNTIME_CONFIG_MAX_AGE = Duration.seconds(5);
 
 /** Time the router needs beyond the model call and the dispatch: parsing, hashing, answering. */
 const ROUTER_OVERHEAD_SECONDS = 1;
@@ -24,6 +39,14 @@ export interface PredictionRouterProps {
   readonly candidateEndpoints: readonly string[];
   /** Where sampled requests are sent for comparison. */
   readonly shadowQueue: ShadowQueue;
+  /** Runtime overrides of the routing, read with a short cache (falls back to `routing`). */
+  readonly runtimeConfig: RuntimeConfigStore;
+  /**
+   * How long the router serves a cached runtime config before refreshing it in the background:
+   * the longest a promote, rollback or kill switch takes to reach every warm router.
+   * @default Duration.seconds(5)
+   */
+  readonly runtimeConfigMaxAge?: Duration;
   /** Deploy-time routing: whether and how much to sample, and the canary share. */
   readonly routing: {
     readonly shadowEnabled: boolean;
@@ -73,6 +96,10 @@ export class PredictionRouter extends Construct {
         [EnvName.dispatchBudgetMs]: String(limits.dispatchBudgetMs),
         [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
         [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
+        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
+        [EnvName.runtimeConfigMaxAgeSeconds]: String(
+          (props.runtimeConfigMaxAge ?? DEFAULT_RUNTIME_CONFIG_MAX_AGE).toSeconds(),
+        ),
       },
     });
 
@@ -82,5 +109,6 @@ export class PredictionRouter extends Construct {
     const canary = props.candidateEndpoints.slice(0, 1);
     grantInvokeEndpoints(this.handler.role, this, [props.productionEndpoint, ...canary]);
     props.shadowQueue.grantSendShadowSamples(this.handler.role);
+    props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
   }
 }

@@ -6,6 +6,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
+import { resourceNames } from '../config/resource-names';
 import type { Stage } from '../config/stage-config';
 
 /** Runtime, architecture and bundling shared by every function of the service. */
@@ -24,12 +25,14 @@ export const FUNCTION_DEFAULTS = {
   },
 } as const;
 
+export type HandlerName = 'router' | 'worker' | 'get-comparison' | 'outcomes' | 'report' | 'rollback';
+
 /** Entry file of a Lambda handler in `lambda/handlers/`. */
-export const handlerEntry = (name: 'router' | 'worker' | 'get-comparison'): string =>
+export const handlerEntry = (name: HandlerName): string =>
   path.join(__dirname, '..', '..', 'lambda', 'handlers', `${name}.ts`);
 
 /** Powertools service name; metrics carry it as the `service` dimension. */
-export const serviceName = (stage: Stage): string => `shadow-rollout-${stage}`;
+export const serviceName = (stage: Stage): string => resourceNames(stage).service;
 
 export interface ServiceFunctionProps {
   /** Handler file exporting `handler`. */

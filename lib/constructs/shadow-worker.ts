@@ -17,6 +17,13 @@ export interface ShadowWorkerProps {
   readonly stage: Stage;
   /** Endpoints replayed against the production answer. */
   readonly candidateEndpoints: readonly string[];
+  /** Endpoint answering callers; re-invoked for the noise baseline when `noiseBaselineRate` > 0. */
+  readonly productionEndpoint: string;
+  /**
+   * Share (0..1) of samples also replayed against production, to measure its own disagreement.
+   * @default 0 (no noise baseline: the worker may not invoke production)
+   */
+  readonly noiseBaselineRate?: number;
   /** Source of shadow samples; its visibility timeout must cover this worker's timeout. */
   readonly shadowQueue: ShadowQueue;
   /** Where comparisons are recorded. */
@@ -48,6 +55,7 @@ export class ShadowWorker extends Construct {
   constructor(scope: Construct, id: string, props: ShadowWorkerProps) {
     super(scope, id);
     const { limits } = props;
+    const noiseBaselineRate = props.noiseBaselineRate ?? 0;
 
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: handlerEntry('worker'),
@@ -66,6 +74,7 @@ export class ShadowWorker extends Construct {
         [EnvName.candidateTimeoutMs]: String(limits.candidateTimeoutMs),
         [EnvName.candidateMaxAttempts]: String(limits.candidateMaxAttempts),
         [EnvName.maxStoredBodyBytes]: String(props.maxStoredBodyBytes ?? DEFAULT_MAX_STORED_BODY_BYTES),
+        [EnvName.noiseBaselineRate]: String(noiseBaselineRate),
       },
     });
 
@@ -78,7 +87,10 @@ export class ShadowWorker extends Construct {
         maxConcurrency: limits.maxConcurrency,
       }),
     );
-    grantInvokeEndpoints(this.handler.role, this, props.candidateEndpoints);
+    grantInvokeEndpoints(this.handler.role, this, [
+      ...props.candidateEndpoints,
+      ...(noiseBaselineRate > 0 ? [props.productionEndpoint] : []),
+    ]);
     props.comparisonStore.grantRecordComparisons(this.handler.role);
   }
 }

@@ -63,19 +63,31 @@ describe.each(cases)('AwsSolutions checks: %s', (_label, config) => {
       if (/AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id).toMatch(/\[.+\]$/);
     }
     const expected = [
-      ...['PredictionRouter', 'ShadowWorker', 'ComparisonReader'].map((owner) => ({
+      ...[
+        'PredictionRouter',
+        'ShadowWorker',
+        'ComparisonReader',
+        'OutcomeRecorder',
+        'RolloutReport',
+        'AutomaticRollback',
+      ].map((owner) => ({
         path: `${owner}/Handler/Role/Resource`,
         id: 'AwsSolutions-IAM5[Resource::*]',
       })),
       { path: 'ShadowQueue/DeadLetterQueue', id: 'AwsSolutions-SQS3' },
       { path: `PredictionApi/Api/DeploymentStage.${config.stage}`, id: 'AwsSolutions-APIG3' },
-      ...['predict/POST', 'comparisons/{requestId}/GET'].flatMap((method) => [
+      ...['predict/POST', 'comparisons/{requestId}/GET', 'outcomes/POST', 'report/GET'].flatMap((method) => [
         { path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-COG4' },
         ...(config.api.auth === 'apiKey'
           ? [{ path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-APIG4' }]
           : []),
       ]),
-      ...(config.pointInTimeRecovery ? [] : [{ path: 'ComparisonStore/Table', id: 'AwsSolutions-DDB3' }]),
+      ...(config.pointInTimeRecovery
+        ? []
+        : ['ComparisonStore/Table', 'RuntimeConfigStore/Table'].map((path) => ({
+            path,
+            id: 'AwsSolutions-DDB3',
+          }))),
     ];
     const actual = acks.map((ack) => ({ path: ack.path.slice(stackPath.length), id: ack.id }));
     // Reviewers see the acknowledgements, with their reasons, in the template too.

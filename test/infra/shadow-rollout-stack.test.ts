@@ -1,9 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { EnvName } from '../../lambda/shared/env';
+import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { stages } from '../../lib/config/stages';
 import { ComparisonStore } from '../../lib/constructs/comparison-store';
+import { BINARY_MEDIA_TYPES } from '../../lib/constructs/prediction-router';
+import { REPORT_TIMEOUT } from '../../lib/constructs/rollout-report';
+import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
+import type { ServiceFunction } from '../../lib/constructs/service-function';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/shadow-queue';
 import { DEFAULT_MAX_STORED_BODY_BYTES } from '../../lib/constructs/shadow-worker';
 import {
@@ -37,35 +42,55 @@ function resourcesOfType(s: SynthesizedStage, type: string): Record<string, Reso
   return s.template.findResources(type) as Record<string, Resource>;
 }
 
-function functionProps(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Record<string, unknown> {
-  const construct = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler
-    .function;
-  const resource = resourcesOfType(s, 'AWS::Lambda::Function')[logicalId(construct)];
+type FunctionName = 'router' | 'worker' | 'reader' | 'outcomes' | 'report' | 'rollback';
+const FUNCTION_NAMES: readonly FunctionName[] = [
+  'router',
+  'worker',
+  'reader',
+  'outcomes',
+  'report',
+  'rollback',
+];
+
+function handlerOf(s: SynthesizedStage, fn: FunctionName): ServiceFunction {
+  const { router, worker, reader, outcomes, report, rollback } = s.stack;
+  return { router, worker, reader, outcomes, report, rollback }[fn].handler;
+}
+
+function functionProps(s: SynthesizedStage, fn: FunctionName): Record<string, unknown> {
+  const resource = resourcesOfType(s, 'AWS::Lambda::Function')[logicalId(handlerOf(s, fn).function)];
   if (resource === undefined) throw new Error(`no ${fn} function`);
   return resource.Properties;
 }
 
-function envOf(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Record<string, unknown> {
+function envOf(s: SynthesizedStage, fn: FunctionName): Record<string, unknown> {
   return (functionProps(s, fn).Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-function permissionsOf(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Permission[] {
-  const role = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler.role;
-  return permissionsOfRole(s.template, logicalId(role));
+function permissionsOf(s: SynthesizedStage, fn: FunctionName): Permission[] {
+  return permissionsOfRole(s.template, logicalId(handlerOf(s, fn).role));
 }
 
 /** The permissions every service function starts with: its own log group, X-Ray. */
-function basePermissions(s: SynthesizedStage, fn: 'router' | 'worker' | 'reader'): Permission[] {
-  const construct = { router: s.stack.router, worker: s.stack.worker, reader: s.stack.reader }[fn].handler;
+function basePermissions(s: SynthesizedStage, fn: FunctionName): Permission[] {
   return [
     {
       effect: 'Allow',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [`{${logicalId(construct.logGroup)}.Arn}`],
+      resources: [`{${logicalId(handlerOf(s, fn).logGroup)}.Arn}`],
     },
     { effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
   ];
 }
+
+const tableArn = (s: SynthesizedStage, table: 'comparisons' | 'runtimeConfig'): string =>
+  `{${logicalId(table === 'comparisons' ? s.stack.store.table : s.stack.runtimeConfig.table)}.Arn}`;
+
+const allow = (actions: string[], resources: string[]): Permission => ({
+  effect: 'Allow',
+  actions: [...actions].sort(),
+  resources: [...resources].sort(),
+});
 
 describe.each(STAGES)('stack for stage %s', (stage) => {
   const config: StageConfig = stages[stage];
@@ -87,7 +112,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
   describe('functions', () => {
     it('all run Node 24 on arm64 with active tracing, JSON logs and the Powertools service name', () => {
       const functions = Object.values(resourcesOfType(s, 'AWS::Lambda::Function'));
-      expect(functions).toHaveLength(3);
+      expect(functions).toHaveLength(FUNCTION_NAMES.length);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -107,7 +132,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
 
     it('each log to their own log group with the stage retention, kept on delete when data is retained', () => {
       const logGroups = resourcesOfType(s, 'AWS::Logs::LogGroup');
-      for (const fn of ['router', 'worker', 'reader'] as const) {
+      for (const fn of FUNCTION_NAMES) {
         const groupId = render((functionProps(s, fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
         const group = logGroups[groupId.slice(1, -1)];
         expect(group?.Properties.RetentionInDays).toBe(config.logRetentionDays);
@@ -137,6 +162,8 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [EnvName.dispatchBudgetMs]: String(config.router.dispatchBudgetMs),
         [EnvName.maxPayloadBytes]: String(config.router.maxPayloadBytes),
         [EnvName.maxMessageBytes]: String(config.router.maxMessageBytes),
+        [EnvName.runtimeConfigTable]: { Ref: logicalId(s.stack.runtimeConfig.table) },
+        [EnvName.runtimeConfigMaxAgeSeconds]: '5',
       });
     });
 
@@ -149,21 +176,17 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(functionProps(s, 'router').MemorySize).toBe(config.router.memoryMb);
     });
 
-    it('may invoke only the production and canary endpoints, and only send to the shadow queue', () => {
+    it('may invoke only the production and canary endpoints, send to the shadow queue and read the runtime config', () => {
       const [canary] = config.candidateEndpoints;
       expect(permissionsOf(s, 'router')).toEqual(
         [
           ...basePermissions(s, 'router'),
-          {
-            effect: 'Allow',
-            actions: ['sagemaker:InvokeEndpoint'],
-            resources: [config.productionEndpoint, canary].map((n) => sagemakerEndpointArn(`${n}`)).sort(),
-          },
-          {
-            effect: 'Allow',
-            actions: ['sqs:SendMessage'],
-            resources: [`{${logicalId(s.stack.shadowQueue.queue)}.Arn}`],
-          },
+          allow(
+            ['sagemaker:InvokeEndpoint'],
+            [config.productionEndpoint, canary].map((n) => sagemakerEndpointArn(`${n}`)),
+          ),
+          allow(['sqs:SendMessage'], [`{${logicalId(s.stack.shadowQueue.queue)}.Arn}`]),
+          allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
         ].sort(byJson),
       );
     });
@@ -180,6 +203,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [EnvName.candidateTimeoutMs]: String(config.worker.candidateTimeoutMs),
         [EnvName.candidateMaxAttempts]: String(config.worker.candidateMaxAttempts),
         [EnvName.maxStoredBodyBytes]: String(DEFAULT_MAX_STORED_BODY_BYTES),
+        [EnvName.noiseBaselineRate]: String(config.shadow.noiseBaselineRate),
       });
       expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
       expect(functionProps(s, 'worker')).toMatchObject({
@@ -188,7 +212,8 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       });
     });
 
-    it('may invoke only the candidate endpoints and record comparisons without Scan or Delete', () => {
+    it('may invoke only the candidates (and production, for the noise baseline) and record comparisons without Scan or Delete', () => {
+      expect(config.shadow.noiseBaselineRate).toBeGreaterThan(0);
       const queueArn = `{${logicalId(s.stack.shadowQueue.queue)}.Arn}`;
       expect(permissionsOf(s, 'worker')).toEqual(
         [
@@ -207,7 +232,9 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
           {
             effect: 'Allow',
             actions: ['sagemaker:InvokeEndpoint'],
-            resources: config.candidateEndpoints.map(sagemakerEndpointArn).sort(),
+            resources: [...config.candidateEndpoints, config.productionEndpoint]
+              .map(sagemakerEndpointArn)
+              .sort(),
           },
           {
             effect: 'Allow',
@@ -245,6 +272,89 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
             resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
           },
         ].sort(byJson),
+      );
+    });
+  });
+
+  describe('outcome recorder', () => {
+    it('joins outcomes with one UpdateItem on the comparison table, nothing else', () => {
+      expect(envOf(s, 'outcomes')).toMatchObject({
+        [EnvName.tableName]: { Ref: logicalId(s.stack.store.table) },
+        [EnvName.recordTtlDays]: String(config.shadow.recordTtlDays),
+      });
+      expect(permissionsOf(s, 'outcomes')).toEqual(
+        [
+          ...basePermissions(s, 'outcomes'),
+          allow(['dynamodb:UpdateItem'], [tableArn(s, 'comparisons')]),
+        ].sort(byJson),
+      );
+    });
+  });
+
+  describe('rollout report', () => {
+    it('gets the stage guardrails and comparator, and answers before API Gateway gives up', () => {
+      const env = envOf(s, 'report');
+      expect(env[EnvName.tableName]).toEqual({ Ref: logicalId(s.stack.store.table) });
+      expect(JSON.parse(String(env[EnvName.guardrails]))).toEqual(config.guardrails);
+      expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
+      expect(functionProps(s, 'report')).toMatchObject({
+        MemorySize: 1024,
+        Timeout: REPORT_TIMEOUT.toSeconds(),
+      });
+      expect(REPORT_TIMEOUT.toSeconds()).toBeLessThan(29);
+    });
+
+    it('may only Query the byTime index: no table read, no Scan', () => {
+      expect(permissionsOf(s, 'report')).toEqual(
+        [
+          ...basePermissions(s, 'report'),
+          allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+        ].sort(byJson),
+      );
+    });
+  });
+
+  describe('automatic rollback', () => {
+    it('reads the same deploy-time routing as the router and the runtime config table', () => {
+      const router = envOf(s, 'router');
+      const rollback = envOf(s, 'rollback');
+      expect(rollback).toMatchObject({
+        [EnvName.runtimeConfigTable]: { Ref: logicalId(s.stack.runtimeConfig.table) },
+        [EnvName.productionEndpoint]: config.productionEndpoint,
+        [EnvName.candidateEndpoints]: config.candidateEndpoints.join(','),
+      });
+      for (const name of [
+        EnvName.productionEndpoint,
+        EnvName.candidateEndpoints,
+        EnvName.shadowEnabled,
+        EnvName.shadowSampleRate,
+        EnvName.canaryPercent,
+      ]) {
+        expect(rollback[name]).toEqual(router[name]);
+      }
+    });
+
+    it('may only read and conditionally rewrite the runtime config', () => {
+      expect(permissionsOf(s, 'rollback')).toEqual(
+        [
+          ...basePermissions(s, 'rollback'),
+          allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(s, 'runtimeConfig')]),
+        ].sort(byJson),
+      );
+    });
+
+    it('is not behind the API: only the canary guardrail alarms may invoke it', () => {
+      const fnId = logicalId(s.stack.rollback.handler.function);
+      const permissions = Object.values(resourcesOfType(s, 'AWS::Lambda::Permission')).filter(
+        (p) => render(p.Properties.FunctionName) === `{${fnId}.Arn}`,
+      );
+      expect(permissions.map((p) => p.Properties.Principal)).toEqual(
+        s.stack.monitoring.guardrails.canaryGuardrailAlarms.map(
+          () => 'lambda.alarms.cloudwatch.amazonaws.com',
+        ),
+      );
+      expect(permissions.map((p) => render(p.Properties.SourceArn)).sort()).toEqual(
+        s.stack.monitoring.guardrails.canaryGuardrailAlarms.map((a) => `{${logicalId(a.alarm)}.Arn}`).sort(),
       );
     });
   });
@@ -306,12 +416,25 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
-  describe('comparison store', () => {
-    const table = () => Object.values(resourcesOfType(s, 'AWS::DynamoDB::Table'));
+  describe('data stores', () => {
+    const tables = () => resourcesOfType(s, 'AWS::DynamoDB::Table');
+    const comparisons = () => tables()[logicalId(s.stack.store.table)];
+    const runtimeConfig = () => tables()[logicalId(s.stack.runtimeConfig.table)];
 
-    it('is an on-demand, encrypted table keyed by request id, with TTL and a time-window index', () => {
-      expect(table()).toHaveLength(1);
-      expect(table()[0]?.Properties).toMatchObject({
+    it('are exactly the comparison and runtime config tables, with documented names', () => {
+      expect(Object.keys(tables()).sort()).toEqual(
+        [logicalId(s.stack.store.table), logicalId(s.stack.runtimeConfig.table)].sort(),
+      );
+      expect(comparisons()?.Properties.TableName).toBe(`shadow-rollout-${stage}-comparisons`);
+      expect(runtimeConfig()?.Properties.TableName).toBe(`shadow-rollout-${stage}-runtime-config`);
+      expect(resourceNames(stage)).toMatchObject({
+        comparisonTable: comparisons()?.Properties.TableName,
+        runtimeConfigTable: runtimeConfig()?.Properties.TableName,
+      });
+    });
+
+    it('comparisons: on-demand, encrypted, keyed by request id, with TTL and a time-window index', () => {
+      expect(comparisons()?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
         SSESpecification: { SSEEnabled: true },
@@ -329,34 +452,69 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       });
     });
 
-    it('has point-in-time recovery exactly in prod, and is retained exactly when configured', () => {
-      const [t] = table();
-      expect(t?.Properties.PointInTimeRecoverySpecification).toEqual({
-        PointInTimeRecoveryEnabled: stage === 'prod',
+    it('runtime config: on-demand, AWS-managed encryption, keyed by `id` as Powertools reads it', () => {
+      expect(runtimeConfig()?.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: RuntimeConfigStore.PARTITION_KEY, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        SSESpecification: { SSEEnabled: true },
       });
-      expect(t?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
-      expect(t?.Properties.DeletionProtectionEnabled).toBe(config.retainData);
+      expect(runtimeConfig()?.Properties.SSESpecification).not.toHaveProperty('KMSMasterKeyId');
+      expect(runtimeConfig()?.Properties.TimeToLiveSpecification).toBeUndefined();
+    });
+
+    it('have point-in-time recovery exactly in prod, and are retained exactly when configured', () => {
+      for (const t of [comparisons(), runtimeConfig()]) {
+        expect(t?.Properties.PointInTimeRecoverySpecification).toEqual({
+          PointInTimeRecoveryEnabled: stage === 'prod',
+        });
+        expect(t?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+        expect(t?.Properties.DeletionProtectionEnabled).toBe(config.retainData);
+      }
     });
   });
 
   describe('API', () => {
-    it('routes POST /predict to the router and GET /comparisons/{requestId} to the reader, nothing else', () => {
-      const methods = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Method'));
-      const routes = methods.map((m) => {
+    it('routes each path and method to its function through a proxy integration, nothing else', () => {
+      const resources = resourcesOfType(s, 'AWS::ApiGateway::Resource');
+      const pathOf = (ref: unknown): string => {
+        const id = render(ref).slice(1, -1);
+        const resource = resources[id];
+        if (resource === undefined) return '';
+        return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
+      };
+      const functionIds = FUNCTION_NAMES.map((fn) => [fn, logicalId(handlerOf(s, fn).function)] as const);
+      const routes = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Method')).map((m) => {
         const uri = render((m.Properties.Integration as { Uri: unknown }).Uri);
-        return `${m.Properties.HttpMethod} ${uri.includes(logicalId(s.stack.router.handler.function)) ? 'router' : uri.includes(logicalId(s.stack.reader.handler.function)) ? 'reader' : uri}`;
+        const target = functionIds.find(([, id]) => uri.includes(`{${id}.Arn}`))?.[0] ?? uri;
+        expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+        return `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId)} -> ${target}`;
       });
-      expect(routes.sort()).toEqual(['GET reader', 'POST router']);
-      const paths = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Resource')).map(
-        (r) => r.Properties.PathPart,
+      expect(routes.sort()).toEqual(
+        [
+          'POST /predict -> router',
+          'GET /comparisons/{requestId} -> reader',
+          'POST /outcomes -> outcomes',
+          'GET /report -> report',
+        ].sort(),
       );
-      expect(paths.sort()).toEqual(['comparisons', 'predict', '{requestId}']);
-      for (const m of methods) expect(m.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY' });
+    });
+
+    it('passes the binary media types the router accepts through base64-encoded, and no others', () => {
+      const [api] = Object.values(resourcesOfType(s, 'AWS::ApiGateway::RestApi'));
+      expect(api?.Properties.BinaryMediaTypes).toEqual([
+        'application/x-npy',
+        'application/x-recordio-protobuf',
+        'application/octet-stream',
+        'image/jpeg',
+        'image/png',
+      ]);
+      expect(BINARY_MEDIA_TYPES).toEqual(api?.Properties.BinaryMediaTypes);
     });
 
     it('requires SigV4 (AWS_IAM) on every method', () => {
       const methods = Object.values(resourcesOfType(s, 'AWS::ApiGateway::Method'));
-      expect(methods.length).toBeGreaterThan(0);
+      expect(methods).toHaveLength(4);
       for (const m of methods) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
       s.template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
     });
@@ -395,20 +553,26 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
-  it('outputs the API URL, table name and both queue URLs', () => {
+  it('outputs the API URL, both table names, both queue URLs, the alarm topic and the dashboard', () => {
     const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
       'ApiUrl',
       'ComparisonTableName',
+      'DashboardName',
+      'RuntimeConfigTableName',
       'ShadowDeadLetterQueueUrl',
       'ShadowQueueUrl',
     ]);
     expect(render(outputs.ApiUrl?.Value)).toMatch(/^https:\/\/\{.+\}\.execute-api\./);
     expect(outputs.ComparisonTableName?.Value).toEqual({ Ref: logicalId(s.stack.store.table) });
+    expect(outputs.RuntimeConfigTableName?.Value).toEqual({ Ref: logicalId(s.stack.runtimeConfig.table) });
     expect(outputs.ShadowQueueUrl?.Value).toEqual({ Ref: logicalId(s.stack.shadowQueue.queue) });
     expect(outputs.ShadowDeadLetterQueueUrl?.Value).toEqual({
       Ref: logicalId(s.stack.shadowQueue.deadLetterQueue),
     });
+    expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.alarmTopic) });
+    expect(outputs.DashboardName?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.dashboard) });
   });
 });
 
@@ -418,7 +582,7 @@ describe('config variations', () => {
     const s = synthConfig(config);
 
     const methods = Object.values(s.template.findResources('AWS::ApiGateway::Method')) as Resource[];
-    expect(methods).toHaveLength(2);
+    expect(methods).toHaveLength(4);
     for (const m of methods) {
       expect(m.Properties.ApiKeyRequired).toBe(true);
       expect(m.Properties.AuthorizationType).toBe('NONE');
@@ -448,9 +612,27 @@ describe('config variations', () => {
     expect(invokeTargets(logicalId(s.stack.router.handler.role))).toEqual(
       ['churn-v1', 'churn-v2'].map(sagemakerEndpointArn),
     );
+    // The worker also replays production (the noise baseline), by its lower-cased ARN too.
     expect(invokeTargets(logicalId(s.stack.worker.handler.role))).toEqual(
-      ['churn-v2', 'churn-v3'].map(sagemakerEndpointArn),
+      ['churn-v1', 'churn-v2', 'churn-v3'].map(sagemakerEndpointArn),
     );
+  });
+
+  it('lets the worker invoke production only when it measures a noise baseline', () => {
+    const config: StageConfig = {
+      ...stages.staging,
+      shadow: { ...stages.staging.shadow, noiseBaselineRate: 0 },
+    };
+    const s = synthConfig(config);
+    const worker = permissionsOfRole(s.template, logicalId(s.stack.worker.handler.role));
+    expect(worker.filter((p) => p.actions.includes('sagemaker:InvokeEndpoint'))).toEqual([
+      allow(['sagemaker:InvokeEndpoint'], config.candidateEndpoints.map(sagemakerEndpointArn)),
+    ]);
+    const functions = s.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    const env = functions[logicalId(s.stack.worker.handler.function)]?.Properties.Environment as {
+      Variables: Record<string, string>;
+    };
+    expect(env.Variables[EnvName.noiseBaselineRate]).toBe('0');
   });
 
   it('associates a configured web ACL with the API stage', () => {

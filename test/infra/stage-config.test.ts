@@ -77,6 +77,48 @@ describe('stage configs', () => {
     }
   });
 
+  it('checks the noise baseline rate, the guardrails the alarms use and the alarm settings', () => {
+    const broken: StageConfig = {
+      ...stages.prod,
+      shadow: { ...stages.prod.shadow, noiseBaselineRate: 1.2 },
+      guardrails: { ...stages.prod.guardrails, minConversionTraffic: 0, maxP99LatencyMs: 0 },
+      alarms: {
+        ...stages.prod.alarms,
+        periodMinutes: 60,
+        evaluationPeriods: 30,
+        datapointsToAlarm: 31,
+        conversionPeriodMinutes: 0,
+        maxApiServerErrorRate: 1,
+        maxShadowDispatchFailureRate: -0.1,
+        maxFunctionErrors: 0.5,
+      },
+    };
+    expect(() => validateStageConfig(broken)).toThrow(StageConfigError);
+    let message = '';
+    try {
+      validateStageConfig(broken);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const problem of [
+      'shadow.noiseBaselineRate must be in [0, 1]',
+      'guardrails.minConversionTraffic must be at least 1',
+      'guardrails.maxP99LatencyMs must be > 0',
+      'alarms.datapointsToAlarm must be in [1, alarms.evaluationPeriods]',
+      'alarms.periodMinutes × alarms.evaluationPeriods must be at most one day',
+      'alarms.conversionPeriodMinutes must be a whole number of minutes in [1, 1440]',
+      'alarms.maxApiServerErrorRate must be in [0, 1)',
+      'alarms.maxShadowDispatchFailureRate must be in [0, 1)',
+      'alarms.maxFunctionErrors must be a whole number >= 0',
+    ]) {
+      expect(message).toContain(problem);
+    }
+  });
+
+  it('measures a noise baseline in every stage, less of it where traffic is larger', () => {
+    expect(STAGES.map((stage) => stages[stage].shadow.noiseBaselineRate)).toEqual([0.05, 0.02, 0.01]);
+  });
+
   it('rejects shadowing without a candidate and a candidate that is production in another case', () => {
     expect(() => validateStageConfig({ ...stages.dev, candidateEndpoints: [] })).toThrow(
       /shadow.enabled needs at least one candidate endpoint/,
@@ -104,7 +146,9 @@ describe('endpoint overrides from context', () => {
       candidateEndpoints: ' fraud-v8 , fraud-v9 ',
     });
     const worker = permissionsOfRole(s.template, logicalId(s.stack.worker.handler.role));
+    // Candidates, and production for the noise baseline (staging measures one).
     expect(worker.find((p) => p.actions.includes('sagemaker:InvokeEndpoint'))?.resources).toEqual([
+      sagemakerEndpointArn('fraud-v7'),
       sagemakerEndpointArn('fraud-v8'),
       sagemakerEndpointArn('fraud-v9'),
     ]);

@@ -1,0 +1,57 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/shared/env';
+import type { Stage } from '../config/stage-config';
+import type { RuntimeConfigStore } from './runtime-config-store';
+import { handlerEntry, ServiceFunction } from './service-function';
+
+export interface AutomaticRollbackProps {
+  readonly stage: Stage;
+  /** The routing config it rewrites (canary share to 0, previous production restored). */
+  readonly runtimeConfig: RuntimeConfigStore;
+  /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
+  readonly deployTimeRouting: {
+    readonly productionEndpoint: string;
+    readonly candidateEndpoints: readonly string[];
+    readonly shadowEnabled: boolean;
+    readonly shadowSampleRate: number;
+    readonly canaryPercent: number;
+  };
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Ends the canary when a canary guardrail alarm fires: invoked by the alarm's Lambda action
+ * (never by the API), it sets the canary share to 0 in the runtime config and records which
+ * alarm fired and when. The router picks the change up within its config cache age.
+ */
+export class AutomaticRollback extends Construct {
+  readonly handler: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: AutomaticRollbackProps) {
+    super(scope, id);
+    const routing = props.deployTimeRouting;
+    this.handler = new ServiceFunction(this, 'Handler', {
+      entry: handlerEntry('rollback'),
+      stage: props.stage,
+      description: 'Rolls the canary back when a canary guardrail alarm fires',
+      memorySize: 256,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      environment: {
+        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
+        [EnvName.productionEndpoint]: routing.productionEndpoint,
+        [EnvName.candidateEndpoints]: routing.candidateEndpoints.join(','),
+        // The same deploy-time values as the router, so the before/after it logs are the real ones.
+        [EnvName.shadowEnabled]: String(routing.shadowEnabled),
+        [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
+        [EnvName.canaryPercent]: String(routing.canaryPercent),
+      },
+    });
+    props.runtimeConfig.grantChangeRoutingConfig(this.handler.role);
+  }
+}

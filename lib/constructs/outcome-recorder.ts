@@ -1,0 +1,44 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/shared/env';
+import type { Stage } from '../config/stage-config';
+import type { ComparisonStore } from './comparison-store';
+import { handlerEntry, ServiceFunction } from './service-function';
+
+export interface OutcomeRecorderProps {
+  readonly stage: Stage;
+  /** The records outcomes are joined to, by request id. */
+  readonly comparisonStore: ComparisonStore;
+  /** Days an outcome that arrives before its comparison is kept (the records' TTL). */
+  readonly recordTtlDays: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Answers `POST /outcomes`: joins a business outcome (conversion, value, label) to the request's
+ * record, whichever arrives first. One conditional UpdateItem, nothing else.
+ */
+export class OutcomeRecorder extends Construct {
+  readonly handler: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: OutcomeRecorderProps) {
+    super(scope, id);
+    this.handler = new ServiceFunction(this, 'Handler', {
+      entry: handlerEntry('outcomes'),
+      stage: props.stage,
+      description: 'Joins business outcomes to the comparison records',
+      memorySize: 256,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      environment: {
+        [EnvName.tableName]: props.comparisonStore.table.tableName,
+        [EnvName.recordTtlDays]: String(props.recordTtlDays),
+      },
+    });
+    props.comparisonStore.grantRecordOutcomes(this.handler.role);
+  }
+}

@@ -1,0 +1,516 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/core/metric-names';
+import { STAGES, type StageConfig } from '../../lib/config/stage-config';
+import { stages } from '../../lib/config/stages';
+import {
+  type AlarmDefinition,
+  alarmsByName,
+  type DashboardJson,
+  dashboardOf,
+  type GraphJson,
+  graphMetrics,
+  type MetricRef,
+} from './support/cloudwatch';
+import { logicalId, removeSynthOutput, type SynthesizedStage, synthConfig } from './support/synth';
+
+afterAll(removeSynthOutput);
+
+/**
+ * Prod with every threshold, period and count distinct from every other: an alarm that took its
+ * threshold from the wrong setting would still pass with the real stages, where some coincide
+ * (maxErrorRate and maxConversionDrop are both 0.01).
+ */
+const distinct: StageConfig = {
+  ...stages.prod,
+  guardrails: {
+    ...stages.prod.guardrails,
+    maxP99LatencyMs: 301,
+    maxLatencyIncreaseMs: 52,
+    maxErrorRate: 0.011,
+    minAgreement: 0.93,
+    maxConversionDrop: 0.014,
+    minConversionTraffic: 205,
+    maxShadowBacklogAgeSeconds: 306,
+  },
+  alarms: {
+    periodMinutes: 2,
+    evaluationPeriods: 7,
+    datapointsToAlarm: 4,
+    conversionPeriodMinutes: 90,
+    productionP99LatencyMs: 408,
+    maxApiServerErrorRate: 0.019,
+    maxShadowDispatchFailureRate: 0.021,
+    minSamplesPerPeriod: 53,
+    maxFunctionErrors: 3,
+    maxFunctionThrottles: 5,
+    maxRuntimeConfigErrors: 6,
+  },
+};
+
+const cases: [string, StageConfig][] = [
+  ...STAGES.map((stage): [string, StageConfig] => [stage, stages[stage]]),
+  ['prod with distinct thresholds', distinct],
+];
+
+const GT = 'GreaterThanThreshold';
+const LT = 'LessThanThreshold';
+
+/** The functions every stage has, with the severity their error and throttle alarms carry. */
+const FUNCTIONS = [
+  ['Router', 'router', 'Critical'],
+  ['ShadowWorker', 'worker', 'Warning'],
+  ['ComparisonReader', 'reader', 'Warning'],
+  ['OutcomeRecorder', 'outcomes', 'Critical'],
+  ['RolloutReport', 'report', 'Warning'],
+  ['AutomaticRollback', 'rollback', 'Critical'],
+] as const;
+
+interface ExpectedAlarm {
+  readonly name: string;
+  readonly expression?: string;
+  readonly metrics: readonly MetricRef[];
+  readonly threshold: number;
+  readonly operator: string;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly treatMissingData: string;
+  /** Canary guardrail: also invokes the automatic rollback. */
+  readonly rollsBack: boolean;
+}
+
+/** Every alarm a stage must have, derived from its config independently of the code under test. */
+function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm[] {
+  const { guardrails: g, alarms: a, stage } = config;
+  const prefix = `shadow-rollout-${stage}`;
+  const period = a.periodMinutes * 60;
+  const conversionPeriod = a.conversionPeriodMinutes * 60;
+  const custom = (name: MetricName, stat: string, p = period): MetricRef => ({
+    namespace: METRICS_NAMESPACE,
+    name,
+    stat,
+    period: p,
+    dimensions: { service: `shadow-rollout-${stage}` },
+  });
+  const aws = (
+    namespace: string,
+    name: string,
+    stat: string,
+    dimensions: Record<string, string>,
+  ): MetricRef => ({
+    namespace,
+    name,
+    stat,
+    period,
+    dimensions,
+  });
+  // Every alarm notifies; missing data never breaches (each alarm documents why in the code).
+  const base = {
+    operator: GT,
+    evaluationPeriods: a.evaluationPeriods,
+    datapointsToAlarm: a.datapointsToAlarm,
+    treatMissingData: 'notBreaching',
+    rollsBack: false,
+  };
+  const once = { evaluationPeriods: 1, datapointsToAlarm: 1 };
+  const minSamples = a.minSamplesPerPeriod;
+  const p99WithMinSamples = (name: MetricName) => ({
+    expression: `IF(calls >= ${minSamples}, p99)`,
+    metrics: [custom(name, 'SampleCount'), custom(name, 'p99')],
+  });
+  const n = g.minConversionTraffic;
+
+  return [
+    {
+      ...base,
+      ...p99WithMinSamples(MetricName.ProductionLatency),
+      name: `${prefix}-Production-LatencyP99-Critical`,
+      threshold: a.productionP99LatencyMs,
+    },
+    {
+      ...base,
+      ...p99WithMinSamples(MetricName.CandidateLatency),
+      name: `${prefix}-Candidate-LatencyP99-Warning`,
+      threshold: g.maxP99LatencyMs,
+    },
+    {
+      ...base,
+      name: `${prefix}-Candidate-LatencyP99Increase-Warning`,
+      expression: `IF(candidateCalls >= ${minSamples} AND productionCalls >= ${minSamples}, candidate - production)`,
+      metrics: [
+        custom(MetricName.CandidateLatency, 'SampleCount'),
+        custom(MetricName.ProductionLatency, 'SampleCount'),
+        custom(MetricName.CandidateLatency, 'p99'),
+        custom(MetricName.ProductionLatency, 'p99'),
+      ],
+      threshold: g.maxLatencyIncreaseMs,
+    },
+    {
+      ...base,
+      name: `${prefix}-Production-ErrorRate-Critical`,
+      metrics: [custom(MetricName.ProductionErrors, 'Average')],
+      threshold: g.maxErrorRate,
+    },
+    {
+      ...base,
+      name: `${prefix}-Candidate-ErrorRate-Warning`,
+      metrics: [custom(MetricName.CandidateErrors, 'Average')],
+      threshold: g.maxErrorRate,
+    },
+    {
+      ...base,
+      name: `${prefix}-Canary-ErrorRate-Critical`,
+      metrics: [custom(MetricName.CanaryErrors, 'Average')],
+      threshold: g.maxErrorRate,
+      rollsBack: true,
+    },
+    {
+      ...base,
+      ...p99WithMinSamples(MetricName.CanaryLatency),
+      name: `${prefix}-Canary-LatencyP99-Critical`,
+      threshold: g.maxP99LatencyMs,
+      rollsBack: true,
+    },
+    {
+      ...base,
+      ...once,
+      name: `${prefix}-Canary-ConversionDrop-Critical`,
+      expression: `IF(productionOutcomes >= ${n} AND canaryOutcomes >= ${n}, productionRate - canaryRate)`,
+      metrics: [
+        custom(MetricName.ProductionOutcomes, 'Sum', conversionPeriod),
+        custom(MetricName.CanaryOutcomes, 'Sum', conversionPeriod),
+        custom(MetricName.ProductionConversions, 'Average', conversionPeriod),
+        custom(MetricName.CanaryConversions, 'Average', conversionPeriod),
+      ],
+      threshold: g.maxConversionDrop,
+      rollsBack: true,
+    },
+    {
+      ...base,
+      operator: LT,
+      name: `${prefix}-Candidate-AgreementLow-Warning`,
+      expression: `IF(comparisons >= ${minSamples}, agreement)`,
+      metrics: [custom(MetricName.Agreement, 'SampleCount'), custom(MetricName.Agreement, 'Average')],
+      threshold: g.minAgreement,
+    },
+    {
+      ...base,
+      name: `${prefix}-Shadow-DispatchFailureRate-Warning`,
+      expression:
+        'IF((FILL(dispatched, 0) + FILL(failed, 0)) > 0, FILL(failed, 0) / (FILL(dispatched, 0) + FILL(failed, 0)))',
+      metrics: [custom(MetricName.ShadowDispatched, 'Sum'), custom(MetricName.ShadowDispatchFailed, 'Sum')],
+      threshold: a.maxShadowDispatchFailureRate,
+    },
+    {
+      ...base,
+      name: `${prefix}-RuntimeConfig-ReadErrors-Critical`,
+      metrics: [custom(MetricName.RuntimeConfigErrors, 'Sum')],
+      threshold: a.maxRuntimeConfigErrors,
+    },
+    {
+      ...base,
+      name: `${prefix}-Api-Fault-Rate-Critical`,
+      metrics: [
+        aws('AWS/ApiGateway', '5XXError', 'Average', { ApiName: `shadow-rollout-${stage}`, Stage: stage }),
+      ],
+      threshold: a.maxApiServerErrorRate,
+    },
+    {
+      ...base,
+      name: `${prefix}-ShadowQueue-Queue-Message-Age-Max-Warning`,
+      metrics: [
+        aws('AWS/SQS', 'ApproximateAgeOfOldestMessage', 'Maximum', {
+          QueueName: `{${logicalId(s.stack.shadowQueue.queue)}.QueueName}`,
+        }),
+      ],
+      threshold: g.maxShadowBacklogAgeSeconds,
+    },
+    {
+      ...base,
+      ...once,
+      name: `${prefix}-ShadowQueue-DLQ-Queue-Message-Count-Max-Warning`,
+      metrics: [
+        aws('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', {
+          QueueName: `{${logicalId(s.stack.shadowQueue.deadLetterQueue)}.QueueName}`,
+        }),
+      ],
+      threshold: 0,
+    },
+    ...FUNCTIONS.flatMap(([name, property, severity]): ExpectedAlarm[] => {
+      const dimensions = { FunctionName: `{${logicalId(s.stack[property].handler.function)}}` };
+      return [
+        {
+          ...base,
+          name: `${prefix}-${name}-Fault-Count-${severity}`,
+          metrics: [aws('AWS/Lambda', 'Errors', 'Sum', dimensions)],
+          threshold: a.maxFunctionErrors,
+        },
+        {
+          ...base,
+          name: `${prefix}-${name}-Throttled-Count-${severity}`,
+          metrics: [aws('AWS/Lambda', 'Throttles', 'Sum', dimensions)],
+          threshold: a.maxFunctionThrottles,
+        },
+      ];
+    }),
+  ];
+}
+
+const byKey = (m: MetricRef) => JSON.stringify([m.namespace, m.name, m.stat, m.period, m.dimensions]);
+
+describe.each(cases)('alarms of %s', (_label, config) => {
+  const { stage } = config;
+  let s: SynthesizedStage;
+  let alarms: Map<string, AlarmDefinition>;
+  let expected: ExpectedAlarm[];
+  let topic: string;
+  let rollbackArn: string;
+  beforeAll(() => {
+    s = synthConfig(config);
+    alarms = alarmsByName(s.template);
+    expected = expectedAlarms(config, s);
+    topic = `{${logicalId(s.stack.monitoring.alarmTopic)}}`;
+    rollbackArn = `{${logicalId(s.stack.rollback.handler.function)}.Arn}`;
+  });
+
+  it('are exactly the expected ones: none missing, none unasserted', () => {
+    expect([...alarms.keys()].sort()).toEqual(expected.map((e) => e.name).sort());
+    expect(alarms.size).toBe(14 + 2 * FUNCTIONS.length);
+  });
+
+  it('each read the expected metric or expression, with the threshold from config, operator, periods and missing-data treatment', () => {
+    for (const e of expected) {
+      const actual = alarms.get(e.name);
+      expect({
+        name: e.name,
+        expression: actual?.expression,
+        metrics: actual?.metrics.map(byKey).sort(),
+      }).toEqual({
+        name: e.name,
+        expression: e.expression,
+        metrics: e.metrics.map(byKey).sort(),
+      });
+      expect({
+        name: e.name,
+        threshold: actual?.threshold,
+        operator: actual?.operator,
+        evaluationPeriods: actual?.evaluationPeriods,
+        datapointsToAlarm: actual?.datapointsToAlarm,
+        treatMissingData: actual?.treatMissingData,
+      }).toEqual({
+        name: e.name,
+        threshold: e.threshold,
+        operator: e.operator,
+        evaluationPeriods: e.evaluationPeriods,
+        datapointsToAlarm: e.datapointsToAlarm,
+        treatMissingData: e.treatMissingData,
+      });
+      expect(actual?.description.length).toBeGreaterThan(30);
+    }
+  });
+
+  it('each notify the alarm topic on ALARM and on OK; the canary guardrails also invoke the rollback', () => {
+    for (const e of expected) {
+      const actual = alarms.get(e.name);
+      expect({
+        name: e.name,
+        alarm: [...(actual?.alarmActions ?? [])].sort(),
+        ok: actual?.okActions,
+      }).toEqual({
+        name: e.name,
+        alarm: (e.rollsBack ? [topic, rollbackArn] : [topic]).sort(),
+        ok: [topic],
+      });
+    }
+    expect(s.stack.monitoring.guardrails.canaryGuardrailAlarms.map((a) => a.alarmName).sort()).toEqual(
+      expected
+        .filter((e) => e.rollsBack)
+        .map((e) => e.name)
+        .sort(),
+    );
+  });
+
+  it('roll back on conversion only when both variants reached the minimum traffic in the window', () => {
+    const conversion = alarms.get(`shadow-rollout-${stage}-Canary-ConversionDrop-Critical`);
+    const n = config.guardrails.minConversionTraffic;
+    expect(conversion?.expression).toMatch(
+      new RegExp(
+        `^IF\\(productionOutcomes >= ${n} AND canaryOutcomes >= ${n}, productionRate - canaryRate\\)$`,
+      ),
+    );
+    expect(new Set(conversion?.metrics.map((m) => m.period))).toEqual(
+      new Set([config.alarms.conversionPeriodMinutes * 60]),
+    );
+  });
+
+  describe('dashboard', () => {
+    let dashboard: DashboardJson;
+    let graphs: GraphJson[];
+    beforeAll(() => {
+      dashboard = dashboardOf(s.template, logicalId(s.stack.monitoring.dashboard));
+      graphs = dashboard.widgets
+        .filter((w) => w.type === 'metric')
+        .map((w) => w.properties as unknown as GraphJson);
+    });
+    const graph = (title: string): GraphJson => {
+      const found = graphs.find((g) => g.title === title);
+      if (found === undefined) throw new Error(`no graph "${title}"`);
+      return found;
+    };
+    const drawsMetric = (g: GraphJson, name: string, stat?: string) =>
+      graphMetrics(g).refs.some((r) => r.name === name && (stat === undefined || r.stat === stat));
+
+    it('is the only dashboard, named after the stage', () => {
+      s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      expect(dashboard.name).toBe(`shadow-rollout-${stage}`);
+    });
+
+    it('shows the state of every alarm at the top', () => {
+      const status = dashboard.widgets.find((w) => w.type === 'alarm');
+      expect(dashboard.widgets.indexOf(status as never)).toBeLessThanOrEqual(1);
+      expect([...((status?.properties.alarms as string[]) ?? [])].sort()).toEqual(
+        [...alarms.values()].map((a) => `{${a.logicalId}.Arn}`).sort(),
+      );
+    });
+
+    it('draws every alarm as a threshold line on a graph of its metrics', () => {
+      for (const alarm of alarms.values()) {
+        const drawn = graphs.some((g) => {
+          const { refs } = graphMetrics(g);
+          const hasThreshold = (g.annotations?.horizontal ?? []).some((h) => h.value === alarm.threshold);
+          const hasMetrics = alarm.metrics.every((m) =>
+            refs.some(
+              (r) =>
+                r.namespace === m.namespace &&
+                r.name === m.name &&
+                JSON.stringify(r.dimensions) === JSON.stringify(m.dimensions),
+            ),
+          );
+          return hasThreshold && hasMetrics;
+        });
+        expect({ alarm: alarm.name, drawn }).toEqual({ alarm: alarm.name, drawn: true });
+      }
+    });
+
+    it('puts production, candidate and canary latency p50/p90/p99 side by side', () => {
+      const titles = ['Production latency (served)', 'Candidate latency (shadow)', 'Canary latency (served)'];
+      const widgets = titles.map((title) => dashboard.widgets.find((w) => w.properties.title === title));
+      expect(new Set(widgets.map((w) => (w as unknown as { y: number }).y)).size).toBe(1);
+      const metricOf = [MetricName.ProductionLatency, MetricName.CandidateLatency, MetricName.CanaryLatency];
+      titles.forEach((title, i) => {
+        for (const p of ['p50', 'p90', 'p99'])
+          expect(drawsMetric(graph(title), metricOf[i] as string, p)).toBe(true);
+      });
+    });
+
+    it('shows error rates, agreement with its noise baseline, conversion per variant and the shadow pipeline', () => {
+      for (const name of [MetricName.ProductionErrors, MetricName.CandidateErrors, MetricName.CanaryErrors]) {
+        expect(drawsMetric(graph('Error rates'), name, 'Average')).toBe(true);
+      }
+      expect(drawsMetric(graph('Agreement with production'), MetricName.Agreement)).toBe(true);
+      expect(drawsMetric(graph('Agreement with production'), MetricName.NoiseBaselineAgreement)).toBe(true);
+      for (const name of [MetricName.ProductionConversions, MetricName.CanaryConversions]) {
+        expect(drawsMetric(graph('Conversion rate per served variant'), name, 'Average')).toBe(true);
+      }
+      const pipeline = graph('Shadow samples: sampled, dispatched, compared, dropped');
+      for (const name of [
+        MetricName.ShadowSampled,
+        MetricName.ShadowDispatched,
+        MetricName.Compared,
+        MetricName.ShadowSkipped,
+        MetricName.ShadowDispatchFailed,
+        MetricName.InvalidShadowMessages,
+      ]) {
+        expect(drawsMetric(pipeline, name, 'Sum')).toBe(true);
+      }
+    });
+
+    it('shows queue depth and age of the shadow queue and its DLQ', () => {
+      const queueName = (id: string) => `{${id}.QueueName}`;
+      const queue = queueName(logicalId(s.stack.shadowQueue.queue));
+      const dlq = queueName(logicalId(s.stack.shadowQueue.deadLetterQueue));
+      const sqs = graphs.flatMap((g) => graphMetrics(g).refs).filter((r) => r.namespace === 'AWS/SQS');
+      for (const q of [queue, dlq]) {
+        for (const name of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) {
+          expect(sqs.some((r) => r.name === name && r.dimensions.QueueName === q)).toBe(true);
+        }
+      }
+    });
+  });
+
+  describe('alarm topic', () => {
+    it('is encrypted with its own rotating key, which CloudWatch alarms may use', () => {
+      const keyId = logicalId(s.stack.monitoring.alarmTopic.masterKey as never);
+      s.template.hasResourceProperties('AWS::SNS::Topic', {
+        TopicName: `shadow-rollout-${stage}-alarms`,
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      });
+      s.template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            }),
+          ]),
+        },
+      });
+      s.template.resourceCountIs('AWS::KMS::Key', 1);
+    });
+
+    it('accepts TLS only, and publications from this stage’s alarms only', () => {
+      const topicRef = { Ref: logicalId(s.stack.monitoring.alarmTopic) };
+      s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [topicRef],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Principal: '*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: topicRef,
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Join': [
+                      '',
+                      Match.arrayWith([Match.stringLikeRegexp(`:alarm:shadow-rollout-${stage}-\\*$`)]),
+                    ],
+                  },
+                },
+              },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('has no subscription when the stage lists no email', () => {
+      expect(config.alarmEmails).toEqual([]);
+      s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+  });
+});
+
+describe('alarm emails', () => {
+  it('subscribe each configured address to the alarm topic by email', () => {
+    const emails = ['oncall@example.com', 'ml-platform@example.com'];
+    const s = synthConfig({ ...stages.staging, alarmEmails: emails });
+    s.template.resourceCountIs('AWS::SNS::Subscription', emails.length);
+    for (const email of emails) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+        TopicArn: { Ref: logicalId(s.stack.monitoring.alarmTopic) },
+      });
+    }
+  });
+});
