@@ -66,6 +66,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     [EnvName.candidateMaxAttempts]: String(stage.worker.candidateMaxAttempts),
     [EnvName.maxStoredBodyBytes]: String(LOCAL_MAX_STORED_BODY_BYTES),
     [EnvName.guardrails]: JSON.stringify(stage.guardrails),
+    [EnvName.noiseBaselineRate]: String(stage.shadow.noiseBaselineRate),
     [EnvName.runtimeConfigTable]: input.runtimeConfigTableName,
     [EnvName.runtimeConfigMaxAgeSeconds]: String(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS),
   };
@@ -75,9 +76,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
  * Variables local mode leaves unset, and why. Every name in EnvName is either set above or
  * listed here (a test checks), so a new variable cannot be forgotten silently.
  */
-export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {
-  noiseBaselineRate: 'not in the stage config; the worker defaults to 0 (off), as the stack does',
-};
+export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {};
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */
 export const CONFLICTING_AWS_VARIABLES = [

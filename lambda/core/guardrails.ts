@@ -10,9 +10,9 @@ export interface Guardrails {
   readonly minAgreement: number;
   /** Max absolute conversion-rate drop of the canary versus production (0..1, e.g. 0.01 = 1 point). */
   readonly maxConversionDrop: number;
-  /** Fewest comparisons before any verdict other than CONTINUE. */
+  /** Fewest comparisons before a PROMOTE (a REJECT may come earlier: its intervals are always valid). */
   readonly minSampleSize: number;
-  /** Fewest served requests per variant in an alarm period before the conversion alarm may fire. */
+  /** Fewest joined outcomes per variant in an alarm period before the conversion alarm may fire. */
   readonly minConversionTraffic: number;
   /** Max age (s) of the oldest shadow message before the backlog alarm fires. */
   readonly maxShadowBacklogAgeSeconds: number;

@@ -4,18 +4,26 @@ import { headerValue } from './http';
 import type { BodyEncoding } from './model-result';
 import { requestIdFrom } from './request-id';
 
-/** Content types SageMaker built-in and common custom containers accept. */
-const SUPPORTED_MEDIA_TYPES = new Set([
-  'application/json',
-  'application/jsonlines',
-  'application/x-ndjson',
-  'text/csv',
-  'text/plain',
+/**
+ * Binary content types: they travel base64-encoded through API Gateway (the stack lists them as
+ * the API's binary media types) and in shadow messages.
+ */
+export const BINARY_MEDIA_TYPES = [
   'application/x-npy',
   'application/x-recordio-protobuf',
   'application/octet-stream',
   'image/jpeg',
   'image/png',
+] as const;
+
+/** Content types SageMaker built-in and common custom containers accept. */
+const SUPPORTED_MEDIA_TYPES = new Set<string>([
+  'application/json',
+  'application/jsonlines',
+  'application/x-ndjson',
+  'text/csv',
+  'text/plain',
+  ...BINARY_MEDIA_TYPES,
 ]);
 
 const TEXT_MEDIA_TYPES = new Set([

@@ -8,17 +8,8 @@ import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
-/**
- * The router's binary content types (lambda/core/predict-request.ts): API Gateway must hand
- * them over base64-encoded, or it would mangle them as UTF-8 text on the way in and out.
- */
-export const BINARY_MEDIA_TYPES = [
-  'application/x-npy',
-  'application/x-recordio-protobuf',
-  'application/octet-stream',
-  'image/jpeg',
-  'image/png',
-] as const;
+/** API Gateway must hand binary bodies over base64-encoded, or it would mangle them as UTF-8. */
+export { BINARY_MEDIA_TYPES } from '../../lambda/core/predict-request';
 
 export const DEFAULT_RUNTIME_CONFIG_MAX_AGE = Duration.seconds(5);
 

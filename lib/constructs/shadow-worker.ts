@@ -17,11 +17,14 @@ export interface ShadowWorkerProps {
   readonly stage: Stage;
   /** Endpoints replayed against the production answer. */
   readonly candidateEndpoints: readonly string[];
-  /** Endpoint answering callers; re-invoked for the noise baseline when `noiseBaselineRate` > 0. */
+  /**
+   * Endpoint answering callers. The worker may invoke it: for the noise baseline, and because a
+   * runtime promote makes it the candidate replayed in shadow.
+   */
   readonly productionEndpoint: string;
   /**
    * Share (0..1) of samples also replayed against production, to measure its own disagreement.
-   * @default 0 (no noise baseline: the worker may not invoke production)
+   * @default 0 (no noise baseline)
    */
   readonly noiseBaselineRate?: number;
   /** Source of shadow samples; its visibility timeout must cover this worker's timeout. */
@@ -87,10 +90,9 @@ export class ShadowWorker extends Construct {
         maxConcurrency: limits.maxConcurrency,
       }),
     );
-    grantInvokeEndpoints(this.handler.role, this, [
-      ...props.candidateEndpoints,
-      ...(noiseBaselineRate > 0 ? [props.productionEndpoint] : []),
-    ]);
+    // Production too, always: it is re-invoked for the noise baseline, and after a runtime
+    // promote the old production is the candidate the worker replays against.
+    grantInvokeEndpoints(this.handler.role, this, [...props.candidateEndpoints, props.productionEndpoint]);
     props.comparisonStore.grantRecordComparisons(this.handler.role);
   }
 }

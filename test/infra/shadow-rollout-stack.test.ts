@@ -618,7 +618,7 @@ describe('config variations', () => {
     );
   });
 
-  it('lets the worker invoke production only when it measures a noise baseline', () => {
+  it('lets the worker invoke production even without a noise baseline (a runtime promote makes it the candidate)', () => {
     const config: StageConfig = {
       ...stages.staging,
       shadow: { ...stages.staging.shadow, noiseBaselineRate: 0 },
@@ -626,7 +626,7 @@ describe('config variations', () => {
     const s = synthConfig(config);
     const worker = permissionsOfRole(s.template, logicalId(s.stack.worker.handler.role));
     expect(worker.filter((p) => p.actions.includes('sagemaker:InvokeEndpoint'))).toEqual([
-      allow(['sagemaker:InvokeEndpoint'], config.candidateEndpoints.map(sagemakerEndpointArn)),
+      allow(['sagemaker:InvokeEndpoint'], [...config.candidateEndpoints, config.productionEndpoint].map(sagemakerEndpointArn)),
     ]);
     const functions = s.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
     const env = functions[logicalId(s.stack.worker.handler.function)]?.Properties.Environment as {
