@@ -53,7 +53,7 @@ export function classificationComparator(
     if (!labelMatch) return result(false, metrics, 'labels differ');
     const scoreDelta = metrics.scoreDelta;
     if (scoreDelta !== undefined && scoreDelta > maxScoreDelta) {
-      return result(false, metrics, `score delta ${round(scoreDelta)} above ${maxScoreDelta}`);
+      return result(false, metrics, `score delta above ${maxScoreDelta}`);
     }
     return result(true, metrics);
   };
@@ -71,6 +71,3 @@ function result(agree: boolean, metrics: Record<string, number>, reason?: string
     : { comparator: 'classification', agree, metrics, reason };
 }
 
-function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
-}

@@ -127,7 +127,7 @@ describe('classification comparator', () => {
       { label: 'churn', probability: 0.8 },
       { label: 'churn', probability: 0.95 },
       false,
-      'score delta 0.15 above 0.1',
+      'score delta above 0.1',
     ],
     [
       'different labels',
