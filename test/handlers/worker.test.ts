@@ -101,23 +101,19 @@ describe('worker handler', () => {
   });
 
   it('reports only the failed records of a batch for redelivery', async () => {
-    modelMock
-      .on(InvokeEndpointCommand)
-      .resolves({
-        Body: Buffer.from('{"label":"churn","probability":0.8}') as never,
-        ContentType: 'application/json',
-      });
+    modelMock.on(InvokeEndpointCommand).resolves({
+      Body: Buffer.from('{"label":"churn","probability":0.8}') as never,
+      ContentType: 'application/json',
+    });
     const throttled = shadowMessage({ requestId: 'req-throttled', candidates: ['throttled-candidate'] });
-    modelMock
-      .on(InvokeEndpointCommand, { EndpointName: 'throttled-candidate' })
-      .rejects(
-        new SageMakerRuntimeServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'Rate exceeded',
-        }),
-      );
+    modelMock.on(InvokeEndpointCommand, { EndpointName: 'throttled-candidate' }).rejects(
+      new SageMakerRuntimeServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+    );
 
     const response = await handler(
       sqsEvent(

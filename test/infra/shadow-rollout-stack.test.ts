@@ -626,7 +626,10 @@ describe('config variations', () => {
     const s = synthConfig(config);
     const worker = permissionsOfRole(s.template, logicalId(s.stack.worker.handler.role));
     expect(worker.filter((p) => p.actions.includes('sagemaker:InvokeEndpoint'))).toEqual([
-      allow(['sagemaker:InvokeEndpoint'], [...config.candidateEndpoints, config.productionEndpoint].map(sagemakerEndpointArn)),
+      allow(
+        ['sagemaker:InvokeEndpoint'],
+        [...config.candidateEndpoints, config.productionEndpoint].map(sagemakerEndpointArn),
+      ),
     ]);
     const functions = s.template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
     const env = functions[logicalId(s.stack.worker.handler.function)]?.Properties.Environment as {

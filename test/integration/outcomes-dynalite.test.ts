@@ -36,12 +36,10 @@ afterAll(async () => {
 });
 beforeEach(() => {
   modelMock.reset();
-  modelMock
-    .on(InvokeEndpointCommand)
-    .resolves({
-      Body: Buffer.from('{"label":"churn","probability":0.8}') as never,
-      ContentType: 'application/json',
-    });
+  modelMock.on(InvokeEndpointCommand).resolves({
+    Body: Buffer.from('{"label":"churn","probability":0.8}') as never,
+    ContentType: 'application/json',
+  });
   output = captureOutput();
 });
 afterEach(() => output.restore());

@@ -70,4 +70,3 @@ function result(agree: boolean, metrics: Record<string, number>, reason?: string
     ? { comparator: 'classification', agree, metrics }
     : { comparator: 'classification', agree, metrics, reason };
 }
-
