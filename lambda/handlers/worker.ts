@@ -28,7 +28,6 @@ const ports = {
   metrics: powertoolsMetrics(metrics),
   now: () => new Date(),
 };
-const processor = new BatchProcessor(EventType.SQS);
 
 async function compareRecord(record: SQSRecord): Promise<void> {
   let message: ReturnType<typeof parseShadowMessage>;
@@ -51,6 +50,9 @@ async function compareRecord(record: SQSRecord): Promise<void> {
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
   try {
+    // A processor per batch: it holds the batch's state, and one process may run several
+    // batches at once (local mode's poller does; a shared one mixes their failures).
+    const processor = new BatchProcessor(EventType.SQS);
     const response = await processPartialResponse(event, compareRecord, processor, {
       context,
       throwOnFullBatchFailure: false,

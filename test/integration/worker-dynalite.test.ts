@@ -130,3 +130,50 @@ describe('worker against DynamoDB (dynalite)', () => {
     expect(item?.input.truncated).toBe(true);
   });
 });
+
+describe('worker running several batches at once in one process', () => {
+  it('reports each batch its own failures and deletes nothing that failed', async () => {
+    const output = captureOutput();
+    try {
+      // Arrange: candidate "slow-ok" answers after 50 ms, "throttled" always pushes back.
+      modelMock.reset();
+      modelMock.on(InvokeEndpointCommand, { EndpointName: 'slow-ok' }).callsFake(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        return { Body: Buffer.from('{"label":"churn","probability":0.8}'), ContentType: 'application/json' };
+      });
+      modelMock
+        .on(InvokeEndpointCommand, { EndpointName: 'throttled' })
+        .rejects(
+          Object.assign(new Error('Rate exceeded'), {
+            name: 'ThrottlingException',
+            $metadata: { httpStatusCode: 400 },
+          }),
+        );
+      const batch = (prefix: string, candidate: string) =>
+        sqsEvent(
+          ...[0, 1, 2].map((i) =>
+            sqsRecord(
+              JSON.stringify(shadowMessage({ requestId: `${prefix}-${i}`, candidates: [candidate] })),
+              `${prefix}-${i}`,
+            ),
+          ),
+        );
+
+      // Act: two batches interleave in one process.
+      const [ok, throttled] = await Promise.all([
+        handler(batch('conc-ok', 'slow-ok'), context),
+        handler(batch('conc-thr', 'throttled'), context),
+      ]);
+
+      // Assert
+      expect(ok.batchItemFailures).toEqual([]);
+      expect(throttled.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([
+        'conc-thr-0',
+        'conc-thr-1',
+        'conc-thr-2',
+      ]);
+    } finally {
+      output.restore();
+    }
+  });
+});
