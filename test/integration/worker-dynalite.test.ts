@@ -141,14 +141,12 @@ describe('worker running several batches at once in one process', () => {
         await new Promise((r) => setTimeout(r, 50));
         return { Body: Buffer.from('{"label":"churn","probability":0.8}'), ContentType: 'application/json' };
       });
-      modelMock
-        .on(InvokeEndpointCommand, { EndpointName: 'throttled' })
-        .rejects(
-          Object.assign(new Error('Rate exceeded'), {
-            name: 'ThrottlingException',
-            $metadata: { httpStatusCode: 400 },
-          }),
-        );
+      modelMock.on(InvokeEndpointCommand, { EndpointName: 'throttled' }).rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
       const batch = (prefix: string, candidate: string) =>
         sqsEvent(
           ...[0, 1, 2].map((i) =>
