@@ -108,6 +108,7 @@ export class ShadowRolloutStack extends Stack {
       stage: config.stage,
       comparisonStore: this.store,
       recordTtlDays: config.shadow.recordTtlDays,
+      comparator: config.shadow.comparator,
       ...logging,
     });
 

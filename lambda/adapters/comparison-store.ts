@@ -1,6 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComparisonRecord, type Outcome, timeBucketsOfDay } from '../core/comparison-record';
-import type { ServedVariant } from '../core/variants';
 
 export interface SaveResult {
   readonly saved: 'created' | 'duplicate';
@@ -11,8 +10,8 @@ export interface SaveResult {
 export interface OutcomeSaveResult {
   /** An outcome was already stored for this request (the first one is kept). */
   readonly duplicate: boolean;
-  /** The served variant, when the request's record already existed. */
-  readonly servedVariant?: ServedVariant;
+  /** The request's record, when it already existed (the outcome is then joined now). */
+  readonly record?: Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
 }
 
 const DAY_MS = 86_400_000;
@@ -86,9 +85,8 @@ export class ComparisonStore {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    const servedVariant =
-      Attributes?.comparedAt === undefined ? undefined : (Attributes.servedVariant as ServedVariant);
-    return { duplicate: Attributes?.outcome !== undefined, ...(servedVariant ? { servedVariant } : {}) };
+    const record = Attributes?.comparedAt === undefined ? undefined : (Attributes as ComparisonRecord);
+    return { duplicate: Attributes?.outcome !== undefined, ...(record ? { record } : {}) };
   }
 
   /** Every record received in [from, to], read from the byTime index shard by shard. */

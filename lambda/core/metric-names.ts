@@ -39,6 +39,10 @@ export const MetricName = {
   ProductionConversions: 'ProductionConversions',
   CanaryOutcomes: 'CanaryOutcomes',
   CanaryConversions: 'CanaryConversions',
+  /** 0/1 per labelled outcome: whether the model's predicted label matches (Average = accuracy). */
+  ProductionLabelCorrect: 'ProductionLabelCorrect',
+  CanaryLabelCorrect: 'CanaryLabelCorrect',
+  CandidateLabelCorrect: 'CandidateLabelCorrect',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

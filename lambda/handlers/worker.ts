@@ -5,6 +5,7 @@ import { ComparisonStore } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { createComparator, parseComparatorConfig } from '../core/comparators';
+import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
 import { observability } from '../shared/observability';
@@ -21,10 +22,12 @@ const modelClient = tracer.captureAWSv3Client(
     attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
   }),
 );
+const comparatorConfig = parseComparatorConfig(settings.comparatorJson);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
   store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), settings.tableName),
-  comparator: createComparator(parseComparatorConfig(settings.comparatorJson)),
+  comparator: createComparator(comparatorConfig),
+  labelOf: labelReader(comparatorConfig),
   metrics: powertoolsMetrics(metrics),
   now: () => new Date(),
 };

@@ -4,6 +4,7 @@ import type { MetricsPort } from '../adapters/metrics';
 import type { InvokeModel } from '../adapters/model-endpoint';
 import { isNoiseBaselineSampled } from '../core/bucketing';
 import { decodeAnswer } from '../core/comparators';
+import type { LabelReader } from '../core/comparators/predicted-label';
 import type { Comparator, ComparisonResult } from '../core/comparators/types';
 import {
   boundedResult,
@@ -30,6 +31,8 @@ export interface CompareShadowPorts {
   readonly invokeModel: InvokeModel;
   readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison'>;
   readonly comparator: Comparator;
+  /** Reads predicted labels, for label accuracy when an outcome was joined first. */
+  readonly labelOf: LabelReader;
   readonly metrics: MetricsPort;
   readonly now: () => Date;
 }
@@ -112,7 +115,7 @@ export async function compareShadow(
   }
   // A canary-served record has nothing to compare; it exists to join the outcome.
   if (message.candidates.length > 0) ports.metrics.count(MetricName.Compared);
-  if (saved.joinedOutcome) countJoinedOutcome(ports.metrics, message.servedVariant, saved.joinedOutcome);
+  if (saved.joinedOutcome) countJoinedOutcome(ports.metrics, record, saved.joinedOutcome, ports.labelOf);
   return 'compared';
 }
 

@@ -1,6 +1,7 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
@@ -12,6 +13,8 @@ export interface OutcomeRecorderProps {
   readonly comparisonStore: ComparisonStore;
   /** Days an outcome that arrives before its comparison is kept (the records' TTL). */
   readonly recordTtlDays: number;
+  /** The deployment's comparator: where a predicted label is, for the label accuracy metrics. */
+  readonly comparator: ComparatorConfig;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
@@ -37,6 +40,7 @@ export class OutcomeRecorder extends Construct {
       environment: {
         [EnvName.tableName]: props.comparisonStore.table.tableName,
         [EnvName.recordTtlDays]: String(props.recordTtlDays),
+        [EnvName.comparator]: JSON.stringify(props.comparator),
       },
     });
     props.comparisonStore.grantRecordOutcomes(this.handler.role);

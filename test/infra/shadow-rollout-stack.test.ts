@@ -281,6 +281,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(envOf(s, 'outcomes')).toMatchObject({
         [EnvName.tableName]: { Ref: logicalId(s.stack.store.table) },
         [EnvName.recordTtlDays]: String(config.shadow.recordTtlDays),
+        [EnvName.comparator]: JSON.stringify(config.shadow.comparator),
       });
       expect(permissionsOf(s, 'outcomes')).toEqual(
         [

@@ -111,6 +111,24 @@ describe('POST /outcomes against DynamoDB (dynalite)', () => {
     expect(output.metric('ProductionOutcomes')).toBe(1);
   });
 
+  it('measures label accuracy per model when a labelled outcome joins, in either order', async () => {
+    // production (churn-v1) answered "churn" in the message; the candidate answers "churn" too.
+    await compare('label-after');
+    await post({ requestId: 'label-after', label: 'churn' });
+    await post({ requestId: 'label-before', label: 'stay' });
+    await compare('label-before');
+
+    // After: both right (1 + 1). Before: both wrong (0 + 0). Two observations each.
+    const ratios = (name: string) =>
+      output.lines
+        .filter((l) => l.includes('"_aws"'))
+        .map((l) => JSON.parse(l)[name])
+        .filter((v) => v !== undefined)
+        .flat();
+    expect(ratios('ProductionLabelCorrect')).toEqual([1, 0]);
+    expect(ratios('CandidateLabelCorrect')).toEqual([1, 0]);
+  });
+
   it.each([
     ['malformed JSON', '{"requestId":'],
     ['a non-object', '[1,2]'],

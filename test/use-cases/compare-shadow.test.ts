@@ -1,6 +1,7 @@
 import type { MetricsPort } from '../../lambda/adapters/metrics';
 import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
 import { createComparator } from '../../lambda/core/comparators';
+import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
 import type { ModelResult } from '../../lambda/core/model-result';
 import { CandidateThrottledError, compareShadow } from '../../lambda/use-cases/compare-shadow';
@@ -45,7 +46,14 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
     invoked,
     saved,
     counts,
-    ports: { invokeModel, store, comparator, metrics, now: () => new Date('2026-11-22T10:00:01Z') },
+    ports: {
+      invokeModel,
+      store,
+      comparator,
+      labelOf: labelReader(undefined),
+      metrics,
+      now: () => new Date('2026-11-22T10:00:01Z'),
+    },
   };
 }
 

@@ -1,6 +1,4 @@
-import { predictedLabel } from '../comparators/classification';
-import { decodeAnswer } from '../comparators/decode-answer';
-import { type JsonPathSegment, parseJsonPath } from '../comparators/json-path';
+import { labelReader } from '../comparators/predicted-label';
 import type { ComparatorConfig } from '../comparators/types';
 import { canonicalLabel } from '../comparators/values';
 import type { ComparisonRecord, StoredModelResult } from '../comparison-record';
@@ -168,7 +166,7 @@ export function createEvidenceCollector(
   endpoints: Endpoints,
   options: Pick<EvidenceOptions, 'comparator'> = {},
 ): EvidenceCollector {
-  const labelPaths = labelPathsFor(options.comparator);
+  const labelOf = labelReader(options.comparator);
   const state = {
     records: 0,
     from: null as string | null,
@@ -196,7 +194,7 @@ export function createEvidenceCollector(
     if (result.status === 'error') model.errors.successes += 1;
     else if (finite(result.latencyMs)) model.pending.push(result.latencyMs);
     if (label !== undefined && result.status === 'ok') {
-      const predicted = labelOf(result, labelPaths);
+      const predicted = labelOf(result);
       if (predicted !== undefined) {
         model.accuracy.trials += 1;
         if (predicted === label) model.accuracy.successes += 1;
@@ -292,33 +290,4 @@ function isPair(served: string, replayed: string, endpoints: Endpoints): boolean
     (served === endpoints.production && replayed === endpoints.candidate) ||
     (served === endpoints.candidate && replayed === endpoints.production)
   );
-}
-
-/**
- * Where to look for a predicted label: the classification comparator's `labelPath` when
- * configured; otherwise a top-level `label` field, then the whole answer (models answering
- * `"churn"` or `1`).
- */
-function labelPathsFor(comparator: ComparatorConfig | undefined): readonly (readonly JsonPathSegment[])[] {
-  if (comparator?.type === 'classification') return [parseJsonPath(comparator.labelPath)];
-  return [['label'], []];
-}
-
-function labelOf(
-  result: StoredModelResult,
-  labelPaths: readonly (readonly JsonPathSegment[])[],
-): string | undefined {
-  if (result.body === undefined || result.bodyTruncated) return undefined;
-  const answer = decodeAnswer(
-    result.contentType ?? 'application/octet-stream',
-    result.body,
-    result.encoding ?? 'utf8',
-  );
-  for (const path of labelPaths) {
-    // The whole-answer fallback only for a primitive: an object is not a label.
-    if (path.length === 0 && typeof answer.json === 'object' && answer.json !== null) continue;
-    const label = predictedLabel(answer, path);
-    if (label !== undefined) return label;
-  }
-  return undefined;
 }
