@@ -47,6 +47,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * IAM (SigV4) by default, an API key on every method when configured so. Routes are added with
  * `addLambdaRoute`, which is where later features (outcomes, report) plug in.
  */
+/** `$context.error.messageString` is already a quoted JSON string. */
+export const GATEWAY_ERROR_TEMPLATE =
+  '{"error":{"code":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}}';
+
 export class PredictionApi extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogs: logs.LogGroup;
@@ -93,6 +97,15 @@ export class PredictionApi extends Construct {
 
     // The stack exports the URL under a domain name (ApiUrl); drop RestApi's generic duplicate.
     this.api.node.tryRemoveChild('Endpoint');
+
+    // Errors API Gateway answers itself (unsigned request, unknown route, throttled, body too
+    // large, integration failure) in the same JSON shape as the Lambdas' own errors.
+    for (const type of [apigw.ResponseType.DEFAULT_4XX, apigw.ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(type.responseType, {
+        type,
+        templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+      });
+    }
 
     // Body validation only applies to methods that declare a model; /predict bodies are opaque
     // model payloads of any content type, which the router checks itself (size, content type).

@@ -5,6 +5,7 @@ import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { stages } from '../../lib/config/stages';
 import { ComparisonStore } from '../../lib/constructs/comparison-store';
+import { GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/prediction-api';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/prediction-router';
 import { REPORT_TIMEOUT } from '../../lib/constructs/rollout-report';
 import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
@@ -273,6 +274,21 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
           },
         ].sort(byJson),
       );
+    });
+  });
+
+  it("answers API Gateway's own 4xx and 5xx in the JSON error shape", () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      s.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+      });
+    }
+    const rendered = GATEWAY_ERROR_TEMPLATE.replace('$context.error.responseType', 'THROTTLED')
+      .replace('$context.error.messageString', '"Too Many Requests"')
+      .replace('$context.requestId', 'abc');
+    expect(JSON.parse(rendered)).toEqual({
+      error: { code: 'THROTTLED', message: 'Too Many Requests', requestId: 'abc' },
     });
   });
 
