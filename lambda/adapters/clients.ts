@@ -27,8 +27,12 @@ export function sageMakerRuntimeClient(options: ModelClientOptions): SageMakerRu
 }
 
 export function sqsClient(): SQSClient {
-  // One retry at most: the dispatch budget is tens of milliseconds; the abort signal bounds it.
-  return new SQSClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1000 }) });
+  // One retry at most. The caller stops waiting at the dispatch budget; these timeouts bound how
+  // long a send it stopped waiting for can keep a socket.
+  return new SQSClient({
+    maxAttempts: 2,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+  });
 }
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {

@@ -1,28 +1,39 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { withDeadline } from '../core/deadline';
 import type { ShadowMessage } from '../core/shadow-message';
 
 export type DispatchResult =
   | { readonly outcome: 'dispatched' }
-  | { readonly outcome: 'failed'; readonly reason: 'timeout' | 'error'; readonly errorName: string };
+  /** Not confirmed within the budget; the send goes on and most likely lands. */
+  | { readonly outcome: 'late' }
+  | { readonly outcome: 'failed'; readonly reason: 'error'; readonly errorName: string };
 
 export type DispatchShadow = (message: ShadowMessage) => Promise<DispatchResult>;
 
 /**
  * Sends a shadow message within a time budget. It never throws: the caller's answer must not
- * depend on the queue. Past the budget the send is aborted and counted as failed; the message
- * may still have been enqueued, which the worker's idempotent write makes harmless.
+ * depend on the queue. Past the budget the caller stops waiting but the send is NOT aborted:
+ * aborting would count as lost a message that usually lands anyway, and would tear down the
+ * keep-alive connection so the next dispatch pays a new handshake (measured in BENCHMARKS.md).
+ * The SQS client's own request timeout bounds how long a late send can linger.
  */
 export function shadowDispatcher(sqs: SQSClient, queueUrl: string, budgetMs: number): DispatchShadow {
   return async (message) => {
+    // Through a promise chain: even a synchronous throw from the client becomes a counted failure.
+    const command = new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) });
+    const send = Promise.resolve().then(() => sqs.send(command));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<DispatchResult>((resolve) => {
+      timer = setTimeout(() => resolve({ outcome: 'late' }), budgetMs);
+    });
     try {
-      const command = new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) });
-      await withDeadline(budgetMs, (abortSignal) => sqs.send(command, { abortSignal }));
-      return { outcome: 'dispatched' };
+      return await Promise.race([send.then((): DispatchResult => ({ outcome: 'dispatched' })), late]);
     } catch (error) {
-      const errorName = (error as { name?: string })?.name ?? 'Error';
-      const reason = errorName === 'AbortError' || errorName === 'TimeoutError' ? 'timeout' : 'error';
-      return { outcome: 'failed', reason, errorName };
+      return { outcome: 'failed', reason: 'error', errorName: (error as { name?: string })?.name ?? 'Error' };
+    } finally {
+      clearTimeout(timer);
+      // A late send that fails afterwards has nobody to report to: keep it from becoming an
+      // unhandled rejection.
+      send.catch(() => undefined);
     }
   };
 }

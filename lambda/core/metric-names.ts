@@ -16,6 +16,8 @@ export const MetricName = {
   ShadowSampled: 'ShadowSampled',
   ShadowDispatched: 'ShadowDispatched',
   ShadowDispatchFailed: 'ShadowDispatchFailed',
+  /** Not confirmed within the dispatch budget; the send was left to finish (likely delivered). */
+  ShadowDispatchLate: 'ShadowDispatchLate',
   ShadowSkipped: 'ShadowSkipped',
   /** Canary-served requests are recorded (no candidate call) so their outcomes can be joined. */
   CanaryRecorded: 'CanaryRecorded',

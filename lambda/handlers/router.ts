@@ -104,12 +104,10 @@ function logServed(served: Served): void {
     shadow: served.shadow.outcome,
     ...(served.result.error ? { modelError: served.result.error.code } : {}),
   };
-  if (served.shadow.outcome === 'failed')
-    logger.warn('shadow dispatch failed', {
-      ...fields,
-      reason: served.shadow.reason,
-      errorName: served.shadow.errorName,
-    });
+  if (served.shadow.outcome === 'failed') {
+    logger.warn('shadow dispatch failed', { ...fields, errorName: served.shadow.errorName });
+  } else if (served.shadow.outcome === 'late')
+    logger.warn('shadow dispatch not confirmed within budget', fields);
   else if (served.result.status === 'error') logger.warn('served model failed', fields);
   else logger.debug('served', fields);
 }

@@ -108,11 +108,15 @@ async function dispatchShadowSample(
     return { outcome: 'skipped', reason: 'too_large' };
   }
   const result = await ports.dispatchShadow(message);
-  ports.metrics.count(
-    result.outcome === 'dispatched' ? MetricName.ShadowDispatched : MetricName.ShadowDispatchFailed,
-  );
+  ports.metrics.count(DISPATCH_METRIC[result.outcome]);
   return result;
 }
+
+const DISPATCH_METRIC = {
+  dispatched: MetricName.ShadowDispatched,
+  late: MetricName.ShadowDispatchLate,
+  failed: MetricName.ShadowDispatchFailed,
+} as const;
 
 /** A canary-served request is recorded without a replay, so its outcome can be joined later. */
 async function recordCanary(
@@ -126,8 +130,9 @@ async function recordCanary(
       ? { ...message, request: { ...message.request, body: '' } }
       : message;
   const result = await ports.dispatchShadow(fitted);
+  // A late record most likely lands; only a failed send is counted as lost.
   ports.metrics.count(
-    result.outcome === 'dispatched' ? MetricName.CanaryRecorded : MetricName.CanaryRecordFailed,
+    result.outcome === 'failed' ? MetricName.CanaryRecordFailed : MetricName.CanaryRecorded,
   );
   return { outcome: 'not_sampled' };
 }

@@ -16,6 +16,8 @@ export const FUNCTION_DEFAULTS = {
   bundling: {
     minify: true,
     sourceMap: true,
+    // Stack traces need names and positions, not the sources: a smaller map loads faster at cold start.
+    sourcesContent: false,
     target: 'node24',
     // Docker is never needed (or available): esbuild from node_modules bundles locally.
     forceDockerBundling: false,

@@ -178,15 +178,17 @@ export class GuardrailMetricFactory {
   }
 
   /**
-   * Share (0..1) of shadow dispatches that failed. The counters are emitted only when they
-   * happen, so each is filled with 0; no datapoint when nothing was dispatched.
+   * Share (0..1) of shadow dispatches not confirmed within the budget: failed, or late (left to
+   * finish; a slow queue is worth knowing about even when the messages land). The counters are
+   * emitted only when they happen, so each is filled with 0; no datapoint when nothing was sent.
    */
   metricShadowDispatchFailureRate(): MetricWithAlarmSupport {
-    const attempts = '(FILL(dispatched, 0) + FILL(failed, 0))';
+    const attempts = '(FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0))';
     return this.metricFactory.createMetricMath(
-      `IF(${attempts} > 0, FILL(failed, 0) / ${attempts})`,
+      `IF(${attempts} > 0, (FILL(late, 0) + FILL(failed, 0)) / ${attempts})`,
       {
         dispatched: this.metricCount(MetricName.ShadowDispatched),
+        late: this.metricCount(MetricName.ShadowDispatchLate),
         failed: this.metricCount(MetricName.ShadowDispatchFailed),
       },
       'Shadow dispatch failure rate',

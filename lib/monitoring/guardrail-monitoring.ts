@@ -327,6 +327,7 @@ export class GuardrailMonitoring extends Monitoring {
             m.metricCount(MetricName.ShadowDispatched, 'Dispatched'),
             m.metricCount(MetricName.Compared, 'Compared'),
             m.metricCount(MetricName.ShadowSkipped, 'Skipped (too large, no candidate)'),
+            m.metricCount(MetricName.ShadowDispatchLate, 'Dispatch late (not confirmed in budget)'),
             m.metricCount(MetricName.ShadowDispatchFailed, 'Dispatch failed'),
             m.metricCount(MetricName.InvalidShadowMessages, 'Invalid messages'),
             m.metricCount(MetricName.DuplicateDeliveries, 'Duplicate deliveries'),

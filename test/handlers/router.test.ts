@@ -160,8 +160,10 @@ describe('router handler', () => {
     const response = await handler(predict(FEATURES), context);
 
     expect(response.statusCode).toBe(200);
-    expect(output.metric('ShadowDispatchFailed')).toBe(1);
-    expect(output.text()).toContain('"reason":"timeout"');
+    expect(response.headers?.['X-Shadow']).toBe('skipped');
+    expect(output.metric('ShadowDispatchLate')).toBe(1);
+    expect(output.metric('ShadowDispatchFailed')).toBe(0);
+    expect(output.text()).toContain('shadow dispatch not confirmed within budget');
   });
 
   it.each([

@@ -196,8 +196,12 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
       ...base,
       name: `${prefix}-Shadow-DispatchFailureRate-Warning`,
       expression:
-        'IF((FILL(dispatched, 0) + FILL(failed, 0)) > 0, FILL(failed, 0) / (FILL(dispatched, 0) + FILL(failed, 0)))',
-      metrics: [custom(MetricName.ShadowDispatched, 'Sum'), custom(MetricName.ShadowDispatchFailed, 'Sum')],
+        'IF((FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0)) > 0, (FILL(late, 0) + FILL(failed, 0)) / (FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0)))',
+      metrics: [
+        custom(MetricName.ShadowDispatched, 'Sum'),
+        custom(MetricName.ShadowDispatchLate, 'Sum'),
+        custom(MetricName.ShadowDispatchFailed, 'Sum'),
+      ],
       threshold: a.maxShadowDispatchFailureRate,
     },
     {
@@ -417,6 +421,7 @@ describe.each(cases)('alarms of %s', (_label, config) => {
         MetricName.ShadowDispatched,
         MetricName.Compared,
         MetricName.ShadowSkipped,
+        MetricName.ShadowDispatchLate,
         MetricName.ShadowDispatchFailed,
         MetricName.InvalidShadowMessages,
       ]) {
