@@ -1,0 +1,279 @@
+/**
+ * Cold-start proxies: each Lambda handler bundled exactly as the stack bundles it, then its
+ * size and how long Node takes to load it (module init included) in fresh processes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { EnvName } from '../lambda/shared/env';
+import { stages } from '../lib/config/stages';
+import { bytes, ms, table } from './markdown';
+
+const run = promisify(execFile);
+const HANDLERS_DIR = resolve(__dirname, '..', 'lambda', 'handlers');
+
+/**
+ * What NodejsFunction passes to esbuild for this stack (lib/constructs/service-function.ts:
+ * FUNCTION_DEFAULTS): bundle, platform node, target node24, minify, source map, CommonJS, and no
+ * externals, so the AWS SDK is inside the bundle. Kept as a literal so the benchmark does not
+ * load aws-cdk-lib; test/infra/bundling.test.ts checks the real synth output.
+ */
+export const STACK_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  format: 'cjs',
+  external: [] as string[],
+} as const;
+
+export interface BundleResult {
+  readonly handler: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  /** Median time of `require(bundle)` in a fresh `node`, ms, with --enable-source-maps as deployed. */
+  readonly loadMs: number;
+  /** The same without --enable-source-maps. */
+  readonly loadMsWithoutSourceMaps: number;
+  readonly loads: number;
+  /** Largest contributors to the bundle (bytes in the output), by package or folder. */
+  readonly contributors: { name: string; bytes: number }[];
+  /** For each package, who imports it (our files, else other packages): why it is in the bundle. */
+  readonly importedBy: Record<string, string[]>;
+  readonly loadError?: string;
+}
+
+/**
+ * The environment a deployed function sees at init, so module-scope code (settings, clients,
+ * comparator parsing) runs as in Lambda. Endpoints point at a closed port: init makes no calls.
+ */
+export function initEnvironment(): Record<string, string> {
+  const prod = stages.prod;
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    // What the Lambda runtime sets; Powertools' tracer switches itself on from these.
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(prod.router.memoryMb),
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    POWERTOOLS_SERVICE_NAME: 'shadow-rollout-prod',
+    POWERTOOLS_METRICS_NAMESPACE: 'ShadowRollout',
+    [EnvName.productionEndpoint]: prod.productionEndpoint,
+    [EnvName.candidateEndpoints]: prod.candidateEndpoints.join(','),
+    [EnvName.shadowQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/shadow',
+    [EnvName.shadowEnabled]: String(prod.shadow.enabled),
+    [EnvName.shadowSampleRate]: String(prod.shadow.sampleRate),
+    [EnvName.canaryPercent]: String(prod.canaryPercent),
+    [EnvName.userKeySalt]: 'bench',
+    [EnvName.modelTimeoutMs]: String(prod.router.modelTimeoutMs),
+    [EnvName.modelMaxAttempts]: String(prod.router.modelMaxAttempts),
+    [EnvName.dispatchBudgetMs]: String(prod.router.dispatchBudgetMs),
+    [EnvName.tableName]: 'comparisons',
+    [EnvName.comparator]: JSON.stringify(prod.shadow.comparator),
+    [EnvName.captureInput]: String(prod.shadow.captureInput),
+    [EnvName.recordTtlDays]: String(prod.shadow.recordTtlDays),
+    [EnvName.candidateTimeoutMs]: String(prod.worker.candidateTimeoutMs),
+    [EnvName.candidateMaxAttempts]: String(prod.worker.candidateMaxAttempts),
+    [EnvName.runtimeConfigTable]: 'runtime-config',
+    [EnvName.guardrails]: JSON.stringify(prod.guardrails),
+  };
+}
+
+export async function measureBundles(options: {
+  readonly loads: number;
+  readonly log: (line: string) => void;
+}): Promise<BundleResult[]> {
+  const outDir = mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
+  try {
+    const handlers = readdirSync(HANDLERS_DIR)
+      .filter((f) => f.endsWith('.ts'))
+      .sort();
+    const results: BundleResult[] = [];
+    for (const file of handlers) {
+      const handler = basename(file, '.ts');
+      options.log(`  ${handler}: bundling and loading ${options.loads}× in fresh processes…`);
+      results.push(await measureOne(join(HANDLERS_DIR, file), join(outDir, handler), options.loads));
+    }
+    return results;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function measureOne(entry: string, outDir: string, loads: number): Promise<BundleResult> {
+  const outfile = join(outDir, 'index.js');
+  const { metafile } = await build({
+    ...STACK_ESBUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = readFileSync(outfile);
+  const base = {
+    handler: basename(entry, '.ts'),
+    bytes: code.length,
+    gzipBytes: gzipSync(code).length,
+    sourceMapBytes: statSync(`${outfile}.map`).size,
+    loads,
+    contributors: contributors(metafile, outfile),
+    importedBy: importersByPackage(metafile),
+  };
+  try {
+    const [withMaps, withoutMaps] = await medianLoadMs(outfile, loads);
+    return { ...base, loadMs: withMaps, loadMsWithoutSourceMaps: withoutMaps };
+  } catch (error) {
+    return {
+      ...base,
+      loadMs: Number.NaN,
+      loadMsWithoutSourceMaps: Number.NaN,
+      loadError: String((error as Error).message).slice(0, 300),
+    };
+  }
+}
+
+/**
+ * Loads the bundle in fresh `node` processes, alternating with and without source maps so drift
+ * hits both alike; the median in-process require() time of each, in ms.
+ */
+async function medianLoadMs(bundle: string, loads: number): Promise<[number, number]> {
+  const script = [
+    'const started = process.hrtime.bigint();',
+    `require(${JSON.stringify(bundle)});`,
+    'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
+    'process.stdout.write(JSON.stringify({ ms }));',
+  ].join('\n');
+  const once = async (flags: string[]) => {
+    const { stdout } = await run(process.execPath, [...flags, '-e', script], {
+      env: initEnvironment(),
+      timeout: 30_000,
+    });
+    return (JSON.parse(stdout) as { ms: number }).ms;
+  };
+  const withMaps: number[] = [];
+  const withoutMaps: number[] = [];
+  for (let i = 0; i < loads; i++) {
+    withMaps.push(await once(['--enable-source-maps']));
+    withoutMaps.push(await once([]));
+  }
+  return [median(withMaps), median(withoutMaps)];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/**
+ * Package → who imports it: our own files (lambda/, lib/, local/) when any do directly,
+ * otherwise the packages that do, so a big dependency can be traced to the import to change.
+ */
+export function importersByPackage(metafile: Metafile): Record<string, string[]> {
+  const ours: Record<string, Set<string>> = {};
+  const packages: Record<string, Set<string>> = {};
+  for (const [path, input] of Object.entries(metafile.inputs)) {
+    const from = contributorOf(path);
+    const firstParty = !path.includes('node_modules');
+    for (const imported of input.imports) {
+      if (!imported.path.includes('node_modules')) continue;
+      const pkg = contributorOf(imported.path);
+      if (pkg === from) continue;
+      const into = firstParty ? ours : packages;
+      const importers = into[pkg] ?? new Set<string>();
+      importers.add(firstParty ? path.replace(/^(\.\.\/)+/, '') : from);
+      into[pkg] = importers;
+    }
+  }
+  const result: Record<string, string[]> = {};
+  for (const pkg of new Set([...Object.keys(ours), ...Object.keys(packages)])) {
+    result[pkg] = [...(ours[pkg] ?? packages[pkg] ?? [])].sort();
+  }
+  return result;
+}
+
+/** Bytes in the output by package (node_modules/<pkg>) or, for our code, by top folder. */
+export function contributors(metafile: Metafile, outfile: string): { name: string; bytes: number }[] {
+  const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === resolve(outfile))?.[1];
+  if (!output) return [];
+  const totals = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const name = contributorOf(path);
+    totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...totals].map(([name, b]) => ({ name, bytes: b })).sort((x, y) => y.bytes - x.bytes);
+}
+
+/** The package a bundled file belongs to, or for our code its top folder (e.g. lambda/core). */
+export function contributorOf(path: string): string {
+  const normalized = path.replaceAll('\\', '/');
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(normalized)?.[1];
+  if (pkg) return pkg;
+  return /(?:^|\/)((?:lambda|lib|local)\/[^/]+)/.exec(normalized)?.[1] ?? path;
+}
+
+export function renderBundles(results: readonly BundleResult[]): string {
+  const out: string[] = [];
+  const loads = results[0]?.loads ?? 0;
+  out.push(
+    `Each handler bundled with the stack's esbuild options (bundle, platform node, target node24, minify, source map, CommonJS, AWS SDK inside). Load time is the median of ${loads} fresh \`node\` processes timing \`require(bundle)\` with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
+  );
+  out.push(
+    table(
+      [
+        'handler',
+        'bundle',
+        'gzip',
+        'source map',
+        'load ms (as deployed)',
+        'load ms (no source maps)',
+        'top contributors',
+      ],
+      results.map((r) => [
+        r.handler,
+        bytes(r.bytes),
+        bytes(r.gzipBytes),
+        bytes(r.sourceMapBytes),
+        r.loadError ? `failed: ${r.loadError}` : ms(r.loadMs, 1),
+        r.loadError ? '–' : ms(r.loadMsWithoutSourceMaps, 1),
+        r.contributors
+          .slice(0, 5)
+          .map((c) => `${c.name} ${bytes(c.bytes)}`)
+          .join(', '),
+      ]),
+    ),
+    '',
+  );
+  const router = results.find((r) => r.handler === 'router');
+  if (router) {
+    out.push(
+      'What the router bundle is made of (top 12), and who pulls each package in (our files when they import it directly, else the importing packages):\n',
+    );
+    out.push(
+      table(
+        ['contributor', 'bytes in bundle', 'share', 'imported by'],
+        router.contributors
+          .slice(0, 12)
+          .map((c) => [
+            c.name,
+            bytes(c.bytes),
+            `${((c.bytes / router.bytes) * 100).toFixed(1)}%`,
+            (router.importedBy[c.name] ?? ['–']).slice(0, 4).join(', '),
+          ]),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
