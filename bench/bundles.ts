@@ -18,7 +18,7 @@ const HANDLERS_DIR = resolve(__dirname, '..', 'lambda', 'handlers');
 
 /**
  * What NodejsFunction passes to esbuild for this stack (lib/constructs/service-function.ts:
- * FUNCTION_DEFAULTS): bundle, platform node, target node24, minify, source map, CommonJS, and no
+ * FUNCTION_DEFAULTS): bundle, platform node, target node24, minify, source map without sources, CommonJS, and no
  * externals, so the AWS SDK is inside the bundle. Kept as a literal so the benchmark does not
  * load aws-cdk-lib; test/infra/bundling.test.ts checks the real synth output.
  */
@@ -28,6 +28,7 @@ export const STACK_ESBUILD_OPTIONS = {
   target: 'node24',
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   format: 'cjs',
   external: [] as string[],
 } as const;

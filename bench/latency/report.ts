@@ -21,7 +21,7 @@ export function renderUserPath(result: UserPathResult, queueDelayMs: number): st
 
   out.push(`### Queue slowed by ${queueDelayMs} ms per request (delaying proxy in front of the emulator)\n`);
   out.push(
-    '"Dispatched in budget" is `X-Shadow: sampled`; "failed" is `X-Shadow: skipped` (every request is sampled, so a skip is a failed dispatch) and matches the router\'s ShadowDispatchFailed EMF count. "Reached the queue" counts messages that landed anyway: the proxy forwards a request it fully received even when the router has given up on it, as SQS would.\n',
+    '"Dispatched in budget" is `X-Shadow: sampled`; "not confirmed" is `X-Shadow: skipped` (every request is sampled, so a skip is a dispatch not confirmed within the budget) and matches the router\'s ShadowDispatchLate + ShadowDispatchFailed EMF counts. A late send is not aborted: "reached the queue" counts the messages that landed anyway.\n',
   );
   for (const phase of slow) out.push(latencyTable(phase), '', dispatchTable(phase), '');
   out.push(slowRatios(slow), '');
@@ -127,8 +127,8 @@ function dispatchTable(phase: PhaseResult): string {
     [
       'dispatching variant',
       'dispatched in budget',
-      'failed (X-Shadow: skipped)',
-      'ShadowDispatchFailed (EMF)',
+      'not confirmed (X-Shadow: skipped)',
+      'ShadowDispatchLate + Failed (EMF)',
       'messages that reached the queue',
     ],
     rows,

@@ -42,7 +42,7 @@ export interface VariantResult {
   readonly shadowSampled: number;
   /** `X-Shadow: skipped` answers; with 100% sampling these are failed dispatches. */
   readonly shadowSkipped: number;
-  /** ShadowDispatchFailed summed from this instance's EMF output. */
+  /** ShadowDispatchLate + ShadowDispatchFailed (not confirmed within the budget) from this instance's EMF output. */
   readonly dispatchFailedEmf?: number;
   /** Messages that reached this variant's queue during the phase. */
   readonly enqueued?: number;
@@ -280,6 +280,9 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
     await new Promise((done) => setTimeout(done, 50));
     const depthAfter = await queueDepths(context.servers, context.fastQueues);
     const failedByService = context.sink.metricByService(MetricName.ShadowDispatchFailed);
+    for (const [service, late] of context.sink.metricByService(MetricName.ShadowDispatchLate)) {
+      failedByService.set(service, (failedByService.get(service) ?? 0) + late);
+    }
     return {
       scenario,
       concurrency,

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:local`: local mode end to end on this machine. Sends realistic churn traffic
+ * with 100% shadow sampling through the local API, then waits until the worker has stored
+ * every comparison, and reports requests/s, comparisons/s and what was lost (must be zero).
+ *
+ *   npm run bench:local -- --requests 2000 --concurrency 16
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { redirectLambdaOutput } from '../local/lambda-output';
+import { LOCAL_CREDENTIALS } from '../local/local-aws';
+import { seededRandom, typicalChurnCustomer } from '../local/models/traffic';
+import { LOCAL_REGION, startLocal } from '../local/start-local';
+import { percentile } from './stats';
+
+const { values } = parseArgs({
+  options: { requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' } },
+});
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+
+const output = redirectLambdaOutput(join(tmpdir(), 'shadow-rollout-bench-local.log'));
+const print = output.terminal.print;
+
+async function main(): Promise<void> {
+  const system = await startLocal({
+    port: 0,
+    sampleRate: 1,
+    maxBatchingWindowMs: 100,
+    receiveWaitSeconds: 1,
+  });
+  const dynamo = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint: system.endpoints.dynamodb,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    print(
+      `local mode at ${system.url}: ${REQUESTS} requests, concurrency ${CONCURRENCY}, 100% shadow sampling`,
+    );
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    const sampledIds = new Set<string>();
+    const random = seededRandom(42);
+    const inputs = Array.from({ length: REQUESTS }, () => typicalChurnCustomer(random));
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = next++; i < REQUESTS; i = next++) {
+          const body = inputs[i];
+          const t = performance.now();
+          const response = await fetch(`${system.url}/predict`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-request-id': `local-bench-${i}`,
+              'x-user-id': `user-${i % 300}`,
+            },
+            body: JSON.stringify(body),
+          });
+          await response.arrayBuffer();
+          latencies.push(performance.now() - t);
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.headers.get('x-shadow') === 'sampled') sampledIds.add(`local-bench-${i}`);
+        }
+      }),
+    );
+    const served = (performance.now() - started) / 1000;
+
+    // Drained: nothing left in the shadow queue, then count what the worker stored.
+    const deadline = Date.now() + 180_000;
+    while (system.queueDepth(system.queue.name) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const drained = (performance.now() - started) / 1000;
+    const storedIds = await storedRequestIds(dynamo, system.tableName);
+    const stored = storedIds.size;
+    const deadLettered = system.queueDepth(system.deadLetterQueue.name);
+    const dispatched = sampledIds.size;
+    // Lost: dispatched within the budget, yet neither stored nor in the DLQ.
+    const missing = [...sampledIds].filter((id) => !storedIds.has(id)).length;
+    const lost = Math.max(0, missing - deadLettered);
+    latencies.sort((a, b) => a - b);
+
+    print('');
+    print(
+      '| requests | concurrency | answered 200 | requests/s | caller p50 | caller p99 | dispatched in budget | comparisons stored | comparisons/s (to drain) | dead-lettered | lost |',
+    );
+    print('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    print(
+      `| ${REQUESTS} | ${CONCURRENCY} | ${statuses.get(200) ?? 0} | ${(REQUESTS / served).toFixed(0)} | ${percentile(latencies, 50).toFixed(1)} ms | ${percentile(latencies, 99).toFixed(1)} ms | ${dispatched} | ${stored} | ${(stored / drained).toFixed(0)} | ${deadLettered} | ${lost} |`,
+    );
+    print('');
+    print(
+      `Served in ${served.toFixed(1)} s; every comparison stored ${drained.toFixed(1)} s after the first request.`,
+    );
+    print(
+      `Not confirmed within the dispatch budget (X-Shadow: skipped, may still land): ${REQUESTS - dispatched}.`,
+    );
+  } finally {
+    dynamo.destroy();
+    await system.stop();
+    await output.restore();
+  }
+}
+
+async function storedRequestIds(dynamo: DynamoDBClient, tableName: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamo.send(
+      new ScanCommand({ TableName: tableName, ProjectionExpression: 'requestId', ExclusiveStartKey }),
+    );
+    for (const item of page.Items ?? []) if (item.requestId?.S) ids.add(item.requestId.S);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return ids;
+}
+
+main().catch(async (error: unknown) => {
+  await output.restore();
+  process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
+  process.exitCode = 1;
+});
