@@ -10,6 +10,8 @@ export const MetricName = {
   ProductionLatency: 'ProductionLatency',
   ProductionErrors: 'ProductionErrors',
   CanaryServed: 'CanaryServed',
+  /** Requests without X-User-Id: bucketed by request id, so not sticky across requests. */
+  UnstickyRequests: 'UnstickyRequests',
   CanaryLatency: 'CanaryLatency',
   CanaryErrors: 'CanaryErrors',
   RejectedRequests: 'RejectedRequests',

@@ -68,6 +68,7 @@ export async function servePrediction(
     request,
   );
   recordServed(ports.metrics, servedVariant, result);
+  if (userKey === null) ports.metrics.count(MetricName.UnstickyRequests);
   const sticky = userKey !== null;
   if (!sampled && servedVariant === 'production')
     return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky };

@@ -68,6 +68,7 @@ describe('servePrediction', () => {
       sticky: true,
     });
     expect(f.invoked).toEqual(['churn-v1']);
+    expect(f.counts.get('UnstickyRequests')).toBeUndefined();
     expect(f.dispatched[0]).toMatchObject({
       requestId: 'r1',
       candidates: ['churn-v2'],
@@ -101,6 +102,7 @@ describe('servePrediction', () => {
     const f = fakes();
     const served = await servePrediction(request('r-anon'), { ...config, canaryPercent: 100 }, f.ports);
     expect(served).toMatchObject({ servedVariant: 'canary', sticky: false });
+    expect(f.counts.get('UnstickyRequests')).toBe(1);
   });
 
   it('dispatches nothing with shadowing off or at 0% sampling, and never calls a candidate in the request', async () => {
