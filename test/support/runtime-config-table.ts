@@ -1,15 +1,9 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { runtimeConfigTable } from '../../local/emulators/dynamodb';
 
-/** The runtime config table's key schema (Powertools' DynamoDBProvider reads `id`/`value`). */
+/** The runtime config table (Powertools' DynamoDBProvider reads `id`/`value`), as local mode creates it. */
 export async function createRuntimeConfigTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    }),
-  );
+  await client.send(new CreateTableCommand(runtimeConfigTable(tableName)));
   client.destroy();
 }
