@@ -15,6 +15,7 @@ type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<API
 let router: ApiHandler;
 let outcomes: ApiHandler;
 let read: ApiHandler;
+let reportRoute: ApiHandler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
@@ -26,11 +27,22 @@ beforeAll(async () => {
     USER_KEY_SALT: 'salt',
     MAX_PAYLOAD_BYTES: '65536',
     TABLE_NAME: 'comparisons',
+    GUARDRAILS: JSON.stringify({
+      maxP99LatencyMs: 300,
+      maxLatencyIncreaseMs: 50,
+      maxErrorRate: 0.01,
+      minAgreement: 0.9,
+      maxConversionDrop: 0.01,
+      minSampleSize: 100,
+      minConversionTraffic: 20,
+      maxShadowBacklogAgeSeconds: 300,
+    }),
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-fuzz',
   });
   ({ handler: router } = await import('../../lambda/handlers/router'));
   ({ handler: outcomes } = await import('../../lambda/handlers/outcomes'));
   ({ handler: read } = await import('../../lambda/handlers/get-comparison'));
+  ({ handler: reportRoute } = await import('../../lambda/handlers/report'));
 });
 beforeEach(() => {
   const mustNotBeCalled = new Error('must not be called');
@@ -170,6 +182,28 @@ describe('bad input on every route: a 4xx JSON error, never a 5xx, never forward
       {} as Context,
     );
     expect(huge.statusCode).toBe(413);
+  });
+
+  it('GET /report with invalid windows and candidate names', async () => {
+    const badHours = fc.oneof(
+      fc.string().filter((h) => !(Number(h) > 0 && Number(h) <= 744)),
+      fc.constantFrom('0', '-1', '745', 'NaN', 'Infinity', '1e9', ''),
+    );
+    const badCandidate = odd.filter((c) => !/^[a-zA-Z0-9-]{1,63}$/.test(c));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          badHours.map((hours) => ({ hours })),
+          badCandidate.map((candidate) => ({ candidate })),
+        ),
+        async (queryStringParameters) => {
+          const response = await reportRoute({ queryStringParameters } as never, {} as Context);
+          expectClientError(response);
+          expect(dbMock.calls()).toHaveLength(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('GET /comparisons/{requestId} with invalid ids', async () => {
