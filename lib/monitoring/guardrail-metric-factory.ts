@@ -195,6 +195,11 @@ export class GuardrailMetricFactory {
     );
   }
 
+  /** A 0/1 metric averaged per datapoint: a rate (label accuracy, agreement). */
+  metricRate(name: MetricName, label: string = name): MetricWithAlarmSupport {
+    return this.metric(name, MetricStatistic.AVERAGE, label);
+  }
+
   /** A counter summed per datapoint. */
   metricCount(name: MetricName, label: string = name): MetricWithAlarmSupport {
     return this.metric(name, MetricStatistic.SUM, label);

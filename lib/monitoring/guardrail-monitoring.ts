@@ -321,6 +321,28 @@ export class GuardrailMonitoring extends Monitoring {
       new Row(
         graph(
           HalfWidth,
+          'Label accuracy per model (labelled outcomes)',
+          [
+            m.metricRate(MetricName.ProductionLabelCorrect, 'Production'),
+            m.metricRate(MetricName.CandidateLabelCorrect, 'Candidate (shadow)'),
+            m.metricRate(MetricName.CanaryLabelCorrect, 'Candidate (canary-served)'),
+          ],
+          RateAxisFromZeroToOne,
+        ),
+        graph(
+          HalfWidth,
+          'Requests: all, canary-served, without a user id (not sticky)',
+          [
+            m.metricCount(MetricName.PredictRequests, 'Requests'),
+            m.metricCount(MetricName.CanaryServed, 'Canary-served'),
+            m.metricCount(MetricName.UnstickyRequests, 'Without X-User-Id'),
+          ],
+          CountAxisFromZero,
+        ),
+      ),
+      new Row(
+        graph(
+          HalfWidth,
           'Shadow samples: sampled, dispatched, compared, dropped',
           [
             m.metricCount(MetricName.ShadowSampled, 'Sampled'),

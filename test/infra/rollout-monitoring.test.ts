@@ -415,6 +415,22 @@ describe.each(cases)('alarms of %s', (_label, config) => {
       for (const name of [MetricName.ProductionConversions, MetricName.CanaryConversions]) {
         expect(drawsMetric(graph('Conversion rate per served variant'), name, 'Average')).toBe(true);
       }
+      for (const name of [
+        MetricName.ProductionLabelCorrect,
+        MetricName.CandidateLabelCorrect,
+        MetricName.CanaryLabelCorrect,
+      ]) {
+        expect(drawsMetric(graph('Label accuracy per model (labelled outcomes)'), name, 'Average')).toBe(
+          true,
+        );
+      }
+      expect(
+        drawsMetric(
+          graph('Requests: all, canary-served, without a user id (not sticky)'),
+          MetricName.UnstickyRequests,
+          'Sum',
+        ),
+      ).toBe(true);
       const pipeline = graph('Shadow samples: sampled, dispatched, compared, dropped');
       for (const name of [
         MetricName.ShadowSampled,
