@@ -76,7 +76,10 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
  * Variables local mode leaves unset, and why. Every name in EnvName is either set above or
  * listed here (a test checks), so a new variable cannot be forgotten silently.
  */
-export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {};
+export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {
+  userKeySaltSecretArn:
+    'no Secrets Manager locally: the salt is passed as USER_KEY_SALT (a value, not a secret)',
+};
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */
 export const CONFLICTING_AWS_VARIABLES = [

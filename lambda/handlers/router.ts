@@ -5,6 +5,7 @@ import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
+import { userKeySalt } from '../adapters/user-key-salt';
 import { ApiError, ModelFailureError } from '../core/errors';
 import { responseForError } from '../core/http';
 import { MetricName } from '../core/metric-names';
@@ -38,6 +39,7 @@ const knobs = settings.runtimeConfig
       },
     })
   : async () => settings.routing;
+const userKeySaltOf = userKeySalt(settings.userKeySalt);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
   dispatchShadow: shadowDispatcher(
@@ -60,7 +62,12 @@ export const handler = async (
     const request = parsePredictRequest(event, settings.maxPayloadBytes);
     requestId = request.requestId;
     logger.appendKeys({ requestId });
-    const served = await servePrediction(request, { ...settings.routing, ...(await knobs()) }, ports);
+    const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
+    const served = await servePrediction(
+      request,
+      { ...settings.routing, ...runtime, userKeySalt: salt },
+      ports,
+    );
     logServed(served);
     if (served.result.status === 'error' && served.result.error) {
       throw new ModelFailureError(

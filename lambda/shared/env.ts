@@ -10,6 +10,7 @@ export const EnvName = {
   shadowSampleRate: 'SHADOW_SAMPLE_RATE',
   canaryPercent: 'CANARY_PERCENT',
   userKeySalt: 'USER_KEY_SALT',
+  userKeySaltSecretArn: 'USER_KEY_SALT_SECRET_ARN',
   modelTimeoutMs: 'MODEL_TIMEOUT_MS',
   modelMaxAttempts: 'MODEL_MAX_ATTEMPTS',
   dispatchBudgetMs: 'DISPATCH_BUDGET_MS',

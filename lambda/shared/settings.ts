@@ -1,7 +1,17 @@
+import type { UserKeySaltSource } from '../adapters/user-key-salt';
 import type { RoutingKnobs } from '../core/runtime-config';
 import type { CompareShadowOptions } from '../use-cases/compare-shadow';
 import type { RoutingConfig } from '../use-cases/serve-prediction';
-import { booleanFlag, type Env, EnvName, list, numberIn, optionalString, requiredString } from './env';
+import {
+  booleanFlag,
+  type Env,
+  EnvName,
+  list,
+  MissingEnvironmentError,
+  numberIn,
+  optionalString,
+  requiredString,
+} from './env';
 
 /** Deploy-time routing values: what the stack set, before any runtime override. */
 export function deployTimeKnobs(env: Env): RoutingKnobs {
@@ -31,8 +41,20 @@ export function runtimeConfigSettings(env: Env): RuntimeConfigSettings | undefin
   return { tableName, maxAgeSeconds: numberIn(env, EnvName.runtimeConfigMaxAgeSeconds, 5, 0, 300) };
 }
 
+/** The salt of user-key hashes: a secret's ARN (deployed stacks) or, failing that, a value. */
+export function userKeySaltSource(env: Env): UserKeySaltSource {
+  const secretArn = env[EnvName.userKeySaltSecretArn]?.trim();
+  if (secretArn) return { secretArn };
+  const value = env[EnvName.userKeySalt]?.trim();
+  if (value) return { value };
+  throw new MissingEnvironmentError(
+    `${EnvName.userKeySaltSecretArn} or ${EnvName.userKeySalt} environment variable is not set`,
+  );
+}
+
 export interface RouterSettings {
-  readonly routing: RoutingConfig;
+  readonly routing: Omit<RoutingConfig, 'userKeySalt'>;
+  readonly userKeySalt: UserKeySaltSource;
   readonly runtimeConfig: RuntimeConfigSettings | undefined;
   readonly shadowQueueUrl: string;
   readonly modelTimeoutMs: number;
@@ -45,9 +67,9 @@ export function routerSettings(env: Env): RouterSettings {
   return {
     routing: {
       ...deployTimeKnobs(env),
-      userKeySalt: requiredString(env, EnvName.userKeySalt),
       maxMessageBytes: numberIn(env, EnvName.maxMessageBytes, 256 * 1024, 1024, 1_048_576),
     },
+    userKeySalt: userKeySaltSource(env),
     runtimeConfig: runtimeConfigSettings(env),
     shadowQueueUrl: requiredString(env, EnvName.shadowQueueUrl),
     modelTimeoutMs: numberIn(env, EnvName.modelTimeoutMs, 3000, 10, 60_000),

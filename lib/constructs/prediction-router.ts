@@ -1,5 +1,7 @@
-import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage, StageConfig } from '../config/stage-config';
@@ -59,10 +61,24 @@ export interface PredictionRouterProps {
  */
 export class PredictionRouter extends Construct {
   readonly handler: ServiceFunction;
+  /** Key of the HMAC that turns X-User-Id into the stored, bucketed user key. */
+  readonly userKeySalt: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PredictionRouterProps) {
     super(scope, id);
     const { limits, routing } = props;
+
+    // A secret, not a configuration value: whoever holds it can test guesses of user ids (emails,
+    // account numbers) against the stored keys. Generated once per stack, read once per cold start.
+    this.userKeySalt = new secretsmanager.Secret(this, 'UserKeySalt', {
+      description: 'HMAC key for hashed user ids (canary buckets, stored user keys). Never rotate it.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(this.userKeySalt).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated on purpose: the key decides every user canary bucket, so a new key would move users between production and canary mid-rollout and break the join of stored user keys.',
+    });
 
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: handlerEntry('router'),
@@ -79,9 +95,7 @@ export class PredictionRouter extends Construct {
         [EnvName.shadowEnabled]: String(routing.shadowEnabled),
         [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
         [EnvName.canaryPercent]: String(routing.canaryPercent),
-        // Stable for the life of the stack, different in every stack, never in source control:
-        // hashed user keys cannot be joined across stages or reversed from the code.
-        [EnvName.userKeySalt]: Aws.STACK_ID,
+        [EnvName.userKeySaltSecretArn]: this.userKeySalt.secretArn,
         [EnvName.modelTimeoutMs]: String(limits.modelTimeoutMs),
         [EnvName.modelMaxAttempts]: String(limits.modelMaxAttempts),
         [EnvName.dispatchBudgetMs]: String(limits.dispatchBudgetMs),
@@ -101,5 +115,12 @@ export class PredictionRouter extends Construct {
     grantInvokeEndpoints(this.handler.role, this, [props.productionEndpoint, ...canary]);
     props.shadowQueue.grantSendShadowSamples(this.handler.role);
     props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
+    // GetSecretValue only (not grantRead's DescribeSecret): the one call the router makes.
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.userKeySalt.secretArn],
+      }),
+    );
   }
 }

@@ -75,6 +75,7 @@ describe.each(cases)('AwsSolutions checks: %s', (_label, config) => {
         id: 'AwsSolutions-IAM5[Resource::*]',
       })),
       { path: 'ShadowQueue/DeadLetterQueue', id: 'AwsSolutions-SQS3' },
+      { path: 'PredictionRouter/UserKeySalt', id: 'AwsSolutions-SMG4' },
       { path: `PredictionApi/Api/DeploymentStage.${config.stage}`, id: 'AwsSolutions-APIG3' },
       ...['predict/POST', 'comparisons/{requestId}/GET', 'outcomes/POST', 'report/GET'].flatMap((method) => [
         { path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-COG4' },

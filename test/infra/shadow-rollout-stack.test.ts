@@ -157,7 +157,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [EnvName.shadowEnabled]: String(config.shadow.enabled),
         [EnvName.shadowSampleRate]: String(config.shadow.sampleRate),
         [EnvName.canaryPercent]: String(config.canaryPercent),
-        [EnvName.userKeySalt]: { Ref: 'AWS::StackId' },
+        [EnvName.userKeySaltSecretArn]: { Ref: logicalId(s.stack.router.userKeySalt) },
         [EnvName.modelTimeoutMs]: String(config.router.modelTimeoutMs),
         [EnvName.modelMaxAttempts]: String(config.router.modelMaxAttempts),
         [EnvName.dispatchBudgetMs]: String(config.router.dispatchBudgetMs),
@@ -188,8 +188,16 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
           ),
           allow(['sqs:SendMessage'], [`{${logicalId(s.stack.shadowQueue.queue)}.Arn}`]),
           allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
+          allow(['secretsmanager:GetSecretValue'], [`{${logicalId(s.stack.router.userKeySalt)}}`]),
         ].sort(byJson),
       );
+    });
+
+    it('hashes user ids with a generated secret, never a value in the template', () => {
+      s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+      expect(envOf(s, 'router')).not.toHaveProperty(EnvName.userKeySalt);
     });
   });
 
