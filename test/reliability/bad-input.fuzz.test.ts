@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { stages } from '../../lib/config/stages';
 import { captureOutput } from '../support/captured-output';
 
 // Every downstream is mocked to fail loudly: a bad request must never reach any of them.
@@ -27,16 +28,7 @@ beforeAll(async () => {
     USER_KEY_SALT: 'salt',
     MAX_PAYLOAD_BYTES: '65536',
     TABLE_NAME: 'comparisons',
-    GUARDRAILS: JSON.stringify({
-      maxP99LatencyMs: 300,
-      maxLatencyIncreaseMs: 50,
-      maxErrorRate: 0.01,
-      minAgreement: 0.9,
-      maxConversionDrop: 0.01,
-      minSampleSize: 100,
-      minConversionTraffic: 20,
-      maxShadowBacklogAgeSeconds: 300,
-    }),
+    GUARDRAILS: JSON.stringify(stages.dev.guardrails),
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-fuzz',
   });
   ({ handler: router } = await import('../../lambda/handlers/router'));
