@@ -51,7 +51,7 @@ export interface ComparisonRecord {
   /**
    * Production invoked a second time and compared with its own first answer, for a sample of
    * requests: the self-disagreement a nondeterministic model shows, against which the
-   * candidate's disagreement is judged.
+   * candidate's disagreement is judged. Its result carries no answer body (production's is above).
    */
   readonly noiseBaseline?: CandidateComparison;
   readonly outcome?: Outcome;

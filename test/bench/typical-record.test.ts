@@ -25,4 +25,11 @@ describe('typical comparison record (real router → worker code path)', () => {
     expect(writeUnits(itemSize(typical.item))).toBe(1);
     expect(typical.messageBytes).toBeLessThan(64 * 1024);
   });
+
+  it('still fits one write unit with a noise baseline and a joined outcome', async () => {
+    const withNoise = await buildTypicalRecord(stages.prod, { noiseBaseline: true });
+    expect(withNoise.item.noiseBaseline?.M?.comparison).toBeDefined();
+    expect(withNoise.item.noiseBaseline?.M?.result?.M?.body).toBeUndefined();
+    expect(writeUnits(itemSize(withNoise.itemWithOutcome))).toBe(1);
+  });
 });

@@ -77,6 +77,8 @@ describe('compareShadow', () => {
 
     expect(f.invoked.sort()).toEqual(['churn-v1', 'churn-v2']);
     expect(f.saved[0]?.noiseBaseline).toMatchObject({ endpoint: 'churn-v1', comparison: { agree: false } });
+    // Production's answer is already in the record: the baseline keeps no second copy.
+    expect(f.saved[0]?.noiseBaseline?.result).toEqual({ endpoint: 'churn-v1', latencyMs: 7, status: 'ok' });
     expect(f.counts.get('NoiseBaselineAgreement')).toBe(0);
   });
 
