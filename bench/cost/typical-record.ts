@@ -7,7 +7,7 @@ import { dynamoDocumentClient } from '../../lambda/adapters/clients';
 import { ComparisonStore } from '../../lambda/adapters/comparison-store';
 import type { MetricsPort } from '../../lambda/adapters/metrics';
 import { modelInvoker } from '../../lambda/adapters/model-endpoint';
-import { createComparator, parseComparatorConfig } from '../../lambda/core/comparators';
+import { createComparator } from '../../lambda/core/comparators';
 import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { Outcome } from '../../lambda/core/comparison-record';
 import { parsePredictRequest } from '../../lambda/core/predict-request';
@@ -95,7 +95,7 @@ export async function buildTypicalRecord(
     [EnvName.noiseBaselineRate]: options.noiseBaseline ? '1' : '0',
   });
   const wire = capturingDocumentClient();
-  const comparatorConfig = parseComparatorConfig(settings.comparatorJson);
+  const comparatorConfig = settings.comparator;
   await compareShadow(dispatched, settings.compare, {
     invokeModel: demoModelInvoker({
       [stage.productionEndpoint]: PRODUCTION_LATENCY_MS,

@@ -2,14 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { dynamoDocumentClient } from '../adapters/clients';
 import { ComparisonStore } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
-import { parseComparatorConfig } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { ApiError, PayloadTooLargeError } from '../core/errors';
 import { jsonResponse, responseForError } from '../core/http';
 import { parseOutcome } from '../core/outcome';
-import { EnvName, optionalString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { recordTtlDays, tableName } from '../shared/settings';
+import { comparatorConfig, recordTtlDays, tableName } from '../shared/settings';
 import { recordOutcome } from '../use-cases/record-outcome';
 
 const MAX_BODY_BYTES = 16_384;
@@ -19,9 +17,7 @@ const ports = {
   store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env)),
   metrics: powertoolsMetrics(metrics),
   // The deployment's comparator says where a predicted label is, for label accuracy.
-  labelOf: labelReader(
-    parseComparatorConfig(optionalString(process.env, EnvName.comparator, '{"type":"exact"}')),
-  ),
+  labelOf: labelReader(comparatorConfig(process.env)),
 };
 
 /** `POST /outcomes`: joins a business outcome to the request's record, in either order. */

@@ -1,18 +1,17 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { dynamoDocumentClient } from '../adapters/clients';
 import { ComparisonStore } from '../adapters/comparison-store';
-import { parseComparatorConfig } from '../core/comparators';
 import { ApiError, BadRequestError } from '../core/errors';
 import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
 import { buildReport } from '../core/report';
-import { EnvName, optionalString, requiredString } from '../shared/env';
+import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { tableName } from '../shared/settings';
+import { comparatorConfig, tableName } from '../shared/settings';
 
 const MAX_WINDOW_HOURS = 24 * 31;
 const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
-const comparator = parseComparatorConfig(optionalString(process.env, EnvName.comparator, '{"type":"exact"}'));
+const comparator = comparatorConfig(process.env);
 const { logger, tracer } = observability('report');
 const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
 

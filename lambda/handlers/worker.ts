@@ -4,7 +4,7 @@ import { dynamoDocumentClient, sageMakerRuntimeClient } from '../adapters/client
 import { ComparisonStore } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
-import { createComparator, parseComparatorConfig } from '../core/comparators';
+import { createComparator } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
@@ -22,12 +22,11 @@ const modelClient = tracer.captureAWSv3Client(
     attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
   }),
 );
-const comparatorConfig = parseComparatorConfig(settings.comparatorJson);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
   store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), settings.tableName),
-  comparator: createComparator(comparatorConfig),
-  labelOf: labelReader(comparatorConfig),
+  comparator: createComparator(settings.comparator),
+  labelOf: labelReader(settings.comparator),
   metrics: powertoolsMetrics(metrics),
   now: () => new Date(),
 };

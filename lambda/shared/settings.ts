@@ -1,4 +1,6 @@
 import type { UserKeySaltSource } from '../adapters/user-key-salt';
+import { parseComparatorConfig } from '../core/comparators';
+import type { ComparatorConfig } from '../core/comparators/types';
 import type { RoutingKnobs } from '../core/runtime-config';
 import type { CompareShadowOptions } from '../use-cases/compare-shadow';
 import type { RoutingConfig } from '../use-cases/serve-prediction';
@@ -81,7 +83,7 @@ export function routerSettings(env: Env): RouterSettings {
 
 export interface WorkerSettings {
   readonly tableName: string;
-  readonly comparatorJson: string;
+  readonly comparator: ComparatorConfig;
   readonly compare: CompareShadowOptions;
   readonly candidateTimeoutMs: number;
   readonly candidateMaxAttempts: number;
@@ -90,7 +92,7 @@ export interface WorkerSettings {
 export function workerSettings(env: Env): WorkerSettings {
   return {
     tableName: requiredString(env, EnvName.tableName),
-    comparatorJson: optionalString(env, EnvName.comparator, '{"type":"exact"}'),
+    comparator: comparatorConfig(env),
     compare: {
       captureInput: booleanFlag(env, EnvName.captureInput, false),
       maxStoredBodyBytes: numberIn(env, EnvName.maxStoredBodyBytes, 16_384, 256, 100_000),
@@ -109,4 +111,9 @@ export function tableName(env: Env): string {
 /** Days a record is kept; outcomes posted before their comparison get the same lifetime. */
 export function recordTtlDays(env: Env): number {
   return numberIn(env, EnvName.recordTtlDays, 30, 1, 3650);
+}
+
+/** The deployment's comparator (COMPARATOR, JSON), `exact` when unset; invalid config fails fast. */
+export function comparatorConfig(env: Env): ComparatorConfig {
+  return parseComparatorConfig(optionalString(env, EnvName.comparator, '{"type":"exact"}'));
 }
