@@ -56,6 +56,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     [EnvName.modelTimeoutMs]: String(stage.router.modelTimeoutMs),
     [EnvName.modelMaxAttempts]: String(stage.router.modelMaxAttempts),
     [EnvName.dispatchBudgetMs]: String(input.dispatchBudgetMs),
+    [EnvName.shadowDispatch]: stage.router.shadowDispatch,
     [EnvName.maxPayloadBytes]: String(stage.router.maxPayloadBytes),
     [EnvName.maxMessageBytes]: String(stage.router.maxMessageBytes),
     [EnvName.tableName]: input.tableName,

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isShadowDispatch, SHADOW_DISPATCH_MODES } from '../lambda/core/shadow-dispatch';
 import type { RequestLogEntry } from './api-server/server';
 import type { BatchOutcome } from './event-source-poller/poller';
 import { redirectLambdaOutput, type Terminal } from './lambda-output';
@@ -14,6 +15,8 @@ const USAGE = `Usage: npm start -- [options]
   --models FILE            models file (default: $MODELS_FILE or local/models.json)
   --data-dir DIR           keep DynamoDB data in DIR between runs (default: in memory)
   --sample-rate R          share of requests replayed in shadow, 0..1 (default 1)
+  --shadow-dispatch MODE   after-response (answer, then send the sample) or before-response
+                           (send, then answer) (default: the dev stage's, after-response)
   --lambda-log FILE        where handler logs and EMF metrics go, or "stdout"
                            (default: ${join(tmpdir(), 'shadow-rollout-local', 'lambda.log')})
   --visibility-timeout S   shadow queue visibility timeout in seconds (default: as the stack)
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
       models: { type: 'string' },
       'data-dir': { type: 'string' },
       'sample-rate': { type: 'string' },
+      'shadow-dispatch': { type: 'string' },
       'lambda-log': { type: 'string' },
       'visibility-timeout': { type: 'string' },
       'batch-window': { type: 'string' },
@@ -49,6 +53,11 @@ async function main(): Promise<void> {
   const batchWindow = values['batch-window'];
   const visibility = values['visibility-timeout'];
   const sampleRate = values['sample-rate'];
+  const shadowDispatch = values['shadow-dispatch'];
+  if (shadowDispatch !== undefined && !isShadowDispatch(shadowDispatch)) {
+    console.error(`--shadow-dispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}`);
+    process.exit(2);
+  }
 
   let system: Awaited<ReturnType<typeof startLocal>>;
   try {
@@ -58,6 +67,7 @@ async function main(): Promise<void> {
       ...modelsFileOption(values.models ?? process.env.MODELS_FILE),
       ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
       ...(sampleRate === undefined ? {} : { sampleRate: numberOption('--sample-rate', sampleRate, 1) }),
+      ...(shadowDispatch === undefined ? {} : { shadowDispatch }),
       ...(visibility === undefined
         ? {}
         : { visibilityTimeoutSeconds: numberOption('--visibility-timeout', visibility, 0) }),

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterResponse } from '../lambda/adapters/after-response';
+import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { StageConfig } from '../lib/config/stage-config';
-import { stages } from '../lib/config/stages';
+import { routerTimeoutSeconds, stages } from '../lib/config/stages';
 import { adminRoutes, adminTargets } from './admin-routes';
 import { routes } from './api-server/routes';
 import {
@@ -50,6 +52,12 @@ export interface StartLocalOptions {
   readonly maxBatchingWindowMs?: number;
   /** Long-poll wait of the event source poller. @default 20 */
   readonly receiveWaitSeconds?: number;
+  /**
+   * Send shadow samples before or after answering. Local mode never freezes, so after-response
+   * needs no extension here: the process itself keeps deferred sends running.
+   * @default the dev stage's router.shadowDispatch
+   */
+  readonly shadowDispatch?: ShadowDispatch;
   /** Fault injection: fail each message's first delivery after the worker ran. @default false */
   readonly failFirstDelivery?: boolean;
   readonly onRequest?: (entry: RequestLogEntry) => void;
@@ -103,7 +111,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   if (started)
     throw new Error('startLocal runs once per process: the handlers read their environment at import');
   started = true;
-  const stage = stages.dev;
+  const stage: StageConfig = options.shadowDispatch
+    ? { ...stages.dev, router: { ...stages.dev.router, shadowDispatch: options.shadowDispatch } }
+    : stages.dev;
   const models = loadModelsFile(options.modelsFile ?? DEFAULT_MODELS_FILE);
   const functions = localFunctions(stage);
   const cleanup: (() => Promise<void>)[] = [];
@@ -150,6 +160,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         endpoints,
       }),
     );
+    // Deferred shadow sends need nothing to keep them alive here: this process does not freeze.
+    afterResponse.activate('long-lived-process');
     // Imported only now: the handlers build their clients and read settings at import (cold start).
     const worker: SqsBatchHandler = (await import('../lambda/handlers/worker')).handler;
     const rollback = (await import('../lambda/handlers/rollback')).handler;
@@ -207,6 +219,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       throw error.code === 'EADDRINUSE' ? new PortInUseError(port) : error;
     });
     cleanup.push(() => api.close());
+    // Runs right after the API closed (cleanup runs in reverse): sends still pending after the
+    // last answers reach the queue before it stops.
+    cleanup.push(() => afterResponse.idle());
 
     return {
       url: api.url,
@@ -241,10 +256,8 @@ function localFunctions(stage: StageConfig) {
     memoryMb,
     region: LOCAL_REGION,
   });
-  // Same rule as the stack's routerTimeout: model budget + dispatch budget + 1 s, in whole seconds.
-  const routerSeconds = Math.ceil((stage.router.modelTimeoutMs + stage.router.dispatchBudgetMs) / 1000) + 1;
   return {
-    router: fn('router', routerSeconds * 1000, stage.router.memoryMb),
+    router: fn('router', routerTimeoutSeconds(stage.router) * 1000, stage.router.memoryMb),
     worker: fn('worker', stage.worker.timeoutSeconds * 1000, stage.worker.memoryMb),
     other: (name: string) => fn(name, 10_000, 512),
   };

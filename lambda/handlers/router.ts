@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterResponse } from '../adapters/after-response';
 import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
@@ -10,9 +11,15 @@ import { ApiError, ModelFailureError } from '../core/errors';
 import { responseForError } from '../core/http';
 import { MetricName } from '../core/metric-names';
 import { parsePredictRequest, requestIdOf } from '../core/predict-request';
+import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../core/shadow-dispatch';
 import { observability } from '../shared/observability';
 import { routerSettings } from '../shared/settings';
-import { type Served, servePrediction } from '../use-cases/serve-prediction';
+import {
+  type Served,
+  type ServePredictionPorts,
+  type ShadowOutcome,
+  servePrediction,
+} from '../use-cases/serve-prediction';
 
 const settings = routerSettings(process.env);
 const { logger, metrics, tracer } = observability('router');
@@ -40,16 +47,39 @@ const knobs = settings.runtimeConfig
     })
   : async () => settings.routing;
 const userKeySaltOf = userKeySalt(settings.userKeySalt);
-const ports = {
+const queueClient = tracer.captureAWSv3Client(sqsClient());
+const ports: ServePredictionPorts = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
-  dispatchShadow: shadowDispatcher(
-    tracer.captureAWSv3Client(sqsClient()),
-    settings.shadowQueueUrl,
-    settings.dispatchBudgetMs,
-  ),
+  dispatchShadow: shadowDispatcher(queueClient, settings.shadowQueueUrl, settings.dispatchBudgetMs),
   metrics: powertoolsMetrics(metrics),
   now: () => new Date(),
 };
+/** After the answer nobody waits on the send, so it gets longer before it counts as late. */
+const afterResponseDispatch = shadowDispatcher(
+  queueClient,
+  settings.shadowQueueUrl,
+  Math.max(settings.dispatchBudgetMs, AFTER_RESPONSE_DISPATCH_BUDGET_MS),
+);
+
+/**
+ * The ports for one request. In `after-response` mode, and only once something keeps the
+ * environment running after the answer (the extension registered, or local mode), the dispatch
+ * is deferred: logged and its metrics published when it settles.
+ */
+function portsFor(requestId: string): ServePredictionPorts {
+  if (settings.shadowDispatch !== 'after-response' || !afterResponse.active) return ports;
+  return {
+    ...ports,
+    dispatchShadow: afterResponseDispatch,
+    defer: (dispatch) =>
+      afterResponse.defer(
+        dispatch.then((outcome) => {
+          logDispatch(outcome, { requestId, shadowDispatch: 'after-response' });
+          metrics.publishStoredMetrics();
+        }),
+      ),
+  };
+}
 
 /** `POST /predict`: validate, decide, invoke, dispatch, answer. */
 export const handler = async (
@@ -66,7 +96,7 @@ export const handler = async (
     const served = await servePrediction(
       request,
       { ...settings.routing, ...runtime, userKeySalt: salt },
-      ports,
+      portsFor(request.requestId),
     );
     logServed(served);
     if (served.result.status === 'error' && served.result.error) {
@@ -81,7 +111,7 @@ export const handler = async (
         'Content-Type': served.result.contentType ?? 'application/octet-stream',
         'X-Request-Id': request.requestId,
         'X-Served-Variant': served.servedVariant,
-        'X-Shadow': served.shadow.outcome === 'dispatched' ? 'sampled' : 'skipped',
+        'X-Shadow': SAMPLED_OUTCOMES.has(served.shadow.outcome) ? 'sampled' : 'skipped',
       },
       body: served.result.body ?? '',
       isBase64Encoded: served.result.encoding === 'base64',
@@ -98,8 +128,12 @@ export const handler = async (
   } finally {
     metrics.publishStoredMetrics();
     logger.removeKeys(['requestId']);
+    afterResponse.handlerEnded();
   }
 };
+
+/** `X-Shadow: sampled`: the sample reached the queue, or was handed over to be sent after the answer. */
+const SAMPLED_OUTCOMES: ReadonlySet<ShadowOutcome['outcome']> = new Set(['dispatched', 'deferred']);
 
 function logServed(served: Served): void {
   // Ids, decisions and timings only: never the payload or the user id.
@@ -111,10 +145,14 @@ function logServed(served: Served): void {
     shadow: served.shadow.outcome,
     ...(served.result.error ? { modelError: served.result.error.code } : {}),
   };
-  if (served.shadow.outcome === 'failed') {
-    logger.warn('shadow dispatch failed', { ...fields, errorName: served.shadow.errorName });
-  } else if (served.shadow.outcome === 'late')
-    logger.warn('shadow dispatch not confirmed within budget', fields);
+  if (served.shadow.outcome === 'failed' || served.shadow.outcome === 'late')
+    logDispatch(served.shadow, fields);
   else if (served.result.status === 'error') logger.warn('served model failed', fields);
   else logger.debug('served', fields);
+}
+
+function logDispatch(outcome: ShadowOutcome, fields: Record<string, unknown>): void {
+  if (outcome.outcome === 'failed') {
+    logger.warn('shadow dispatch failed', { ...fields, errorName: outcome.errorName });
+  } else if (outcome.outcome === 'late') logger.warn('shadow dispatch not confirmed within budget', fields);
 }

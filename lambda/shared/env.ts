@@ -14,6 +14,7 @@ export const EnvName = {
   modelTimeoutMs: 'MODEL_TIMEOUT_MS',
   modelMaxAttempts: 'MODEL_MAX_ATTEMPTS',
   dispatchBudgetMs: 'DISPATCH_BUDGET_MS',
+  shadowDispatch: 'SHADOW_DISPATCH',
   maxPayloadBytes: 'MAX_PAYLOAD_BYTES',
   maxMessageBytes: 'MAX_MESSAGE_BYTES',
   tableName: 'TABLE_NAME',

@@ -2,6 +2,7 @@ import type { UserKeySaltSource } from '../adapters/user-key-salt';
 import { parseComparatorConfig } from '../core/comparators';
 import type { ComparatorConfig } from '../core/comparators/types';
 import type { RoutingKnobs } from '../core/runtime-config';
+import { isShadowDispatch, type ShadowDispatch } from '../core/shadow-dispatch';
 import type { CompareShadowOptions } from '../use-cases/compare-shadow';
 import type { RoutingConfig } from '../use-cases/serve-prediction';
 import {
@@ -62,6 +63,8 @@ export interface RouterSettings {
   readonly modelTimeoutMs: number;
   readonly modelMaxAttempts: number;
   readonly dispatchBudgetMs: number;
+  /** When the shadow send happens relative to the answer (see core/shadow-dispatch.ts). */
+  readonly shadowDispatch: ShadowDispatch;
   readonly maxPayloadBytes: number;
 }
 
@@ -77,8 +80,19 @@ export function routerSettings(env: Env): RouterSettings {
     modelTimeoutMs: numberIn(env, EnvName.modelTimeoutMs, 3000, 10, 60_000),
     modelMaxAttempts: numberIn(env, EnvName.modelMaxAttempts, 2, 1, 10),
     dispatchBudgetMs: numberIn(env, EnvName.dispatchBudgetMs, 50, 1, 5000),
+    shadowDispatch: shadowDispatch(env),
     maxPayloadBytes: numberIn(env, EnvName.maxPayloadBytes, 5_000_000, 1, 6_000_000),
   };
+}
+
+function shadowDispatch(env: Env): ShadowDispatch {
+  const value = optionalString(env, EnvName.shadowDispatch, 'before-response');
+  if (!isShadowDispatch(value)) {
+    throw new MissingEnvironmentError(
+      `${EnvName.shadowDispatch} must be before-response or after-response, got "${value}"`,
+    );
+  }
+  return value;
 }
 
 export interface WorkerSettings {

@@ -20,11 +20,19 @@ export interface ServePredictionPorts {
   readonly dispatchShadow: DispatchShadow;
   readonly metrics: MetricsPort;
   readonly now: () => Date;
+  /**
+   * When given, the dispatch is handed over instead of awaited and the answer does not wait for
+   * it: whoever takes it must keep the process running until it settles (after-response.ts).
+   * The promise never rejects; its metrics are counted when it settles.
+   */
+  readonly defer?: (dispatch: Promise<ShadowOutcome>) => void;
 }
 
 export type ShadowOutcome =
   | DispatchResult
   | { readonly outcome: 'not_sampled' }
+  /** Sampled and handed to `ports.defer`: the send goes on after the answer. */
+  | { readonly outcome: 'deferred' }
   | { readonly outcome: 'skipped'; readonly reason: 'too_large' | 'no_candidates' };
 
 export interface Served {
@@ -42,6 +50,7 @@ export interface Served {
  * 2. Invoke the served endpoint; the client bounds time and retries.
  * 3. For a sampled, production-served request, dispatch the shadow message within the dispatch
  *    budget; for a canary-served one, dispatch a record without candidates (to join outcomes).
+ *    With `ports.defer` the dispatch is handed over and runs after the answer instead.
  *    A failure here is counted, never thrown: the caller's answer does not depend on it.
  * 4. Return the served result.
  */
@@ -88,26 +97,38 @@ export async function servePrediction(
     production: result,
     candidates: sampled ? config.candidateEndpoints : [],
   };
-  const shadow = sampled
-    ? await dispatchShadowSample(message, config, ports)
-    : await recordCanary(message, config, ports);
-  return { result, servedVariant, shadow, sticky };
+  if (sampled) {
+    const skipped = shadowSkipReason(message, config, ports.metrics);
+    if (skipped !== undefined) return { result, servedVariant, shadow: skipped, sticky };
+  }
+  const dispatch = sampled ? dispatchShadowSample(message, ports) : recordCanary(message, config, ports);
+  if (ports.defer === undefined) return { result, servedVariant, shadow: await dispatch, sticky };
+  ports.defer(dispatch);
+  return { result, servedVariant, shadow: { outcome: sampled ? 'deferred' : 'not_sampled' }, sticky };
+}
+
+/** Counts the sample and, when it cannot be sent, why: decided before answering, in every mode. */
+function shadowSkipReason(
+  message: ShadowMessage,
+  config: RoutingConfig,
+  metrics: MetricsPort,
+): ShadowOutcome | undefined {
+  metrics.count(MetricName.ShadowSampled);
+  if (message.candidates.length === 0) {
+    metrics.count(MetricName.ShadowSkipped);
+    return { outcome: 'skipped', reason: 'no_candidates' };
+  }
+  if (messageBytes(message) > config.maxMessageBytes) {
+    metrics.count(MetricName.ShadowSkipped);
+    return { outcome: 'skipped', reason: 'too_large' };
+  }
+  return undefined;
 }
 
 async function dispatchShadowSample(
   message: ShadowMessage,
-  config: RoutingConfig,
   ports: ServePredictionPorts,
 ): Promise<ShadowOutcome> {
-  ports.metrics.count(MetricName.ShadowSampled);
-  if (message.candidates.length === 0) {
-    ports.metrics.count(MetricName.ShadowSkipped);
-    return { outcome: 'skipped', reason: 'no_candidates' };
-  }
-  if (messageBytes(message) > config.maxMessageBytes) {
-    ports.metrics.count(MetricName.ShadowSkipped);
-    return { outcome: 'skipped', reason: 'too_large' };
-  }
   const result = await ports.dispatchShadow(message);
   ports.metrics.count(DISPATCH_METRIC[result.outcome]);
   return result;

@@ -1,5 +1,6 @@
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import type { Guardrails } from '../../lambda/core/guardrails';
+import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
 
 export type { Guardrails };
 
@@ -62,8 +63,14 @@ export interface StageConfig {
     /** Whole budget for the production call, retries included. */
     readonly modelTimeoutMs: number;
     readonly modelMaxAttempts: number;
-    /** Most time the caller may wait for the shadow dispatch to SQS. */
+    /** Most time the caller may wait for the shadow dispatch to SQS (`before-response`). */
     readonly dispatchBudgetMs: number;
+    /**
+     * Whether the shadow sample is sent before answering (the caller waits up to the budget) or
+     * after, with an internal Lambda extension keeping the environment running until the send
+     * settles. See lambda/core/shadow-dispatch.ts.
+     */
+    readonly shadowDispatch: ShadowDispatch;
     /** Largest request body accepted (bytes); larger is a 413. */
     readonly maxPayloadBytes: number;
     /** Largest shadow message sent; larger requests are skipped with a counted reason. */

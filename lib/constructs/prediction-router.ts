@@ -5,9 +5,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage, StageConfig } from '../config/stage-config';
+import { routerTimeoutSeconds } from '../config/stages';
 import { grantInvokeEndpoints } from './model-endpoints';
 import type { RuntimeConfigStore } from './runtime-config-store';
-import { handlerEntry, ServiceFunction } from './service-function';
+import { ROUTER_ESM_ENTRY, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
 /** API Gateway must hand binary bodies over base64-encoded, or it would mangle them as UTF-8. */
@@ -15,14 +16,9 @@ export { BINARY_MEDIA_TYPES } from '../../lambda/core/predict-request';
 
 export const DEFAULT_RUNTIME_CONFIG_MAX_AGE = Duration.seconds(5);
 
-/** Time the router needs beyond the model call and the dispatch: parsing, hashing, answering. */
-const ROUTER_OVERHEAD_SECONDS = 1;
-
-/** Lambda timeout of the router: just above its request budget (stays under API Gateway's 29 s). */
+/** Lambda timeout of the router (the rule lives with the stage config: local mode uses it too). */
 export const routerTimeout = (limits: StageConfig['router']): Duration =>
-  Duration.seconds(
-    Math.ceil((limits.modelTimeoutMs + limits.dispatchBudgetMs) / 1000) + ROUTER_OVERHEAD_SECONDS,
-  );
+  Duration.seconds(routerTimeoutSeconds(limits));
 
 export interface PredictionRouterProps {
   readonly stage: Stage;
@@ -81,7 +77,8 @@ export class PredictionRouter extends Construct {
     });
 
     this.handler = new ServiceFunction(this, 'Handler', {
-      entry: handlerEntry('router'),
+      entry: ROUTER_ESM_ENTRY,
+      esm: true,
       stage: props.stage,
       description: 'Answers predictions from the production (or canary) model and samples shadow copies',
       memorySize: limits.memoryMb,
@@ -99,6 +96,7 @@ export class PredictionRouter extends Construct {
         [EnvName.modelTimeoutMs]: String(limits.modelTimeoutMs),
         [EnvName.modelMaxAttempts]: String(limits.modelMaxAttempts),
         [EnvName.dispatchBudgetMs]: String(limits.dispatchBudgetMs),
+        [EnvName.shadowDispatch]: limits.shadowDispatch,
         [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
         [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
@@ -33,12 +33,34 @@ export type HandlerName = 'router' | 'worker' | 'get-comparison' | 'outcomes' | 
 export const handlerEntry = (name: HandlerName): string =>
   path.join(__dirname, '..', '..', 'lambda', 'handlers', `${name}.ts`);
 
+/**
+ * The router's deployed entry: an ES module whose init awaits the after-response extension's
+ * registration (top-level await), around the same handler as lambda/handlers/router.ts.
+ */
+export const ROUTER_ESM_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'entries', 'router.ts');
+
+/**
+ * What an ES module bundle needs on top of the defaults: CommonJS dependencies bundled into it
+ * (the X-Ray SDK under Powertools' Tracer) still call `require` for Node built-ins, which ES
+ * modules do not have, so the bundle defines one (the banner Powertools documents for ESM).
+ */
+export const ESM_BUNDLING = {
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const;
+
 /** Powertools service name; metrics carry it as the `service` dimension. */
 export const serviceName = (stage: Stage): string => resourceNames(stage).service;
 
 export interface ServiceFunctionProps {
   /** Handler file exporting `handler`. */
   readonly entry: string;
+  /**
+   * Bundle as an ES module (`index.mjs`), for an entry that needs top-level await at init.
+   * @default false (CommonJS)
+   */
+  readonly esm?: boolean;
   readonly stage: Stage;
   readonly description: string;
   /**
@@ -127,6 +149,7 @@ export class ServiceFunction extends Construct {
       bundling: {
         ...FUNCTION_DEFAULTS.bundling,
         externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules],
+        ...(props.esm ? { ...ESM_BUNDLING, mainFields: [...ESM_BUNDLING.mainFields] } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

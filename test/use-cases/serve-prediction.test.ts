@@ -4,7 +4,11 @@ import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
 import type { DispatchShadow } from '../../lambda/adapters/shadow-dispatcher';
 import type { PredictRequest } from '../../lambda/core/predict-request';
 import type { ShadowMessage } from '../../lambda/core/shadow-message';
-import { type RoutingConfig, servePrediction } from '../../lambda/use-cases/serve-prediction';
+import {
+  type RoutingConfig,
+  type ShadowOutcome,
+  servePrediction,
+} from '../../lambda/use-cases/serve-prediction';
 
 const config: RoutingConfig = {
   productionEndpoint: 'churn-v1',
@@ -139,5 +143,71 @@ describe('servePrediction', () => {
     const f = fakes();
     const served = await servePrediction(request('r2'), { ...config, candidateEndpoints: [] }, f.ports);
     expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'no_candidates' });
+  });
+
+  describe('with a deferring port (after-response)', () => {
+    function deferring() {
+      const f = fakes();
+      const deferred: Promise<ShadowOutcome>[] = [];
+      return {
+        ...f,
+        deferred,
+        ports: { ...f.ports, defer: (d: Promise<ShadowOutcome>) => deferred.push(d) },
+      };
+    }
+
+    it('hands the dispatch over and answers without its outcome; metrics come when it settles', async () => {
+      const f = deferring();
+      let release: () => void = () => undefined;
+      const ports = {
+        ...f.ports,
+        dispatchShadow: (message: ShadowMessage) =>
+          new Promise<{ outcome: 'dispatched' }>((resolve) => {
+            f.dispatched.push(message);
+            release = () => resolve({ outcome: 'dispatched' });
+          }),
+      };
+
+      const served = await servePrediction(request('d1', 'alice'), config, ports);
+
+      expect(served.shadow).toEqual({ outcome: 'deferred' });
+      expect(f.dispatched).toHaveLength(1);
+      expect(f.deferred).toHaveLength(1);
+      expect(f.counts.get('ShadowSampled')).toBe(1);
+      expect(f.counts.get('ShadowDispatched')).toBeUndefined();
+      release();
+      await expect(f.deferred[0]).resolves.toEqual({ outcome: 'dispatched' });
+      expect(f.counts.get('ShadowDispatched')).toBe(1);
+    });
+
+    it('still decides skips before answering: nothing is deferred for a message too large', async () => {
+      const f = deferring();
+      const served = await servePrediction(
+        request('d2', undefined, JSON.stringify({ x: 'y'.repeat(5000) })),
+        config,
+        f.ports,
+      );
+      expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'too_large' });
+      expect(f.deferred).toEqual([]);
+      expect(f.counts.get('ShadowSkipped')).toBe(1);
+    });
+
+    it('defers nothing for a request that is not sampled', async () => {
+      const f = deferring();
+      const served = await servePrediction(request('d3'), { ...config, sampleRate: 0 }, f.ports);
+      expect(served.shadow).toEqual({ outcome: 'not_sampled' });
+      expect(f.deferred).toEqual([]);
+    });
+
+    it('defers the record of a canary-served request too', async () => {
+      const f = deferring();
+      const canaryConfig = { ...config, canaryPercent: 100 };
+      const served = await servePrediction(request('d4', 'bob'), canaryConfig, f.ports);
+      expect(served).toMatchObject({ servedVariant: 'canary', shadow: { outcome: 'not_sampled' } });
+      expect(f.deferred).toHaveLength(1);
+      await f.deferred[0];
+      expect(f.dispatched[0]).toMatchObject({ requestId: 'd4', candidates: [] });
+      expect(f.counts.get('CanaryRecorded')).toBe(1);
+    });
   });
 });

@@ -1,0 +1,26 @@
+/**
+ * The router as deployed: an ES module, so that init can await the registration of the
+ * after-response extension. Lambda accepts internal extensions only during init, before the
+ * runtime asks for its first event, and the Node.js runtime waits for a module's top-level
+ * await before doing so. Tests and local mode import lambda/handlers/router.ts directly.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterResponse } from '../adapters/after-response';
+import { startAfterResponseExtension } from '../adapters/lambda-extension';
+import { routerSettings } from '../shared/settings';
+
+export { handler } from '../handlers/router';
+
+if (routerSettings(process.env).shadowDispatch === 'after-response') {
+  const logger = new Logger({ persistentKeys: { component: 'router-extension' } });
+  await startAfterResponseExtension(afterResponse, process.env.AWS_LAMBDA_RUNTIME_API, {
+    unavailable: (reason) =>
+      logger.warn('after-response extension unavailable; shadow samples are sent before answering', {
+        reason,
+      }),
+    gaveUp: (pending) =>
+      logger.warn('deferred shadow sends still pending at the invocation deadline', { pending }),
+    failed: (reason) =>
+      logger.error('after-response extension failed; the environment will be reset', { reason }),
+  });
+}
