@@ -1,6 +1,6 @@
-import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
 import { Match } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
+import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
 import { EnvName } from '../../lambda/shared/env';
 import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
