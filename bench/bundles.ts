@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
@@ -15,6 +16,19 @@ import { bytes, ms, table } from './markdown';
 
 const run = promisify(execFile);
 const HANDLERS_DIR = resolve(__dirname, '..', 'lambda', 'handlers');
+/** The router deploys from its ES module entry (lib/constructs/service-function.ts: ROUTER_ESM_ENTRY). */
+const ESM_ENTRIES: Record<string, string> = {
+  router: resolve(__dirname, '..', 'lambda', 'entries', 'router.ts'),
+};
+
+/** What the stack adds for an ES module bundle (ESM_BUNDLING in lib/constructs/service-function.ts). */
+export const STACK_ESM_OPTIONS = {
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: {
+    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  },
+} as const;
 
 /**
  * What NodejsFunction passes to esbuild for this stack (lib/constructs/service-function.ts:
@@ -81,6 +95,7 @@ export function initEnvironment(): Record<string, string> {
     [EnvName.modelTimeoutMs]: String(prod.router.modelTimeoutMs),
     [EnvName.modelMaxAttempts]: String(prod.router.modelMaxAttempts),
     [EnvName.dispatchBudgetMs]: String(prod.router.dispatchBudgetMs),
+    [EnvName.shadowDispatch]: prod.router.shadowDispatch,
     [EnvName.tableName]: 'comparisons',
     [EnvName.comparator]: JSON.stringify(prod.shadow.comparator),
     [EnvName.captureInput]: String(prod.shadow.captureInput),
@@ -105,7 +120,13 @@ export async function measureBundles(options: {
     for (const file of handlers) {
       const handler = basename(file, '.ts');
       options.log(`  ${handler}: bundling and loading ${options.loads}× in fresh processes…`);
-      results.push(await measureOne(join(HANDLERS_DIR, file), join(outDir, handler), options.loads));
+      const esmEntry = ESM_ENTRIES[handler];
+      results.push(
+        await measureOne(esmEntry ?? join(HANDLERS_DIR, file), join(outDir, handler), options.loads, {
+          handler,
+          esm: esmEntry !== undefined,
+        }),
+      );
     }
     return results;
   } finally {
@@ -113,10 +134,16 @@ export async function measureBundles(options: {
   }
 }
 
-async function measureOne(entry: string, outDir: string, loads: number): Promise<BundleResult> {
-  const outfile = join(outDir, 'index.js');
+async function measureOne(
+  entry: string,
+  outDir: string,
+  loads: number,
+  as: { readonly handler: string; readonly esm: boolean },
+): Promise<BundleResult> {
+  const outfile = join(outDir, as.esm ? 'index.mjs' : 'index.js');
   const { metafile } = await build({
     ...STACK_ESBUILD_OPTIONS,
+    ...(as.esm ? { ...STACK_ESM_OPTIONS, mainFields: [...STACK_ESM_OPTIONS.mainFields] } : {}),
     entryPoints: [entry],
     outfile,
     metafile: true,
@@ -124,7 +151,7 @@ async function measureOne(entry: string, outDir: string, loads: number): Promise
   });
   const code = readFileSync(outfile);
   const base = {
-    handler: basename(entry, '.ts'),
+    handler: as.handler,
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
     sourceMapBytes: statSync(`${outfile}.map`).size,
@@ -152,12 +179,15 @@ async function measureOne(entry: string, outDir: string, loads: number): Promise
 async function medianLoadMs(bundle: string, loads: number): Promise<[number, number]> {
   const script = [
     'const started = process.hrtime.bigint();',
-    `require(${JSON.stringify(bundle)});`,
+    bundle.endsWith('.mjs')
+      ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});`
+      : `require(${JSON.stringify(bundle)});`,
     'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
     'process.stdout.write(JSON.stringify({ ms }));',
   ].join('\n');
   const once = async (flags: string[]) => {
-    const { stdout } = await run(process.execPath, [...flags, '-e', script], {
+    const type = bundle.endsWith('.mjs') ? ['--input-type=module'] : [];
+    const { stdout } = await run(process.execPath, [...flags, ...type, '-e', script], {
       env: initEnvironment(),
       timeout: 30_000,
     });
@@ -228,7 +258,7 @@ export function renderBundles(results: readonly BundleResult[]): string {
   const out: string[] = [];
   const loads = results[0]?.loads ?? 0;
   out.push(
-    `Each handler bundled with the stack's esbuild options (bundle, platform node, target node24, minify, source map, CommonJS, AWS SDK inside). Load time is the median of ${loads} fresh \`node\` processes timing \`require(bundle)\` with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
+    `Each handler bundled with the stack's esbuild options (bundle, platform node, target node24, minify, source map, AWS SDK inside; CommonJS, except the router, an ES module since its init may register the after-response extension). Load time is the median of ${loads} fresh \`node\` processes timing \`require(bundle)\` (\`import()\` for the router) with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
   );
   out.push(
     table(

@@ -152,6 +152,9 @@ export class ShadowRolloutStack extends Stack {
       alarmEmails: config.alarmEmails,
       api: this.api,
       shadowQueue: this.shadowQueue,
+      ...(config.router.shadowDispatch === 'after-response'
+        ? { answerFirstRouter: this.router.handler.function }
+        : {}),
       functions: [
         { name: 'Router', function: this.router.handler.function, severity: 'Critical' },
         { name: 'ShadowWorker', function: this.worker.handler.function, severity: 'Warning' },

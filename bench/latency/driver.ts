@@ -9,6 +9,12 @@ export interface Variant {
   readonly name: string;
   /** Builds request `seq` outside the timed section and returns the timed call. */
   prepare(seq: number): () => Promise<CallResult>;
+  /**
+   * Untimed, after each call: work the environment still does after the answer (after-response
+   * mode). Lambda gives an environment its next request only once that work is done, so the
+   * caller waits for it too; the ms it took are kept as `postResponseMs`.
+   */
+  afterCall?(): Promise<number>;
 }
 
 export interface VariantSamples {
@@ -17,6 +23,8 @@ export interface VariantSamples {
   failures: number;
   shadowSampled: number;
   shadowSkipped: number;
+  /** Time from the answer until the post-response work was done (variants with `afterCall`). */
+  readonly postResponseMs: number[];
 }
 
 /**
@@ -36,6 +44,7 @@ export async function runInterleaved(
     failures: 0,
     shadowSampled: 0,
     shadowSkipped: 0,
+    postResponseMs: [],
   }));
   const total = perVariant * variants.length;
   let next = 0;
@@ -55,6 +64,7 @@ export async function runInterleaved(
         result = { ok: false };
       }
       sample.latenciesMs.push(performance.now() - started);
+      if (variant.afterCall) sample.postResponseMs.push(await variant.afterCall());
       if (!result.ok) sample.failures++;
       if (result.shadow === 'sampled') sample.shadowSampled++;
       else if (result.shadow === 'skipped') sample.shadowSkipped++;

@@ -17,14 +17,19 @@ export function renderUserPath(result: UserPathResult, queueDelayMs: number): st
   for (const phase of fast) out.push(latencyTable(phase), '');
   out.push('Ratios and router overhead (difference of the same percentile; requests are not paired):\n');
   out.push(fastRatios(fast), '');
+  out.push(
+    'The router answering first (e), against the same floor and the same router with shadowing off; "after the answer" is the time from the answer until the deferred SendMessage settled, which Lambda bills (PostRuntimeExtensionsDuration) but nobody waits for:\n',
+  );
+  out.push(answerFirstRatios(fast), '');
   out.push(targetLines(fast).join('\n'), '');
 
   out.push(`### Queue slowed by ${queueDelayMs} ms per request (delaying proxy in front of the emulator)\n`);
   out.push(
-    '"Dispatched in budget" is `X-Shadow: sampled`; "not confirmed" is `X-Shadow: skipped` (every request is sampled, so a skip is a dispatch not confirmed within the budget) and matches the router\'s ShadowDispatchLate + ShadowDispatchFailed EMF counts. A late send is not aborted: "reached the queue" counts the messages that landed anyway.\n',
+    '"Dispatched in budget" is `X-Shadow: sampled`; "not confirmed" is `X-Shadow: skipped` (every request is sampled, so a skip is a dispatch not confirmed within the budget) and matches the router\'s ShadowDispatchLate + ShadowDispatchFailed EMF counts. A late send is not aborted: "reached the queue" counts the messages that landed anyway. For (e), answering first, `X-Shadow: sampled` means handed over for sending after the answer.\n',
   );
   for (const phase of slow) out.push(latencyTable(phase), '', dispatchTable(phase), '');
   out.push(slowRatios(slow), '');
+  out.push(postResponseLines(slow).join('\n'), '');
 
   out.push('### Where the router spends its time (concurrency 1, SDK calls timed from outside)\n');
   out.push(
@@ -182,6 +187,51 @@ function fastRatios(phases: PhaseResult[]): string {
   );
 }
 
+function answerFirstRatios(phases: PhaseResult[]): string {
+  return table(
+    [
+      'concurrency',
+      'e/a p50',
+      'e/a p99',
+      'e/b p50',
+      'e/b p95',
+      'e/b p99',
+      'e−a p50',
+      'e−a p99',
+      'after the answer p50',
+      'after the answer p99',
+    ],
+    phases.map((p) => {
+      const a = find(p, 'a').summary;
+      const b = find(p, 'b').summary;
+      const e = find(p, 'e');
+      return [
+        String(p.concurrency),
+        ratio(compareAt(e.summary, a, 'p50').ratio),
+        ratio(compareAt(e.summary, a, 'p99').ratio),
+        ratio(compareAt(e.summary, b, 'p50').ratio),
+        ratio(compareAt(e.summary, b, 'p95').ratio),
+        ratio(compareAt(e.summary, b, 'p99').ratio),
+        `${ms(compareAt(e.summary, a, 'p50').deltaMs)} ms`,
+        `${ms(compareAt(e.summary, a, 'p99').deltaMs)} ms`,
+        e.postResponse ? `${ms(e.postResponse.p50)} ms` : '–',
+        e.postResponse ? `${ms(e.postResponse.p99)} ms` : '–',
+      ];
+    }),
+  );
+}
+
+function postResponseLines(phases: PhaseResult[]): string[] {
+  return phases.map((p) => {
+    const b = find(p, 'b').summary;
+    const e = find(p, 'eSlow');
+    const after = e.postResponse
+      ? `; the send took ${ms(e.postResponse.p50)} ms (p50) / ${ms(e.postResponse.p99)} ms (p99) after the answer`
+      : '';
+    return `- Concurrency ${p.concurrency}, answering first (e): e/b at p50 = ${ratio(compareAt(e.summary, b, 'p50').ratio)}, at p99 = ${ratio(compareAt(e.summary, b, 'p99').ratio)}${after}.`;
+  });
+}
+
 function slowRatios(phases: PhaseResult[]): string {
   return table(
     [
@@ -211,6 +261,8 @@ function slowRatios(phases: PhaseResult[]): string {
 }
 
 export interface TargetCheck {
+  /** The shadowing router variant checked: c (send, then answer) or e (answer first). */
+  readonly variant: 'c' | 'e';
   readonly concurrency: number;
   readonly shadowRatioP99: number;
   readonly overheadP99Ms: number;
@@ -221,13 +273,15 @@ export interface TargetCheck {
 export function checkTargets(phases: readonly PhaseResult[]): TargetCheck[] {
   return phases
     .filter((p) => p.scenario === 'fast')
-    .map((p) => {
+    .flatMap((p) => (['c', 'e'] as const).map((variant) => ({ p, variant })))
+    .map(({ p, variant }) => {
       const a = find(p, 'a').summary;
       const b = find(p, 'b').summary;
-      const c = find(p, 'c').summary;
-      const shadowRatioP99 = compareAt(c, b, 'p99').ratio;
-      const overheadP99Ms = compareAt(c, a, 'p99').deltaMs;
+      const shadowing = find(p, variant).summary;
+      const shadowRatioP99 = compareAt(shadowing, b, 'p99').ratio;
+      const overheadP99Ms = compareAt(shadowing, a, 'p99').deltaMs;
       return {
+        variant,
         concurrency: p.concurrency,
         shadowRatioP99,
         overheadP99Ms,
@@ -240,6 +294,6 @@ export function checkTargets(phases: readonly PhaseResult[]): TargetCheck[] {
 function targetLines(phases: PhaseResult[]): string[] {
   return checkTargets(phases).map(
     (t) =>
-      `- Concurrency ${t.concurrency}: c/b at p99 = ${ratio(t.shadowRatioP99)} (target ≤ ${TARGETS.maxShadowRatioP99}: ${t.ratioMet ? 'met' : 'NOT met'}); router overhead c−a at p99 = ${ms(t.overheadP99Ms)} ms (target < ${TARGETS.maxRouterOverheadP99Ms} ms: ${t.overheadMet ? 'met' : 'NOT met'}).`,
+      `- ${t.variant === 'c' ? 'Send, then answer (c)' : 'Answer first (e)'}, concurrency ${t.concurrency}: ${t.variant}/b at p99 = ${ratio(t.shadowRatioP99)} (target ≤ ${TARGETS.maxShadowRatioP99}: ${t.ratioMet ? 'met' : 'NOT met'}); router overhead ${t.variant}−a at p99 = ${ms(t.overheadP99Ms)} ms (target < ${TARGETS.maxRouterOverheadP99Ms} ms: ${t.overheadMet ? 'met' : 'NOT met'}).`,
   );
 }

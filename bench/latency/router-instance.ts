@@ -1,10 +1,18 @@
 import { resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { AfterResponse } from '../../lambda/adapters/after-response';
 
 export type RouterHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+export interface RouterInstance {
+  readonly handler: RouterHandler;
+  /** This instance's own after-response registry (activate it to let the router answer first). */
+  readonly afterResponse: AfterResponse;
+}
+
 const LAMBDA_DIR = resolve(__dirname, '..', '..', 'lambda') + sep;
 const ROUTER_MODULE = resolve(LAMBDA_DIR, 'handlers', 'router.ts');
+const AFTER_RESPONSE_MODULE = resolve(LAMBDA_DIR, 'adapters', 'after-response.ts');
 
 /**
  * A fresh instance of the real router handler, as a new Lambda execution environment would
@@ -17,13 +25,14 @@ const ROUTER_MODULE = resolve(LAMBDA_DIR, 'handlers', 'router.ts');
  * (region, endpoints, credentials) must be set process-wide before the instance is used; only
  * `env` (read at module load) is restored afterwards.
  */
-export function loadRouterInstance(env: Readonly<Record<string, string>>): RouterHandler {
+export function loadRouterInstance(env: Readonly<Record<string, string>>): RouterInstance {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   try {
     for (const key of Object.keys(require.cache)) if (key.startsWith(LAMBDA_DIR)) delete require.cache[key];
     const module = require(ROUTER_MODULE) as { handler: RouterHandler };
-    return module.handler;
+    const registry = require(AFTER_RESPONSE_MODULE) as { afterResponse: AfterResponse };
+    return { handler: module.handler, afterResponse: registry.afterResponse };
   } finally {
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];

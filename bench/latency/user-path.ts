@@ -1,5 +1,6 @@
 import { sageMakerRuntimeClient } from '../../lambda/adapters/clients';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/core/metric-names';
+import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
 import { EnvName } from '../../lambda/shared/env';
 import { stages } from '../../lib/config/stages';
 import { LOCAL_CREDENTIALS } from '../../local/local-aws';
@@ -12,7 +13,7 @@ import { CANDIDATE_ENDPOINT, PRODUCTION_ENDPOINT, REGION } from './endpoints';
 import { pinLocalhostDns } from './localhost-dns';
 import { type OutputSink, sinkProcessOutput } from './output-sink';
 import { timeSdkCalls } from './phases';
-import { loadRouterInstance, type RouterHandler } from './router-instance';
+import { loadRouterInstance, type RouterInstance } from './router-instance';
 import { type Servers, startServers } from './servers-process';
 import { directInvokeVariant, handlerVariant } from './variants';
 
@@ -46,6 +47,8 @@ export interface VariantResult {
   readonly dispatchFailedEmf?: number;
   /** Messages that reached this variant's queue during the phase. */
   readonly enqueued?: number;
+  /** After-response variants: from the answer until the deferred send settled (billed, not waited for). */
+  readonly postResponse?: LatencySummary;
 }
 
 export interface PhaseResult {
@@ -85,6 +88,7 @@ const LABELS: Record<string, string> = {
   b: '(b) router, shadow off',
   c: '(c) router, 100% shadow',
   d: '(d) naive: production then candidate',
+  e: '(e) router, 100% shadow, answer first (after-response)',
 };
 
 /**
@@ -97,8 +101,10 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
   const dev = stages.dev.router;
   const queues = {
     fast: 'bench-fast',
+    fastAfter: 'bench-fast-after',
     delayedDefault: 'bench-delayed-default',
     delayedShort: 'bench-delayed-short',
+    delayedAfter: 'bench-delayed-after',
   };
   const servers = await startServers({
     productionLatencyMs: options.productionLatencyMs,
@@ -128,8 +134,14 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
   const floorClient = modelClient();
   const naiveClient = modelClient();
   const runTag = `r${Date.now().toString(36)}`;
-  const router = (service: string, shadow: boolean, queueUrl: string, budgetMs: number): RouterHandler =>
-    loadRouterInstance({
+  const router = (
+    service: string,
+    shadow: boolean,
+    queueUrl: string,
+    budgetMs: number,
+    shadowDispatch: ShadowDispatch = 'before-response',
+  ): RouterInstance => {
+    const instance = loadRouterInstance({
       [EnvName.productionEndpoint]: PRODUCTION_ENDPOINT,
       [EnvName.candidateEndpoints]: CANDIDATE_ENDPOINT,
       [EnvName.shadowQueueUrl]: queueUrl,
@@ -140,8 +152,18 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
       [EnvName.modelTimeoutMs]: String(dev.modelTimeoutMs),
       [EnvName.modelMaxAttempts]: String(dev.modelMaxAttempts),
       [EnvName.dispatchBudgetMs]: String(budgetMs),
+      [EnvName.shadowDispatch]: shadowDispatch,
       POWERTOOLS_SERVICE_NAME: service,
     });
+    // What the extension's registration does on Lambda: the send may now outlive the answer.
+    if (shadowDispatch === 'after-response') instance.afterResponse.activate('lambda-extension');
+    return instance;
+  };
+  /** The router answering first; each call waits (untimed) for its deferred send, as Lambda would. */
+  const answerFirst = (name: string, service: string, queueUrl: string): Variant => {
+    const instance = router(service, true, queueUrl, dev.dispatchBudgetMs, 'after-response');
+    return handlerVariant(name, instance.handler, runTag, instance.afterResponse);
+  };
 
   const phases: PhaseResult[] = [];
   const split: PhaseSplit[] = [];
@@ -153,8 +175,9 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
     // Fast queue: the router talks to the emulator directly.
     process.env.AWS_ENDPOINT_URL_SQS = servers.sqsOrigin;
     const fastUrl = servers.queueUrls[queues.fast] as string;
-    const b = handlerVariant('b', router('bench-b', false, fastUrl, dev.dispatchBudgetMs), runTag);
-    const c = handlerVariant('c', router('bench-c', true, fastUrl, dev.dispatchBudgetMs), runTag);
+    const b = handlerVariant('b', router('bench-b', false, fastUrl, dev.dispatchBudgetMs).handler, runTag);
+    const c = handlerVariant('c', router('bench-c', true, fastUrl, dev.dispatchBudgetMs).handler, runTag);
+    const e = answerFirst('e', 'bench-e', servers.queueUrls[queues.fastAfter] as string);
     const d = handlerVariant(
       'd',
       naiveShadowHandler({
@@ -164,9 +187,9 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
       }),
       runTag,
     );
-    const fastVariants = [a, b, c, d];
-    const fastQueues: Record<string, string> = { c: queues.fast };
-    const services: Record<string, string> = { b: 'bench-b', c: 'bench-c' };
+    const fastVariants = [a, b, c, d, e];
+    const fastQueues: Record<string, string> = { c: queues.fast, e: queues.fastAfter };
+    const services: Record<string, string> = { b: 'bench-b', c: 'bench-c', e: 'bench-e' };
     await warmUp(fastVariants, options.warmupPerVariant);
     for (const concurrency of [1, 32]) {
       const perVariant = concurrency === 1 ? options.perVariantC1 : options.perVariantC32;
@@ -204,22 +227,32 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
       `${servers.delayedSqsOrigin}${new URL(servers.queueUrls[queue] as string).pathname}`;
     const b2 = handlerVariant(
       'b',
-      router('bench-b-slowq', false, viaProxy(queues.fast), dev.dispatchBudgetMs),
+      router('bench-b-slowq', false, viaProxy(queues.fast), dev.dispatchBudgetMs).handler,
       runTag,
     );
     const cDefault = handlerVariant(
       'cDefault',
-      router('bench-c-default', true, viaProxy(queues.delayedDefault), dev.dispatchBudgetMs),
+      router('bench-c-default', true, viaProxy(queues.delayedDefault), dev.dispatchBudgetMs).handler,
       runTag,
     );
     const cShort = handlerVariant(
       'cShort',
-      router('bench-c-short', true, viaProxy(queues.delayedShort), options.shortBudgetMs),
+      router('bench-c-short', true, viaProxy(queues.delayedShort), options.shortBudgetMs).handler,
       runTag,
     );
-    const slowVariants = [a, b2, cDefault, cShort];
-    const slowQueues = { cDefault: queues.delayedDefault, cShort: queues.delayedShort };
-    const slowServices = { b: 'bench-b-slowq', cDefault: 'bench-c-default', cShort: 'bench-c-short' };
+    const eSlow = answerFirst('eSlow', 'bench-e-slowq', viaProxy(queues.delayedAfter));
+    const slowVariants = [a, b2, cDefault, cShort, eSlow];
+    const slowQueues = {
+      cDefault: queues.delayedDefault,
+      cShort: queues.delayedShort,
+      eSlow: queues.delayedAfter,
+    };
+    const slowServices = {
+      b: 'bench-b-slowq',
+      cDefault: 'bench-c-default',
+      cShort: 'bench-c-short',
+      eSlow: 'bench-e-slowq',
+    };
     await warmUp(slowVariants, options.warmupPerVariant);
     for (const concurrency of [1, 32]) {
       const perVariant = concurrency === 1 ? options.slowPerVariantC1 : options.slowPerVariantC32;
@@ -257,6 +290,7 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
   function labelOf(key: string): string {
     if (key === 'cDefault') return `(c) router, 100% shadow, budget ${dev.dispatchBudgetMs} ms`;
     if (key === 'cShort') return `(c') router, 100% shadow, budget ${options.shortBudgetMs} ms`;
+    if (key === 'eSlow') return '(e) router, 100% shadow, answer first (after-response)';
     return LABELS[key] ?? key;
   }
 
@@ -309,6 +343,7 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
       shadowSkipped: s.shadowSkipped,
       ...(service === undefined ? {} : { dispatchFailedEmf: failedByService.get(service) ?? 0 }),
       ...(queue === undefined ? {} : { enqueued: (depthAfter[queue] ?? 0) - (depthBefore[queue] ?? 0) }),
+      ...(s.postResponseMs.length === 0 ? {} : { postResponse: summarize(s.postResponseMs) }),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { AfterResponse } from '../../lambda/adapters/after-response';
 import { lambdaContext } from '../../local/lambda-runtime';
 import type { Variant } from './driver';
 import type { RouterHandler } from './router-instance';
@@ -71,11 +72,16 @@ export function directInvokeVariant(name: string, client: SageMakerRuntimeClient
   };
 }
 
-/** A Lambda handler answering `POST /predict`: the router (b, c) or the naive design (d). */
+/**
+ * A Lambda handler answering `POST /predict`: the router (b, c, e) or the naive design (d).
+ * With `afterResponse`, each call is followed (untimed) by waiting for the work the router left
+ * running after its answer, as Lambda holds the environment until its extension says so.
+ */
 export function handlerVariant(
   name: string,
   handler: RouterHandler | ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>),
   runTag: string,
+  afterResponse?: AfterResponse,
 ): Variant {
   const context = benchContext(name);
   return {
@@ -91,5 +97,14 @@ export function handlerVariant(
         };
       };
     },
+    ...(afterResponse === undefined
+      ? {}
+      : {
+          afterCall: async () => {
+            const answeredAt = performance.now();
+            await afterResponse.idle();
+            return performance.now() - answeredAt;
+          },
+        }),
   };
 }

@@ -61,6 +61,12 @@ export interface RolloutMonitoringProps {
   readonly tables: readonly MonitoredTable[];
   /** Invoked by the canary guardrail alarms when they enter ALARM. */
   readonly automaticRollback: lambda.IFunction;
+  /**
+   * The router, when it answers before its shadow send (after-response mode): the dashboard
+   * then shows how long its environments stay busy after answering.
+   * @default - no such graph
+   */
+  readonly answerFirstRouter?: lambda.IFunction;
 }
 
 /**
@@ -215,6 +221,7 @@ export class RolloutMonitoring extends Construct {
       }),
     );
     for (const segment of this.facade.createdMonitorings()) this.dashboard.addWidgets(...segment.widgets());
+    if (props.answerFirstRouter) this.dashboard.addWidgets(afterAnswerWidget(props.answerFirstRouter));
   }
 
   /** Every alarm of the stage, with the metric and annotation it was created from. */
@@ -233,4 +240,26 @@ function invokeOnAlarm(fn: lambda.IFunction): IAlarmActionStrategy {
     addAlarmActions: ({ alarm }) =>
       alarm.addAlarmAction(new LambdaAction(fn, { useUniquePermissionId: true })),
   };
+}
+
+/**
+ * Lambda's PostRuntimeExtensionsDuration for the router: the time the after-response extension
+ * keeps an environment after the answer, i.e. the shadow send moved off the caller's path. It
+ * should sit near the SendMessage latency (a few ms); a climb toward the after-response budget
+ * means sends are slow or stuck, and every such millisecond is billed.
+ */
+function afterAnswerWidget(router: lambda.IFunction): cloudwatch.GraphWidget {
+  const metric = (statistic: string) =>
+    router.metric('PostRuntimeExtensionsDuration', {
+      statistic,
+      period: Duration.minutes(1),
+      label: statistic,
+    });
+  return new cloudwatch.GraphWidget({
+    title: 'Router: time after the answer (shadow send, PostRuntimeExtensionsDuration)',
+    width: 24,
+    height: 6,
+    left: [metric('p50'), metric('p99'), metric('Maximum')],
+    leftYAxis: { min: 0, label: 'ms', showUnits: false },
+  });
 }

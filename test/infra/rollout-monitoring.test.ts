@@ -445,6 +445,24 @@ describe.each(cases)('alarms of %s', (_label, config) => {
       }
     });
 
+    it('graphs the time the router stays busy after answering, when it answers first', () => {
+      const afterAnswer = graphs.filter((g) =>
+        graphMetrics(g).refs.some(
+          (r) => r.namespace === 'AWS/Lambda' && r.name === 'PostRuntimeExtensionsDuration',
+        ),
+      );
+      if (config.router.shadowDispatch !== 'after-response') {
+        expect(afterAnswer).toEqual([]);
+        return;
+      }
+      expect(afterAnswer).toHaveLength(1);
+      const refs = graphMetrics(afterAnswer[0] as GraphJson).refs;
+      expect(refs.map((r) => r.stat).sort()).toEqual(['Maximum', 'p50', 'p99']);
+      expect(new Set(refs.map((r) => r.dimensions.FunctionName))).toEqual(
+        new Set([`{${logicalId(s.stack.router.handler.function)}}`]),
+      );
+    });
+
     it('shows queue depth and age of the shadow queue and its DLQ', () => {
       const queueName = (id: string) => `{${id}.QueueName}`;
       const queue = queueName(logicalId(s.stack.shadowQueue.queue));
