@@ -48,7 +48,13 @@ describe('stage configs', () => {
       candidateEndpoints: ['CHURN_V1', 'churn-v2', 'Churn-V2'],
       shadow: { ...stages.dev.shadow, sampleRate: 1.5 },
       canaryPercent: 120,
-      router: { ...stages.dev.router, modelTimeoutMs: 27_000, dispatchBudgetMs: 500 },
+      router: {
+        ...stages.dev.router,
+        modelTimeoutMs: 27_000,
+        dispatchBudgetMs: 500,
+        // A typo in a hand-edited config (the type system is bypassed by casts and JSON).
+        shadowDispatch: 'after-answer' as StageConfig['router']['shadowDispatch'],
+      },
       worker: { ...stages.dev.worker, maxConcurrency: 1, timeoutSeconds: 5 },
       api: { ...stages.dev.api, webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:global/webacl/x/1' },
       logRetentionDays: 10,
@@ -68,6 +74,7 @@ describe('stage configs', () => {
       'shadow.sampleRate must be in [0, 1]',
       'canaryPercent must be in [0, 100]',
       'router.modelTimeoutMs + router.dispatchBudgetMs must be at most 27000',
+      'router.shadowDispatch must be one of before-response, after-response',
       'worker.maxConcurrency must be in [2, 1000]',
       'worker.candidateTimeoutMs must be shorter than the worker timeout',
       'is not a regional WAFv2 web ACL ARN',
