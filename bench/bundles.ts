@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { EnvName } from '../lambda/shared/env';
 import { stages } from '../lib/config/stages';
+import { ESM_MAIN_FIELDS, ESM_REQUIRE_BANNER } from '../lib/constructs/esm-bundling';
 import { bytes, ms, table } from './markdown';
 
 const run = promisify(execFile);
@@ -24,10 +25,8 @@ const ESM_ENTRIES: Record<string, string> = {
 /** What the stack adds for an ES module bundle (ESM_BUNDLING in lib/constructs/service-function.ts). */
 export const STACK_ESM_OPTIONS = {
   format: 'esm',
-  mainFields: ['module', 'main'],
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
+  mainFields: ESM_MAIN_FIELDS,
+  banner: { js: ESM_REQUIRE_BANNER },
 } as const;
 
 /**

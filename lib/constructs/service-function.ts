@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { resourceNames } from '../config/resource-names';
 import type { Stage } from '../config/stage-config';
+import { ESM_MAIN_FIELDS, ESM_REQUIRE_BANNER } from './esm-bundling';
 
 /** Runtime, architecture and bundling shared by every function of the service. */
 export const FUNCTION_DEFAULTS = {
@@ -39,15 +40,11 @@ export const handlerEntry = (name: HandlerName): string =>
  */
 export const ROUTER_ESM_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'entries', 'router.ts');
 
-/**
- * What an ES module bundle needs on top of the defaults: CommonJS dependencies bundled into it
- * (the X-Ray SDK under Powertools' Tracer) still call `require` for Node built-ins, which ES
- * modules do not have, so the bundle defines one (the banner Powertools documents for ESM).
- */
+/** What the stack adds for an ES module bundle (see esm-bundling.ts). */
 export const ESM_BUNDLING = {
   format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  mainFields: ESM_MAIN_FIELDS,
+  banner: ESM_REQUIRE_BANNER,
 } as const;
 
 /** Powertools service name; metrics carry it as the `service` dimension. */

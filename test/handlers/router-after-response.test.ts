@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AfterResponse } from '../../lambda/adapters/after-response';
 import { captureOutput } from '../support/captured-output';
+import { ROUTER_TEST_ENV } from '../support/router-env';
 
 // The router in after-response mode: what changes once something keeps the process running
 // after the answer (the Lambda extension, or local mode), and what does not before that.
@@ -17,17 +18,9 @@ let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
   Object.assign(process.env, {
-    PRODUCTION_ENDPOINT: 'churn-v1',
-    CANDIDATE_ENDPOINTS: 'churn-v2',
-    SHADOW_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/shadow',
-    SHADOW_SAMPLE_RATE: '1',
-    CANARY_PERCENT: '0',
-    USER_KEY_SALT: 'test-salt',
-    MODEL_TIMEOUT_MS: '200',
-    MODEL_MAX_ATTEMPTS: '1',
+    ...ROUTER_TEST_ENV,
     DISPATCH_BUDGET_MS: '30',
     SHADOW_DISPATCH: 'after-response',
-    POWERTOOLS_SERVICE_NAME: 'shadow-rollout-test',
   });
   ({ handler } = await import('../../lambda/handlers/router'));
   ({ afterResponse: registry } = await import('../../lambda/adapters/after-response'));

@@ -8,6 +8,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureOutput } from '../support/captured-output';
+import { ROUTER_TEST_ENV } from '../support/router-env';
 
 const modelMock = mockClient(SageMakerRuntimeClient);
 const sqsMock = mockClient(SQSClient);
@@ -17,18 +18,7 @@ let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatew
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    PRODUCTION_ENDPOINT: 'churn-v1',
-    CANDIDATE_ENDPOINTS: 'churn-v2',
-    SHADOW_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/shadow',
-    SHADOW_SAMPLE_RATE: '1',
-    CANARY_PERCENT: '0',
-    USER_KEY_SALT: 'test-salt',
-    MODEL_TIMEOUT_MS: '200',
-    MODEL_MAX_ATTEMPTS: '1',
-    DISPATCH_BUDGET_MS: '50',
-    POWERTOOLS_SERVICE_NAME: 'shadow-rollout-test',
-  });
+  Object.assign(process.env, ROUTER_TEST_ENV);
   ({ handler } = await import('../../lambda/handlers/router'));
 });
 
