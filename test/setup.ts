@@ -1,4 +1,8 @@
 import 'aws-sdk-client-mock-jest';
+import fc from 'fast-check';
+
+// Property tests run from a fixed seed so a run is reproducible; FC_SEED explores other seeds.
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261130) });
 
 // No test may reach AWS: fake credentials, no instance metadata, and every SDK endpoint pointed
 // at a closed local port unless a test points a service at an emulator on purpose.

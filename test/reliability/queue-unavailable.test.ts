@@ -79,9 +79,14 @@ describe.each([
         });
         expect(response.headers?.['X-Shadow']).toBe('skipped');
       }
-      // Refused: a failure, at once. Blackholed: not confirmed within the budget (late), and the
-      // send is left to finish rather than aborted.
-      expect(output.metric(mode === 'refuse' ? 'ShadowDispatchFailed' : 'ShadowDispatchLate')).toBe(10);
+      // Every unconfirmed dispatch is counted once, as failed or late. Refused: usually a failure
+      // within the budget, but the SDK's retry after ECONNREFUSED may outlast it on a loaded
+      // machine, so which of the two is timing, not behaviour. Blackholed: never confirmed, so
+      // always late, and the send is left to finish rather than aborted.
+      const failed = output.metric('ShadowDispatchFailed');
+      const late = output.metric('ShadowDispatchLate');
+      expect(failed + late).toBe(10);
+      if (mode === 'blackhole') expect(late).toBe(10);
       expect(output.metric('ShadowDispatched')).toBe(0);
     } finally {
       output.restore();
