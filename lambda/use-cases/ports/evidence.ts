@@ -1,0 +1,32 @@
+import type { OutcomeLine, RecordLine } from '../../core/evidence/log-lines';
+
+export type EvidenceLine =
+  | { readonly kind: 'record'; readonly line: RecordLine }
+  | { readonly kind: 'outcome'; readonly line: OutcomeLine };
+
+/**
+ * Appends lines to the evidence log, at least once. Resolves when every line is durably
+ * accepted; rejects (after its own bounded retries) when any line is not, so the caller can fail
+ * the batch item and let redelivery append again (analysis deduplicates).
+ */
+export interface EvidenceLog {
+  append(lines: readonly EvidenceLine[]): Promise<void>;
+}
+
+/** A SQL engine over the evidence log: DuckDB locally, Athena on AWS. */
+export interface AnalysisEngine {
+  /**
+   * Runs one query of the shared SQL subset (relations `records` and `outcomes`, positional `?`
+   * parameters) and returns its rows as plain objects (numbers as numbers, nulls as null).
+   * Rejects with `AnalysisDeadlineError` when `deadline` (epoch ms) passes first.
+   */
+  query(
+    sql: string,
+    parameters: readonly (string | number)[],
+    options?: { readonly deadline?: number },
+  ): Promise<Record<string, unknown>[]>;
+}
+
+export class AnalysisDeadlineError extends Error {
+  override readonly name = 'AnalysisDeadlineError';
+}
