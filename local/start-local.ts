@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
+import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { StageConfig } from '../lib/config/stage-config';
@@ -79,7 +80,7 @@ export interface LocalSystem {
   stop(): Promise<void>;
 }
 
-export class PortInUseError extends Error {
+export class PortInUseError extends UserError {
   override readonly name = 'PortInUseError';
   constructor(readonly port: number) {
     super(`port ${port} is in use; try PORT=${port + 1} npm start`);

@@ -2,6 +2,7 @@ import { DynamoDBProvider } from '@aws-lambda-powertools/parameters/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { withDeadline } from '../core/deadline';
+import { UserError } from '../core/errors';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -13,7 +14,8 @@ import {
 /** The one item of the runtime config table, read by Powertools' DynamoDBProvider (`id`/`value`). */
 export const ROUTING_CONFIG_ID = 'routing';
 
-export class ConcurrentConfigChangeError extends Error {
+/** Another writer kept changing the config while this change retried: run the command again. */
+export class ConcurrentConfigChangeError extends UserError {
   override readonly name = 'ConcurrentConfigChangeError';
 }
 

@@ -1,3 +1,4 @@
+import { UserError } from '../../lambda/core/errors';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
@@ -194,7 +195,7 @@ export const LOG_RETENTION_DAYS = [
  */
 export const ROUTER_REQUEST_BUDGET_MS = 27_000;
 
-export class StageConfigError extends Error {
+export class StageConfigError extends UserError {
   override readonly name = 'StageConfigError';
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
+import { UserError } from '../../lambda/core/errors';
 import { demoModels } from '../models/index';
 
 /**
@@ -51,7 +52,7 @@ export interface EndpointBehaviour {
 /** SageMaker's own limit on a real-time inference container's answer. */
 export const SAGEMAKER_CONTAINER_TIMEOUT_MS = 60_000;
 
-export class ModelsFileError extends Error {
+export class ModelsFileError extends UserError {
   override readonly name = 'ModelsFileError';
 }
 

@@ -16,7 +16,7 @@ describe('npm start when the port is taken', () => {
 
   afterAll(() => new Promise<void>((done) => blocker.close(() => done())));
 
-  it('says so, suggests another port and exits with an error', () => {
+  it('says so in one line, suggests another port and exits 2', () => {
     const result = spawnSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
       ['local/main.ts', '--lambda-log', 'stdout'],
@@ -28,7 +28,7 @@ describe('npm start when the port is taken', () => {
       },
     );
 
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain(`port ${port} is in use; try PORT=${port + 1} npm start`);
   });
 });
