@@ -54,6 +54,17 @@ export class UnsupportedMediaTypeError extends ApiError {
   }
 }
 
+/**
+ * The served model refused the input as the caller's mistake (its own 4xx, or SageMaker's
+ * validation): the caller gets that status, and no model failure is counted.
+ */
+export class ModelRejectedRequestError extends ApiError {
+  override readonly name = 'ModelRejectedRequestError';
+  constructor(status: number, message: string) {
+    super(status, 'model_rejected_request', message);
+  }
+}
+
 /** The served model failed; the status depends on how (throttled, timed out, broken). */
 export class ModelFailureError extends ApiError {
   override readonly name = 'ModelFailureError';
