@@ -3,55 +3,26 @@
  * size and how long Node takes to load it (module init included) in fresh processes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { EnvName } from '../lambda/shared/env';
 import { stages } from '../lib/config/stages';
-import { ESM_MAIN_FIELDS, ESM_REQUIRE_BANNER } from '../lib/constructs/esm-bundling';
+import { deployedEntry, HANDLER_NAMES, LAMBDA_ESBUILD_OPTIONS } from '../lib/constructs/esm-bundling';
 import { bytes, ms, table } from './markdown';
 
 const run = promisify(execFile);
-const HANDLERS_DIR = resolve(__dirname, '..', 'lambda', 'handlers');
-/** The router deploys from its ES module entry (lib/constructs/service-function.ts: ROUTER_ESM_ENTRY). */
-const ESM_ENTRIES: Record<string, string> = {
-  router: resolve(__dirname, '..', 'lambda', 'entries', 'router.ts'),
-};
-
-/** What the stack adds for an ES module bundle (ESM_BUNDLING in lib/constructs/service-function.ts). */
-export const STACK_ESM_OPTIONS = {
-  format: 'esm',
-  mainFields: ESM_MAIN_FIELDS,
-  banner: { js: ESM_REQUIRE_BANNER },
-} as const;
-
-/**
- * What NodejsFunction passes to esbuild for this stack (lib/constructs/service-function.ts:
- * FUNCTION_DEFAULTS): bundle, platform node, target node24, minify, source map without sources, CommonJS, and no
- * externals, so the AWS SDK is inside the bundle. Kept as a literal so the benchmark does not
- * load aws-cdk-lib; test/infra/bundling.test.ts checks the real synth output.
- */
-export const STACK_ESBUILD_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  format: 'cjs',
-  external: [] as string[],
-} as const;
 
 export interface BundleResult {
   readonly handler: string;
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly sourceMapBytes: number;
-  /** Median time of `require(bundle)` in a fresh `node`, ms, with --enable-source-maps as deployed. */
+  /** Median time of `import(bundle)` in a fresh `node`, ms, with --enable-source-maps as deployed. */
   readonly loadMs: number;
   /** The same without --enable-source-maps. */
   readonly loadMsWithoutSourceMaps: number;
@@ -77,7 +48,7 @@ export function initEnvironment(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    // What the Lambda runtime sets; Powertools' tracer switches itself on from these.
+    // What the Lambda runtime sets (Powertools reads them at init).
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(prod.router.memoryMb),
@@ -112,20 +83,10 @@ export async function measureBundles(options: {
 }): Promise<BundleResult[]> {
   const outDir = mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
   try {
-    const handlers = readdirSync(HANDLERS_DIR)
-      .filter((f) => f.endsWith('.ts'))
-      .sort();
     const results: BundleResult[] = [];
-    for (const file of handlers) {
-      const handler = basename(file, '.ts');
+    for (const handler of HANDLER_NAMES) {
       options.log(`  ${handler}: bundling and loading ${options.loads}× in fresh processes…`);
-      const esmEntry = ESM_ENTRIES[handler];
-      results.push(
-        await measureOne(esmEntry ?? join(HANDLERS_DIR, file), join(outDir, handler), options.loads, {
-          handler,
-          esm: esmEntry !== undefined,
-        }),
-      );
+      results.push(await measureOne(deployedEntry(handler), join(outDir, handler), options.loads, handler));
     }
     return results;
   } finally {
@@ -133,24 +94,32 @@ export async function measureBundles(options: {
   }
 }
 
-async function measureOne(
+/** Bundles one function exactly as the stack does (LAMBDA_ESBUILD_OPTIONS), then loads it. */
+export async function bundleAsDeployed(
   entry: string,
   outDir: string,
-  loads: number,
-  as: { readonly handler: string; readonly esm: boolean },
-): Promise<BundleResult> {
-  const outfile = join(outDir, as.esm ? 'index.mjs' : 'index.js');
+): Promise<{ outfile: string; metafile: Metafile }> {
+  const outfile = join(outDir, 'index.mjs');
   const { metafile } = await build({
-    ...STACK_ESBUILD_OPTIONS,
-    ...(as.esm ? { ...STACK_ESM_OPTIONS, mainFields: [...STACK_ESM_OPTIONS.mainFields] } : {}),
+    ...LAMBDA_ESBUILD_OPTIONS,
     entryPoints: [entry],
     outfile,
     metafile: true,
     logLevel: 'silent',
   });
+  return { outfile, metafile };
+}
+
+async function measureOne(
+  entry: string,
+  outDir: string,
+  loads: number,
+  handler: string,
+): Promise<BundleResult> {
+  const { outfile, metafile } = await bundleAsDeployed(entry, outDir);
   const code = readFileSync(outfile);
   const base = {
-    handler: as.handler,
+    handler,
     bytes: code.length,
     gzipBytes: gzipSync(code).length,
     sourceMapBytes: statSync(`${outfile}.map`).size,
@@ -173,20 +142,18 @@ async function measureOne(
 
 /**
  * Loads the bundle in fresh `node` processes, alternating with and without source maps so drift
- * hits both alike; the median in-process require() time of each, in ms.
+ * hits both alike; the median in-process import() time of each, in ms (module init included: the
+ * router's awaits its extension's registration, which fails fast without a Runtime API).
  */
 async function medianLoadMs(bundle: string, loads: number): Promise<[number, number]> {
   const script = [
     'const started = process.hrtime.bigint();',
-    bundle.endsWith('.mjs')
-      ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});`
-      : `require(${JSON.stringify(bundle)});`,
+    `await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
     'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
     'process.stdout.write(JSON.stringify({ ms }));',
   ].join('\n');
   const once = async (flags: string[]) => {
-    const type = bundle.endsWith('.mjs') ? ['--input-type=module'] : [];
-    const { stdout } = await run(process.execPath, [...flags, ...type, '-e', script], {
+    const { stdout } = await run(process.execPath, [...flags, '--input-type=module', '-e', script], {
       env: initEnvironment(),
       timeout: 30_000,
     });
@@ -257,7 +224,7 @@ export function renderBundles(results: readonly BundleResult[]): string {
   const out: string[] = [];
   const loads = results[0]?.loads ?? 0;
   out.push(
-    `Each handler bundled with the stack's esbuild options (bundle, platform node, target node24, minify, source map, AWS SDK inside; CommonJS, except the router, an ES module since its init may register the after-response extension). Load time is the median of ${loads} fresh \`node\` processes timing \`require(bundle)\` (\`import()\` for the router) with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
+    `Each function bundled as the stack bundles it (lib/constructs/esm-bundling.ts: ES module, platform node, target node24, minify, source map without sources, AWS SDK inside, SDK stand-ins for the credential chain and event streams). Load time is the median of ${loads} fresh \`node\` processes timing \`import(bundle)\` with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
   );
   out.push(
     table(

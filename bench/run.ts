@@ -7,6 +7,7 @@
  *   npm run bench -- --bundles     bundles only
  *   npm run bench -- --latency     user path only
  *   npm run bench -- --quick       small counts, to check the harness (numbers not meaningful)
+ *   npm run bench -- --loads N     fresh processes per bundle for the load-time medians (default 5)
  *   npm run bench -- --out FILE    also write the markdown to FILE and the raw results to FILE.json
  */
 import { writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       latency: { type: 'boolean' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
+      loads: { type: 'string' },
     },
   });
   const runBundles = values.bundles || !values.latency;
@@ -72,7 +74,10 @@ async function main(): Promise<void> {
   }
   if (runBundles) {
     log('bundling the handlers…');
-    const bundles = await measureBundles({ loads: values.quick ? 3 : 5, log });
+    const loads = values.loads === undefined ? (values.quick ? 3 : 5) : Number(values.loads);
+    if (!Number.isInteger(loads) || loads < 1)
+      throw new Error('--loads must be a whole number of at least 1');
+    const bundles = await measureBundles({ loads, log });
     raw.bundles = bundles;
     sections.push('## Cold-start proxies\n', renderBundles(bundles));
   }
