@@ -3,7 +3,7 @@
  * size and how long Node takes to load it (module init included) in fresh processes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,15 @@ export interface BundleResult {
   /** For each package, who imports it (our files, else other packages): why it is in the bundle. */
   readonly importedBy: Record<string, string[]>;
   readonly loadError?: string;
+  /** The same function from a bundle kept by an earlier run (`--baseline DIR`), loaded in turn with this one. */
+  readonly baseline?: {
+    readonly file: string;
+    readonly bytes: number;
+    readonly gzipBytes: number;
+    readonly sourceMapBytes: number;
+    readonly loadMs: number;
+    readonly loadMsWithoutSourceMaps: number;
+  };
 }
 
 /**
@@ -52,7 +61,6 @@ export function initEnvironment(): Record<string, string> {
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(prod.router.memoryMb),
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-prod',
     POWERTOOLS_METRICS_NAMESPACE: 'ShadowRollout',
     [EnvName.productionEndpoint]: prod.productionEndpoint,
@@ -80,17 +88,30 @@ export function initEnvironment(): Record<string, string> {
 export async function measureBundles(options: {
   readonly loads: number;
   readonly log: (line: string) => void;
+  /** Write the bundles to DIR/<handler>/ and keep them, to serve as another run's baseline. */
+  readonly keepDir?: string;
+  /** Bundles kept by an earlier run (e.g. on the previous commit), loaded in turn with these. */
+  readonly baselineDir?: string;
 }): Promise<BundleResult[]> {
-  const outDir = mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
+  const outDir = options.keepDir ?? mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
+  if (options.keepDir) mkdirSync(options.keepDir, { recursive: true });
   try {
     const results: BundleResult[] = [];
     for (const handler of HANDLER_NAMES) {
       options.log(`  ${handler}: bundling and loading ${options.loads}× in fresh processes…`);
-      results.push(await measureOne(deployedEntry(handler), join(outDir, handler), options.loads, handler));
+      results.push(
+        await measureOne(
+          deployedEntry(handler),
+          join(outDir, handler),
+          options.loads,
+          handler,
+          options.baselineDir,
+        ),
+      );
     }
     return results;
   } finally {
-    rmSync(outDir, { recursive: true, force: true });
+    if (!options.keepDir) rmSync(outDir, { recursive: true, force: true });
   }
 }
 
@@ -115,21 +136,26 @@ async function measureOne(
   outDir: string,
   loads: number,
   handler: string,
+  baselineDir: string | undefined,
 ): Promise<BundleResult> {
   const { outfile, metafile } = await bundleAsDeployed(entry, outDir);
-  const code = readFileSync(outfile);
+  const baselineFile = baselineDir === undefined ? undefined : baselineBundle(baselineDir, handler);
   const base = {
     handler,
-    bytes: code.length,
-    gzipBytes: gzipSync(code).length,
-    sourceMapBytes: statSync(`${outfile}.map`).size,
+    ...sizes(outfile),
     loads,
     contributors: contributors(metafile, outfile),
     importedBy: importersByPackage(metafile),
   };
   try {
-    const [withMaps, withoutMaps] = await medianLoadMs(outfile, loads);
-    return { ...base, loadMs: withMaps, loadMsWithoutSourceMaps: withoutMaps };
+    const [self, baseline] = await medianLoadMs([outfile, ...(baselineFile ? [baselineFile] : [])], loads);
+    return {
+      ...base,
+      ...(self as LoadTimes),
+      ...(baselineFile && baseline
+        ? { baseline: { file: baselineFile, ...sizes(baselineFile), ...baseline } }
+        : {}),
+    };
   } catch (error) {
     return {
       ...base,
@@ -140,32 +166,65 @@ async function measureOne(
   }
 }
 
+function sizes(file: string): { bytes: number; gzipBytes: number; sourceMapBytes: number } {
+  const code = readFileSync(file);
+  return {
+    bytes: code.length,
+    gzipBytes: gzipSync(code).length,
+    sourceMapBytes: statSync(`${file}.map`).size,
+  };
+}
+
+/** A bundle kept by an earlier run (`--keep DIR`, on another commit): `DIR/<handler>/index.mjs` (or `.js`). */
+function baselineBundle(dir: string, handler: string): string | undefined {
+  return ['index.mjs', 'index.js'].map((name) => join(dir, handler, name)).find((file) => existsSync(file));
+}
+
+interface LoadTimes {
+  readonly loadMs: number;
+  readonly loadMsWithoutSourceMaps: number;
+}
+
 /**
- * Loads the bundle in fresh `node` processes, alternating with and without source maps so drift
- * hits both alike; the median in-process import() time of each, in ms (module init included: the
- * router's awaits its extension's registration, which fails fast without a Runtime API).
+ * Loads each bundle in fresh `node` processes, round-robin across bundles and alternating with
+ * and without source maps, so drift in the machine's load hits all alike; the median in-process
+ * load time of each, in ms, module init included (`import()` for an ES module, `require()` for a
+ * CommonJS bundle of an older commit). The environment is prod's, whose router sends before
+ * answering and so registers no extension.
  */
-async function medianLoadMs(bundle: string, loads: number): Promise<[number, number]> {
-  const script = [
-    'const started = process.hrtime.bigint();',
-    `await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
-    'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
-    'process.stdout.write(JSON.stringify({ ms }));',
-  ].join('\n');
-  const once = async (flags: string[]) => {
-    const { stdout } = await run(process.execPath, [...flags, '--input-type=module', '-e', script], {
-      env: initEnvironment(),
-      timeout: 30_000,
-    });
+async function medianLoadMs(bundles: readonly string[], loads: number): Promise<LoadTimes[]> {
+  const once = async (bundle: string, flags: string[]) => {
+    const esm = bundle.endsWith('.mjs');
+    const script = [
+      'const started = process.hrtime.bigint();',
+      esm
+        ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});`
+        : `require(${JSON.stringify(bundle)});`,
+      'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
+      'process.stdout.write(JSON.stringify({ ms }));',
+    ].join('\n');
+    const { stdout } = await run(
+      process.execPath,
+      [...flags, ...(esm ? ['--input-type=module'] : []), '-e', script],
+      { env: initEnvironment(), timeout: 30_000 },
+    );
     return (JSON.parse(stdout) as { ms: number }).ms;
   };
-  const withMaps: number[] = [];
-  const withoutMaps: number[] = [];
+  const withMaps = bundles.map((): number[] => []);
+  const withoutMaps = bundles.map((): number[] => []);
   for (let i = 0; i < loads; i++) {
-    withMaps.push(await once(['--enable-source-maps']));
-    withoutMaps.push(await once([]));
+    // Alternate which bundle goes first, so neither always follows the other.
+    const order = bundles.map((_, k) => k);
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) {
+      withMaps[k]?.push(await once(bundles[k] as string, ['--enable-source-maps']));
+      withoutMaps[k]?.push(await once(bundles[k] as string, []));
+    }
   }
-  return [median(withMaps), median(withoutMaps)];
+  return bundles.map((_, k) => ({
+    loadMs: median(withMaps[k] ?? []),
+    loadMsWithoutSourceMaps: median(withoutMaps[k] ?? []),
+  }));
 }
 
 function median(values: number[]): number {
@@ -252,6 +311,44 @@ export function renderBundles(results: readonly BundleResult[]): string {
     ),
     '',
   );
+  const compared = results.filter((r) => r.baseline !== undefined);
+  if (compared.length > 0) {
+    out.push(
+      `Against the baseline bundles (\`--baseline\`, kept by a run on another commit), loaded in turn with these in the same ${loads} rounds so the machine's load hits both alike:\n`,
+    );
+    out.push(
+      table(
+        [
+          'handler',
+          'baseline bundle',
+          'bundle',
+          'size',
+          'baseline load ms (as deployed)',
+          'load ms (as deployed)',
+          'ratio',
+          'baseline load ms (no source maps)',
+          'load ms (no source maps)',
+          'ratio',
+        ],
+        compared.map((r) => {
+          const b = r.baseline as NonNullable<BundleResult['baseline']>;
+          return [
+            r.handler,
+            `${bytes(b.bytes)} (${b.file.endsWith('.mjs') ? 'ESM' : 'CJS'})`,
+            bytes(r.bytes),
+            `${((r.bytes / b.bytes - 1) * 100).toFixed(0)}%`,
+            ms(b.loadMs, 1),
+            ms(r.loadMs, 1),
+            (r.loadMs / b.loadMs).toFixed(2),
+            ms(b.loadMsWithoutSourceMaps, 1),
+            ms(r.loadMsWithoutSourceMaps, 1),
+            (r.loadMsWithoutSourceMaps / b.loadMsWithoutSourceMaps).toFixed(2),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   const router = results.find((r) => r.handler === 'router');
   if (router) {
     out.push(

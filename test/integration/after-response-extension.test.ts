@@ -102,7 +102,6 @@ async function startEnvironment(settings: {
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: models.url,
       AWS_ENDPOINT_URL_SQS: new URL(settings.queueUrl).origin,
       POWERTOOLS_SERVICE_NAME: 'shadow-rollout-test',
-      POWERTOOLS_TRACE_ENABLED: 'false',
       [EnvName.productionEndpoint]: 'churn-v1',
       [EnvName.candidateEndpoints]: 'churn-v2',
       [EnvName.shadowQueueUrl]: settings.queueUrl,
