@@ -3,7 +3,7 @@
  * lib/constructs/esm-bundling.ts). Lambda hands a function its role's credentials in environment
  * variables, so the rest of the SDK's default chain (SSO, ini files, web identity, process, ECS
  * and instance metadata, with the STS and SSO clients they carry) is code a function never runs:
- * about 110 KiB of every bundle. Local mode, the CLI and the tests run the handlers unbundled and
+ * about 116 KiB of every bundle. Local mode, the CLI and the tests run the handlers unbundled and
  * keep the full chain. If the SDK ever imports another name from the package, esbuild fails the
  * build instead of deploying something that breaks at run time.
  */
