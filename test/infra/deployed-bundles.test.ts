@@ -25,11 +25,11 @@ const REPLACED = [
   'node_modules/@aws-sdk/nested-clients/',
   'node_modules/@smithy/core/dist-es/submodules/event-streams/',
 ];
-/** The router calls DynamoDB for one item and Secrets Manager for one secret: no document client, no Parameters. */
-const NOT_IN_ROUTER = [
-  'node_modules/@aws-sdk/lib-dynamodb/',
-  'node_modules/@aws-lambda-powertools/parameters/',
-];
+/** One GetItem or GetSecretValue needs no Powertools Parameters (no function uses it). */
+const PARAMETERS = 'node_modules/@aws-lambda-powertools/parameters/';
+/** The document client is the comparison store's; the router and the rollback read one item with the plain client. */
+const DOCUMENT_CLIENT = 'node_modules/@aws-sdk/lib-dynamodb/';
+const WITHOUT_DOCUMENT_CLIENT: readonly HandlerName[] = ['router', 'rollback'];
 
 interface Built {
   readonly outfile: string;
@@ -71,12 +71,13 @@ describe.each(HANDLER_NAMES)('the deployed %s bundle', (name) => {
     expect(stdout).toBe('function');
   });
 
-  it('carries neither the X-Ray SDK nor the SDK code its stand-ins replace', () => {
+  it('carries neither the X-Ray SDK, Powertools Parameters nor the SDK code its stand-ins replace', () => {
     const inputs = inputsOf(name);
     const unwanted = inputs.filter(
       (path) =>
         NEVER_BUNDLED.some((pkg) => path.includes(`node_modules/${pkg}/`)) ||
-        REPLACED.some((replaced) => path.includes(replaced)),
+        REPLACED.some((replaced) => path.includes(replaced)) ||
+        path.includes(PARAMETERS),
     );
     expect(unwanted).toEqual([]);
     expect(
@@ -85,11 +86,11 @@ describe.each(HANDLER_NAMES)('the deployed %s bundle', (name) => {
   });
 });
 
-describe('the deployed router bundle', () => {
-  it('loads neither lib-dynamodb nor Powertools Parameters', () => {
-    expect(inputsOf('router').filter((path) => NOT_IN_ROUTER.some((pkg) => path.includes(pkg)))).toEqual([]);
-  });
+it.each(WITHOUT_DOCUMENT_CLIENT)('the deployed %s bundle does not load lib-dynamodb', (name) => {
+  expect(inputsOf(name).filter((path) => path.includes(DOCUMENT_CLIENT))).toEqual([]);
+});
 
+describe('the deployed router bundle', () => {
   it(`stays within ${ROUTER_BUDGET_BYTES / 1024} KiB minified`, () => {
     const bytes = readFileSync(builtFor('router').outfile).length;
     expect(bytes).toBeLessThanOrEqual(ROUTER_BUDGET_BYTES);
