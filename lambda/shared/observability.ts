@@ -8,9 +8,10 @@ import { METRICS_NAMESPACE } from '../core/metric-names';
  * emitter can never disagree on it.
  *
  * No tracer: Lambda's and API Gateway's active tracing record each invocation without an SDK,
- * and the SDK clients pass the trace header on (SQS keeps it, X-Ray links the worker's invocation). Powertools'
- * Tracer is built on the X-Ray SDK for Node.js (maintenance since 2026-02-25, end of support
- * 2027-02-25) and loading it enables async hooks for the whole process (BENCHMARKS.md).
+ * and the SDK clients pass the trace header on (SQS keeps it; X-Ray links the worker's
+ * invocation). Powertools' Tracer is built on the X-Ray SDK for Node.js (maintenance since
+ * 2026-02-25, end of support 2027-02-25) and loading it enables async hooks for the whole
+ * process (BENCHMARKS.md).
  */
 export function observability(component: string) {
   const logger = new Logger({ persistentKeys: { component } });
