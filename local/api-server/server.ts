@@ -204,7 +204,7 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string, s
  */
 function sendClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && (!inFlight || !inFlight.headersSent)) {
+  if (socket.writable && !inFlight?.headersSent) {
     const [status, reason, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
       400,
       'Bad Request',
