@@ -38,6 +38,13 @@ const FUNCTION_PREFIX = 'shadow-rollout-local';
  * (50 ms in dev) would skip shadow samples that AWS would have sent.
  */
 const LOCAL_MIN_DISPATCH_BUDGET_MS = 250;
+/**
+ * Router invocations running at once; more callers wait their turn at the gateway. On AWS each
+ * concurrent request has its own Lambda environment; here all share one event loop with the
+ * emulators, the model server and the worker, and 200 at once pushed model calls past their
+ * timeout (504) although the models were fast. Measured in BENCHMARKS.md.
+ */
+const LOCAL_ROUTER_CONCURRENCY = 16;
 
 export interface StartLocalOptions {
   /** API port; 0 picks a free one. @default 3000 */
@@ -331,14 +338,15 @@ function remember(cleanup: (() => Promise<void>)[]) {
 
 /** Timeouts and memory as the stack gives each function. */
 function localFunctions(stage: StageConfig) {
-  const fn = (name: string, timeoutMs: number, memoryMb: number): LocalFunction => ({
+  const fn = (name: string, timeoutMs: number, memoryMb: number, maxConcurrency?: number): LocalFunction => ({
     name: `${FUNCTION_PREFIX}-${name}`,
     timeoutMs,
     memoryMb,
     region: LOCAL_REGION,
+    ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
   });
   return {
-    router: fn('router', routerTimeoutSeconds(stage.router) * 1000, stage.router.memoryMb),
+    router: fn('router', routerTimeoutSeconds(stage.router) * 1000, stage.router.memoryMb, LOCAL_ROUTER_CONCURRENCY),
     worker: fn('worker', stage.worker.timeoutSeconds * 1000, stage.worker.memoryMb),
     other: (name: string) => fn(name, 10_000, 512),
   };

@@ -138,3 +138,22 @@ export async function queueDepth(local: LocalProcess, queueName: string): Promis
   };
   return messages.ready.length + messages.inflight.length + messages.delayed.length;
 }
+
+/** Request ids of the shadow messages in a queue (ready, in flight or delayed). */
+export async function queuedRequestIds(local: LocalProcess, queueName: string): Promise<Set<string>> {
+  const response = await fetch(`${local.sqsUrl}/_fauxqs/queues/${queueName}`);
+  if (!response.ok) throw new Error(`cannot inspect queue ${queueName}: ${response.status}`);
+  const { messages } = (await response.json()) as {
+    messages: {
+      ready: { body: string }[];
+      inflight: { message: { body: string } }[];
+      delayed: { body: string }[];
+    };
+  };
+  const bodies = [
+    ...messages.ready.map((m) => m.body),
+    ...messages.inflight.map((m) => m.message.body),
+    ...messages.delayed.map((m) => m.body),
+  ];
+  return new Set(bodies.map((body) => (JSON.parse(body) as { requestId: string }).requestId));
+}
