@@ -346,7 +346,12 @@ function localFunctions(stage: StageConfig) {
     ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
   });
   return {
-    router: fn('router', routerTimeoutSeconds(stage.router) * 1000, stage.router.memoryMb, LOCAL_ROUTER_CONCURRENCY),
+    router: fn(
+      'router',
+      routerTimeoutSeconds(stage.router) * 1000,
+      stage.router.memoryMb,
+      LOCAL_ROUTER_CONCURRENCY,
+    ),
     worker: fn('worker', stage.worker.timeoutSeconds * 1000, stage.worker.memoryMb),
     other: (name: string) => fn(name, 10_000, 512),
   };

@@ -40,12 +40,19 @@ export function sqsClient(): SQSClient {
   // long a send it stopped waiting for can keep a socket.
   return new SQSClient({
     maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000, ...UNCAPPED_SOCKETS }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+      ...UNCAPPED_SOCKETS,
+    }),
   });
 }
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) }), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) }),
+    {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    },
+  );
 }

@@ -31,19 +31,27 @@ describe('local mode at 200 concurrent connections', () => {
     const caller = async () => {
       while (next < REQUESTS) {
         const id = `overload-${next++}`;
-        const body = JSON.stringify({ tenure_months: next % 60, monthly_charges: 50, support_calls: next % 5 });
-        const { status, shadow } = await new Promise<{ status: number; shadow: unknown }>((resolve, reject) => {
-          const req = request(
-            `${local.url}/predict`,
-            { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Request-Id': id } },
-            (res) => {
-              res.resume();
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, shadow: res.headers['x-shadow'] }));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
+        const body = JSON.stringify({
+          tenure_months: next % 60,
+          monthly_charges: 50,
+          support_calls: next % 5,
         });
+        const { status, shadow } = await new Promise<{ status: number; shadow: unknown }>(
+          (resolve, reject) => {
+            const req = request(
+              `${local.url}/predict`,
+              { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'X-Request-Id': id } },
+              (res) => {
+                res.resume();
+                res.on('end', () =>
+                  resolve({ status: res.statusCode ?? 0, shadow: res.headers['x-shadow'] }),
+                );
+              },
+            );
+            req.on('error', reject);
+            req.end(body);
+          },
+        );
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status === 200 && shadow === 'sampled') sampled.push(id);
       }
