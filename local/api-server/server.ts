@@ -80,6 +80,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       headersTimeout: requestTimeout,
       // Node checks the timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.min(1000, requestTimeout),
+      // Longer than clients keep an idle connection (undici: 4 s), so the client closes it first;
+      // with Node's 5 s a reused connection could be closed under a loaded client's request.
+      keepAliveTimeout: 65_000,
     },
     (req, res) => {
       inFlight++;
@@ -109,8 +112,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       });
 
     if (declaredLength(req) > API_GATEWAY_MAX_BODY_BYTES) {
-      // Refused before a byte is read: the body may never come, and nobody should wait for it.
-      res.shouldKeepAlive = false;
+      // Answered before a byte is read: the body may never come. What does come is discarded, so
+      // a client still uploading reads the 413; one that never sends it is cut off at the
+      // request timeout.
+      req.resume();
+      answeredEarly.add(req.socket);
       sendGatewayError(res, 413, 'payload_too_large', 'Request body exceeds the 10 MB API limit', requestId);
       return log(413);
     }
@@ -177,6 +183,9 @@ function declaredLength(req: IncomingMessage): number {
   return header === undefined ? 0 : Number(header);
 }
 
+/** Sockets whose request was answered before its body arrived: a later timeout only closes them. */
+const answeredEarly = new WeakSet<Socket>();
+
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string, string]>> = {
   HPE_HEADER_OVERFLOW: [
     431,
@@ -204,7 +213,7 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string, s
  */
 function sendClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
+  if (socket.writable && !inFlight?.headersSent && !answeredEarly.has(socket)) {
     const [status, reason, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
       400,
       'Bad Request',
