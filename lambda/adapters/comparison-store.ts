@@ -1,6 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComparisonRecord, type Outcome, timeBucketsOfDay } from '../core/comparison-record';
+import { dynamoDbClient } from './clients';
 
 export interface SaveResult {
   readonly saved: 'created' | 'duplicate';
@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
  * that use the store. It lives here rather than in clients.ts so that only they load lib-dynamodb.
  */
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  return DynamoDBDocumentClient.from(dynamoDbClient(), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

@@ -17,6 +17,7 @@ export const MetricName = {
   RejectedRequests: 'RejectedRequests',
   ShadowSampled: 'ShadowSampled',
   ShadowDispatched: 'ShadowDispatched',
+  /** The sample never reached the queue: failed within the budget, or after it was counted late. */
   ShadowDispatchFailed: 'ShadowDispatchFailed',
   /** Not confirmed within the dispatch budget; the send was left to finish (likely delivered). */
   ShadowDispatchLate: 'ShadowDispatchLate',

@@ -72,6 +72,7 @@ function portsFor(requestId: string): ServePredictionPorts {
       afterResponse.defer(
         dispatch.then((outcome) => {
           logDispatch(outcome, { requestId, shadowDispatch: 'after-response' });
+          countIfLostAfterLate(outcome, requestId);
           metrics.publishStoredMetrics();
         }),
       ),
@@ -96,6 +97,7 @@ export const handler = async (
       portsFor(request.requestId),
     );
     logServed(served);
+    countIfLostAfterLate(served.shadow, request.requestId);
     if (served.result.status === 'error' && served.result.error) {
       throw new ModelFailureError(
         served.result.error.code,
@@ -146,6 +148,21 @@ function logServed(served: Served): void {
     logDispatch(served.shadow, fields);
   else if (served.result.status === 'error') logger.warn('served model failed', fields);
   else logger.debug('served', fields);
+}
+
+/**
+ * A send counted late usually lands; when it fails after all, the sample is lost and counted as
+ * a failed dispatch too, so every sample is accounted for. Not kept alive after the answer: on
+ * Lambda it is reported if the environment runs again before the send's own timeouts end.
+ */
+function countIfLostAfterLate(outcome: ShadowOutcome, requestId: string): void {
+  if (outcome.outcome !== 'late' || outcome.landed === undefined) return;
+  void outcome.landed.then((landed) => {
+    if (landed) return;
+    metrics.addMetric(MetricName.ShadowDispatchFailed, 'Count', 1);
+    logger.warn('shadow dispatch failed after it was counted late', { requestId });
+    metrics.publishStoredMetrics();
+  });
 }
 
 function logDispatch(outcome: ShadowOutcome, fields: Record<string, unknown>): void {
