@@ -61,13 +61,12 @@ async function localTarget(url: string): Promise<Target> {
       `cannot reach local mode at ${url} (${(error as Error).message}); start it with npm start, or use --stage`,
     );
   }
-  const documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: info.region,
-      endpoint: info.dynamodbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const documentClient = DynamoDBDocumentClient.from(client);
   return {
     kind: 'local',
     label: `local mode at ${url}`,
@@ -76,7 +75,7 @@ async function localTarget(url: string): Promise<Target> {
     allowedEndpoints: info.allowedEndpoints,
     guardrails: info.guardrails,
     comparisonTable: info.comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, info.runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, info.runtimeConfigTable),
     documentClient,
   };
 }
@@ -109,7 +108,8 @@ async function awsTarget(stageName: string): Promise<Target> {
     sampleRate: config.shadow.sampleRate,
     canaryPercent: config.canaryPercent,
   };
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region }), {
+  const client = new DynamoDBClient({ region });
+  const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
   return {
@@ -121,7 +121,7 @@ async function awsTarget(stageName: string): Promise<Target> {
     allowedEndpoints: [config.productionEndpoint, ...config.candidateEndpoints],
     guardrails: config.guardrails,
     comparisonTable: resourceNames(stage).comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, resourceNames(stage).runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, resourceNames(stage).runtimeConfigTable),
     documentClient,
   };
 }

@@ -19,6 +19,7 @@ export const MetricName = {
   ModelRejectedRequests: 'ModelRejectedRequests',
   ShadowSampled: 'ShadowSampled',
   ShadowDispatched: 'ShadowDispatched',
+  /** The sample never reached the queue: failed within the budget, or after it was counted late. */
   ShadowDispatchFailed: 'ShadowDispatchFailed',
   /** Not confirmed within the dispatch budget; the send was left to finish (likely delivered). */
   ShadowDispatchLate: 'ShadowDispatchLate',

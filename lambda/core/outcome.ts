@@ -44,7 +44,7 @@ export function parseOutcome(body: string | null, receivedAt: string): OutcomePo
   for (const key of Object.keys(o))
     if (!FIELDS.has(key)) problems.push(`unknown field "${key.slice(0, 40)}"`);
   if (typeof o.requestId !== 'string' || !isValidRequestId(o.requestId)) {
-    problems.push('requestId must be 1-128 characters of A-Z a-z 0-9 . _ -');
+    problems.push('requestId must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")');
   }
   if ('converted' in o && typeof o.converted !== 'boolean') problems.push('converted must be true or false');
   if ('value' in o && !(typeof o.value === 'number' && Number.isFinite(o.value)))

@@ -77,19 +77,14 @@ describe('rollout flow in local mode: shadow -> canary -> rollback / promote, th
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/canary share \(%\)\s+0 -> 50/);
 
-    // The router refreshes its cached config in the background: requests in flight while the
-    // refresh lands still see the old share. Wait until two rounds agree, then judge.
-    const first = await waitFor(
-      async () => {
-        const variants = await variantsByUser(local.url);
-        if (canaryShare(variants) === 0) return undefined;
-        const again = await variantsByUser(local.url);
-        const same = JSON.stringify([...again].sort()) === JSON.stringify([...variants].sort());
-        return same ? variants : undefined;
-      },
-      'the canary to be served, the same in two rounds',
+    await waitFor(
+      async () => (canaryShare(await variantsByUser(local.url)) > 0 ? true : undefined),
+      'the canary to be served',
       20_000,
     );
+    // Sampled again once the router has the new config: the round that first saw it may have
+    // straddled the refresh (some users answered with the cached 0%).
+    const first = await variantsByUser(local.url);
     // 40 users at 50%: far outside [15%, 85%] only with probability < 1e-5.
     expect(canaryShare(first)).toBeGreaterThan(0.15);
     expect(canaryShare(first)).toBeLessThan(0.85);
