@@ -40,6 +40,13 @@ const FUNCTION_PREFIX = 'shadow-rollout-local';
  */
 const LOCAL_MIN_DISPATCH_BUDGET_MS = 250;
 /**
+ * For the same reason, the router's budget for the production model: a 25 ms model answered
+ * 504 when the machine was busy (the model server waits its turn on the same event loop as
+ * everything else). A slow model still times out, after this long. The worker's budget for the
+ * candidate stays the stage's: a candidate timeout is recorded, never a caller's error.
+ */
+const LOCAL_MIN_MODEL_TIMEOUT_MS = 10_000;
+/**
  * Router invocations running at once; more callers wait their turn at the gateway. On AWS each
  * concurrent request has its own Lambda environment; here all share one event loop with the
  * emulators, the model server and the worker, and 200 at once pushed model calls past their
@@ -164,9 +171,14 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     throw new Error('startLocal runs once per process: the handlers read their environment at import');
   started = true;
   const shadowDispatch = options.shadowDispatch ?? (options.dataDir ? 'before-response' : undefined);
-  const stage: StageConfig = shadowDispatch
-    ? { ...stages.dev, router: { ...stages.dev.router, shadowDispatch } }
-    : stages.dev;
+  const stage: StageConfig = {
+    ...stages.dev,
+    router: {
+      ...stages.dev.router,
+      modelTimeoutMs: Math.max(stages.dev.router.modelTimeoutMs, LOCAL_MIN_MODEL_TIMEOUT_MS),
+      ...(shadowDispatch ? { shadowDispatch } : {}),
+    },
+  };
   const models = loadModelsFile(options.modelsFile ?? DEFAULT_MODELS_FILE);
   const functions = localFunctions(stage);
   const cleanup: (() => Promise<void>)[] = [];
