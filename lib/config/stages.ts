@@ -1,5 +1,5 @@
 import { UserError } from '../../lambda/core/errors';
-import { inputSchemaProblems } from '../../lambda/core/input-contract';
+import { inputSchemaProblems } from '../../lambda/core/input-schema-problems';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
