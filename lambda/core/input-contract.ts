@@ -133,7 +133,8 @@ function check(schema: InputSchema, value: unknown, path: string, out: string[])
     if (!types.some((t) => t === type || (t === 'number' && type === 'integer'))) {
       const shown =
         value !== null && typeof value !== 'object' ? ` ${JSON.stringify(value).slice(0, 40)}` : '';
-      return fail(`must be ${types.join(' or ')}, got ${type}${shown}`);
+      fail(`must be ${types.join(' or ')}, got ${type}${shown}`);
+      return;
     }
   }
   if (schema.const !== undefined && !sameJson(value, schema.const))
@@ -174,8 +175,8 @@ function check(schema: InputSchema, value: unknown, path: string, out: string[])
     if (Math.abs(quotient - Math.round(quotient)) > 1e-9) fail(`must be a multiple of ${schema.multipleOf}`);
   }
   if (typeof value === 'string' && typeof schema.pattern === 'string') {
-    let pattern = patterns.get(schema.pattern);
-    if (pattern === undefined) patterns.set(schema.pattern, (pattern = new RegExp(schema.pattern, 'u')));
+    const pattern = patterns.get(schema.pattern) ?? new RegExp(schema.pattern, 'u');
+    patterns.set(schema.pattern, pattern);
     if (!pattern.test(value)) fail(`must match ${schema.pattern}`);
   }
   if (Array.isArray(value) && isObject(schema.items)) {
