@@ -14,8 +14,10 @@
  * so a contract never silently checks less than it says.
  *
  * Why not a validator package: Ajv and its kin add tens to over a hundred KiB to the router's
- * bundle; this subset adds about 5 KiB minified (router ES module bundle 578,655 → 585,467
- * bytes with this change, esbuild with the stack's options, 2026-11-30).
+ * bundle, whose budget is 300 KiB; this checker adds about 3.4 KiB minified (router ES module
+ * bundle 306,262 bytes with it, esbuild with the stack's options, 2026-11-30). The full check of
+ * a schema, with every problem listed, is `inputSchemaProblems` (input-schema-problems.ts), run
+ * at synth and for the local models file, outside the router.
  *
  * Checking recurses only as deep as the schema, never as deep as the input, so a hostile body
  * (arrays nested 100,000 deep) costs one pass and no stack.
