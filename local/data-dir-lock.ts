@@ -1,10 +1,11 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../lambda/core/errors';
 
 export const LOCK_FILE_NAME = 'shadow-rollout.lock';
 
-export class DataDirLockedError extends Error {
+export class DataDirLockedError extends UserError {
   override readonly name = 'DataDirLockedError';
   constructor(
     readonly dataDir: string,

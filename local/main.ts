@@ -1,13 +1,12 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argumentProblem, USER_ERROR_EXIT_CODE, UserError } from '../lambda/core/errors';
 import { isShadowDispatch, SHADOW_DISPATCH_MODES } from '../lambda/core/shadow-dispatch';
 import type { RequestLogEntry } from './api-server/server';
-import { DataDirLockedError } from './data-dir-lock';
 import type { BatchOutcome } from './event-source-poller/poller';
 import { captureLambdaOutput, type Terminal } from './lambda-output';
-import { ModelsFileError } from './model-server/models-file';
-import { type LocalSystem, PortInUseError, type StopReport, startLocal } from './start-local';
+import { type LocalSystem, type StopReport, startLocal } from './start-local';
 
 /** Without a data dir, how long a stop keeps the worker on the in-memory queue. */
 const DEFAULT_DRAIN_SECONDS = 30;
@@ -38,8 +37,57 @@ const USAGE = `Usage: npm start -- [options]
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** Reads the command line, refusing any mistake with one line that says what to change. */
+function readOptions(argv: readonly string[]) {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    throw new UserError(`${argumentProblem(error)} (npm start -- --help lists the options)`);
+  }
+  const { values } = parsed;
+  const shadowDispatch = values['shadow-dispatch'];
+  if (shadowDispatch !== undefined && !isShadowDispatch(shadowDispatch))
+    throw new UserError(
+      `--shadow-dispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}, got "${shadowDispatch}"`,
+    );
+  const portFrom = values.port === undefined && process.env.PORT ? 'PORT' : '--port';
+  const sampleRate = values['sample-rate'];
+  const visibility = values['visibility-timeout'];
+  const batchWindow = values['batch-window'];
+  return {
+    values,
+    port: numberOption(portFrom, values.port ?? process.env.PORT, 3000, { max: 65_535, integer: true }),
+    drainSeconds: numberOption('--drain-timeout', values['drain-timeout'], DEFAULT_DRAIN_SECONDS, {
+      max: 3600,
+    }),
+    options: {
+      ...(values.host ? { host: values.host } : {}),
+      ...modelsFileOption(values.models ?? process.env.MODELS_FILE),
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(sampleRate === undefined
+        ? {}
+        : { sampleRate: numberOption('--sample-rate', sampleRate, 1, { max: 1 }) }),
+      ...(shadowDispatch === undefined ? {} : { shadowDispatch }),
+      ...(visibility === undefined
+        ? {}
+        : {
+            visibilityTimeoutSeconds: numberOption('--visibility-timeout', visibility, 0, {
+              max: 43_200,
+              integer: true,
+            }),
+          }),
+      ...(batchWindow === undefined
+        ? {}
+        : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0, { max: 300 }) * 1000 }),
+      failFirstDelivery: values['fail-first-delivery'] ?? false,
+    },
+  };
+}
+
+function parseOptions(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -55,54 +103,30 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+async function main(): Promise<void> {
+  const { values, port, drainSeconds, options } = readOptions(process.argv.slice(2));
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const port = numberOption('--port', values.port ?? process.env.PORT, 3000);
-  const drainSeconds = numberOption('--drain-timeout', values['drain-timeout'], DEFAULT_DRAIN_SECONDS);
   // Held in memory until the instance is up: one that fails to start touches no log file.
   const output = captureLambdaOutput();
   const { terminal } = output;
-  const batchWindow = values['batch-window'];
-  const visibility = values['visibility-timeout'];
-  const sampleRate = values['sample-rate'];
-  const shadowDispatch = values['shadow-dispatch'];
-  if (shadowDispatch !== undefined && !isShadowDispatch(shadowDispatch)) {
-    console.error(`--shadow-dispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}`);
-    process.exit(2);
-  }
 
   let system: Awaited<ReturnType<typeof startLocal>>;
   try {
     system = await startLocal({
       port,
-      ...(values.host ? { host: values.host } : {}),
-      ...modelsFileOption(values.models ?? process.env.MODELS_FILE),
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(sampleRate === undefined ? {} : { sampleRate: numberOption('--sample-rate', sampleRate, 1) }),
-      ...(shadowDispatch === undefined ? {} : { shadowDispatch }),
-      ...(visibility === undefined
-        ? {}
-        : { visibilityTimeoutSeconds: numberOption('--visibility-timeout', visibility, 0) }),
-      ...(batchWindow === undefined
-        ? {}
-        : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0) * 1000 }),
-      failFirstDelivery: values['fail-first-delivery'] ?? false,
+      ...options,
       onRequest: (entry) => terminal.print(requestLine(entry)),
       onBatch: (outcome) => terminal.print(batchLine(outcome)),
       onPollError: (error) => terminal.print(`${time()} worker poll failed: ${(error as Error).message}`),
     });
   } catch (error) {
+    // A taken port, a locked data dir, a bad models file: main's catch prints them in one line.
     await output.restore();
-    if (error instanceof DataDirLockedError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    if (error instanceof PortInUseError || error instanceof ModelsFileError) {
-      console.error(error.message);
-      process.exit(1);
-    }
     throw error;
   }
 
@@ -222,17 +246,30 @@ function modelsFileOption(file: string | undefined): { modelsFile?: string } {
   return file ? { modelsFile: file } : {};
 }
 
-function numberOption(name: string, raw: string | undefined, fallback: number): number {
+function numberOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  limits: { readonly max: number; readonly integer?: boolean },
+): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    console.error(`${name} must be a non-negative number, got "${raw}"\n\n${USAGE}`);
-    process.exit(2);
-  }
+  const kind = limits.integer ? 'a whole number' : 'a number';
+  if (
+    !Number.isFinite(value) ||
+    value < 0 ||
+    value > limits.max ||
+    (limits.integer && !Number.isInteger(value))
+  )
+    throw new UserError(`${name} must be ${kind} from 0 to ${limits.max}, got "${raw}"`);
   return value;
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UserError) {
+    console.error(`Error: ${error.message}`);
+    process.exit(USER_ERROR_EXIT_CODE);
+  }
   console.error(error);
   process.exit(1);
 });

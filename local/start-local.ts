@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
+import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { StageConfig } from '../lib/config/stage-config';
@@ -137,7 +138,7 @@ export interface StopReport {
   readonly keptIn?: string;
 }
 
-export class PortInUseError extends Error {
+export class PortInUseError extends UserError {
   override readonly name = 'PortInUseError';
   constructor(readonly port: number) {
     super(`port ${port} is in use; try PORT=${port + 1} npm start`);

@@ -1,5 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
+import { UserError } from '../core/errors';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -27,7 +28,8 @@ async function readConfigDocument(
   return value === undefined ? undefined : (JSON.parse(value) as RuntimeConfigDocument);
 }
 
-export class ConcurrentConfigChangeError extends Error {
+/** Another writer kept changing the config while this change retried: run the command again. */
+export class ConcurrentConfigChangeError extends UserError {
   override readonly name = 'ConcurrentConfigChangeError';
 }
 

@@ -6,7 +6,7 @@ import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
-import { ApiError, ModelFailureError } from '../core/errors';
+import { ApiError, ModelFailureError, ModelRejectedRequestError } from '../core/errors';
 import { responseForError } from '../core/http';
 import { MetricName } from '../core/metric-names';
 import { parsePredictRequest, requestIdOf } from '../core/predict-request';
@@ -87,7 +87,7 @@ export const handler = async (
   logger.addContext(context);
   let requestId: string | null = null;
   try {
-    const request = parsePredictRequest(event, settings.maxPayloadBytes);
+    const request = parsePredictRequest(event, settings.maxPayloadBytes, settings.inputContract);
     requestId = request.requestId;
     logger.appendKeys({ requestId });
     const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
@@ -98,6 +98,12 @@ export const handler = async (
     );
     logServed(served);
     countIfLostAfterLate(served.shadow, request.requestId);
+    if (served.result.status === 'client_error') {
+      throw new ModelRejectedRequestError(
+        served.result.error?.httpStatus ?? 400,
+        `The model rejected the request: ${served.result.error?.message || 'invalid input'}`,
+      );
+    }
     if (served.result.status === 'error' && served.result.error) {
       throw new ModelFailureError(
         served.result.error.code,
@@ -147,6 +153,7 @@ function logServed(served: Served): void {
   if (served.shadow.outcome === 'failed' || served.shadow.outcome === 'late')
     logDispatch(served.shadow, fields);
   else if (served.result.status === 'error') logger.warn('served model failed', fields);
+  else if (served.result.status === 'client_error') logger.info('served model rejected the request', fields);
   else logger.debug('served', fields);
 }
 

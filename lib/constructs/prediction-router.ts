@@ -98,6 +98,9 @@ export class PredictionRouter extends Construct {
         [EnvName.shadowDispatch]: limits.shadowDispatch,
         [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
         [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
+        ...(limits.inputSchema === undefined
+          ? {}
+          : { [EnvName.inputSchema]: JSON.stringify(limits.inputSchema) }),
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
         [EnvName.runtimeConfigMaxAgeSeconds]: String(
           (props.runtimeConfigMaxAge ?? DEFAULT_RUNTIME_CONFIG_MAX_AGE).toSeconds(),

@@ -150,7 +150,8 @@ describe('rollout flow in local mode: shadow -> canary -> rollback / promote, th
     const status = await cli('status', '--json', '--url', local.url);
     const doc = JSON.parse(status.stdout).document;
     expect(doc).toMatchObject({ updatedBy: 'automatic-rollback', overrides: { canaryPercent: 0 } });
-    expect(doc.reason).toContain('shadow-rollout-local-CanaryConversionDrop');
+    // Recorded under the alarm's real name, as a deployed stage names it.
+    expect(doc.reason).toContain('shadow-rollout-local-Canary-ConversionDrop-Critical');
   }, 60_000);
 
   it('promotes the candidate, then rolls back to the previous production, without a redeploy', async () => {

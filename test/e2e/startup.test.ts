@@ -34,12 +34,12 @@ describe('npm start when the port is taken', () => {
 
   afterAll(() => new Promise<void>((done) => blocker.close(() => done())));
 
-  it('says so, suggests another port, exits with an error and creates no log', () => {
+  it('says so in one line, suggests another port, exits 2 and creates no log', () => {
     rmSync(defaultLog(String(port)), { force: true });
 
     const result = npmStart([], { PORT: String(port) });
 
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain(`port ${port} is in use; try PORT=${port + 1} npm start`);
     expect(existsSync(defaultLog(String(port)))).toBe(false);
   });
