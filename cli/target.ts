@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RuntimeConfigStore } from '../lambda/adapters/runtime-config-store';
+import { parseComparatorConfig } from '../lambda/core/comparators';
+import type { ComparatorConfig } from '../lambda/core/comparators/types';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
 import { resourceNames } from '../lib/config/resource-names';
-import { resolveStage, stages } from '../lib/config/stages';
+import { resolveStage } from '../lib/config/stages';
 
 export const DEFAULT_URL = 'http://localhost:3000';
 
@@ -17,6 +19,11 @@ export interface Target {
   readonly deployTime: RoutingKnobs;
   readonly allowedEndpoints: readonly string[];
   readonly guardrails: Guardrails;
+  /**
+   * How answers are compared, as deployed.
+   * @default - local mode compares itself and reports through its API
+   */
+  readonly comparator?: ComparatorConfig;
   readonly comparisonTable: string;
   readonly runtimeConfig: RuntimeConfigStore;
   readonly documentClient: DynamoDBDocumentClient;
@@ -78,29 +85,55 @@ async function localTarget(url: string): Promise<Target> {
   };
 }
 
-/** A deployed stage: names and deploy-time values from the typed stage config; credentials from the SDK chain. */
-function awsTarget(stageName: string): Target {
-  const stage = resolveStage(stageName);
-  const config = stages[stage];
-  const deployTime: RoutingKnobs = {
-    productionEndpoint: config.productionEndpoint,
-    candidateEndpoints: config.candidateEndpoints,
-    shadowEnabled: config.shadow.enabled,
-    sampleRate: config.shadow.sampleRate,
-    canaryPercent: config.canaryPercent,
-  };
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+/**
+ * A deployed stage, as deployed: its routing, allowed endpoints, guardrails and comparator come
+ * from the deployment record CloudFormation writes into the stage's runtime config table on
+ * every deploy (not from lib/config/stages.ts, which may differ from what was deployed, e.g. by
+ * `-c productionEndpoint=…`). Credentials and region from the SDK's default chain.
+ */
+export async function awsTarget(
+  stageName: string,
+  documentClient: DynamoDBDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
-  });
+  }),
+): Promise<Target> {
+  const stage = resolveStage(stageName);
+  const table = resourceNames(stage).runtimeConfigTable;
+  const runtimeConfig = new RuntimeConfigStore(documentClient, table);
+  let deployment: Awaited<ReturnType<RuntimeConfigStore['readDeployment']>>;
+  try {
+    deployment = await runtimeConfig.readDeployment();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'ResourceNotFoundException')
+      throw new CliError(
+        `stage ${stage} is not deployed in this account and region (no table ${table}): deploy it with npx cdk deploy -c stage=${stage}, or set AWS_REGION/AWS_PROFILE`,
+      );
+    if (
+      name === 'CredentialsProviderError' ||
+      name === 'AccessDeniedException' ||
+      name === 'UnrecognizedClientException'
+    )
+      throw new CliError(
+        `cannot read ${table} (${name}): use credentials allowed to read the stage, e.g. AWS_PROFILE=…`,
+      );
+    throw error;
+  }
+  if (deployment === undefined) {
+    throw new CliError(
+      `stage ${stage} has no deployment record in ${table}: deploy it once with this version (npx cdk deploy -c stage=${stage})`,
+    );
+  }
   return {
     kind: 'aws',
     label: `stage ${stage}`,
     stage,
-    deployTime,
-    allowedEndpoints: [config.productionEndpoint, ...config.candidateEndpoints],
-    guardrails: config.guardrails,
-    comparisonTable: resourceNames(stage).comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, resourceNames(stage).runtimeConfigTable),
+    deployTime: deployment.deployTime,
+    allowedEndpoints: deployment.allowedEndpoints,
+    guardrails: deployment.guardrails,
+    comparator: parseComparatorConfig(JSON.stringify(deployment.comparator ?? { type: 'exact' })),
+    comparisonTable: deployment.comparisonTable,
+    runtimeConfig,
     documentClient,
   };
 }

@@ -6,7 +6,7 @@ import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
 import { resourceNames } from '../../lib/config/resource-names';
-import { resolveStage, stages } from '../../lib/config/stages';
+import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
 
@@ -72,7 +72,7 @@ async function fromAws(
   ]);
   const built = buildReport(records, target.guardrails, {
     now,
-    comparator: stages[stage].shadow.comparator,
+    ...(target.comparator ? { comparator: target.comparator } : {}),
     ...(candidate ? { candidate } : {}),
   });
   return { ...built, alarmsInAlarm };

@@ -3,6 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { withDeadline } from '../core/deadline';
 import {
+  DEPLOYMENT_RECORD_ID,
+  type DeploymentRecord,
+  parseDeploymentRecord,
+} from '../core/deployment-record';
+import {
   applyConfigAction,
   type ConfigAction,
   effectiveKnobs,
@@ -23,6 +28,14 @@ export class RuntimeConfigStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** What the stage was deployed with (written by CloudFormation on every deploy), if anything. */
+  async readDeployment(): Promise<DeploymentRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { id: DEPLOYMENT_RECORD_ID }, ConsistentRead: true }),
+    );
+    return typeof Item?.value === 'string' ? parseDeploymentRecord(Item.value) : undefined;
+  }
 
   async read(): Promise<RuntimeConfigDocument | undefined> {
     const { Item } = await this.db.send(
