@@ -70,7 +70,8 @@ export interface AlarmSize {
 /** Samples a rate datapoint needs so that the threshold means at least a few events. */
 export function minRateSamples(threshold: number): number {
   if (!(threshold > 0)) return MIN_RATE_SAMPLES;
-  return Math.max(MIN_RATE_SAMPLES, Math.ceil(MIN_EVENTS_AT_THRESHOLD / threshold));
+  // The epsilon keeps 1 - 0.9 (0.0999…98 in floating point) at 50 samples, not 51.
+  return Math.max(MIN_RATE_SAMPLES, Math.ceil(MIN_EVENTS_AT_THRESHOLD / threshold - 1e-9));
 }
 
 type Spec = Omit<AlarmSize, 'alarm' | 'periodMinutes' | 'requiredRequestsPerMinute' | 'evaluates'> & {

@@ -92,12 +92,21 @@ export class ModelEndpointMonitoring extends Monitoring {
           errorSize,
           this.errorRates.length,
         );
-        const latency = this.endpointMetric(
+        const latencyMicros = this.endpointMetric(
           endpoint.endpointName,
           variant,
           'ModelLatency',
           MetricStatistic.P99,
           `${label} p99`,
+          Duration.minutes(latencySize.periodMinutes),
+        );
+        // ModelLatency is in microseconds; the thresholds are the router's (ms).
+        const micros = `latency${this.latencies.length}`;
+        const latency = this.factory.createMetricMath(
+          `${micros} / 1000`,
+          { [micros]: latencyMicros },
+          `${label} p99 (ms)`,
+          undefined,
           Duration.minutes(latencySize.periodMinutes),
         );
         this.errorRates.push(errorRate);
@@ -115,28 +124,18 @@ export class ModelEndpointMonitoring extends Monitoring {
             }),
           ).annotation,
         );
-        // ModelLatency is in microseconds; the thresholds are the router's (ms).
         const maxMs = production ? props.maxProductionLatencyP99Ms : props.maxCandidateLatencyP99Ms;
         this.latencyAnnotations.push(
           this.add(
-            alarms.addAlarm(
-              this.factory.createMetricMath(
-                'latency / 1000',
-                { latency },
-                `${label} p99 (ms)`,
-                undefined,
-                Duration.minutes(latencySize.periodMinutes),
-              ),
-              {
-                alarmNameSuffix: 'ModelLatencyP99',
-                disambiguator: severity,
-                alarmDescription: `p99 ModelLatency of ${label} (${endpoint.role} at deploy time), the container's own time, is above ${maxMs} ms.`,
-                threshold: maxMs,
-                comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treatMissingData: TreatMissingData.NOT_BREACHING,
-                minSampleCountToEvaluateDatapoint: latencySize.minSamples - 1,
-              },
-            ),
+            alarms.addAlarm(latency, {
+              alarmNameSuffix: 'ModelLatencyP99',
+              disambiguator: severity,
+              alarmDescription: `p99 ModelLatency of ${label} (${endpoint.role} at deploy time), the container's own time, is above ${maxMs} ms.`,
+              threshold: maxMs,
+              comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+              treatMissingData: TreatMissingData.NOT_BREACHING,
+              minSampleCountToEvaluateDatapoint: latencySize.minSamples - 1,
+            }),
           ).annotation,
         );
       }
@@ -175,9 +174,10 @@ export class ModelEndpointMonitoring extends Monitoring {
         new GraphWidget({
           width: QuarterWidth * 2,
           height: DefaultGraphWidgetHeight,
-          title: 'Endpoint ModelLatency p99 (µs)',
+          title: 'Endpoint ModelLatency p99 (ms, the container alone)',
           left: this.latencies,
-          leftYAxis: { ...TimeAxisMillisFromZero, label: 'µs' },
+          leftYAxis: TimeAxisMillisFromZero,
+          leftAnnotations: this.latencyAnnotations,
         }),
       ),
       new Row(

@@ -13,6 +13,7 @@ export class ServiceFunctionMonitoring extends LambdaFunctionMonitoring {
       title: 'Rates',
       left: [this.throttlesRateMetric],
       leftYAxis: RateAxisFromZero,
+      leftAnnotations: this.invocationRateAnnotations,
     });
   }
 
@@ -23,6 +24,7 @@ export class ServiceFunctionMonitoring extends LambdaFunctionMonitoring {
       title: 'Invocations',
       left: [this.invocationCountMetric, this.throttlesCountMetric, this.concurrentExecutionsCountMetric],
       leftYAxis: CountAxisFromZero,
+      leftAnnotations: this.invocationCountAnnotations,
     });
   }
 }
