@@ -47,7 +47,7 @@ const cases: [string, StageConfig][] = [
 const synthesized = new Map<string, SynthesizedStage>();
 beforeAll(() => {
   const all = synthConfigs(STAGES.map(deployableConfig));
-  STAGES.forEach((stage, i) => synthesized.set(stage, all[i] as SynthesizedStage));
+  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
   synthesized.set('staging with api.auth=apiKey', synthConfig(apiKeyStaging));
 });
 

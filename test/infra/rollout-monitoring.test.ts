@@ -365,7 +365,7 @@ const byKey = (m: MetricRef) => JSON.stringify([m.namespace, m.name, m.stat, m.p
 const synthesized = new Map<string, SynthesizedStage>();
 beforeAll(() => {
   const all = synthConfigs(STAGES.map(deployableConfig));
-  STAGES.forEach((stage, i) => synthesized.set(stage, all[i] as SynthesizedStage));
+  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
   synthesized.set('prod with distinct thresholds', synthConfig(distinct));
 });
 

@@ -37,7 +37,7 @@ const synthesized = new Map<Stage, SynthesizedStage>();
 beforeAll(() => {
   // One app, one synth for the three stages.
   const all = synthConfigs(STAGES.map(deployableConfig));
-  STAGES.forEach((stage, i) => synthesized.set(stage, all[i] as SynthesizedStage));
+  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
 });
 afterAll(removeSynthOutput);
 
@@ -611,16 +611,19 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
         expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
       }
-      const key = resourcesOfType(s, 'AWS::KMS::Key')[keyId];
-      expect(key?.DeletionPolicy).toBe(config.retainData ? 'RetainExceptOnCreate' : 'Delete');
-      const statements = (key?.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
-      const logsStatement = statements.find((st) => st.Sid === 'CloudWatchLogsEncryptLogGroups');
-      expect(render((logsStatement?.Principal as { Service: unknown }).Service)).toBe(
+      const key = resourcesOfType(s, 'AWS::KMS::Key')[keyId] as Resource;
+      expect(key.DeletionPolicy).toBe(config.retainData ? 'RetainExceptOnCreate' : 'Delete');
+      const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+      const logsStatement = statements.find((st) => st.Sid === 'CloudWatchLogsEncryptLogGroups') as Record<
+        string,
+        unknown
+      >;
+      expect(render((logsStatement.Principal as { Service: unknown }).Service)).toBe(
         'logs.{AWS::Region}.amazonaws.com',
       );
       expect(
         render(
-          (logsStatement?.Condition as { ArnLike: Record<string, unknown> }).ArnLike[
+          (logsStatement.Condition as { ArnLike: Record<string, unknown> }).ArnLike[
             'kms:EncryptionContext:aws:logs:arn'
           ],
         ),

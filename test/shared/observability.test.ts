@@ -22,8 +22,10 @@ describe('observability', () => {
         function_name: 'ShadowRollout-prod-PredictionRouterHandler-abc',
         ColdStart: 1,
       });
-      const dimensions = (doc?._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] })
-        .CloudWatchMetrics[0]?.Dimensions[0];
+      const emf = (doc as Record<string, unknown>)._aws as {
+        CloudWatchMetrics: { Dimensions: string[][] }[];
+      };
+      const dimensions = emf.CloudWatchMetrics[0]?.Dimensions[0];
       expect(dimensions).toEqual(expect.arrayContaining(['service', 'function_name']));
     } finally {
       output.restore();
