@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { StageConfigError } from '../lib/config/stages';
+import { USER_ERROR_EXIT_CODE, UserError } from '../lambda/core/errors';
 import { buildShadowRolloutApp } from '../lib/shadow-rollout-app';
 
 // `npx cdk synth|deploy -c stage=dev|staging|prod`: one stack per stage, never a default stage.
-// A config mistake is reported as its cause and remedy (every problem listed), not a stack trace.
-const app = new App();
+// A mistake in the command or the stage config is its message alone, not a stack trace.
 try {
+  const app = new App();
   buildShadowRolloutApp(app);
 } catch (error) {
-  if (!(error instanceof StageConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
+  if (!(error instanceof UserError)) throw error;
+  process.stderr.write(`Error: ${error.message}\n`);
+  process.exit(USER_ERROR_EXIT_CODE);
 }

@@ -3,10 +3,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RuntimeConfigStore } from '../lambda/adapters/runtime-config-store';
 import { parseComparatorConfig } from '../lambda/core/comparators';
 import type { ComparatorConfig } from '../lambda/core/comparators/types';
+import { UserError } from '../lambda/core/errors';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
 import { resourceNames } from '../lib/config/resource-names';
-import { resolveStage } from '../lib/config/stages';
+import { resolveStage, stages } from '../lib/config/stages';
 
 export const DEFAULT_URL = 'http://localhost:3000';
 
@@ -16,6 +17,8 @@ export interface Target {
   readonly label: string;
   readonly url?: string;
   readonly stage?: string;
+  /** AWS region of a deployed stage. */
+  readonly region?: string;
   readonly deployTime: RoutingKnobs;
   readonly allowedEndpoints: readonly string[];
   readonly guardrails: Guardrails;
@@ -29,7 +32,7 @@ export interface Target {
   readonly documentClient: DynamoDBDocumentClient;
 }
 
-export class CliError extends Error {
+export class CliError extends UserError {
   override readonly name = 'CliError';
 }
 
@@ -65,13 +68,12 @@ async function localTarget(url: string): Promise<Target> {
       `cannot reach local mode at ${url} (${(error as Error).message}); start it with npm start, or use --stage`,
     );
   }
-  const documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: info.region,
-      endpoint: info.dynamodbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const documentClient = DynamoDBDocumentClient.from(client);
   return {
     kind: 'local',
     label: `local mode at ${url}`,
@@ -80,44 +82,52 @@ async function localTarget(url: string): Promise<Target> {
     allowedEndpoints: info.allowedEndpoints,
     guardrails: info.guardrails,
     comparisonTable: info.comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, info.runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, info.runtimeConfigTable),
     documentClient,
   };
+}
+
+/**
+ * The region a deployed stage is reached in: its config's, or the SDK's usual sources
+ * (AWS_REGION, the profile). Resolved before any call, so a missing one is a clear message
+ * rather than the SDK's "Region is missing" from deep inside a request.
+ */
+async function stageRegion(configured: string | undefined, stage: string): Promise<string> {
+  if (configured) return configured;
+  try {
+    return await new DynamoDBClient({}).config.region();
+  } catch {
+    throw new CliError(
+      `no AWS region for stage ${stage}: set AWS_REGION (or a region in your AWS profile) to where the stage is deployed`,
+    );
+  }
 }
 
 /**
  * A deployed stage, as deployed: its routing, allowed endpoints, guardrails and comparator come
  * from the deployment record CloudFormation writes into the stage's runtime config table on
  * every deploy (not from lib/config/stages.ts, which may differ from what was deployed, e.g. by
- * `-c productionEndpoint=…`). Credentials and region from the SDK's default chain.
+ * `-c productionEndpoint=…`). Region from the stage's config or the SDK's sources; credentials
+ * from the SDK chain.
  */
-export async function awsTarget(
-  stageName: string,
-  documentClient: DynamoDBDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
-): Promise<Target> {
+export async function awsTarget(stageName: string): Promise<Target> {
   const stage = resolveStage(stageName);
+  const region = await stageRegion(stages[stage].env?.region, stage);
+  const client = new DynamoDBClient({ region });
+  const documentClient = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const table = resourceNames(stage).runtimeConfigTable;
-  const runtimeConfig = new RuntimeConfigStore(documentClient, table);
+  const runtimeConfig = new RuntimeConfigStore(client, table);
   let deployment: Awaited<ReturnType<RuntimeConfigStore['readDeployment']>>;
   try {
     deployment = await runtimeConfig.readDeployment();
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'ResourceNotFoundException')
-      throw new CliError(
-        `stage ${stage} is not deployed in this account and region (no table ${table}): deploy it with npx cdk deploy -c stage=${stage}, or set AWS_REGION/AWS_PROFILE`,
-      );
-    if (
-      name === 'CredentialsProviderError' ||
-      name === 'AccessDeniedException' ||
-      name === 'UnrecognizedClientException'
-    )
-      throw new CliError(
-        `cannot read ${table} (${name}): use credentials allowed to read the stage, e.g. AWS_PROFILE=…`,
-      );
-    throw error;
+    // Credentials and access errors keep their remedies (cli/user-errors.ts).
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    throw new CliError(
+      `stage ${stage} is not deployed in ${region} (no table ${table}): deploy it with npx cdk deploy -c stage=${stage}, or set AWS_REGION/AWS_PROFILE to where it is`,
+    );
   }
   if (deployment === undefined) {
     throw new CliError(
@@ -128,6 +138,7 @@ export async function awsTarget(
     kind: 'aws',
     label: `stage ${stage}`,
     stage,
+    region,
     deployTime: deployment.deployTime,
     allowedEndpoints: deployment.allowedEndpoints,
     guardrails: deployment.guardrails,

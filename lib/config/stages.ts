@@ -1,3 +1,5 @@
+import { UserError } from '../../lambda/core/errors';
+import { inputSchemaProblems } from '../../lambda/core/input-contract';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
@@ -212,7 +214,10 @@ export const LOG_RETENTION_DAYS = [
  */
 export const ROUTER_REQUEST_BUDGET_MS = 27_000;
 
-export class StageConfigError extends Error {
+/** Room the input schema may take of the router's 4 KB of environment variables. */
+export const MAX_INPUT_SCHEMA_CHARS = 2048;
+
+export class StageConfigError extends UserError {
   override readonly name = 'StageConfigError';
 }
 
@@ -364,6 +369,14 @@ export function validateStageConfig(config: StageConfig): void {
       config.router.reservedConcurrency <= 10_000,
     'router.reservedConcurrency must be a whole number in [1, 10000]',
   );
+  if (config.router.inputSchema !== undefined) {
+    problems.push(...inputSchemaProblems(config.router.inputSchema, 'router.inputSchema'));
+    // It travels in the router's environment, whose variables Lambda caps at 4 KB in all.
+    check(
+      JSON.stringify(config.router.inputSchema).length <= MAX_INPUT_SCHEMA_CHARS,
+      `router.inputSchema must be at most ${MAX_INPUT_SCHEMA_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
+    );
+  }
   problems.push(...alarmSettingProblems(config.alarms));
   problems.push(...subscriberProblems(config));
   problems.push(...trafficProblems(config));

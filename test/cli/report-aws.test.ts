@@ -1,5 +1,6 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { report } from '../../cli/commands/report';
 import { resolveTarget } from '../../cli/target';
@@ -9,6 +10,7 @@ import { deploymentRecord } from '../support/deployment-record';
 // No AWS account here: the stage path is tested with the SDK clients mocked at the wire level.
 const dbMock = mockClient(DynamoDBDocumentClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
+const tableMock = mockClient(DynamoDBClient);
 
 function record(i: number, agree: boolean): ComparisonRecord {
   const receivedAt = new Date(Date.now() - 60_000 + i).toISOString();
@@ -43,7 +45,8 @@ beforeEach(() => {
   dbMock.reset();
   cloudwatchMock.reset();
   // As deployed: production churn-v1 and candidate churn-v2 (the records below name them).
-  dbMock.on(GetCommand, { Key: { id: 'deployment' } }).resolves(
+  tableMock.reset();
+  tableMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
     deploymentRecord('dev', {
       deployTime: {
         productionEndpoint: 'churn-v1',

@@ -24,5 +24,6 @@ export function deploymentRecord(
     comparisonTable: `shadow-rollout-${stage}-comparisons`,
     ...overrides,
   };
-  return { record, item: { Item: { id: 'deployment', value: JSON.stringify(record) } } };
+  // As DynamoDB returns the item (attribute values), to the plain client the CLI reads it with.
+  return { record, item: { Item: { id: { S: 'deployment' }, value: { S: JSON.stringify(record) } } } };
 }
