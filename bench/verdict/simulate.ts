@@ -94,7 +94,7 @@ export const GUARDRAILS: Guardrails = {
   minAgreement: 0.95,
   agreement: 'guardrail',
   maxAccuracyDrop: 0.01,
-  maxConversionDrop: 0.01,
+  maxConversionDrop: 0.02,
   minSampleSize: 500,
   minConversionTraffic: 20,
   maxShadowBacklogAgeSeconds: 300,
@@ -122,6 +122,7 @@ export function experimentOf(truth: Truth, id = 'exp-1'): ExperimentRef {
     candidates,
     canaryPercent: 100 * (truth.configuredCanaryShare ?? truth.canaryShare),
     sampleRate: 1,
+    noiseBaselineRate: truth.noiseBaselineShare,
   };
 }
 
@@ -278,7 +279,7 @@ function recordLine(
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
-    shadowSampled: !canary,
+    shadowSampled: true,
     servedEndpoint,
     servedStatus: served.failed ? 'error' : 'ok',
     servedErrorCode: served.failed ? 'model_error' : null,
@@ -343,6 +344,8 @@ export interface Scenario {
   /** The right verdict; for a bad candidate, REJECT naming `guardrail`. */
   readonly expected: Exclude<Decision, 'CONTINUE'>;
   readonly guardrail?: GuardrailName;
+  /** Guardrails truly violated too: a REJECT naming any of them is right. @default [guardrail] */
+  readonly acceptable?: readonly GuardrailName[];
   readonly guardrails?: Guardrails;
   /**
    * Whether the candidate is bad in truth (a false PROMOTE counts against alpha). A scenario on
@@ -416,6 +419,7 @@ export interface ScenarioResult {
   readonly right: number;
   readonly falsePromote: number;
   readonly falseReject: number;
+  /** Runs that were ever INVALID (wrong unless INVALID is the right verdict). */
   readonly invalid: number;
   readonly undecided: number;
   /** Records at the first decision over the runs that decided rightly. */

@@ -278,7 +278,7 @@ function agreementCheck(t: Tests): GuardrailCheck {
       summary: 'no comparisons yet',
     };
   }
-  if (noiseTrials === 0) {
+  if (!((t.aggregates.experiment.noiseBaselineRate ?? 0) > 0)) {
     const status = rateStatusAtMost(disagreements, comparisons, margin, mixture, t);
     const b = rateBounds(disagreements, comparisons, mixture, t.alphaViolated, t.alphaMet);
     const interval: Interval = { estimate: rate, lower: 1 - b.upper, upper: 1 - b.lower };
@@ -301,7 +301,8 @@ function agreementCheck(t: Tests): GuardrailCheck {
   }
   const c = rateBounds(disagreements, comparisons, mixture, t.alphaViolated / 2, t.alphaMet / 2);
   const noise = rateBounds(noiseDisagreements, noiseTrials, mixture, t.alphaMet / 2, t.alphaViolated / 2);
-  const excess = disagreements / comparisons - noiseDisagreements / noiseTrials;
+  const noiseRate = noiseTrials === 0 ? 0 : noiseDisagreements / noiseTrials;
+  const excess = disagreements / comparisons - noiseRate;
   const clamp = (v: number) => min(1, max(0, v));
   const interval: Interval = {
     estimate: clamp(1 - excess),
@@ -310,7 +311,7 @@ function agreementCheck(t: Tests): GuardrailCheck {
   };
   const status: GuardrailStatus =
     c.upper - noise.lower <= margin ? 'met' : c.lower - noise.upper > margin ? 'violated' : 'undecided';
-  const selfAgreement = 1 - noiseDisagreements / noiseTrials;
+  const selfAgreement = noiseTrials === 0 ? null : 1 - noiseRate;
   return {
     ...base,
     status,

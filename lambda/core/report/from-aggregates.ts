@@ -36,7 +36,7 @@ export interface AggregateReportOptions {
   readonly now?: Date;
   /**
    * Sample size the sequential tests are tuned for (tightest there, valid at every size).
-   * @default max(guardrails.minSampleSize, 1000)
+   * @default max(guardrails.minSampleSize, 2000)
    */
   readonly plannedSampleSize?: number;
   /** False-alarm rate of each sample ratio check. @default 0.001 */
@@ -171,7 +171,7 @@ function designOf(
 ): Design {
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`alpha must be in (0, 0.5), got ${alpha}`);
-  const plannedSampleSize = options.plannedSampleSize ?? Math.max(guardrails.minSampleSize, 1000);
+  const plannedSampleSize = options.plannedSampleSize ?? Math.max(guardrails.minSampleSize, 2000);
   if (!(plannedSampleSize >= 1))
     throw new RangeError(`plannedSampleSize must be >= 1, got ${plannedSampleSize}`);
   return { alpha, plannedSampleSize };
