@@ -397,6 +397,7 @@ export function runOnce(scenario: Scenario, seed: number, options: { alpha?: num
     if (n % scenario.peekEvery !== 0 && n !== scenario.horizon) continue;
     const { verdict } = judgeAggregates(aggregator.aggregates(), guardrails, {
       ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
+      projections: false,
     });
     final = verdict.decision;
     if (final === 'PROMOTE') everPromote = true;
@@ -439,9 +440,11 @@ export function runScenario(scenario: Scenario, runs: number, seed: number, alph
   const sizes: number[] = [];
   for (let run = 0; run < runs; run++) {
     const r = runOnce(scenario, seed * 100_003 + run, { alpha });
+    const accepted =
+      scenario.acceptable ?? (scenario.guardrail === undefined ? undefined : [scenario.guardrail]);
     const isRight =
       r.first === scenario.expected &&
-      (scenario.guardrail === undefined || r.guardrail === scenario.guardrail);
+      (accepted === undefined || (r.guardrail !== undefined && accepted.includes(r.guardrail)));
     if (isRight) {
       right++;
       if (r.firstAt !== null) sizes.push(r.firstAt);

@@ -58,24 +58,28 @@ export function guardrailProblems(value: unknown): string[] {
   const check = (key: string, ok: (v: number) => boolean, range: string) => {
     const v = g[key];
     if (typeof v === 'number' && Number.isFinite(v) && !ok(v))
-      problems.push(`guardrails.${key} is ${v}; ${range}`);
+      problems.push(`guardrails.${key} must be ${range}, got ${v}`);
   };
-  check('maxP99LatencyMs', (v) => v > 0, 'it must be > 0 ms');
-  check('maxLatencyIncreaseMs', (v) => v >= 0, 'it must be >= 0 ms');
-  check('maxErrorRate', (v) => v > 0 && v < 1, 'it must be in (0, 1): 0 could never be shown');
-  check('minAgreement', (v) => v > 0 && v < 1, 'it must be in (0, 1)');
-  check('maxConversionDrop', (v) => v > 0 && v < 1, 'it must be in (0, 1)');
-  check('minSampleSize', (v) => Number.isInteger(v) && v >= 1, 'it must be a whole number, at least 1');
-  check('minConversionTraffic', (v) => v >= 1, 'it must be at least 1');
-  check('maxShadowBacklogAgeSeconds', (v) => v >= 60, 'it must be at least 60 s');
+  check('maxP99LatencyMs', (v) => v > 0, '> 0 (ms)');
+  check('maxLatencyIncreaseMs', (v) => v >= 0, '>= 0 (ms)');
+  check(
+    'maxErrorRate',
+    (v) => v > 0 && v < 1,
+    'in (0, 1) (at 0 no candidate could ever be shown to meet it)',
+  );
+  check('minAgreement', (v) => v > 0 && v < 1, 'in (0, 1)');
+  check('maxConversionDrop', (v) => v > 0 && v < 1, 'in (0, 1)');
+  check('minSampleSize', (v) => Number.isInteger(v) && v >= 1, 'a whole number, at least 1');
+  check('minConversionTraffic', (v) => v >= 1, 'at least 1');
+  check('maxShadowBacklogAgeSeconds', (v) => v >= 60, 'at least 60 (s)');
   if (g.maxAccuracyDrop !== undefined) {
     if (typeof g.maxAccuracyDrop !== 'number' || !Number.isFinite(g.maxAccuracyDrop)) {
       problems.push('guardrails.maxAccuracyDrop must be a finite number');
-    } else check('maxAccuracyDrop', (v) => v > 0 && v < 1, 'it must be in (0, 1)');
+    } else check('maxAccuracyDrop', (v) => v > 0 && v < 1, 'in (0, 1)');
   }
   if (g.agreement !== undefined && g.agreement !== 'guardrail' && g.agreement !== 'evidence') {
     problems.push(
-      `guardrails.agreement is ${JSON.stringify(g.agreement)}; it must be "guardrail" or "evidence"`,
+      `guardrails.agreement must be "guardrail" or "evidence", got ${JSON.stringify(g.agreement)}`,
     );
   }
   return problems;

@@ -28,6 +28,8 @@ export interface Design {
   readonly alpha: number;
   /** Sample size the beta mixtures are tuned for (tightest there, valid at every size). */
   readonly plannedSampleSize: number;
+  /** Whether undecided checks project the samples they still need (display only). @default true */
+  readonly projections?: boolean;
 }
 
 /** Fixed-horizon z for the tuning of normal mixtures: one-sided 5 % and 90 % power. */
@@ -163,7 +165,7 @@ function errorRateCheck(t: Tests): GuardrailCheck {
     alphaViolated: t.alphaViolated,
     ...needed(
       status,
-      projectRate(errors, calls, limit, mixture, t),
+      () => projectRate(errors, calls, limit, mixture, t),
       calls,
       t,
       'candidate calls',
@@ -200,7 +202,15 @@ function p99LatencyCheck(t: Tests): GuardrailCheck {
     unit: 'candidate calls',
     alphaMet: t.alphaMet,
     alphaViolated: t.alphaViolated,
-    ...needed(status, projectRate(share, n, tail, mixture, t), n, t, 'candidate calls', interval, limit),
+    ...needed(
+      status,
+      () => projectRate(share, n, tail, mixture, t),
+      n,
+      t,
+      'candidate calls',
+      interval,
+      limit,
+    ),
     summary:
       n === 0
         ? 'no candidate calls yet'
@@ -289,7 +299,7 @@ function agreementCheck(t: Tests): GuardrailCheck {
       evidence: interval,
       ...needed(
         status,
-        projectRate(disagreements, comparisons, margin, mixture, t),
+        () => projectRate(disagreements, comparisons, margin, mixture, t),
         comparisons,
         t,
         'comparisons',
@@ -470,13 +480,20 @@ function ratioDropCheck(
   const interval: Interval = { estimate: drop, lower: max(-1, lower), upper: min(1, upper) };
   const enough = min(p.effectiveEvents, c.effectiveEvents) >= MIN_EFFECTIVE_EVENTS;
   const status: GuardrailStatus = enough ? statusAtMost(interval, limit) : 'undecided';
-  const projected = projectNormal(drop, variance, users, limit, planned, t);
   return {
     status,
     evidence: interval,
     samples: users,
     unit: 'users',
-    ...needed(status, projected, users, t, 'users', interval, limit),
+    ...needed(
+      status,
+      () => projectNormal(drop, variance, users, limit, planned, t),
+      users,
+      t,
+      'users',
+      interval,
+      limit,
+    ),
     summary: `${what} drop ${points(drop)} (production ${percent(p.rate)} of ${productionSums.sumM} over ${productionSums.users} users, canary ${percent(c.rate)} of ${canarySums.sumM} over ${canarySums.users} users), ${level(t)} ${range(interval.lower, interval.upper, points)}: ${enough ? verb(status, 'max') : `too few ${what} events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${points(limit)} limit`,
   };
 }
@@ -531,7 +548,7 @@ export const MAX_PROJECTED_SAMPLES = 100_000_000;
  */
 function needed(
   status: GuardrailStatus,
-  projected: number | null,
+  projection: number | null | (() => number | null),
   current: number,
   t: Tests,
   unit: string,
@@ -539,8 +556,9 @@ function needed(
   threshold: number,
   toUnit: (n: number) => number = (n) => n,
 ): { samplesNeeded?: number; notReachable?: string } {
-  if (status !== 'undecided') return {};
+  if (status !== 'undecided' || t.design.projections === false) return {};
   if (current === 0) return { samplesNeeded: t.guardrails.minSampleSize };
+  const projected = typeof projection === 'function' ? projection() : projection;
   if (projected === null || projected > max(PLAUSIBLE_GROWTH * current, PLAUSIBLE_FLOOR)) {
     const at =
       interval.estimate === null

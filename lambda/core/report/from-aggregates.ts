@@ -41,6 +41,8 @@ export interface AggregateReportOptions {
   readonly plannedSampleSize?: number;
   /** False-alarm rate of each sample ratio check. @default 0.001 */
   readonly sampleRatioAlpha?: number;
+  /** Whether undecided guardrails project the samples they still need. @default true */
+  readonly projections?: boolean;
 }
 
 const HISTOGRAM_BINS = 30;
@@ -54,7 +56,10 @@ export interface Judgement {
 export function judgeAggregates(
   aggregates: ExperimentAggregates,
   guardrails: Guardrails,
-  options: Pick<AggregateReportOptions, 'alpha' | 'plannedSampleSize' | 'sampleRatioAlpha'> = {},
+  options: Pick<
+    AggregateReportOptions,
+    'alpha' | 'plannedSampleSize' | 'sampleRatioAlpha' | 'projections'
+  > = {},
 ): Judgement & { readonly sampleRatio: Report['sampleRatio'] } {
   assertGuardrails(guardrails);
   const design = designOf(guardrails, options);
@@ -167,14 +172,14 @@ export function buildReportFromAggregates(
 
 function designOf(
   guardrails: Guardrails,
-  options: Pick<AggregateReportOptions, 'alpha' | 'plannedSampleSize'>,
+  options: Pick<AggregateReportOptions, 'alpha' | 'plannedSampleSize' | 'projections'>,
 ): Design {
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`alpha must be in (0, 0.5), got ${alpha}`);
   const plannedSampleSize = options.plannedSampleSize ?? Math.max(guardrails.minSampleSize, 2000);
   if (!(plannedSampleSize >= 1))
     throw new RangeError(`plannedSampleSize must be >= 1, got ${plannedSampleSize}`);
-  return { alpha, plannedSampleSize };
+  return { alpha, plannedSampleSize, ...(options.projections === false ? { projections: false } : {}) };
 }
 
 function pairedTotal(p: PairedCounts): number {

@@ -139,19 +139,9 @@ describe('buildReportFromAggregates', () => {
 
   it('lists every guardrail problem in one clear error', () => {
     const aggregates = simulatedAggregates(IDENTICAL, 10);
-    expect(() =>
-      buildReportFromAggregates(
-        aggregates,
-        { ...GUARDRAILS, minSampleSize: 0, maxErrorRate: -1 },
-        { now: NOW },
-      ),
-    ).toThrow(/minSampleSize is 0.*at least 1.*|maxErrorRate is -1/);
-    expect(() =>
-      buildReportFromAggregates(
-        aggregates,
-        { ...GUARDRAILS, minSampleSize: 0, maxErrorRate: -1 },
-        { now: NOW },
-      ),
-    ).toThrow(/maxErrorRate is -1.*minSampleSize is 0/);
+    const broken = { ...GUARDRAILS, minSampleSize: 0, maxErrorRate: -1, agreement: 'maybe' as 'evidence' };
+    expect(() => buildReportFromAggregates(aggregates, broken, { now: NOW })).toThrow(
+      /maxErrorRate must be in \(0, 1\).*got -1.*minSampleSize must be a whole number, at least 1, got 0.*agreement must be "guardrail" or "evidence", got "maybe"/,
+    );
   });
 });
