@@ -101,7 +101,8 @@ function test(
   const center = Math.min(1 - 0.5 / k, Math.max(0.5 / k, expected));
   const mixture = { a: center * k, b: (1 - center) * k };
   const mismatch = logMixtureRatio(x, n, expected, mixture) >= Math.log(1 / alpha);
-  const observed = rateConfidenceSequence(x, n, mixture, alpha);
+  // Shown: the always-valid interval of a uniform mixture, centred on what was observed.
+  const observed = rateConfidenceSequence(x, n, { a: 1, b: 1 }, alpha);
   const summary = `${percent(x / n)} of ${n} ${unit} (${x}) ${mismatch ? 'differs from' : 'consistent with'} the configured ${percent(expected)}, always-valid ${percent(1 - alpha)} interval ${range(observed.lower, observed.upper, percent)}`;
   return {
     check,
