@@ -58,13 +58,12 @@ async function localTarget(url: string): Promise<Target> {
       `cannot reach local mode at ${url} (${(error as Error).message}); start it with npm start, or use --stage`,
     );
   }
-  const documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: info.region,
-      endpoint: info.dynamodbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const documentClient = DynamoDBDocumentClient.from(client);
   return {
     kind: 'local',
     label: `local mode at ${url}`,
@@ -73,7 +72,7 @@ async function localTarget(url: string): Promise<Target> {
     allowedEndpoints: info.allowedEndpoints,
     guardrails: info.guardrails,
     comparisonTable: info.comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, info.runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, info.runtimeConfigTable),
     documentClient,
   };
 }
@@ -89,7 +88,8 @@ function awsTarget(stageName: string): Target {
     sampleRate: config.shadow.sampleRate,
     canaryPercent: config.canaryPercent,
   };
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const client = new DynamoDBClient({});
+  const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
   return {
@@ -100,7 +100,7 @@ function awsTarget(stageName: string): Target {
     allowedEndpoints: [config.productionEndpoint, ...config.candidateEndpoints],
     guardrails: config.guardrails,
     comparisonTable: resourceNames(stage).comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, resourceNames(stage).runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, resourceNames(stage).runtimeConfigTable),
     documentClient,
   };
 }

@@ -44,8 +44,6 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-local',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    // No X-Ray daemon locally.
-    POWERTOOLS_TRACE_ENABLED: 'false',
     [EnvName.productionEndpoint]: models.production,
     [EnvName.candidateEndpoints]: models.candidates.join(','),
     [EnvName.shadowQueueUrl]: input.shadowQueueUrl,

@@ -1,13 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
  * SDK client factories. Handlers call them once at module scope (cold start) and pass the
  * clients into adapters, so tests can pass their own. Endpoints come from the SDK's standard
  * configuration (e.g. AWS_ENDPOINT_URL_SQS), which is how local mode reaches its emulators.
+ *
+ * Plain clients only: the comparison store's document client (lib-dynamodb) is built beside the
+ * store (comparison-store.ts), so functions that never touch comparisons, the router first, never
+ * load it.
  */
 
 export interface ModelClientOptions {
@@ -35,8 +38,6 @@ export function sqsClient(): SQSClient {
   });
 }
 
-export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+export function dynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({});
 }

@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComparisonRecord, type Outcome, timeBucketsOfDay } from '../core/comparison-record';
 
 export interface SaveResult {
@@ -15,6 +16,16 @@ export interface OutcomeSaveResult {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The document client the comparison store expects, built once at cold start by the handlers
+ * that use the store. It lives here rather than in clients.ts so that only they load lib-dynamodb.
+ */
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
 
 /**
  * The comparison table. Writes are idempotent per request id: the comparison part is written

@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { labelReader } from '../core/comparators/predicted-label';
 import { ApiError, PayloadTooLargeError } from '../core/errors';
@@ -12,9 +11,9 @@ import { recordOutcome } from '../use-cases/record-outcome';
 
 const MAX_BODY_BYTES = 16_384;
 const ttlDays = recordTtlDays(process.env);
-const { logger, metrics, tracer } = observability('outcomes');
+const { logger, metrics } = observability('outcomes');
 const ports = {
-  store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env)),
+  store: new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
   metrics: powertoolsMetrics(metrics),
   // The deployment's comparator says where a predicted label is, for label accuracy.
   labelOf: labelReader(comparatorConfig(process.env)),

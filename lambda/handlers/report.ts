@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { ApiError, BadRequestError } from '../core/errors';
 import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
@@ -12,8 +11,8 @@ import { comparatorConfig, tableName } from '../shared/settings';
 const MAX_WINDOW_HOURS = 24 * 31;
 const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
 const comparator = comparatorConfig(process.env);
-const { logger, tracer } = observability('report');
-const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
+const { logger } = observability('report');
+const store = new ComparisonStore(dynamoDocumentClient(), tableName(process.env));
 
 /** `GET /report?hours=24&candidate=NAME`: the evidence and verdict for a recent window. */
 export const handler = async (

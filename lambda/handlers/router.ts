@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterResponse } from '../adapters/after-response';
-import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
+import { dynamoDbClient, sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs } from '../adapters/runtime-config-store';
@@ -22,18 +21,16 @@ import {
 } from '../use-cases/serve-prediction';
 
 const settings = routerSettings(process.env);
-const { logger, metrics, tracer } = observability('router');
+const { logger, metrics } = observability('router');
 metrics.captureColdStartMetric();
 
-const modelClient = tracer.captureAWSv3Client(
-  sageMakerRuntimeClient({
-    maxAttempts: settings.modelMaxAttempts,
-    attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
-  }),
-);
+const modelClient = sageMakerRuntimeClient({
+  maxAttempts: settings.modelMaxAttempts,
+  attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
+});
 const knobs = settings.runtimeConfig
   ? runtimeKnobs({
-      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      client: dynamoDbClient(),
       tableName: settings.runtimeConfig.tableName,
       deployTime: settings.routing,
       maxAgeSeconds: settings.runtimeConfig.maxAgeSeconds,
@@ -47,7 +44,7 @@ const knobs = settings.runtimeConfig
     })
   : async () => settings.routing;
 const userKeySaltOf = userKeySalt(settings.userKeySalt);
-const queueClient = tracer.captureAWSv3Client(sqsClient());
+const queueClient = sqsClient();
 const ports: ServePredictionPorts = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
   dispatchShadow: shadowDispatcher(queueClient, settings.shadowQueueUrl, settings.dispatchBudgetMs),

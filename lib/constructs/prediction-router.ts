@@ -78,7 +78,6 @@ export class PredictionRouter extends Construct {
 
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: ROUTER_ESM_ENTRY,
-      esm: true,
       stage: props.stage,
       description: 'Answers predictions from the production (or canary) model and samples shadow copies',
       memorySize: limits.memoryMb,
