@@ -62,6 +62,7 @@ export function judgeAggregates(
   > = {},
 ): Judgement & { readonly sampleRatio: Report['sampleRatio'] } {
   assertGuardrails(guardrails);
+  assertAggregates(aggregates);
   const design = designOf(guardrails, options);
   const checks = checkGuardrails({ aggregates, guardrails, design });
   const sampleRatio = checkSampleRatios(aggregates, options.sampleRatioAlpha ?? SAMPLE_RATIO_ALPHA);
@@ -168,6 +169,71 @@ export function buildReportFromAggregates(
     guardrails: judgement.guardrails,
     verdict: judgement.verdict,
   };
+}
+
+export class AggregatesError extends Error {
+  override readonly name = 'AggregatesError';
+}
+
+/**
+ * Refuses aggregates no analysis could have produced (negative or fractional counts, buckets
+ * that are not finite): a broken query must fail loudly, never turn into a verdict.
+ */
+export function assertAggregates(a: ExperimentAggregates): void {
+  const problems: string[] = [];
+  const count = (name: string, v: number) => {
+    if (!(Number.isInteger(v) && v >= 0)) problems.push(`${name} must be a whole number >= 0, got ${v}`);
+  };
+  const histogram = (name: string, buckets: LatencyBuckets) => {
+    for (const [bucket, n] of buckets) {
+      if (!Number.isInteger(bucket) || !(Number.isInteger(n) && n > 0)) {
+        problems.push(`${name} has an impossible bucket [${bucket}, ${n}]`);
+        return;
+      }
+    }
+  };
+  const paired = (name: string, p: PairedCounts) => {
+    for (const key of ['n00', 'n01', 'n10', 'n11'] as const) count(`${name}.${key}`, p[key]);
+  };
+  count('records', a.records);
+  for (const [name, m] of [
+    ['production', a.production],
+    ['candidateCalls', a.candidateCalls],
+  ] as const) {
+    count(`${name}.calls`, m.calls);
+    count(`${name}.errors`, m.errors);
+    if (m.errors > m.calls) problems.push(`${name}.errors exceed ${name}.calls`);
+    histogram(`${name}.latency`, m.latency);
+  }
+  count('shadow.comparisons', a.shadow.comparisons);
+  count('shadow.agreements', a.shadow.agreements);
+  if (a.shadow.agreements > a.shadow.comparisons)
+    problems.push('shadow.agreements exceed shadow.comparisons');
+  paired('shadow.errors', a.shadow.errors);
+  paired('shadow.agreementWithNoise', a.shadow.agreementWithNoise);
+  paired('shadow.accuracy', a.shadow.accuracy);
+  histogram('shadow.productionLatency', a.shadow.productionLatency);
+  histogram('shadow.candidateLatency', a.shadow.candidateLatency);
+  for (const arm of a.canary) {
+    count(`canary[${arm.endpoint}].users`, arm.users);
+    for (const [name, sums] of [
+      ['conversion', arm.conversion],
+      ['accuracy', arm.accuracy],
+    ] as const) {
+      if (
+        ![sums.sumM, sums.sumY, sums.sumM2, sums.sumY2, sums.sumMY].every((v) => Number.isFinite(v) && v >= 0)
+      ) {
+        problems.push(`canary[${arm.endpoint}].${name} has negative or non-finite sums`);
+      } else if (sums.sumY > sums.sumM)
+        problems.push(`canary[${arm.endpoint}].${name}: more successes than outcomes`);
+    }
+  }
+  const { canaryPercent, sampleRate } = a.experiment;
+  if (!(canaryPercent >= 0 && canaryPercent <= 100))
+    problems.push(`experiment.canaryPercent must be in [0, 100], got ${canaryPercent}`);
+  if (!(sampleRate >= 0 && sampleRate <= 1))
+    problems.push(`experiment.sampleRate must be in [0, 1], got ${sampleRate}`);
+  if (problems.length > 0) throw new AggregatesError(`impossible aggregates: ${problems.join('; ')}`);
 }
 
 function designOf(

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   CANDIDATE,
   experimentOf,
@@ -142,6 +143,69 @@ describe('buildReportFromAggregates', () => {
     const broken = { ...GUARDRAILS, minSampleSize: 0, maxErrorRate: -1, agreement: 'maybe' as 'evidence' };
     expect(() => buildReportFromAggregates(aggregates, broken, { now: NOW })).toThrow(
       /maxErrorRate must be in \(0, 1\).*got -1.*minSampleSize must be a whole number, at least 1, got 0.*agreement must be "guardrail" or "evidence", got "maybe"/,
+    );
+  });
+
+  it('keeps every figure meaningful for any experiment (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          requests: fc.integer({ min: 0, max: 400 }),
+          candidateErrorRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
+          productionFlip: fc.double({ min: 0, max: 0.5, noNaN: true }),
+          noiseBaselineShare: fc.double({ min: 0, max: 1, noNaN: true }),
+          canaryShare: fc.double({ min: 0, max: 0.9, noNaN: true }),
+          labelShare: fc.double({ min: 0, max: 1, noNaN: true }),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+        ({ requests, seed, ...truth }) => {
+          const aggregates = simulatedAggregates(
+            { ...IDENTICAL, ...truth, requestsPerUser: 3 },
+            requests,
+            seed,
+          );
+          const report = buildReportFromAggregates(aggregates, GUARDRAILS, { now: NOW });
+          expectMeaningfulRates(report);
+          expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('never lets an evidence-only guardrail decide: a better model that disagrees is promoted', () => {
+    // 9.5 points more accurate, agreeing 87 % with production (minimum 95 %).
+    const better = {
+      ...IDENTICAL,
+      candidateRightWhenProductionRight: 0.98,
+      candidateRightWhenProductionWrong: 0.75,
+    };
+    const aggregates = simulatedAggregates(better, 20_000, 11);
+    const asGuardrail = buildReportFromAggregates(aggregates, GUARDRAILS, { now: NOW });
+    expect(asGuardrail.verdict).toMatchObject({ decision: 'REJECT', guardrail: 'minAgreement' });
+    const asEvidence = buildReportFromAggregates(
+      aggregates,
+      { ...GUARDRAILS, agreement: 'evidence' },
+      { now: NOW },
+    );
+    const agreement = asEvidence.guardrails.find((g) => g.guardrail === 'minAgreement');
+    expect(agreement).toMatchObject({ status: 'violated', blocking: false });
+    expect(asEvidence.verdict.decision).toBe('PROMOTE');
+    // Alpha is split over the blocking guardrails only: one fewer with agreement as evidence.
+    const errors = (r: typeof asGuardrail) => r.guardrails.find((g) => g.guardrail === 'maxErrorRate');
+    expect(errors(asGuardrail)?.alphaViolated).toBeCloseTo(0.05 / 5, 10);
+    expect(errors(asEvidence)?.alphaViolated).toBeCloseTo(0.05 / 4, 10);
+  });
+
+  it('refuses impossible aggregates with every problem named', () => {
+    const good = simulatedAggregates(IDENTICAL, 50);
+    const broken = {
+      ...good,
+      candidateCalls: { ...good.candidateCalls, errors: -1, latency: [[Number.NaN, 3]] as const },
+      shadow: { ...good.shadow, agreements: good.shadow.comparisons + 1 },
+    };
+    expect(() => buildReportFromAggregates(broken, GUARDRAILS, { now: NOW })).toThrow(
+      /candidateCalls.errors must be a whole number >= 0, got -1.*candidateCalls.latency has an impossible bucket.*agreements exceed/,
     );
   });
 });
