@@ -146,7 +146,7 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
       ['', 'guardrail', 'measure', 'estimate [interval]', 'threshold', 'samples', 'more needed'],
       ...data.guardrails.map((g) => [
         STATUS_MARK[g.status] ?? g.status,
-        g.guardrail,
+        g.blocking === false ? `${g.guardrail} (evidence only)` : g.guardrail,
         g.measure,
         interval(g.evidence, (x) => (x === null ? 'n/a' : String(Math.round(x * 1000) / 1000))),
         String(g.threshold),

@@ -242,15 +242,15 @@ function guardrailSection(report: Report): SafeHtml {
     const display = GUARDRAIL_DISPLAY[check.guardrail];
     return html`<tr data-guardrail="${check.guardrail}" data-status="${check.status}">
 <td><span class="pill ${check.status}">${STATUS_LABEL[check.status]}</span></td>
-<td class="guardrail-name"><strong>${display.label}</strong><div class="measure">${check.measure} · <code>${check.guardrail}</code></div></td>
+<td class="guardrail-name"><strong>${display.label}</strong>${check.blocking === false ? html` <span class="ci" data-evidence-only="true">(evidence only: never decides)</span>` : null}<div class="measure">${check.measure} · <code>${check.guardrail}</code></div></td>
 <td class="num">${check.guardrail === 'minSampleSize' ? count(check.evidence.estimate) : withIntervalLines(check.evidence, display.format)}</td>
 <td class="evidence">${guardrailBar(check)}</td>
-<td class="num">${count(check.samples)} <span class="ci">${check.unit}</span>${check.samplesNeeded === undefined ? null : html`<div class="more-needed">≈ ${count(check.samplesNeeded)} more</div>`}</td>
+<td class="num">${count(check.samples)} <span class="ci">${check.unit}</span>${check.samplesNeeded !== undefined ? html`<div class="more-needed">≈ ${count(check.samplesNeeded)} more</div>` : check.notReachable !== undefined ? html`<div class="more-needed" title="${check.notReachable}">not reachable at the observed effect</div>` : null}</td>
 </tr>`;
   });
   return html`<section aria-labelledby="guardrails-heading">
 <h2 id="guardrails-heading">Guardrails</h2>
-<p class="section-lead">Each guardrail is decided on an always-valid ${percent(1 - report.alpha)} interval: met or violated only once the whole interval is on one side of the threshold (shaded green where it passes), so the report can be looked at as often as you like without inflating false promotions.</p>
+<p class="section-lead">Each guardrail is decided by one-sided always-valid tests on the experiment since its start: met or violated only once the whole interval is on one side of the threshold (shaded green where it passes). Looking as often as you like, a bad candidate is promoted with probability at most ${percent(report.alpha)}, and alpha is split over the guardrails so a good one is rejected with probability at most ${percent(report.alpha)} too.</p>
 <div class="card table-card"><table class="guardrails">
 <thead><tr><th scope="col">Status</th><th scope="col">Guardrail</th><th scope="col" class="num">Estimate [interval]</th><th scope="col">Against the threshold</th><th scope="col" class="num">Samples (more needed)</th></tr></thead>
 <tbody>${rows}</tbody>
