@@ -72,6 +72,17 @@ function conversionDrop(
   return Math.ceil((Z2 * variance) / (p - c - limit) ** 2);
 }
 
+/**
+ * Noise-adjusted agreement: candidate disagreement (all comparisons) minus production's
+ * self-disagreement (a share `baseline` of them), against the margin.
+ */
+function noiseAdjusted(candidate: number, noise: number, baseline: number, margin: number): number {
+  const variance = candidate * (1 - candidate) + (noise * (1 - noise)) / baseline;
+  return Math.ceil((Z2 * variance) / (candidate - noise - margin) ** 2);
+}
+/** Disagreement of two answers that each flip with probability f: 2 f (1 - f). */
+const flips = (f: number) => 2 * f * (1 - f);
+
 const PRODUCTION_LATENCY = { shift: 0, scale: 1, errors: IDENTICAL.productionErrorRate };
 
 /** Fixed horizon of PROMOTE for a candidate like production: the slowest guardrail to show. */
@@ -226,6 +237,7 @@ export function scenarios(): Scenario[] {
       },
       expected: 'PROMOTE',
       bad: false,
+      fixedHorizon: noiseAdjusted(flips(0.03), flips(0.03), 0.1, 0.05),
       kind: 'rates',
     },
     {
@@ -240,6 +252,7 @@ export function scenarios(): Scenario[] {
       },
       expected: 'PROMOTE',
       bad: false,
+      fixedHorizon: noiseAdjusted(flips(0.03), flips(0.03), 0.01, 0.05),
       kind: 'rates',
     },
     {
@@ -256,7 +269,25 @@ export function scenarios(): Scenario[] {
       expected: 'REJECT',
       guardrail: 'minAgreement',
       bad: true,
-      kind: 'rates',
+      // Latent answers differ on 0.85 × 12 % ≈ 10 % of requests, on top of the flips.
+      fixedHorizon: noiseAdjusted(flips(0.03) + 0.102 * (1 - 2 * flips(0.03)), flips(0.03), 0.01, 0.05),
+    },
+    {
+      ...base,
+      name: 'noisy production, candidate 10 points less agreeing, 10 % noise baseline',
+      truth: {
+        ...IDENTICAL,
+        productionFlip: 0.03,
+        candidateFlip: 0.03,
+        noiseBaselineShare: 0.1,
+        labelShare: 0,
+        candidateRightWhenProductionRight: 0.88,
+      },
+      expected: 'REJECT',
+      guardrail: 'minAgreement',
+      bad: true,
+      // Latent answers differ on 0.85 × 12 % ≈ 10 % of requests, on top of the flips.
+      fixedHorizon: noiseAdjusted(flips(0.03) + 0.102 * (1 - 2 * flips(0.03)), flips(0.03), 0.1, 0.05),
     },
     {
       ...base,
