@@ -223,7 +223,7 @@ export function scenarios(): Scenario[] {
         PROMOTE_IDENTICAL,
         Math.ceil(pairedAccuracy(0.85 * 0.02, 0.15 * 0.75, 0.01) / 0.3),
       ),
-      kind: 'rates',
+      kind: 'p99',
     },
     {
       ...base,
