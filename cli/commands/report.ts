@@ -1,12 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ComparisonStore } from '../../lambda/adapters/comparison-store';
 import { buildReport } from '../../lambda/core/report';
+import { unknownCandidateProblem } from '../../lambda/core/report/candidate-selection';
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
 import { resourceNames } from '../../lib/config/resource-names';
-import { resolveStage, stages } from '../../lib/config/stages';
+import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
 
@@ -22,17 +24,56 @@ export interface ReportWithAlarms extends Report {
   readonly alarmsInAlarm?: readonly string[];
 }
 
+const MAX_WINDOW_HOURS = 24 * 31;
+
+/**
+ * Checks the flags before anything is read, so a typo costs no query: the window, the candidate
+ * name, and that the page can be written where asked.
+ */
+export function checkReportFlags(flags: ReportFlags): number {
+  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
+  if (flags.hours?.trim() === '' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_WINDOW_HOURS)
+    throw new CliError(
+      `--hours must be a positive number of hours, at most ${MAX_WINDOW_HOURS}, got "${flags.hours}"`,
+    );
+  if (flags.candidate !== undefined && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(flags.candidate))
+    throw new CliError(
+      `--candidate must be a SageMaker endpoint name, got "${flags.candidate.slice(0, 80)}"`,
+    );
+  if (flags.html !== undefined) checkWritable(flags.html);
+  return hours;
+}
+
+function checkWritable(file: string): void {
+  const path = resolve(file);
+  const folder = dirname(path);
+  const stat = statSync(folder, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isDirectory())
+    throw new CliError(
+      `cannot write ${file}: the folder ${folder} does not exist (create it, or pick another path)`,
+    );
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`cannot write ${file}: it is a folder; give a file name such as report.html`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new CliError(`cannot write ${file}: no permission to write in ${folder}`);
+  }
+}
+
 /** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
 export async function report(target: Target, flags: ReportFlags): Promise<string> {
-  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
-  if (!Number.isFinite(hours) || hours <= 0)
-    throw new CliError(`--hours must be a positive number, got "${flags.hours}"`);
+  const hours = checkReportFlags(flags);
   const data =
     target.kind === 'local'
       ? await fromLocalMode(target, hours, flags.candidate)
       : await fromAws(target, hours, flags.candidate);
   if (flags.html !== undefined) {
-    writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    try {
+      writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    } catch (error) {
+      throw new CliError(`cannot write ${flags.html}: ${(error as Error).message}`);
+    }
   }
   if (flags.json) return JSON.stringify(data, null, 2);
   const text = renderReport(data, target.label);
@@ -52,7 +93,11 @@ async function fromLocalMode(
       `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
     );
   });
-  const body = (await response.json()) as ReportWithAlarms & { error?: { message: string } };
+  const body = (await response.json().catch(() => ({}))) as ReportWithAlarms & {
+    error?: { message: string };
+  };
+  if (response.status >= 400 && response.status < 500 && body.error?.message)
+    throw new CliError(body.error.message);
   if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
   return body;
 }
@@ -68,18 +113,20 @@ async function fromAws(
   const store = new ComparisonStore(target.documentClient, target.comparisonTable);
   const [records, alarmsInAlarm] = await Promise.all([
     store.listWindow(new Date(now.getTime() - hours * 3_600_000), now),
-    firingAlarms(resourceNames(stage).alarmPrefix),
+    firingAlarms(resourceNames(stage).alarmPrefix, target.region),
   ]);
+  const unknown = unknownCandidateProblem(records, candidate);
+  if (unknown !== undefined) throw new CliError(unknown);
   const built = buildReport(records, target.guardrails, {
     now,
-    comparator: stages[stage].shadow.comparator,
+    ...(target.comparator ? { comparator: target.comparator } : {}),
     ...(candidate ? { candidate } : {}),
   });
   return { ...built, alarmsInAlarm };
 }
 
-async function firingAlarms(prefix: string): Promise<string[]> {
-  const cloudwatch = new CloudWatchClient({});
+async function firingAlarms(prefix: string, region: string | undefined): Promise<string[]> {
+  const cloudwatch = new CloudWatchClient(region === undefined ? {} : { region });
   const names: string[] = [];
   let NextToken: string | undefined;
   do {

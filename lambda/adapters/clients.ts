@@ -13,6 +13,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
  * load it.
  */
 
+/**
+ * No cap on sockets per client. The SDK's default (50) queues a 51st concurrent call for a
+ * socket, and that wait counts against `connectionTimeout`: it fails as a timeout although
+ * nothing was slow. A Lambda environment serves one request at a time and never gets near the
+ * cap; local mode and the benchmarks serve hundreds at once through one client.
+ */
+const UNCAPPED_SOCKETS = { httpAgent: { maxSockets: Infinity }, httpsAgent: { maxSockets: Infinity } };
+
 export interface ModelClientOptions {
   readonly maxAttempts: number;
   /** Per-attempt socket timeout; the whole call is also bounded by an abort signal. */
@@ -25,6 +33,7 @@ export function sageMakerRuntimeClient(options: ModelClientOptions): SageMakerRu
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(1000, options.attemptTimeoutMs),
       requestTimeout: options.attemptTimeoutMs,
+      ...UNCAPPED_SOCKETS,
     }),
   });
 }
@@ -34,10 +43,14 @@ export function sqsClient(): SQSClient {
   // long a send it stopped waiting for can keep a socket.
   return new SQSClient({
     maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+      ...UNCAPPED_SOCKETS,
+    }),
   });
 }
 
 export function dynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({});
+  return new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) });
 }

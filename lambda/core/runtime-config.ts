@@ -1,3 +1,4 @@
+import { UserError } from './errors';
 /**
  * Runtime routing config: what can change without a redeploy (sample rate, canary share,
  * shadow on/off, which endpoint is production and which are candidates). It is stored as
@@ -37,7 +38,7 @@ export interface RuntimeConfigDocument {
 
 const HISTORY_LENGTH = 20;
 
-export class InvalidConfigChangeError extends Error {
+export class InvalidConfigChangeError extends UserError {
   override readonly name = 'InvalidConfigChangeError';
 }
 

@@ -19,7 +19,7 @@ export const handler = async (
   try {
     if (!isValidRequestId(requestId)) {
       throw new BadRequestError(
-        'requestId must be 1-128 characters of A-Z a-z 0-9 . _ -',
+        'requestId must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")',
         'invalid_request_id',
       );
     }

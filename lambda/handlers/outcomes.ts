@@ -32,10 +32,15 @@ export const handler = async (
       throw new PayloadTooLargeError(`An outcome is at most ${MAX_BODY_BYTES} bytes`);
     const post = parseOutcome(body, new Date().toISOString());
     const result = await recordOutcome(post, ttlDays, ports);
-    logger.debug('outcome stored', { requestId: post.requestId, result });
+    logger.debug('outcome stored', { requestId: post.requestId, status: result.status, kept: result.kept });
     return jsonResponse(
       202,
-      { requestId: post.requestId, status: result },
+      {
+        requestId: post.requestId,
+        status: result.status,
+        // Fields an earlier post already set: the first value stands.
+        ...(result.kept.length > 0 ? { kept: result.kept } : {}),
+      },
       { 'X-Request-Id': post.requestId },
     );
   } catch (error) {

@@ -4,6 +4,7 @@ import { ApiError, BadRequestError } from '../core/errors';
 import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
 import { buildReport } from '../core/report';
+import { unknownCandidateProblem } from '../core/report/candidate-selection';
 import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
 import { comparatorConfig, tableName } from '../shared/settings';
@@ -32,6 +33,8 @@ export const handler = async (
     }
     const now = new Date();
     const records = await store.listWindow(new Date(now.getTime() - hours * 3_600_000), now);
+    const unknown = unknownCandidateProblem(records, candidate);
+    if (unknown !== undefined) throw new BadRequestError(unknown, 'unknown_candidate');
     const report = buildReport(records, guardrails, { now, comparator, ...(candidate ? { candidate } : {}) });
     return jsonResponse(200, report);
   } catch (error) {
