@@ -8,7 +8,7 @@ import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
 import { resourceNames } from '../../lib/config/resource-names';
-import { resolveStage, stages } from '../../lib/config/stages';
+import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
 
@@ -119,7 +119,7 @@ async function fromAws(
   if (unknown !== undefined) throw new CliError(unknown);
   const built = buildReport(records, target.guardrails, {
     now,
-    comparator: stages[stage].shadow.comparator,
+    ...(target.comparator ? { comparator: target.comparator } : {}),
     ...(candidate ? { candidate } : {}),
   });
   return { ...built, alarmsInAlarm };

@@ -70,6 +70,7 @@ describe('two instances', () => {
 
     const second = npmStart(['--port', port]);
 
+    // A taken port is the user's to fix (another port): one line, exit 2.
     expect(second.status).toBe(2);
     expect(readFileSync(log, 'utf8').startsWith(before)).toBe(true);
     // The first instance still writes to its log.
