@@ -163,7 +163,18 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   lines.push(
     `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
   );
+  const e = data.experiment;
+  lines.push(
+    `  experiment ${e.id} since ${e.since} (canary ${e.canaryPercent}% of users, sample rate ${percent(e.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
+  );
+  if (data.invalidRecords > 0)
+    lines.push(
+      `  ${data.invalidRecords} records with impossible data (negative or non-finite latency) left out`,
+    );
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  if (v.notReachable && Object.keys(v.notReachable).length > 0) {
+    for (const [g, why] of Object.entries(v.notReachable)) lines.push(`  ${g}: ${why}`);
+  }
   if (v.samplesNeeded && Object.keys(v.samplesNeeded).length > 0) {
     lines.push(
       `  samples still needed: ${Object.entries(v.samplesNeeded)
@@ -182,16 +193,20 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
       ['', 'guardrail', 'measure', 'estimate [interval]', 'threshold', 'samples', 'more needed'],
       ...data.guardrails.map((g) => [
         STATUS_MARK[g.status] ?? g.status,
-        g.guardrail,
+        g.blocking === false ? `${g.guardrail} (evidence only)` : g.guardrail,
         g.measure,
         interval(g.evidence, (x) => (x === null ? 'n/a' : String(Math.round(x * 1000) / 1000))),
         String(g.threshold),
         `${g.samples} ${g.unit}`,
-        g.samplesNeeded === undefined ? '' : String(g.samplesNeeded),
+        g.samplesNeeded !== undefined
+          ? String(g.samplesNeeded)
+          : g.notReachable !== undefined
+            ? 'not reachable'
+            : '',
       ]),
     ]),
     '',
-    'Latency (successful calls)',
+    'Latency (every counted call; failures at the timeout)',
     ...table([
       ['', 'p50', 'p90', 'p99', 'calls'],
       [

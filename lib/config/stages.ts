@@ -1,5 +1,6 @@
 import { UserError } from '../../lambda/core/errors';
-import { inputSchemaProblems } from '../../lambda/core/input-contract';
+import { guardrailProblems } from '../../lambda/core/guardrails';
+import { inputSchemaProblems } from '../../lambda/core/input-schema-problems';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
@@ -20,6 +21,11 @@ const guardrails = {
   maxLatencyIncreaseMs: 50,
   maxErrorRate: 0.01,
   minAgreement: 0.9,
+  // A candidate meant to answer differently (a better model) is judged on accuracy against
+  // labels, not on agreeing with production: set 'evidence' for such a rollout.
+  agreement: 'guardrail',
+  // Accuracy non-inferiority margin once labels arrive: at most 1 point below production.
+  maxAccuracyDrop: 0.01,
   maxConversionDrop: 0.01,
   minSampleSize: 500,
   minConversionTraffic: 200,
@@ -346,19 +352,7 @@ export function validateStageConfig(config: StageConfig): void {
     (LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays),
     `logRetentionDays ${config.logRetentionDays} is not a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(', ')})`,
   );
-  const g = config.guardrails;
-  check(g.minAgreement >= 0 && g.minAgreement <= 1, 'guardrails.minAgreement must be in [0, 1]');
-  check(g.maxErrorRate >= 0 && g.maxErrorRate <= 1, 'guardrails.maxErrorRate must be in [0, 1]');
-  check(
-    g.maxConversionDrop >= 0 && g.maxConversionDrop <= 1,
-    'guardrails.maxConversionDrop must be in [0, 1]',
-  );
-  check(g.minSampleSize >= 1, 'guardrails.minSampleSize must be at least 1');
-  check(g.maxP99LatencyMs > 0, 'guardrails.maxP99LatencyMs must be > 0');
-  check(g.maxLatencyIncreaseMs >= 0, 'guardrails.maxLatencyIncreaseMs must be >= 0');
-  // At 0 the conversion alarm's minimum-traffic condition would let a single outcome page.
-  check(g.minConversionTraffic >= 1, 'guardrails.minConversionTraffic must be at least 1');
-  check(g.maxShadowBacklogAgeSeconds >= 60, 'guardrails.maxShadowBacklogAgeSeconds must be at least 60');
+  problems.push(...guardrailProblems(config.guardrails));
   check(
     config.shadow.noiseBaselineRate >= 0 && config.shadow.noiseBaselineRate <= 1,
     'shadow.noiseBaselineRate must be in [0, 1]',

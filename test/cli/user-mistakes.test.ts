@@ -30,7 +30,7 @@ describe('CLI: every user mistake is one line of cause and remedy, exit 2', () =
     [['report', '--url', NOWHERE, '--stage', 'dev'], 'give --url or --stage, not both'],
     [['status', '--hours', '3', '--url', NOWHERE], '--hours does not apply to status'],
     [['launch'], 'unknown command "launch"'],
-    [['promote', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
+    [['status', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
     [['status', '--url', NOWHERE], `cannot reach local mode at ${NOWHERE}`],
     [['alarm', '--url', NOWHERE], 'alarm needs a name'],
   ])('%j', (args, message) => {
