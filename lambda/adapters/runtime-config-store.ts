@@ -2,6 +2,8 @@ import { DynamoDBProvider } from '@aws-lambda-powertools/parameters/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { withDeadline } from '../core/deadline';
+import { ConcurrentChangeError, changeDocument } from '../use-cases/rollout/conditional-write';
+import type { RuntimeConfigDocuments } from '../use-cases/rollout/ports';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -18,7 +20,7 @@ export class ConcurrentConfigChangeError extends Error {
 }
 
 /** Reads and changes the runtime config document (CLI, rollback Lambda, local admin). */
-export class RuntimeConfigStore {
+export class RuntimeConfigStore implements RuntimeConfigDocuments {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -31,37 +33,45 @@ export class RuntimeConfigStore {
     return typeof Item?.value === 'string' ? (JSON.parse(Item.value) as RuntimeConfigDocument) : undefined;
   }
 
+  /** Writes the document unless another writer got there first (version check); false then. */
+  async replace(document: RuntimeConfigDocument, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { id: ROUTING_CONFIG_ID, value: JSON.stringify(document), version: document.version },
+          ConditionExpression: 'attribute_not_exists(id) OR version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   /** Applies an action to the latest document; a concurrent writer makes it retry once on fresh data. */
   async change(
     deployTime: RoutingKnobs,
     action: ConfigAction,
     meta: { readonly by: string; readonly reason: string; readonly allowedEndpoints: readonly string[] },
   ): Promise<{ before: RoutingKnobs; after: RoutingKnobs; document: RuntimeConfigDocument }> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.read();
-      const document = applyConfigAction(deployTime, current, action, {
-        ...meta,
-        at: new Date().toISOString(),
-      });
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { id: ROUTING_CONFIG_ID, value: JSON.stringify(document), version: document.version },
-            ConditionExpression: 'attribute_not_exists(id) OR version = :expected',
-            ExpressionAttributeValues: { ':expected': current?.version ?? 0 },
-          }),
-        );
-        return {
-          before: effectiveKnobs(deployTime, current),
-          after: effectiveKnobs(deployTime, document),
-          document,
-        };
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-        if (attempt >= 2)
-          throw new ConcurrentConfigChangeError('the runtime config changed concurrently; try again');
-      }
+    try {
+      const { before, after } = await changeDocument(
+        this,
+        (current) => applyConfigAction(deployTime, current, action, { ...meta, at: new Date().toISOString() }),
+        2,
+      );
+      return {
+        before: effectiveKnobs(deployTime, before),
+        after: effectiveKnobs(deployTime, after),
+        document: after as RuntimeConfigDocument,
+      };
+    } catch (error) {
+      if (error instanceof ConcurrentChangeError)
+        throw new ConcurrentConfigChangeError('the runtime config changed concurrently; try again');
+      throw error;
     }
   }
 }

@@ -38,6 +38,12 @@ export const MetricName = {
   /** Runtime config */
   RuntimeConfigErrors: 'RuntimeConfigErrors',
   AutomaticRollbacks: 'AutomaticRollbacks',
+  /** Rollout controller: every transition it made, its rollbacks, and the shadow circuit breaker. */
+  RolloutTransitions: 'RolloutTransitions',
+  RolloutRollbacks: 'RolloutRollbacks',
+  RolloutTickFailures: 'RolloutTickFailures',
+  ShadowBreakerTrips: 'ShadowBreakerTrips',
+  ShadowBreakerRestores: 'ShadowBreakerRestores',
   /** Outcomes */
   ProductionOutcomes: 'ProductionOutcomes',
   ProductionConversions: 'ProductionConversions',
