@@ -2,8 +2,6 @@ import { DynamoDBProvider } from '@aws-lambda-powertools/parameters/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { withDeadline } from '../core/deadline';
-import { ConcurrentChangeError, changeDocument } from '../use-cases/rollout/conditional-write';
-import type { RuntimeConfigDocuments } from '../use-cases/rollout/ports';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -11,6 +9,8 @@ import {
   type RoutingKnobs,
   type RuntimeConfigDocument,
 } from '../core/runtime-config';
+import { ConcurrentChangeError, changeDocument } from '../use-cases/rollout/conditional-write';
+import type { RuntimeConfigDocuments } from '../use-cases/rollout/ports';
 
 /** The one item of the runtime config table, read by Powertools' DynamoDBProvider (`id`/`value`). */
 export const ROUTING_CONFIG_ID = 'routing';
@@ -60,7 +60,8 @@ export class RuntimeConfigStore implements RuntimeConfigDocuments {
     try {
       const { before, after } = await changeDocument(
         this,
-        (current) => applyConfigAction(deployTime, current, action, { ...meta, at: new Date().toISOString() }),
+        (current) =>
+          applyConfigAction(deployTime, current, action, { ...meta, at: new Date().toISOString() }),
         2,
       );
       return {

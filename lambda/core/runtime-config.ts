@@ -159,7 +159,8 @@ export function promotionTarget(
   doc: RuntimeConfigDocument | undefined,
   endpoint?: string,
 ): PromotionTarget {
-  const previous = doc?.previousProduction === undefined ? {} : { previousProduction: doc.previousProduction };
+  const previous =
+    doc?.previousProduction === undefined ? {} : { previousProduction: doc.previousProduction };
   if (endpoint !== undefined) {
     if (endpoint === knobs.productionEndpoint) return { kind: 'already-production', endpoint, ...previous };
     if (!knobs.candidateEndpoints.includes(endpoint))
@@ -169,7 +170,8 @@ export function promotionTarget(
     return { kind: 'promote', endpoint, production: knobs.productionEndpoint };
   }
   const candidate = knobs.candidateEndpoints.find((e) => e !== doc?.previousProduction);
-  if (candidate !== undefined) return { kind: 'promote', endpoint: candidate, production: knobs.productionEndpoint };
+  if (candidate !== undefined)
+    return { kind: 'promote', endpoint: candidate, production: knobs.productionEndpoint };
   if (knobs.candidateEndpoints.length > 0)
     return { kind: 'already-production', endpoint: knobs.productionEndpoint, ...previous };
   throw new InvalidConfigChangeError('there is no candidate to promote');
@@ -206,18 +208,25 @@ export function applyConfigAction(
         (key) => JSON.stringify(knobs[key]) !== JSON.stringify(merged[key]),
       );
       const routing = { canaryPercent: merged.canaryPercent, sampleRate: merged.sampleRate };
-      return nextDocument(current, { action: 'set', ...at, changed: change.values }, {
-        rollout:
-          isActive(rollout) && changedKeys.length > 0
-            ? pauseRollout(
-                rollout,
-                'manual-change',
-                { ...at, reason: `set ${changedKeys.map((k) => `${k}=${JSON.stringify(merged[k])}`).join(', ')} by hand: ${meta.reason}` },
-                routing,
-              )
-            : rollout,
-        breaker: 'sampleRate' in change.values ? undefined : current?.breaker,
-      });
+      return nextDocument(
+        current,
+        { action: 'set', ...at, changed: change.values },
+        {
+          rollout:
+            isActive(rollout) && changedKeys.length > 0
+              ? pauseRollout(
+                  rollout,
+                  'manual-change',
+                  {
+                    ...at,
+                    reason: `set ${changedKeys.map((k) => `${k}=${JSON.stringify(merged[k])}`).join(', ')} by hand: ${meta.reason}`,
+                  },
+                  routing,
+                )
+              : rollout,
+          breaker: 'sampleRate' in change.values ? undefined : current?.breaker,
+        },
+      );
     }
     case 'promote': {
       const target = promotionTarget(knobs, current, change.endpoint);
@@ -225,7 +234,10 @@ export function applyConfigAction(
         throw new InvalidConfigChangeError(`${target.endpoint} is already production`);
       const changed: RoutingOverrides = {
         productionEndpoint: target.endpoint,
-        candidateEndpoints: [knobs.productionEndpoint, ...knobs.candidateEndpoints.filter((e) => e !== target.endpoint)],
+        candidateEndpoints: [
+          knobs.productionEndpoint,
+          ...knobs.candidateEndpoints.filter((e) => e !== target.endpoint),
+        ],
         canaryPercent: 0,
       };
       return nextDocument(
@@ -263,14 +275,22 @@ export function applyConfigAction(
       const changed: RoutingOverrides = restore
         ? {
             productionEndpoint: previous,
-            candidateEndpoints: [knobs.productionEndpoint, ...knobs.candidateEndpoints.filter((e) => e !== previous)],
+            candidateEndpoints: [
+              knobs.productionEndpoint,
+              ...knobs.candidateEndpoints.filter((e) => e !== previous),
+            ],
             canaryPercent: 0,
           }
         : { canaryPercent: 0 };
       const endsRollout = isActive(rollout) || (restore && rollout?.state === 'promoted');
       return nextDocument(
         current,
-        { action: 'rollback', ...at, changed, ...(change.evidence ? { evidence: evidenceLine(change.evidence) } : {}) },
+        {
+          action: 'rollback',
+          ...at,
+          changed,
+          ...(change.evidence ? { evidence: evidenceLine(change.evidence) } : {}),
+        },
         {
           rollout:
             rollout !== undefined && endsRollout

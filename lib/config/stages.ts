@@ -1,9 +1,9 @@
+import { planProblems } from '../../lambda/core/rollout/plan';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
   SHADOW_DISPATCH_MODES,
 } from '../../lambda/core/shadow-dispatch';
-import { planProblems } from '../../lambda/core/rollout/plan';
 import {
   type AlarmSettings,
   type ShadowBreakerSettings,

@@ -45,24 +45,36 @@ export function decideBreaker(input: {
 }): BreakerDecision {
   const { breaker, knobs, health, limits, now } = input;
   const errorRate = health.candidateCalls > 0 ? health.candidateErrors / health.candidateCalls : 0;
-  const errorsHigh = health.candidateCalls >= limits.minCandidateCalls && errorRate > limits.maxCandidateErrorRate;
-  const backlogOld = health.backlogAgeSeconds !== null && health.backlogAgeSeconds > limits.maxBacklogAgeSeconds;
+  const errorsHigh =
+    health.candidateCalls >= limits.minCandidateCalls && errorRate > limits.maxCandidateErrorRate;
+  const backlogOld =
+    health.backlogAgeSeconds !== null && health.backlogAgeSeconds > limits.maxBacklogAgeSeconds;
 
   if (breaker === undefined) {
-    if (!knobs.shadowEnabled || knobs.sampleRate === 0 || knobs.candidateEndpoints.length === 0) return { kind: 'none' };
+    if (!knobs.shadowEnabled || knobs.sampleRate === 0 || knobs.candidateEndpoints.length === 0)
+      return { kind: 'none' };
     if (!errorsHigh && !backlogOld) return { kind: 'none' };
     const reducedSampleRate = roundRate(knobs.sampleRate * limits.reducedSampleRateFactor);
     const causes = [
       ...(errorsHigh
-        ? [`candidate error rate ${percent(errorRate)} over ${health.candidateCalls} calls > ${percent(limits.maxCandidateErrorRate)}`]
+        ? [
+            `candidate error rate ${percent(errorRate)} over ${health.candidateCalls} calls > ${percent(limits.maxCandidateErrorRate)}`,
+          ]
         : []),
-      ...(backlogOld ? [`shadow backlog ${health.backlogAgeSeconds} s old > ${limits.maxBacklogAgeSeconds} s`] : []),
+      ...(backlogOld
+        ? [`shadow backlog ${health.backlogAgeSeconds} s old > ${limits.maxBacklogAgeSeconds} s`]
+        : []),
     ];
     const reason = `${causes.join(' and ')}: sample rate ${knobs.sampleRate} -> ${reducedSampleRate}`;
     return {
       kind: 'open',
       reason,
-      breaker: { openedAt: now.toISOString(), reason, nominalSampleRate: knobs.sampleRate, reducedSampleRate },
+      breaker: {
+        openedAt: now.toISOString(),
+        reason,
+        nominalSampleRate: knobs.sampleRate,
+        reducedSampleRate,
+      },
     };
   }
 
@@ -74,7 +86,8 @@ export function decideBreaker(input: {
     };
   if (now.getTime() - Date.parse(breaker.openedAt) < limits.minOpenMs) return { kind: 'none' };
   const healthyErrors = health.candidateCalls > 0 && errorRate <= limits.maxCandidateErrorRate / 2;
-  const healthyBacklog = health.backlogAgeSeconds === null || health.backlogAgeSeconds <= limits.maxBacklogAgeSeconds / 2;
+  const healthyBacklog =
+    health.backlogAgeSeconds === null || health.backlogAgeSeconds <= limits.maxBacklogAgeSeconds / 2;
   if (!healthyErrors || !healthyBacklog) return { kind: 'none' };
   return {
     kind: 'close',

@@ -16,7 +16,12 @@ export interface TickInput {
 
 export type TickDecision =
   | { readonly kind: 'wait'; readonly why: string }
-  | { readonly kind: 'advance'; readonly toStep: number; readonly reason: string; readonly evidence: StepEvidence }
+  | {
+      readonly kind: 'advance';
+      readonly toStep: number;
+      readonly reason: string;
+      readonly evidence: StepEvidence;
+    }
   | { readonly kind: 'promote'; readonly reason: string; readonly evidence: StepEvidence }
   | { readonly kind: 'complete'; readonly reason: string; readonly evidence: StepEvidence }
   | { readonly kind: 'rollback'; readonly reason: string; readonly evidence?: StepEvidence }
@@ -39,7 +44,8 @@ export function decideTick(input: TickInput): TickDecision {
   const stepLabel = `step ${rollout.step} (${step.canaryPercent === 0 ? 'shadow' : `canary ${step.canaryPercent}%`})`;
 
   const drift = rollout.state === 'running' ? routingDrift(rollout, input.breaker, input.knobs) : undefined;
-  if (drift !== undefined) return { kind: 'manual-change', reason: `routing changed outside the rollout: ${drift}` };
+  if (drift !== undefined)
+    return { kind: 'manual-change', reason: `routing changed outside the rollout: ${drift}` };
 
   const firing = input.alarms[0];
   if (firing !== undefined)
@@ -61,7 +67,8 @@ export function decideTick(input: TickInput): TickDecision {
       evidence: verdict,
     };
 
-  if (rollout.state !== 'running') return { kind: 'wait', why: `paused: ${rollout.hold?.reason ?? 'on hold'}` };
+  if (rollout.state !== 'running')
+    return { kind: 'wait', why: `paused: ${rollout.hold?.reason ?? 'on hold'}` };
   if (verdict === undefined) return { kind: 'wait', why: 'no verdict this tick' };
 
   const age = now.getTime() - Date.parse(rollout.stepStartedAt);
@@ -78,7 +85,9 @@ export function decideTick(input: TickInput): TickDecision {
 
   if (now.getTime() >= Date.parse(rollout.stepDeadline)) {
     const missing =
-      verdict.decision === 'PROMOTE' ? `only ${verdict.samples} of ${step.minSamples} samples` : `verdict ${verdict.decision}`;
+      verdict.decision === 'PROMOTE'
+        ? `only ${verdict.samples} of ${step.minSamples} samples`
+        : `verdict ${verdict.decision}`;
     return {
       kind: 'pause',
       reason: `${stepLabel} inconclusive at its maximum duration ${formatDuration(step.maxDurationMs)} (${missing}): ${verdict.summary}`,

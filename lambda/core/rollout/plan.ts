@@ -75,21 +75,30 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isNumberIn = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
 
-const STEP_KEYS = new Set(['canaryPercent', 'sampleRate', 'minDuration', 'maxDuration', 'minSamples', 'guardrails']);
+const STEP_KEYS = new Set([
+  'canaryPercent',
+  'sampleRate',
+  'minDuration',
+  'maxDuration',
+  'minSamples',
+  'guardrails',
+]);
 
 /** Every problem with a plan, one sentence each (empty when it is valid). */
 export function planProblems(raw: unknown): string[] {
   if (!isObject(raw)) return ['a plan must be a JSON object like {"steps": [...], "promote": true}'];
   const problems: string[] = [];
   for (const key of Object.keys(raw))
-    if (key !== 'steps' && key !== 'promote') problems.push(`unknown field "${key}" (expected steps, promote)`);
+    if (key !== 'steps' && key !== 'promote')
+      problems.push(`unknown field "${key}" (expected steps, promote)`);
   if ('promote' in raw && typeof raw.promote !== 'boolean') problems.push('promote must be true or false');
   const steps = raw.steps;
   if (!Array.isArray(steps) || steps.length === 0) {
     problems.push('steps must be a non-empty list of steps');
     return problems;
   }
-  if (steps.length > MAX_PLAN_STEPS) problems.push(`a plan has at most ${MAX_PLAN_STEPS} steps, got ${steps.length}`);
+  if (steps.length > MAX_PLAN_STEPS)
+    problems.push(`a plan has at most ${MAX_PLAN_STEPS} steps, got ${steps.length}`);
   let previousPercent = 0;
   steps.forEach((step: unknown, i) => {
     const at = `steps[${i}]`;
@@ -98,7 +107,8 @@ export function planProblems(raw: unknown): string[] {
       return;
     }
     for (const key of Object.keys(step))
-      if (!STEP_KEYS.has(key)) problems.push(`${at}: unknown field "${key}" (expected ${[...STEP_KEYS].join(', ')})`);
+      if (!STEP_KEYS.has(key))
+        problems.push(`${at}: unknown field "${key}" (expected ${[...STEP_KEYS].join(', ')})`);
     if (!isNumberIn(step.canaryPercent, 0, 100)) {
       problems.push(`${at}.canaryPercent must be a number from 0 to 100`);
     } else {
@@ -115,11 +125,17 @@ export function planProblems(raw: unknown): string[] {
     const min = parseDuration(step.minDuration);
     const max = parseDuration(step.maxDuration);
     if (min === undefined)
-      problems.push(`${at}.minDuration must be a duration such as "30s", "15m" or "4h", got ${JSON.stringify(step.minDuration)}`);
+      problems.push(
+        `${at}.minDuration must be a duration such as "30s", "15m" or "4h", got ${JSON.stringify(step.minDuration)}`,
+      );
     if (max === undefined)
-      problems.push(`${at}.maxDuration must be a duration such as "30s", "15m" or "4h", got ${JSON.stringify(step.maxDuration)}`);
+      problems.push(
+        `${at}.maxDuration must be a duration such as "30s", "15m" or "4h", got ${JSON.stringify(step.maxDuration)}`,
+      );
     if (min !== undefined && max !== undefined && min > max)
-      problems.push(`${at}.minDuration ${step.minDuration} is longer than its maxDuration ${step.maxDuration}`);
+      problems.push(
+        `${at}.minDuration ${step.minDuration} is longer than its maxDuration ${step.maxDuration}`,
+      );
     if ('minSamples' in step && !(Number.isInteger(step.minSamples) && (step.minSamples as number) >= 0))
       problems.push(`${at}.minSamples must be a whole number >= 0`);
     if ('guardrails' in step) problems.push(...stepGuardrailProblems(step.guardrails, at));
@@ -133,7 +149,9 @@ function stepGuardrailProblems(raw: unknown, at: string): string[] {
   const known = new Set<string>(STEP_GUARDRAIL_KEYS);
   for (const [key, value] of Object.entries(raw)) {
     if (!known.has(key)) {
-      problems.push(`${at}.guardrails: unknown guardrail "${key}" (expected ${STEP_GUARDRAIL_KEYS.join(', ')})`);
+      problems.push(
+        `${at}.guardrails: unknown guardrail "${key}" (expected ${STEP_GUARDRAIL_KEYS.join(', ')})`,
+      );
       continue;
     }
     const rate = key === 'maxErrorRate' || key === 'minAgreement' || key === 'maxConversionDrop';

@@ -9,7 +9,14 @@ import type { RolloutPlan, RolloutStep, StepGuardrails } from './plan';
  * - `promoted`, `rolled_back`, `aborted`, `completed` (last step passed, the plan does not
  *   promote): ended.
  */
-export const ROLLOUT_STATES = ['running', 'paused', 'promoted', 'rolled_back', 'aborted', 'completed'] as const;
+export const ROLLOUT_STATES = [
+  'running',
+  'paused',
+  'promoted',
+  'rolled_back',
+  'aborted',
+  'completed',
+] as const;
 export type RolloutStateName = (typeof ROLLOUT_STATES)[number];
 
 export type ActiveRollout = Rollout & { readonly state: 'running' | 'paused' };
@@ -143,9 +150,13 @@ export function routingDrift(
   const expected = expectedKnobs(rollout, breaker);
   const drift: string[] = [];
   if (knobs.productionEndpoint !== expected.productionEndpoint)
-    drift.push(`production is ${knobs.productionEndpoint}, the rollout started with ${expected.productionEndpoint}`);
+    drift.push(
+      `production is ${knobs.productionEndpoint}, the rollout started with ${expected.productionEndpoint}`,
+    );
   if (knobs.candidateEndpoints[0] !== expected.candidate)
-    drift.push(`the candidate is ${knobs.candidateEndpoints[0] ?? '(none)'}, the rollout rolls out ${expected.candidate}`);
+    drift.push(
+      `the candidate is ${knobs.candidateEndpoints[0] ?? '(none)'}, the rollout rolls out ${expected.candidate}`,
+    );
   if (knobs.canaryPercent !== expected.canaryPercent)
     drift.push(`canary ${knobs.canaryPercent}% where step ${rollout.step} sets ${expected.canaryPercent}%`);
   if (knobs.sampleRate !== expected.sampleRate)
@@ -163,7 +174,12 @@ export function endRollout(
   rollout: Rollout,
   state: Exclude<RolloutStateName, 'running' | 'paused'>,
   event: RolloutEvent,
-  meta: { readonly at: string; readonly by: string; readonly reason: string; readonly evidence?: StepEvidence },
+  meta: {
+    readonly at: string;
+    readonly by: string;
+    readonly reason: string;
+    readonly evidence?: StepEvidence;
+  },
   routing: { readonly canaryPercent: number; readonly sampleRate: number },
 ): Rollout {
   const { hold: _hold, ...rest } = rollout;
@@ -189,7 +205,12 @@ export function endRollout(
 export function pauseRollout(
   rollout: Rollout,
   event: Extract<RolloutEvent, 'pause' | 'manual-change'>,
-  meta: { readonly at: string; readonly by: string; readonly reason: string; readonly evidence?: StepEvidence },
+  meta: {
+    readonly at: string;
+    readonly by: string;
+    readonly reason: string;
+    readonly evidence?: StepEvidence;
+  },
   routing: { readonly canaryPercent: number; readonly sampleRate: number },
 ): Rollout {
   return {
@@ -215,7 +236,12 @@ export function enterStep(
   rollout: Rollout,
   index: number,
   event: Extract<RolloutEvent, 'start' | 'advance' | 'resume'>,
-  meta: { readonly at: string; readonly by: string; readonly reason: string; readonly evidence?: StepEvidence },
+  meta: {
+    readonly at: string;
+    readonly by: string;
+    readonly reason: string;
+    readonly evidence?: StepEvidence;
+  },
   sampleRate: number,
 ): Rollout {
   const step = rollout.plan.steps[index];

@@ -74,7 +74,13 @@ export function startRolloutDocument(
     transitions: [],
   };
   const sampleRate = stepSampleRate(draft, 0);
-  const rollout = enterStep(draft, 0, 'start', { ...meta, reason: `${start.planSource}: ${meta.reason}` }, sampleRate);
+  const rollout = enterStep(
+    draft,
+    0,
+    'start',
+    { ...meta, reason: `${start.planSource}: ${meta.reason}` },
+    sampleRate,
+  );
   return nextDocument(
     current,
     {
@@ -106,14 +112,18 @@ export function holdRolloutDocument(
   const knobs = effectiveKnobs(deployTime, current);
   if (!isActive(rollout))
     throw new InvalidConfigChangeError(
-      rollout === undefined ? 'no rollout was started' : `no rollout is active (the last one ended ${rollout.state})`,
+      rollout === undefined
+        ? 'no rollout was started'
+        : `no rollout is active (the last one ended ${rollout.state})`,
     );
   const routing = { canaryPercent: knobs.canaryPercent, sampleRate: knobs.sampleRate };
   const breaker = current?.breaker;
   switch (action) {
     case 'pause': {
       if (rollout.state === 'paused')
-        throw new InvalidConfigChangeError(`the rollout is already paused (${rollout.hold?.reason ?? 'on hold'})`);
+        throw new InvalidConfigChangeError(
+          `the rollout is already paused (${rollout.hold?.reason ?? 'on hold'})`,
+        );
       return nextDocument(
         current,
         { action: 'rollout-pause', ...meta, changed: {} },
@@ -139,18 +149,27 @@ export function holdRolloutDocument(
             reason: meta.reason,
           }),
         };
-        return nextDocument(current, { action: 'rollout-resume', ...meta, changed: {} }, { rollout: resumed, breaker });
+        return nextDocument(
+          current,
+          { action: 'rollout-resume', ...meta, changed: {} },
+          { rollout: resumed, breaker },
+        );
       }
       const sampleRate = stepSampleRate(rollout);
       const changed: RoutingOverrides = {
         canaryPercent: currentStep(rollout).canaryPercent,
         sampleRate,
         shadowEnabled: true,
-        ...(knobs.productionEndpoint === rollout.production ? {} : { productionEndpoint: rollout.production }),
+        ...(knobs.productionEndpoint === rollout.production
+          ? {}
+          : { productionEndpoint: rollout.production }),
         ...(knobs.candidateEndpoints[0] === rollout.candidate
           ? {}
           : {
-              candidateEndpoints: [rollout.candidate, ...knobs.candidateEndpoints.filter((e) => e !== rollout.candidate)],
+              candidateEndpoints: [
+                rollout.candidate,
+                ...knobs.candidateEndpoints.filter((e) => e !== rollout.candidate),
+              ],
             }),
       };
       const restarted = enterStep(
@@ -160,7 +179,11 @@ export function holdRolloutDocument(
         { ...meta, reason: `${meta.reason} (step restarted: ${drift})` },
         sampleRate,
       );
-      return nextDocument(current, { action: 'rollout-resume', ...meta, changed }, { rollout: restarted, breaker: undefined });
+      return nextDocument(
+        current,
+        { action: 'rollout-resume', ...meta, changed },
+        { rollout: restarted, breaker: undefined },
+      );
     }
     case 'abort': {
       const sampleRate = breaker ? breaker.nominalSampleRate : knobs.sampleRate;
@@ -195,11 +218,22 @@ export function applyTickDecision(
     case 'advance': {
       const nominal = stepSampleRate(rollout, decision.toStep);
       const applied = breaker ? breaker.reducedSampleRate : nominal;
-      const next = enterStep(rollout, decision.toStep, 'advance', { ...meta, ...(evidence ? { evidence } : {}) }, applied);
+      const next = enterStep(
+        rollout,
+        decision.toStep,
+        'advance',
+        { ...meta, ...(evidence ? { evidence } : {}) },
+        applied,
+      );
       const step = currentStep(next);
       return nextDocument(
         current,
-        { action: 'rollout-step', ...meta, ...line, changed: { canaryPercent: step.canaryPercent, sampleRate: applied } },
+        {
+          action: 'rollout-step',
+          ...meta,
+          ...line,
+          changed: { canaryPercent: step.canaryPercent, sampleRate: applied },
+        },
         { rollout: next, breaker: breaker ? { ...breaker, nominalSampleRate: nominal } : undefined },
       );
     }
@@ -208,10 +242,16 @@ export function applyTickDecision(
         current,
         { action: 'rollout-complete', ...meta, ...line, changed: {} },
         {
-          rollout: endRollout(rollout, 'completed', 'complete', { ...meta, ...(evidence ? { evidence } : {}) }, {
-            canaryPercent: knobs.canaryPercent,
-            sampleRate: knobs.sampleRate,
-          }),
+          rollout: endRollout(
+            rollout,
+            'completed',
+            'complete',
+            { ...meta, ...(evidence ? { evidence } : {}) },
+            {
+              canaryPercent: knobs.canaryPercent,
+              sampleRate: knobs.sampleRate,
+            },
+          ),
           breaker,
         },
       );

@@ -20,7 +20,9 @@ export interface Written {
  */
 export async function changeDocument(
   documents: RuntimeConfigDocuments,
-  compute: (current: RuntimeConfigDocument | undefined) => RuntimeConfigDocument | undefined | Promise<RuntimeConfigDocument | undefined>,
+  compute: (
+    current: RuntimeConfigDocument | undefined,
+  ) => RuntimeConfigDocument | undefined | Promise<RuntimeConfigDocument | undefined>,
   attempts = 3,
 ): Promise<Written> {
   for (let attempt = 1; attempt <= attempts; attempt++) {

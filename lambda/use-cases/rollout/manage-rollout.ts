@@ -211,7 +211,8 @@ export async function promoteCandidate(
       guardrails: isActive(rollout) ? stepGuardrails(settings.guardrails, rollout) : settings.guardrails,
     })
     .catch(() => null);
-  if (verdict?.decision !== 'PROMOTE' && !request.force) throw new PromotionRefusedError(target.endpoint, verdict);
+  if (verdict?.decision !== 'PROMOTE' && !request.force)
+    throw new PromotionRefusedError(target.endpoint, verdict);
   const forced = verdict?.decision !== 'PROMOTE';
   const reason = forced
     ? `FORCED over verdict ${verdict?.decision ?? 'unavailable'}: ${request.reason}`
@@ -223,7 +224,12 @@ export async function promoteCandidate(
     return applyConfigAction(
       settings.deployTime,
       current,
-      { action: 'promote', endpoint: target.endpoint, ...(verdict ? { evidence: verdict } : {}), ...(forced ? { forced } : {}) },
+      {
+        action: 'promote',
+        endpoint: target.endpoint,
+        ...(verdict ? { evidence: verdict } : {}),
+        ...(forced ? { forced } : {}),
+      },
       { at: now.toISOString(), by: request.by, reason, allowedEndpoints: settings.allowedEndpoints },
     );
   });
@@ -251,9 +257,10 @@ const DAY_MS = 86_400_000;
 export function experimentStart(doc: RuntimeConfigDocument | undefined, now: Date): Date {
   const dayAgo = now.getTime() - DAY_MS;
   const last = doc?.history.find((change) =>
-    ['productionEndpoint', 'candidateEndpoints', 'canaryPercent', 'sampleRate'].some((key) => key in change.changed),
+    ['productionEndpoint', 'candidateEndpoints', 'canaryPercent', 'sampleRate'].some(
+      (key) => key in change.changed,
+    ),
   );
   const at = last === undefined ? dayAgo : Date.parse(last.at);
   return new Date(Math.max(dayAgo, at));
 }
-

@@ -2,7 +2,13 @@ import { MetricName } from '../../core/metric-names';
 import { type BreakerDecision, type BreakerLimits, decideBreaker } from '../../core/rollout/breaker';
 import { decideTick, type TickDecision } from '../../core/rollout/controller';
 import { formatDuration } from '../../core/rollout/duration';
-import { currentStep, isActive, type Rollout, type StepEvidence, stepGuardrails } from '../../core/rollout/rollout';
+import {
+  currentStep,
+  isActive,
+  type Rollout,
+  type StepEvidence,
+  stepGuardrails,
+} from '../../core/rollout/rollout';
 import { applyBreakerDecision, applyTickDecision, CONTROLLER } from '../../core/rollout/transitions';
 import {
   applyConfigAction,
@@ -84,7 +90,10 @@ export async function runControllerTick(
     }
     return verdict;
   };
-  const health = settings.breaker && ports.health ? safely(ports, 'shadow health', () => ports.health?.read(now)) : undefined;
+  const health =
+    settings.breaker && ports.health
+      ? safely(ports, 'shadow health', () => ports.health?.read(now))
+      : undefined;
   const alarms = ports.alarms ? safely(ports, 'alarms', () => ports.alarms?.firing()) : undefined;
 
   let outcome: TickOutcome = {};
@@ -94,7 +103,13 @@ export async function runControllerTick(
     const knobs = effectiveKnobs(settings.deployTime, doc);
     const measured = await health;
     if (settings.breaker && measured) {
-      const decision = decideBreaker({ breaker: doc?.breaker, knobs, health: measured, limits: settings.breaker, now });
+      const decision = decideBreaker({
+        breaker: doc?.breaker,
+        knobs,
+        health: measured,
+        limits: settings.breaker,
+        now,
+      });
       outcome = { ...outcome, breaker: decision };
       doc = applyBreakerDecision(doc, decision, at) ?? doc;
     }
@@ -142,7 +157,11 @@ function applyRolloutDecision(
       );
 }
 
-async function safely<T>(ports: ControllerPorts, what: string, read: () => Promise<T> | undefined): Promise<T | undefined> {
+async function safely<T>(
+  ports: ControllerPorts,
+  what: string,
+  read: () => Promise<T> | undefined,
+): Promise<T | undefined> {
   try {
     return await read();
   } catch (error) {
@@ -197,7 +216,8 @@ function rolloutNotification(
     step === undefined
       ? `state ${after.state}`
       : `now step ${after.step} of ${after.plan.steps.length}: canary ${step.canaryPercent}% for ${formatDuration(step.minDurationMs)}..${formatDuration(step.maxDurationMs)}`;
-  const evidence = 'evidence' in decision && decision.evidence ? `\nEvidence: ${evidenceLine(decision.evidence)}` : '';
+  const evidence =
+    'evidence' in decision && decision.evidence ? `\nEvidence: ${evidenceLine(decision.evidence)}` : '';
   return {
     subject: `${SUBJECTS[decision.kind]}: ${after.candidate} (from step ${before?.step ?? after.step})`,
     message: `${decision.reason}\n${where}${evidence}`,
