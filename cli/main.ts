@@ -1,9 +1,11 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { InvalidRolloutPlanError } from '../lambda/core/rollout/plan';
 import { InvalidConfigChangeError } from '../lambda/core/runtime-config';
 import { StageConfigError } from '../lib/config/stages';
 import { change, overridesFromFlags, status } from './commands/config';
 import { report } from './commands/report';
+import { promote, rollout } from './commands/rollout';
 import { CliError, DEFAULT_URL, resolveTarget } from './target';
 
 const USAGE = `Usage: shadow-rollout <command> [--url URL | --stage NAME] [options]
@@ -12,8 +14,12 @@ Commands
   report                 evidence and verdict (--json, --html FILE, --hours N, --candidate NAME)
   status                 effective routing, where each value comes from, recent changes (--json)
   set                    change routing at runtime: --sample-rate 0..1, --canary-percent 0..100, --shadow on|off
-  promote                the candidate becomes production (the canary ends)
-  rollback               the canary ends; after a promotion, the previous production returns
+  promote [ENDPOINT]     the candidate becomes production, only on a PROMOTE verdict (--force --reason TEXT
+                         overrides, recorded); a no-op when it already is; the old production stays for rollback
+  rollback               the canary ends (and an active rollout); after a promotion, the previous production returns
+  rollout start          walk the stage's default plan, or --plan FILE (JSON), step by step on the verdict
+  rollout status         state, step, canary share, sample rate, the current verdict, the transitions (--json)
+  rollout pause|resume|abort   hold the walk, continue it, or end it back in shadow (--reason TEXT)
   alarm NAME             local mode only: fire an alarm, as CloudWatch would (triggers the rollback Lambda)
 
 Targets
@@ -39,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       'sample-rate': { type: 'string' },
       'canary-percent': { type: 'string' },
       shadow: { type: 'string' },
+      plan: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,8 +67,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'promote':
+      print(await promote(await resolveTarget(values), rest[0], values, by));
+      return 0;
     case 'rollback':
       print(await change(await resolveTarget(values), { action: command }, reason, by));
+      return 0;
+    case 'rollout':
+      print(await rollout(await resolveTarget(values), rest[0], values, reason, by));
       return 0;
     case 'alarm':
       print(await fireLocalAlarm(values.url ?? DEFAULT_URL, rest[0], values.reason));
@@ -104,6 +117,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof InvalidRolloutPlanError) {
+      // One line per problem, so a plan with five mistakes is fixed in one go.
+      process.stderr.write(`Error: ${error.source}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const known =
       error instanceof CliError ||
       error instanceof InvalidConfigChangeError ||

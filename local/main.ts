@@ -21,6 +21,7 @@ const USAGE = `Usage: npm start -- [options]
                            (default: ${join(tmpdir(), 'shadow-rollout-local', 'lambda.log')})
   --visibility-timeout S   shadow queue visibility timeout in seconds (default: as the stack)
   --batch-window S         worker batching window in seconds (default: dev stage)
+  --rollout-tick S         seconds between rollout controller ticks (default 1; AWS: 60)
   --fail-first-delivery    fault injection: fail every message's first delivery after the
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       'visibility-timeout': { type: 'string' },
       'batch-window': { type: 'string' },
       'fail-first-delivery': { type: 'boolean' },
+      'rollout-tick': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +77,13 @@ async function main(): Promise<void> {
         ? {}
         : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0) * 1000 }),
       failFirstDelivery: values['fail-first-delivery'] ?? false,
+      ...(values['rollout-tick'] === undefined
+        ? {}
+        : { rolloutTickMs: Math.max(0.1, numberOption('--rollout-tick', values['rollout-tick'], 1)) * 1000 }),
+      onRolloutNotification: (n) =>
+        terminal.print(`${time()} ROLLOUT ${n.subject}: ${n.message.replaceAll('\n', ' | ')}`),
+      onRolloutError: (what, error) =>
+        terminal.print(`${time()} rollout controller: ${what} failed: ${(error as Error).message}`),
       onRequest: (entry) => terminal.print(requestLine(entry)),
       onBatch: (outcome) => terminal.print(batchLine(outcome)),
       onPollError: (error) => terminal.print(`${time()} worker poll failed: ${(error as Error).message}`),

@@ -5,10 +5,12 @@ import { buildReport } from '../../lambda/core/report';
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
+import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
 import { resourceNames } from '../../lib/config/resource-names';
 import { resolveStage, stages } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
+import { rolloutStatusOf, rolloutSummary } from './rollout';
 
 export interface ReportFlags {
   readonly hours?: string | undefined;
@@ -20,6 +22,18 @@ export interface ReportFlags {
 /** A report plus, against AWS, the stage's alarms that are firing now. */
 export interface ReportWithAlarms extends Report {
   readonly alarmsInAlarm?: readonly string[];
+  /** The current or last progressive rollout (absent when none was started). */
+  readonly rollout?: RolloutStatus;
+}
+
+/** The rollout next to the report; a report never fails because the rollout cannot be read. */
+async function rolloutOf(target: Target): Promise<RolloutStatus | undefined> {
+  try {
+    const status = await rolloutStatusOf(target);
+    return status.state === 'none' ? undefined : status;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
@@ -27,10 +41,13 @@ export async function report(target: Target, flags: ReportFlags): Promise<string
   const hours = flags.hours === undefined ? 24 : Number(flags.hours);
   if (!Number.isFinite(hours) || hours <= 0)
     throw new CliError(`--hours must be a positive number, got "${flags.hours}"`);
-  const data =
+  const [built, rollout] = await Promise.all([
     target.kind === 'local'
-      ? await fromLocalMode(target, hours, flags.candidate)
-      : await fromAws(target, hours, flags.candidate);
+      ? fromLocalMode(target, hours, flags.candidate)
+      : fromAws(target, hours, flags.candidate),
+    rolloutOf(target),
+  ]);
+  const data: ReportWithAlarms = rollout === undefined ? built : { ...built, rollout };
   if (flags.html !== undefined) {
     writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
   }
@@ -117,6 +134,7 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
     `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
   );
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  if (data.rollout) lines.push('', ...rolloutSummary(data.rollout));
   if (v.samplesNeeded && Object.keys(v.samplesNeeded).length > 0) {
     lines.push(
       `  samples still needed: ${Object.entries(v.samplesNeeded)

@@ -57,13 +57,13 @@ export function decideTick(input: TickInput): TickDecision {
   if (verdict?.decision === 'REJECT')
     return {
       kind: 'rollback',
-      reason: `${stepLabel}: verdict REJECT${verdict.guardrail ? ` on ${verdict.guardrail}` : ''}: ${verdict.summary}`,
+      reason: `${stepLabel}: verdict REJECT${verdict.guardrail ? ` on ${verdict.guardrail}` : ''}`,
       evidence: verdict,
     };
   if (verdict?.decision === 'INVALID')
     return {
       kind: 'rollback',
-      reason: `${stepLabel}: verdict INVALID (the data cannot be trusted): ${verdict.summary}`,
+      reason: `${stepLabel}: verdict INVALID (sample ratio mismatch: the data cannot be trusted)`,
       evidence: verdict,
     };
 

@@ -64,7 +64,7 @@ export class InvalidRolloutPlanError extends Error {
   override readonly name = 'InvalidRolloutPlanError';
   constructor(
     readonly problems: readonly string[],
-    source = 'rollout plan',
+    readonly source = 'rollout plan',
   ) {
     super(`invalid ${source}: ${problems.join('; ')}`);
   }

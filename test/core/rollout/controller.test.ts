@@ -125,7 +125,7 @@ describe('the controller decides each tick on the current step alone', () => {
     const decision = decideTick(tick(1, 5, { verdict: verdict('REJECT', 12, 'minAgreement') }));
     expect(decision).toEqual({
       kind: 'rollback',
-      reason: 'step 1 (canary 10%): verdict REJECT on minAgreement: REJECT summary',
+      reason: 'step 1 (canary 10%): verdict REJECT on minAgreement',
       evidence: verdict('REJECT', 12, 'minAgreement'),
     });
   });

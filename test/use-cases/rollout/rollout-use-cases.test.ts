@@ -142,7 +142,7 @@ describe('rollout use cases with explicit ticks', () => {
     expect(status.history.at(-1)).toMatchObject({
       event: 'rollback',
       by: 'rollout-controller',
-      reason: 'step 1 (canary 10%): verdict REJECT on maxErrorRate: candidate error rate 12%',
+      reason: 'step 1 (canary 10%): verdict REJECT on maxErrorRate',
       evidence: { decision: 'REJECT', guardrail: 'maxErrorRate', samples: 80 },
     });
     expect(s.config.doc?.history[0]).toMatchObject({
