@@ -9,6 +9,7 @@ import { ComparisonStore } from './constructs/comparison-store';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
 import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
+import { RolloutController } from './constructs/rollout-controller';
 import { RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
 import { RuntimeConfigStore } from './constructs/runtime-config-store';
@@ -38,6 +39,7 @@ export class ShadowRolloutStack extends Stack {
   readonly report: RolloutReport;
   readonly rollback: AutomaticRollback;
   readonly monitoring: RolloutMonitoring;
+  readonly rolloutController: RolloutController;
 
   constructor(scope: Construct, id: string, props: ShadowRolloutStackProps) {
     super(scope, id, props);
@@ -168,6 +170,26 @@ export class ShadowRolloutStack extends Stack {
         { name: 'RuntimeConfig', table: this.runtimeConfig.table },
       ],
       automaticRollback: this.rollback.handler.function,
+    });
+
+    this.rolloutController = new RolloutController(this, 'RolloutController', {
+      stage: config.stage,
+      runtimeConfig: this.runtimeConfig,
+      comparisonStore: this.store,
+      shadowQueue: this.shadowQueue,
+      alarmTopic: this.monitoring.alarmTopic,
+      alarmTopicKey: this.monitoring.alarmTopicKey,
+      guardrailAlarms: this.monitoring.guardrails.canaryGuardrailAlarms.map((a) => a.alarm),
+      deployTimeRouting,
+      guardrails: config.guardrails,
+      comparator: config.shadow.comparator,
+      breaker: config.rollout.breaker,
+      ...logging,
+    });
+    this.monitoring.monitorFunction({
+      name: 'RolloutController',
+      function: this.rolloutController.handler.function,
+      severity: 'Warning',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the prediction API' });

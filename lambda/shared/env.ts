@@ -28,6 +28,10 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
+  alarmTopicArn: 'ALARM_TOPIC_ARN',
+  rolloutBreaker: 'ROLLOUT_BREAKER',
+  shadowQueueName: 'SHADOW_QUEUE_NAME',
+  guardrailAlarmNames: 'GUARDRAIL_ALARM_NAMES',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

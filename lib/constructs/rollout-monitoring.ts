@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import {
@@ -78,19 +79,25 @@ export interface RolloutMonitoringProps {
  */
 export class RolloutMonitoring extends Construct {
   readonly alarmTopic: sns.Topic;
+  /** The alarm topic's key: publishers need it. */
+  readonly alarmTopicKey: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly guardrails: GuardrailMonitoring;
   readonly facade: MonitoringFacade;
+  private readonly alarmSettings: AlarmSettings;
 
   constructor(scope: Construct, id: string, props: RolloutMonitoringProps) {
     super(scope, id);
     const { alarms } = props;
+    this.alarmSettings = alarms;
 
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
       topicName: props.alarmTopicName,
       alarmNamePrefix: props.alarmNamePrefix,
       emails: props.alarmEmails,
-    }).topic;
+    });
+    this.alarmTopic = alarmTopic.topic;
+    this.alarmTopicKey = alarmTopic.key;
     // OK notifications too: whoever was paged learns when it is over.
     const notify = notifySns(this.alarmTopic, this.alarmTopic);
 
@@ -166,29 +173,7 @@ export class RolloutMonitoring extends Construct {
       },
     });
 
-    // Handlers map expected failures to responses, so a Lambda error is a crash or a timeout.
-    // Missing data: a function nobody invoked has neither errors nor throttles.
-    for (const fn of props.functions) {
-      this.facade.monitorLambdaFunction({
-        lambdaFunction: fn.function,
-        humanReadableName: `${fn.name} function`,
-        alarmFriendlyName: fn.name,
-        addFaultCountAlarm: {
-          [fn.severity]: {
-            maxErrorCount: alarms.maxFunctionErrors,
-            alarmDescriptionOverride: `The ${fn.name} function fails (crashes or timeouts) more than alarms.maxFunctionErrors times per period.`,
-            treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
-          },
-        },
-        addThrottlesCountAlarm: {
-          [fn.severity]: {
-            maxErrorCount: alarms.maxFunctionThrottles,
-            alarmDescriptionOverride: `The ${fn.name} function is throttled (account or reserved concurrency exhausted) more than alarms.maxFunctionThrottles times per period.`,
-            treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
-          },
-        },
-      });
-    }
+    for (const fn of props.functions) this.monitorFunction(fn);
 
     for (const t of props.tables) {
       this.facade.monitorDynamoTable({
@@ -227,6 +212,33 @@ export class RolloutMonitoring extends Construct {
   /** Every alarm of the stage, with the metric and annotation it was created from. */
   get alarms(): AlarmWithAnnotation[] {
     return this.facade.createdAlarms();
+  }
+
+  /**
+   * Fault and throttle alarms for a function. Handlers map expected failures to responses, so a
+   * Lambda error is a crash or a timeout. Missing data: a function nobody invoked has neither
+   * errors nor throttles. Also for functions created after the monitoring (the rollout controller).
+   */
+  monitorFunction(fn: MonitoredFunction): void {
+    this.facade.monitorLambdaFunction({
+      lambdaFunction: fn.function,
+      humanReadableName: `${fn.name} function`,
+      alarmFriendlyName: fn.name,
+      addFaultCountAlarm: {
+        [fn.severity]: {
+          maxErrorCount: this.alarmSettings.maxFunctionErrors,
+          alarmDescriptionOverride: `The ${fn.name} function fails (crashes or timeouts) more than alarms.maxFunctionErrors times per period.`,
+          treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      },
+      addThrottlesCountAlarm: {
+        [fn.severity]: {
+          maxErrorCount: this.alarmSettings.maxFunctionThrottles,
+          alarmDescriptionOverride: `The ${fn.name} function is throttled (account or reserved concurrency exhausted) more than alarms.maxFunctionThrottles times per period.`,
+          treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      },
+    });
   }
 }
 

@@ -28,7 +28,14 @@ export const FUNCTION_DEFAULTS = {
   },
 } as const;
 
-export type HandlerName = 'router' | 'worker' | 'get-comparison' | 'outcomes' | 'report' | 'rollback';
+export type HandlerName =
+  | 'router'
+  | 'worker'
+  | 'get-comparison'
+  | 'outcomes'
+  | 'report'
+  | 'rollback'
+  | 'rollout-controller';
 
 /** Entry file of a Lambda handler in `lambda/handlers/`. */
 export const handlerEntry = (name: HandlerName): string =>
