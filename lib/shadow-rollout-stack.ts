@@ -129,6 +129,18 @@ export class ShadowRolloutStack extends Stack {
       ...logging,
     });
 
+    this.rolloutController = new RolloutController(this, 'RolloutController', {
+      stage: config.stage,
+      runtimeConfig: this.runtimeConfig,
+      comparisonStore: this.store,
+      shadowQueue: this.shadowQueue,
+      deployTimeRouting,
+      guardrails: config.guardrails,
+      comparator: config.shadow.comparator,
+      breaker: config.rollout.breaker,
+      ...logging,
+    });
+
     this.api = new PredictionApi(this, 'PredictionApi', {
       stageName: config.stage,
       auth: config.api.auth,
@@ -164,6 +176,8 @@ export class ShadowRolloutStack extends Stack {
         { name: 'OutcomeRecorder', function: this.outcomes.handler.function, severity: 'Critical' },
         { name: 'RolloutReport', function: this.report.handler.function, severity: 'Warning' },
         { name: 'AutomaticRollback', function: this.rollback.handler.function, severity: 'Critical' },
+        // Its failure stops automatic walks, not rollbacks (alarms invoke the rollback function).
+        { name: 'RolloutController', function: this.rolloutController.handler.function, severity: 'Warning' },
       ],
       tables: [
         { name: 'Comparisons', table: this.store.table },
@@ -172,24 +186,10 @@ export class ShadowRolloutStack extends Stack {
       automaticRollback: this.rollback.handler.function,
     });
 
-    this.rolloutController = new RolloutController(this, 'RolloutController', {
-      stage: config.stage,
-      runtimeConfig: this.runtimeConfig,
-      comparisonStore: this.store,
-      shadowQueue: this.shadowQueue,
+    this.rolloutController.watch({
       alarmTopic: this.monitoring.alarmTopic,
       alarmTopicKey: this.monitoring.alarmTopicKey,
       guardrailAlarms: this.monitoring.guardrails.canaryGuardrailAlarms.map((a) => a.alarm),
-      deployTimeRouting,
-      guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
-      breaker: config.rollout.breaker,
-      ...logging,
-    });
-    this.monitoring.monitorFunction({
-      name: 'RolloutController',
-      function: this.rolloutController.handler.function,
-      severity: 'Warning',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the prediction API' });

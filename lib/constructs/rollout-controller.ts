@@ -1,10 +1,9 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
@@ -23,11 +22,6 @@ export interface RolloutControllerProps {
   readonly comparisonStore: ComparisonStore;
   /** The queue whose backlog age the circuit breaker watches. */
   readonly shadowQueue: ShadowQueue;
-  /** Where transitions and breaker changes are announced (the stage's alarm topic) and its key. */
-  readonly alarmTopic: sns.ITopic;
-  readonly alarmTopicKey: kms.IKey;
-  /** Canary guardrail alarms: while any is in ALARM, an active rollout is rolled back. */
-  readonly guardrailAlarms: readonly cloudwatch.IAlarm[];
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
   readonly deployTimeRouting: {
     readonly productionEndpoint: string;
@@ -40,7 +34,7 @@ export interface RolloutControllerProps {
   readonly comparator: ComparatorConfig;
   readonly breaker: ShadowBreakerSettings;
   /**
-   * How often the controller ticks.
+   * How often the controller ticks, in whole minutes.
    * @default Duration.minutes(1)
    */
   readonly tickInterval?: Duration;
@@ -65,7 +59,8 @@ export interface RolloutControllerProps {
  */
 export class RolloutController extends Construct {
   readonly handler: ServiceFunction;
-  readonly schedule: scheduler.Schedule;
+  readonly schedule: scheduler.CfnSchedule;
+  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: RolloutControllerProps) {
     super(scope, id);
@@ -91,24 +86,12 @@ export class RolloutController extends Construct {
         [EnvName.guardrails]: JSON.stringify(props.guardrails),
         [EnvName.comparator]: JSON.stringify(props.comparator),
         [EnvName.rolloutBreaker]: JSON.stringify(props.breaker),
-        [EnvName.alarmTopicArn]: props.alarmTopic.topicArn,
         [EnvName.shadowQueueName]: props.shadowQueue.queue.queueName,
-        [EnvName.guardrailAlarmNames]: props.guardrailAlarms.map((alarm) => alarm.alarmName).join(','),
       },
     });
     const role = this.handler.role;
     props.runtimeConfig.grantChangeRoutingConfig(role);
     props.comparisonStore.grantQueryTimeWindow(role);
-    props.alarmTopic.grantPublish(role);
-    props.alarmTopicKey.grant(role, 'kms:GenerateDataKey*', 'kms:Decrypt');
-    if (props.guardrailAlarms.length > 0) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['cloudwatch:DescribeAlarms'],
-          resources: props.guardrailAlarms.map((alarm) => alarm.alarmArn),
-        }),
-      );
-    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );
@@ -119,22 +102,73 @@ export class RolloutController extends Construct {
         reason:
           'cloudwatch:GetMetricData supports no resource-level permissions; the circuit breaker reads the candidate error counts and the shadow queue age with it (read-only metrics).',
       });
+    }
+
+    // The L1 schedule with its own role: the L2 target would grant InvokeFunction on every
+    // version and alias of the function too (`<arn>:*`); the schedule needs the function alone.
+    this.schedulerRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `Lets the rollout controller's schedule invoke it (${props.stage})`,
+      inlinePolicies: {
+        InvokeController: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['lambda:InvokeFunction'],
+              resources: [this.handler.function.functionArn],
+            }),
+          ],
+        }),
+      },
+    });
+    this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {
+      description: `Ticks the rollout controller of ${serviceName(props.stage)}`,
+      scheduleExpression: `rate(${tickInterval.toMinutes()} minute${tickInterval.toMinutes() === 1 ? '' : 's'})`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      state: 'ENABLED',
+      target: {
+        arn: this.handler.function.functionArn,
+        roleArn: this.schedulerRole.roleArn,
+        // A missed tick is replaced by the next one a minute later: no retries, no stale backlog.
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      },
+    });
+  }
+
+  /**
+   * Connects the controller to the stage's monitoring, which is built after it (the monitoring
+   * alarms on the controller function too): it announces transitions on the alarm topic and
+   * rolls an active rollout back while a canary guardrail alarm is in ALARM.
+   */
+  watch(monitoring: {
+    readonly alarmTopic: sns.ITopic;
+    readonly alarmTopicKey: kms.IKey;
+    readonly guardrailAlarms: readonly cloudwatch.IAlarm[];
+  }): void {
+    const fn = this.handler.function;
+    const role = this.handler.role;
+    fn.addEnvironment(EnvName.alarmTopicArn, monitoring.alarmTopic.topicArn);
+    fn.addEnvironment(
+      EnvName.guardrailAlarmNames,
+      monitoring.guardrailAlarms.map((a) => a.alarmName).join(','),
+    );
+    monitoring.alarmTopic.grantPublish(role);
+    monitoring.alarmTopicKey.grant(role, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    if (monitoring.guardrailAlarms.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: monitoring.guardrailAlarms.map((alarm) => alarm.alarmArn),
+        }),
+      );
+    }
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy !== undefined)
       Validations.of(policy).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:
           "Publishing to the KMS-encrypted alarm topic needs GenerateDataKey on the topic's own key (the grant names that key's ARN only).",
       });
-    }
-
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Ticks the rollout controller of ${serviceName(props.stage)}`,
-      schedule: scheduler.ScheduleExpression.rate(tickInterval),
-      target: new targets.LambdaInvoke(this.handler.function, {
-        // A missed tick is replaced by the next one a minute later: no retries, no stale backlog.
-        retryAttempts: 0,
-        maxEventAge: Duration.minutes(1),
-      }),
-      timeWindow: scheduler.TimeWindow.off(),
-    });
   }
 }

@@ -63,6 +63,7 @@ const FUNCTIONS = [
   ['OutcomeRecorder', 'outcomes', 'Critical'],
   ['RolloutReport', 'report', 'Warning'],
   ['AutomaticRollback', 'rollback', 'Critical'],
+  ['RolloutController', 'rolloutController', 'Warning'],
 ] as const;
 
 interface ExpectedAlarm {
