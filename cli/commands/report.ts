@@ -1,7 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ComparisonStore } from '../../lambda/adapters/comparison-store';
 import { buildReport } from '../../lambda/core/report';
+import { unknownCandidateProblem } from '../../lambda/core/report/candidate-selection';
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
@@ -36,11 +38,46 @@ async function rolloutOf(target: Target): Promise<RolloutStatus | undefined> {
   }
 }
 
+const MAX_WINDOW_HOURS = 24 * 31;
+
+/**
+ * Checks the flags before anything is read, so a typo costs no query: the window, the candidate
+ * name, and that the page can be written where asked.
+ */
+export function checkReportFlags(flags: ReportFlags): number {
+  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
+  if (flags.hours?.trim() === '' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_WINDOW_HOURS)
+    throw new CliError(
+      `--hours must be a positive number of hours, at most ${MAX_WINDOW_HOURS}, got "${flags.hours}"`,
+    );
+  if (flags.candidate !== undefined && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(flags.candidate))
+    throw new CliError(
+      `--candidate must be a SageMaker endpoint name, got "${flags.candidate.slice(0, 80)}"`,
+    );
+  if (flags.html !== undefined) checkWritable(flags.html);
+  return hours;
+}
+
+function checkWritable(file: string): void {
+  const path = resolve(file);
+  const folder = dirname(path);
+  const stat = statSync(folder, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isDirectory())
+    throw new CliError(
+      `cannot write ${file}: the folder ${folder} does not exist (create it, or pick another path)`,
+    );
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`cannot write ${file}: it is a folder; give a file name such as report.html`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new CliError(`cannot write ${file}: no permission to write in ${folder}`);
+  }
+}
+
 /** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
 export async function report(target: Target, flags: ReportFlags): Promise<string> {
-  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
-  if (!Number.isFinite(hours) || hours <= 0)
-    throw new CliError(`--hours must be a positive number, got "${flags.hours}"`);
+  const hours = checkReportFlags(flags);
   const [built, rollout] = await Promise.all([
     target.kind === 'local'
       ? fromLocalMode(target, hours, flags.candidate)
@@ -49,7 +86,11 @@ export async function report(target: Target, flags: ReportFlags): Promise<string
   ]);
   const data: ReportWithAlarms = rollout === undefined ? built : { ...built, rollout };
   if (flags.html !== undefined) {
-    writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    try {
+      writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    } catch (error) {
+      throw new CliError(`cannot write ${flags.html}: ${(error as Error).message}`);
+    }
   }
   if (flags.json) return JSON.stringify(data, null, 2);
   const text = renderReport(data, target.label);
@@ -69,7 +110,11 @@ async function fromLocalMode(
       `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
     );
   });
-  const body = (await response.json()) as ReportWithAlarms & { error?: { message: string } };
+  const body = (await response.json().catch(() => ({}))) as ReportWithAlarms & {
+    error?: { message: string };
+  };
+  if (response.status >= 400 && response.status < 500 && body.error?.message)
+    throw new CliError(body.error.message);
   if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
   return body;
 }
@@ -85,8 +130,10 @@ async function fromAws(
   const store = new ComparisonStore(target.documentClient, target.comparisonTable);
   const [records, alarmsInAlarm] = await Promise.all([
     store.listWindow(new Date(now.getTime() - hours * 3_600_000), now),
-    firingAlarms(resourceNames(stage).alarmPrefix),
+    firingAlarms(resourceNames(stage).alarmPrefix, target.region),
   ]);
+  const unknown = unknownCandidateProblem(records, candidate);
+  if (unknown !== undefined) throw new CliError(unknown);
   const built = buildReport(records, target.guardrails, {
     now,
     comparator: stages[stage].shadow.comparator,
@@ -95,8 +142,8 @@ async function fromAws(
   return { ...built, alarmsInAlarm };
 }
 
-async function firingAlarms(prefix: string): Promise<string[]> {
-  const cloudwatch = new CloudWatchClient({});
+async function firingAlarms(prefix: string, region: string | undefined): Promise<string[]> {
+  const cloudwatch = new CloudWatchClient(region === undefined ? {} : { region });
   const names: string[] = [];
   let NextToken: string | undefined;
   do {

@@ -1,3 +1,4 @@
+import { UserError } from './errors';
 import {
   endRollout,
   isActive,
@@ -69,7 +70,7 @@ export interface RuntimeConfigDocument {
 
 const HISTORY_LENGTH = 20;
 
-export class InvalidConfigChangeError extends Error {
+export class InvalidConfigChangeError extends UserError {
   override readonly name = 'InvalidConfigChangeError';
 }
 

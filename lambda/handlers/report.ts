@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { ApiError, BadRequestError } from '../core/errors';
 import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
 import { buildReport } from '../core/report';
+import { unknownCandidateProblem } from '../core/report/candidate-selection';
 import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
 import { comparatorConfig, tableName } from '../shared/settings';
@@ -12,8 +12,8 @@ import { comparatorConfig, tableName } from '../shared/settings';
 const MAX_WINDOW_HOURS = 24 * 31;
 const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
 const comparator = comparatorConfig(process.env);
-const { logger, tracer } = observability('report');
-const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
+const { logger } = observability('report');
+const store = new ComparisonStore(dynamoDocumentClient(), tableName(process.env));
 
 /** `GET /report?hours=24&candidate=NAME`: the evidence and verdict for a recent window. */
 export const handler = async (
@@ -33,6 +33,8 @@ export const handler = async (
     }
     const now = new Date();
     const records = await store.listWindow(new Date(now.getTime() - hours * 3_600_000), now);
+    const unknown = unknownCandidateProblem(records, candidate);
+    if (unknown !== undefined) throw new BadRequestError(unknown, 'unknown_candidate');
     const report = buildReport(records, guardrails, { now, comparator, ...(candidate ? { candidate } : {}) });
     return jsonResponse(200, report);
   } catch (error) {

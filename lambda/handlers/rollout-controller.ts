@@ -1,9 +1,9 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
+import { dynamoDbClient } from '../adapters/clients';
 import { CloudWatchGuardrailAlarms, CloudWatchShadowHealth } from '../adapters/cloudwatch-rollout-signals';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { ReportVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
@@ -16,9 +16,8 @@ import { observability } from '../shared/observability';
 import { allowedEndpoints, comparatorConfig, deployTimeKnobs, tableName } from '../shared/settings';
 import { runControllerTick, type TickOutcome } from '../use-cases/rollout/run-controller';
 
-const { logger, metrics, tracer } = observability('rollout-controller');
-const db = tracer.captureAWSv3Client(dynamoDocumentClient());
-const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
+const { logger, metrics } = observability('rollout-controller');
+const cloudwatch = new CloudWatchClient({});
 const breaker = breakerLimits(requiredString(process.env, EnvName.rolloutBreaker));
 const deployTime = deployTimeKnobs(process.env);
 const settings = {
@@ -28,15 +27,12 @@ const settings = {
   breaker: breaker.limits,
 };
 const ports = {
-  config: new RuntimeConfigStore(db, requiredString(process.env, EnvName.runtimeConfigTable)),
+  config: new RuntimeConfigStore(dynamoDbClient(), requiredString(process.env, EnvName.runtimeConfigTable)),
   verdicts: new ReportVerdictSource(
-    new ComparisonStore(db, tableName(process.env)),
+    new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
     comparatorConfig(process.env),
   ),
-  notifier: new SnsRolloutNotifier(
-    tracer.captureAWSv3Client(new SNSClient({})),
-    requiredString(process.env, EnvName.alarmTopicArn),
-  ),
+  notifier: new SnsRolloutNotifier(new SNSClient({}), requiredString(process.env, EnvName.alarmTopicArn)),
   metrics: powertoolsMetrics(metrics),
   health: new CloudWatchShadowHealth(cloudwatch, {
     serviceName: requiredString(process.env, 'POWERTOOLS_SERVICE_NAME'),

@@ -28,6 +28,8 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
+  /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
+  inputSchema: 'INPUT_SCHEMA',
   alarmTopicArn: 'ALARM_TOPIC_ARN',
   rolloutBreaker: 'ROLLOUT_BREAKER',
   shadowQueueName: 'SHADOW_QUEUE_NAME',

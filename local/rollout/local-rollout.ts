@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ComparisonStore } from '../../lambda/adapters/comparison-store';
 import { powertoolsMetrics } from '../../lambda/adapters/metrics';
@@ -20,6 +21,9 @@ import {
 import type { RolloutSettings as StageRolloutSettings } from '../../lib/config/stage-config';
 
 export interface LocalRolloutOptions {
+  /** For the runtime config (plain client, as the CLI and Lambdas use it). */
+  readonly dynamoDb: DynamoDBClient;
+  /** For the comparison records. */
   readonly documentClient: DynamoDBDocumentClient;
   readonly runtimeConfigTable: string;
   readonly comparisonTable: string;
@@ -58,7 +62,7 @@ export interface LocalRollout {
  */
 export function localRollout(options: LocalRolloutOptions): LocalRollout {
   const records = new ComparisonStore(options.documentClient, options.comparisonTable);
-  const config = new RuntimeConfigStore(options.documentClient, options.runtimeConfigTable);
+  const config = new RuntimeConfigStore(options.dynamoDb, options.runtimeConfigTable);
   const verdicts = new ReportVerdictSource(records, options.comparator);
   const notifier = {
     notify: async (notification: RolloutNotification) => options.onNotification?.(notification),

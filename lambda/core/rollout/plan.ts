@@ -1,3 +1,4 @@
+import { UserError } from '../errors';
 import type { Guardrails } from '../guardrails';
 import { formatDuration, parseDuration } from './duration';
 
@@ -60,7 +61,7 @@ export interface RolloutStepSpec {
 
 export const MAX_PLAN_STEPS = 20;
 
-export class InvalidRolloutPlanError extends Error {
+export class InvalidRolloutPlanError extends UserError {
   override readonly name = 'InvalidRolloutPlanError';
   constructor(
     readonly problems: readonly string[],

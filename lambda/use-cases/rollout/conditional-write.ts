@@ -1,7 +1,8 @@
+import { UserError } from '../../core/errors';
 import type { RuntimeConfigDocument } from '../../core/runtime-config';
 import type { RuntimeConfigDocuments } from './ports';
 
-export class ConcurrentChangeError extends Error {
+export class ConcurrentChangeError extends UserError {
   override readonly name = 'ConcurrentChangeError';
 }
 
