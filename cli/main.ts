@@ -130,13 +130,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'promote':
-      print(await promote(await resolveTarget(values), rest[0], values, by));
+      print(await promote(() => resolveTarget(values), rest[0], values, by));
       return 0;
     case 'rollback':
       print(await change(await resolveTarget(values), { action: command }, reason, by));
       return 0;
     case 'rollout':
-      print(await rollout(await resolveTarget(values), rest[0], values, reason, by));
+      print(await rollout(() => resolveTarget(values), rest[0], values, reason, by));
       return 0;
     case 'alarm':
       print(await fireLocalAlarm(values.url ?? DEFAULT_URL, rest[0], values.reason));

@@ -150,20 +150,30 @@ export function rolloutSummary(status: RolloutStatus): string[] {
   return lines;
 }
 
+const ROLLOUT_SUBCOMMANDS = ['start', 'status', 'pause', 'resume', 'abort'] as const;
+
 const HOLD_VERBS: Record<HoldAction, string> = { pause: 'paused', resume: 'resumed', abort: 'aborted' };
 
 /** `rollout start|status|pause|resume|abort`. */
 export async function rollout(
-  target: Target,
+  resolveTarget: () => Promise<Target>,
   subcommand: string | undefined,
   flags: { readonly plan?: string | undefined; readonly json?: boolean | undefined },
   reason: string,
   by: string,
 ): Promise<string> {
+  // Mistakes are reported before connecting: the same with or without a reachable target.
+  if (!ROLLOUT_SUBCOMMANDS.includes(subcommand as (typeof ROLLOUT_SUBCOMMANDS)[number]))
+    throw new CliError(
+      `rollout needs one of ${ROLLOUT_SUBCOMMANDS.join(', ')}${subcommand ? `, got "${subcommand}"` : ''}`,
+    );
+  if (flags.plan !== undefined && subcommand !== 'start')
+    throw new CliError('--plan applies to rollout start only');
+  const plan = flags.plan === undefined ? undefined : readPlanFile(flags.plan);
+  const target = await resolveTarget();
   const client = rolloutClient(target);
   switch (subcommand) {
     case 'start': {
-      const plan = flags.plan === undefined ? undefined : readPlanFile(flags.plan);
       await client.start(plan, reason, by);
       return `Rollout started on ${target.label}.\n\n${renderStatus(await client.status(), target.label)}`;
     }
@@ -186,7 +196,7 @@ export async function rollout(
 
 /** `promote [ENDPOINT] [--force --reason TEXT]`: names what it promotes, only on PROMOTE unless forced. */
 export async function promote(
-  target: Target,
+  resolveTarget: () => Promise<Target>,
   endpoint: string | undefined,
   flags: { readonly force?: boolean | undefined; readonly reason?: string | undefined },
   by: string,
@@ -195,6 +205,7 @@ export async function promote(
     throw new CliError(
       '--force needs --reason TEXT: say why the verdict is overridden (it is recorded in the history)',
     );
+  const target = await resolveTarget();
   const result = await rolloutClient(target).promote({
     ...(endpoint === undefined ? {} : { endpoint }),
     force: flags.force ?? false,
