@@ -155,7 +155,7 @@ ${
 function rolloutSection(rollout: RolloutStatus, now: string): SafeHtml {
   const rows = rollout.history.map(
     (t) =>
-      html`<tr data-event="${t.event}"><td>${utc(t.at, true)}</td><td><strong>${t.event}</strong></td><td class="num">${t.step}</td><td class="num">${t.canaryPercent}%</td><td>${t.evidence ? html`<span class="pill ${t.evidence.decision === 'PROMOTE' ? 'met' : t.evidence.decision === 'CONTINUE' ? 'undecided' : 'violated'}">${t.evidence.decision}</span>` : '–'}</td><td>${t.by}: ${t.reason}${t.evidence ? html`<div class="ci">${t.evidence.samples} samples · ${t.evidence.summary}</div>` : null}</td></tr>`,
+      html`<tr data-event="${t.event}"><td>${utc(t.at, true)}</td><td><strong>${t.event}</strong></td><td class="num">${t.step}</td><td class="num">${t.canaryPercent}%</td><td>${t.evidence ? html`<span class="pill ${t.evidence.decision === 'PROMOTE' ? 'met' : t.evidence.decision === 'CONTINUE' ? 'undecided' : 'violated'}">${t.evidence.decision}</span>` : '–'}</td><td>${t.by}: ${t.reason}${t.evidence ? html`<div class="meta">${t.evidence.samples} samples · ${t.evidence.summary}</div>` : null}</td></tr>`,
   );
   const current =
     rollout.state === 'running' || rollout.state === 'paused'

@@ -55,12 +55,17 @@ export function rolloutStepsChart(status: RolloutStatus, now: string): SafeHtml 
     const verdict = t.evidence ? ` · ${t.evidence.decision}` : '';
     const tone =
       t.event === 'rollback' ? 'bad' : t.event === 'promote' || t.event === 'complete' ? 'good' : 'neutral';
-    // Alternate label heights so neighbours close in time do not overwrite each other.
+    // Alternate label heights so neighbours close in time do not overwrite each other; labels
+    // at either end of the plot grow inwards.
     const dy = i % 2 === 0 ? -10 : -24;
-    return html`<g class="transition ${tone}" data-event="${t.event}" data-step="${t.step}"${t.evidence ? html` data-verdict="${t.evidence.decision}"` : null}><circle cx="${cx}" cy="${cy}" r="4.5"><title>${utc(t.at, true)} ${t.event} → step ${t.step}, canary ${t.canaryPercent}%${verdict}: ${t.reason}</title></circle><text x="${cx}" y="${px(cy + dy)}" text-anchor="middle">${EVENT_MARK[t.event]}${verdict}</text></g>`;
+    const anchor = cx > PLOT.right - 90 ? 'end' : cx < PLOT.left + 60 ? 'start' : 'middle';
+    return html`<g class="transition ${tone}" data-event="${t.event}" data-step="${t.step}"${t.evidence ? html` data-verdict="${t.evidence.decision}"` : null}><circle cx="${cx}" cy="${cy}" r="4.5"><title>${utc(t.at, true)} ${t.event} → step ${t.step}, canary ${t.canaryPercent}%${verdict}: ${t.reason}</title></circle><text x="${cx}" y="${px(cy + dy)}" text-anchor="${anchor}">${EVENT_MARK[t.event]}${verdict}</text></g>`;
   });
-  const times = timeTicks(from, to, 6);
-  const body = html`${yGrid(y, [0, 25, 50, 75, 100], PLOT, (v) => `${v}%`)}${xGrid(x, times, PLOT, (t) => utc(new Date(t).toISOString(), to - from < 600_000).slice(11))}${baseline(PLOT)}<path class="rollout-share" d="${path}" fill="none"/>${marks}${axisTitle('canary share', 14, PLOT.top - 8, 'start')}`;
+  // A walk of seconds (a local demo) has no whole minute to mark: its ends are marked instead.
+  const aligned = timeTicks(from, to, 6);
+  const times = aligned.length >= 2 ? aligned : [from, to];
+  const short = to - from < 600_000;
+  const body = html`${yGrid(y, [0, 25, 50, 75, 100], PLOT, (v) => `${v}%`)}${xGrid(x, times, PLOT, (t) => utc(new Date(t).toISOString(), short).slice(11))}${baseline(PLOT)}<path class="rollout-share" d="${path}" fill="none"/>${marks}${axisTitle('canary share', 14, PLOT.top - 8, 'start')}`;
   return chartSvg({
     chart: ROLLOUT_STEPS,
     id: 'rollout-steps-chart',
