@@ -9,7 +9,7 @@ import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
 import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
 import { resourceNames } from '../../lib/config/resource-names';
-import { resolveStage, stages } from '../../lib/config/stages';
+import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
 import { rolloutStatusOf, rolloutSummary } from './rollout';
@@ -136,7 +136,7 @@ async function fromAws(
   if (unknown !== undefined) throw new CliError(unknown);
   const built = buildReport(records, target.guardrails, {
     now,
-    comparator: stages[stage].shadow.comparator,
+    ...(target.comparator ? { comparator: target.comparator } : {}),
     ...(candidate ? { candidate } : {}),
   });
   return { ...built, alarmsInAlarm };
@@ -180,8 +180,19 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   lines.push(
     `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
   );
+  const e = data.experiment;
+  lines.push(
+    `  experiment ${e.id} since ${e.since} (canary ${e.canaryPercent}% of users, sample rate ${percent(e.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
+  );
+  if (data.invalidRecords > 0)
+    lines.push(
+      `  ${data.invalidRecords} records with impossible data (negative or non-finite latency) left out`,
+    );
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
   if (data.rollout) lines.push('', ...rolloutSummary(data.rollout));
+  if (v.notReachable && Object.keys(v.notReachable).length > 0) {
+    for (const [g, why] of Object.entries(v.notReachable)) lines.push(`  ${g}: ${why}`);
+  }
   if (v.samplesNeeded && Object.keys(v.samplesNeeded).length > 0) {
     lines.push(
       `  samples still needed: ${Object.entries(v.samplesNeeded)
@@ -200,16 +211,20 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
       ['', 'guardrail', 'measure', 'estimate [interval]', 'threshold', 'samples', 'more needed'],
       ...data.guardrails.map((g) => [
         STATUS_MARK[g.status] ?? g.status,
-        g.guardrail,
+        g.blocking === false ? `${g.guardrail} (evidence only)` : g.guardrail,
         g.measure,
         interval(g.evidence, (x) => (x === null ? 'n/a' : String(Math.round(x * 1000) / 1000))),
         String(g.threshold),
         `${g.samples} ${g.unit}`,
-        g.samplesNeeded === undefined ? '' : String(g.samplesNeeded),
+        g.samplesNeeded !== undefined
+          ? String(g.samplesNeeded)
+          : g.notReachable !== undefined
+            ? 'not reachable'
+            : '',
       ]),
     ]),
     '',
-    'Latency (successful calls)',
+    'Latency (every counted call; failures at the timeout)',
     ...table([
       ['', 'p50', 'p90', 'p99', 'calls'],
       [

@@ -101,8 +101,12 @@ function headline(report: Report): string {
         : 'a guardrail';
       return `Reject ${candidateName(report)}: ${label} is outside its limit`;
     }
+    case 'INVALID':
+      return 'Invalid experiment: the observed traffic split is not the configured one, so no comparison can be trusted';
     default: {
-      const undecided = report.guardrails.filter((g) => g.status === 'undecided').length;
+      const undecided = report.guardrails.filter(
+        (g) => g.status === 'undecided' && g.blocking !== false,
+      ).length;
       return `Keep collecting evidence: ${undecided} guardrail${undecided === 1 ? ' is' : 's are'} not decided yet`;
     }
   }
@@ -121,11 +125,14 @@ function splitReason(reason: string): { readonly label: string | null; readonly 
 function verdictSection(report: HtmlReportData): SafeHtml {
   const { verdict } = report;
   const needed = Object.entries(verdict.samplesNeeded ?? {}) as [GuardrailName, number][];
+  const unreachable = Object.entries(verdict.notReachable ?? {}) as [GuardrailName, string][];
   const alarms = report.alarmsInAlarm;
+  const experiment = report.experiment;
   return html`<section class="verdict ${verdict.decision}" data-decision="${verdict.decision}" aria-labelledby="verdict-heading">
 <h2 class="visually-hidden" id="verdict-heading">Verdict: ${verdict.decision}</h2>
 <div class="verdict-head"><span class="decision" aria-hidden="true">${verdict.decision}</span><div><div class="headline">${headline(report)}</div>
 <div class="versus">Candidate <strong>${report.candidate.endpoint ?? 'none yet'}</strong> vs production <strong>${report.production.endpoint ?? 'none yet'}</strong> · ${count(report.samples.comparisons)} comparisons from ${count(report.samples.records)} records${verdict.guardrail ? html` · decided by <code>${verdict.guardrail}</code>` : null}</div></div></div>
+<div class="experiment" data-experiment="${experiment.id}">Experiment <code>${experiment.id}</code> since ${utc(experiment.since)} (canary ${experiment.canaryPercent}% of users, shadow sample rate ${percent(experiment.sampleRate)}): the verdict covers only this configuration, from its start${report.window.to ? html` to ${utc(report.window.to)}` : null}.${report.invalidRecords > 0 ? html` <strong>${count(report.invalidRecords)} record${report.invalidRecords === 1 ? '' : 's'} with impossible data left out.</strong>` : null}</div>
 ${
   verdict.reasons.length > 0
     ? html`<ul class="reasons">${verdict.reasons.map((reason) => {
@@ -139,6 +146,14 @@ ${
     ? html`<div class="needed"><span class="label">Samples still needed (planning estimates):</span>${needed.map(
         ([name, n]) =>
           html`<span class="chip" data-needed="${name}">${GUARDRAIL_DISPLAY[name]?.label ?? name}: <strong>≈ ${count(n)}</strong> more ${checkOf(report, name)?.unit ?? ''}</span>`,
+      )}</div>`
+    : null
+}
+${
+  unreachable.length > 0
+    ? html`<div class="needed unreachable"><span class="label">Not reachable at the observed effect:</span>${unreachable.map(
+        ([name, why]) =>
+          html`<span class="chip" data-unreachable="${name}">${GUARDRAIL_DISPLAY[name]?.label ?? name}: ${why}</span>`,
       )}</div>`
     : null
 }
@@ -262,15 +277,15 @@ function guardrailSection(report: Report): SafeHtml {
     const display = GUARDRAIL_DISPLAY[check.guardrail];
     return html`<tr data-guardrail="${check.guardrail}" data-status="${check.status}">
 <td><span class="pill ${check.status}">${STATUS_LABEL[check.status]}</span></td>
-<td class="guardrail-name"><strong>${display.label}</strong><div class="measure">${check.measure} · <code>${check.guardrail}</code></div></td>
+<td class="guardrail-name"><strong>${display.label}</strong>${check.blocking === false ? html` <span class="ci" data-evidence-only="true">(evidence only: never decides)</span>` : null}<div class="measure">${check.measure} · <code>${check.guardrail}</code></div></td>
 <td class="num">${check.guardrail === 'minSampleSize' ? count(check.evidence.estimate) : withIntervalLines(check.evidence, display.format)}</td>
 <td class="evidence">${guardrailBar(check)}</td>
-<td class="num">${count(check.samples)} <span class="ci">${check.unit}</span>${check.samplesNeeded === undefined ? null : html`<div class="more-needed">≈ ${count(check.samplesNeeded)} more</div>`}</td>
+<td class="num">${count(check.samples)} <span class="ci">${check.unit}</span>${check.samplesNeeded !== undefined ? html`<div class="more-needed">≈ ${count(check.samplesNeeded)} more</div>` : check.notReachable !== undefined ? html`<div class="more-needed" title="${check.notReachable}">not reachable at the observed effect</div>` : null}</td>
 </tr>`;
   });
   return html`<section aria-labelledby="guardrails-heading">
 <h2 id="guardrails-heading">Guardrails</h2>
-<p class="section-lead">Each guardrail is decided on an always-valid ${percent(1 - report.alpha)} interval: met or violated only once the whole interval is on one side of the threshold (shaded green where it passes), so the report can be looked at as often as you like without inflating false promotions.</p>
+<p class="section-lead">Each guardrail is decided by one-sided always-valid tests on the experiment since its start: met or violated only once the whole interval is on one side of the threshold (shaded green where it passes). Looking as often as you like, a bad candidate is promoted with probability at most ${percent(report.alpha)}, and alpha is split over the guardrails so a good one is rejected with probability at most ${percent(report.alpha)} too.</p>
 <div class="card table-card"><table class="guardrails">
 <thead><tr><th scope="col">Status</th><th scope="col">Guardrail</th><th scope="col" class="num">Estimate [interval]</th><th scope="col">Against the threshold</th><th scope="col" class="num">Samples (more needed)</th></tr></thead>
 <tbody>${rows}</tbody>

@@ -33,11 +33,14 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Lib
 .verdict.PROMOTE { background: var(--met-bg); border-color: var(--met); }
 .verdict.CONTINUE { background: var(--undecided-bg); border-color: #d98a1c; }
 .verdict.REJECT { background: var(--violated-bg); border-color: var(--violated); }
+.verdict.INVALID { background: #f1ecf7; border-color: #6b3fa0; }
+.verdict .experiment { margin: 6px 0 0; font-size: 0.92em; }
 .verdict-head { display: flex; align-items: center; gap: 16px; flex-wrap: wrap; }
 .decision { font-size: 24px; font-weight: 800; letter-spacing: 0.06em; padding: 3px 14px; border-radius: 8px; color: #fff; }
 .PROMOTE .decision { background: var(--met); }
 .CONTINUE .decision { background: #c17410; }
 .REJECT .decision { background: var(--violated); }
+.INVALID .decision { background: #6b3fa0; }
 .headline { font-size: 17px; font-weight: 620; }
 .versus { color: var(--muted); margin-top: 2px; }
 .verdict ul.reasons { margin: 12px 0 0; padding-left: 20px; }

@@ -28,8 +28,3 @@ export interface ModelResult {
     readonly httpStatus?: number;
   };
 }
-
-/** Whether a result counts for the model at all: a client error says nothing about it. */
-export function countsForModel(result: Pick<ModelResult, 'status'>): boolean {
-  return result.status !== 'client_error';
-}

@@ -1,8 +1,7 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -10,6 +9,7 @@ import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Guardrails, ShadowBreakerSettings, Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
+import type { LogStorage } from './encrypted-log-group';
 import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction, serviceName } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
@@ -40,10 +40,11 @@ export interface RolloutControllerProps {
   readonly tickInterval?: Duration;
   /** @default 1024 (a tick builds the verdict of a step's records in memory) */
   readonly memoryMb?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -73,8 +74,7 @@ export class RolloutController extends Construct {
       memorySize: props.memoryMb ?? 1024,
       // A tick must end well before the next one starts.
       timeout: Duration.seconds(Math.min(50, Math.max(10, tickInterval.toSeconds() - 10))),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       environment: {
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
         [EnvName.tableName]: props.comparisonStore.table.tableName,

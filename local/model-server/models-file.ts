@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { UserError } from '../../lambda/core/errors';
-import { type InputSchema, inputSchemaProblems } from '../../lambda/core/input-contract';
+import type { InputSchema } from '../../lambda/core/input-contract';
+import { inputSchemaProblems } from '../../lambda/core/input-schema-problems';
 import { demoModels } from '../models/index';
 
 /**

@@ -1,13 +1,16 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { report } from '../../cli/commands/report';
 import { resolveTarget } from '../../cli/target';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
+import { deploymentRecord } from '../support/deployment-record';
 
 // No AWS account here: the stage path is tested with the SDK clients mocked at the wire level.
 const dbMock = mockClient(DynamoDBDocumentClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
+const tableMock = mockClient(DynamoDBClient);
 
 function record(i: number, agree: boolean): ComparisonRecord {
   const receivedAt = new Date(Date.now() - 60_000 + i).toISOString();
@@ -41,6 +44,20 @@ function record(i: number, agree: boolean): ComparisonRecord {
 beforeEach(() => {
   dbMock.reset();
   cloudwatchMock.reset();
+  // As deployed: production churn-v1 and candidate churn-v2 (the records below name them).
+  tableMock.reset();
+  tableMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
+    deploymentRecord('dev', {
+      deployTime: {
+        productionEndpoint: 'churn-v1',
+        candidateEndpoints: ['churn-v2'],
+        shadowEnabled: true,
+        sampleRate: 1,
+        canaryPercent: 0,
+      },
+      allowedEndpoints: ['churn-v1', 'churn-v2'],
+    }).item,
+  );
 });
 
 describe('shadow-rollout report --stage (against AWS)', () => {

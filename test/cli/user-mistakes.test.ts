@@ -30,6 +30,7 @@ describe('CLI: every user mistake is one line of cause and remedy, exit 2', () =
     [['report', '--url', NOWHERE, '--stage', 'dev'], 'give --url or --stage, not both'],
     [['status', '--hours', '3', '--url', NOWHERE], '--hours does not apply to status'],
     [['launch'], 'unknown command "launch"'],
+    [['status', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
     [['promote', 'churn-v2', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
     [['promote', '--force', '--url', NOWHERE], '--force needs --reason TEXT'],
     [['rollout', '--url', NOWHERE], 'rollout needs one of start, status, pause, resume, abort'],

@@ -70,7 +70,8 @@ describe('two instances', () => {
 
     const second = npmStart(['--port', port]);
 
-    expect(second.status).toBe(1);
+    // A taken port is the user's to fix (another port): one line, exit 2.
+    expect(second.status).toBe(2);
     expect(readFileSync(log, 'utf8').startsWith(before)).toBe(true);
     // The first instance still writes to its log.
     await predict(first.url, CHURN_EXAMPLE);
@@ -82,7 +83,7 @@ describe('two instances', () => {
 
     expect(second.status).toBe(2);
     expect(second.stderr.trim()).toBe(
-      `--data-dir ${dataDir} is in use by another local mode (pid ${first.pid}); stop that one, or pass another --data-dir`,
+      `Error: --data-dir ${dataDir} is in use by another local mode (pid ${first.pid}); stop that one, or pass another --data-dir`,
     );
     // The first one is unharmed.
     expect((await predict(first.url, CHURN_EXAMPLE)).status).toBe(200);

@@ -83,6 +83,7 @@ describe('worker: a candidate that refuses the replayed input as invalid', () =>
     expect(output.metric('CandidateClientErrors')).toBe(1);
     expect(output.text()).not.toContain('"CandidateErrors"');
     expect(output.text()).not.toContain('"Agreement"');
+    expect(output.text()).not.toContain('"CandidateLatency"');
     expect(output.metric('CandidateInvocations')).toBe(1);
   });
 

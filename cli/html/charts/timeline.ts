@@ -44,7 +44,7 @@ export interface TimelineChart {
   readonly empty: string;
 }
 
-interface Point {
+export interface Point {
   readonly t: number;
   readonly bucket: TimeBucket;
   readonly p: Proportion & { readonly estimate: number };
@@ -119,7 +119,11 @@ export function timelineChart(options: TimelineChart): SafeHtml {
   });
 }
 
-function valueDomain(
+/**
+ * The value axis covers every estimate, every reference line and every interval band whole (a
+ * band cut at the axis would hide how uncertain a bucket is); rates stay within [0, 1].
+ */
+export function valueDomain(
   axis: TimelineChart['axis'],
   points: readonly Point[],
   references: readonly ReferenceLine[],
@@ -127,13 +131,13 @@ function valueDomain(
   const estimates = points.map((point) => point.p.estimate);
   const refs = references.map((r) => r.value);
   if (axis === 'agreement') {
-    const low = Math.min(...estimates, ...refs);
-    return [Math.max(0, niceDomain(Math.max(0, low - 0.05), 1, 4)[0]), 1];
+    const lowers = points.map((point) => point.p.lower ?? point.p.estimate);
+    const low = Math.min(...estimates, ...lowers, ...refs);
+    return [Math.max(0, niceDomain(Math.max(0, low - 0.02), 1, 4)[0]), 1];
   }
-  const high = Math.max(...estimates.map((e) => e * 1.3), ...refs.map((r) => r * 1.5), 0.005);
-  // Show the bands whole unless one small bucket's interval would squash every line flat.
-  const upper = Math.max(...points.map((point) => point.p.upper ?? 0));
-  return [0, Math.min(1, niceDomain(0, Math.max(high, Math.min(upper, high * 2)), 4)[1])];
+  const uppers = points.map((point) => point.p.upper ?? point.p.estimate);
+  const high = Math.max(...estimates.map((e) => e * 1.1), ...uppers, ...refs.map((r) => r * 1.2), 0.005);
+  return [0, Math.min(1, niceDomain(0, high, 4)[1])];
 }
 
 function seriesLayer(

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench:verdict`: the verdict simulation in full — every scenario of
+ * bench/verdict/scenarios.ts, seeded, peeking every 100 records up to 20k — and the table for
+ * docs/verdict.md.
+ *
+ *   npm run bench:verdict                      200 runs per scenario (long: minutes per scenario)
+ *   npm run bench:verdict -- --runs 50         fewer runs
+ *   npm run bench:verdict -- --only clustered  scenarios whose name contains the text
+ *   npm run bench:verdict -- --markdown FILE   also write the table as Markdown
+ */
+import { writeFileSync } from 'node:fs';
+import { scenarios } from './scenarios';
+import { runScenario, type ScenarioResult } from './simulate';
+import { runTrailingWindow, type TrailingResult } from './trailing-window';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
+const runs = Number(flag('runs') ?? 200);
+const only = flag('only');
+const markdownPath = flag('markdown');
+const ALPHA = 0.05;
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+const num = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US'));
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null ? '–' : `${(a / b).toFixed(2)}×`;
+
+function row(r: ScenarioResult, kind: string | undefined): string {
+  return `| ${r.name} | ${r.expected} | ${pct(r.right)} | ${pct(r.falsePromote)} | ${pct(r.falseReject)} | ${r.expected === 'INVALID' ? '–' : pct(r.invalid)} | ${num(r.medianSamples)} | ${num(r.p90Samples)} | ${num(r.fixedHorizon)} | ${ratio(r.medianSamples, r.fixedHorizon)} ${kind ?? ''} |`;
+}
+
+const lines = [
+  `Verdict simulation: ${runs} seeded runs per scenario, peeking every 100 records up to 20,000, alpha = ${ALPHA}.`,
+  `Machine: ${process.platform} ${process.arch}, Node ${process.version}; ${new Date().toISOString()}; command: npm run bench:verdict -- --runs ${runs}${only ? ` --only ${only}` : ''}`,
+  '',
+  '| scenario | right verdict | right % (first decision) | false PROMOTE (any peek) | false REJECT (any peek) | INVALID (any peek) | median records to decision | p90 | fixed horizon (90 % power) | median / fixed |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+console.log(lines.join('\n'));
+const started = Date.now();
+for (const [i, scenario] of scenarios().entries()) {
+  if (only !== undefined && !scenario.name.includes(only)) continue;
+  const result = runScenario(scenario, runs, 1000 + i, ALPHA);
+  const line = row(result, scenario.kind);
+  lines.push(line);
+  console.log(`${line}  (${(result.milliseconds / 1000).toFixed(0)} s)`);
+}
+if (only === undefined || 'trailing'.includes(only) || only.includes('trailing')) {
+  const t: TrailingResult = runTrailingWindow(Math.max(20, Math.round(runs / 2)), 7);
+  const note = `Trailing-window peeking (errors 1.01 %, limit 1 %, ${t.recordsPerHour} records/hour, read hourly for ${t.days} days, ${t.runs} runs): false PROMOTE since the experiment's start ${pct(t.sinceStartFalsePromote)}; the same test over a trailing 24 h window (what reports did before) ${pct(t.trailingFalsePromote)}.`;
+  lines.push('', note);
+  console.log(note);
+}
+lines.push('', `Total ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+console.log(lines[lines.length - 1]);
+if (markdownPath !== undefined) writeFileSync(markdownPath, `${lines.join('\n')}\n`);
