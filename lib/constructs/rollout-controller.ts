@@ -72,7 +72,8 @@ export class RolloutController extends Construct {
       stage: props.stage,
       description: 'Walks the progressive rollout plan on the verdict of each step; shadow circuit breaker',
       memorySize: props.memoryMb ?? 1024,
-      // A tick must end well before the next one starts.
+      // A tick should end before the next one starts; two that overlap anyway are safe (each
+      // write is conditional on the version it read), so no reserved concurrency is needed.
       timeout: Duration.seconds(Math.min(50, Math.max(10, tickInterval.toSeconds() - 10))),
       logs: props.logs,
       environment: {
