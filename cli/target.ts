@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readDeploymentRecord } from '../lambda/adapters/deployment-record-store';
 import { RuntimeConfigStore } from '../lambda/adapters/runtime-config-store';
 import { parseComparatorConfig } from '../lambda/core/comparators';
 import type { ComparatorConfig } from '../lambda/core/comparators/types';
+import type { DeploymentRecord } from '../lambda/core/deployment-record';
 import { UserError } from '../lambda/core/errors';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
@@ -119,9 +121,9 @@ export async function awsTarget(stageName: string): Promise<Target> {
   });
   const table = resourceNames(stage).runtimeConfigTable;
   const runtimeConfig = new RuntimeConfigStore(client, table);
-  let deployment: Awaited<ReturnType<RuntimeConfigStore['readDeployment']>>;
+  let deployment: DeploymentRecord | undefined;
   try {
-    deployment = await runtimeConfig.readDeployment();
+    deployment = await readDeploymentRecord(client, table);
   } catch (error) {
     // Credentials and access errors keep their remedies (cli/user-errors.ts).
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;

@@ -68,6 +68,8 @@ export function addShadowRolloutStack(
     description: `Shadow testing and canary rollout of SageMaker models (${config.stage})`,
     // A stage whose data is kept on delete is one nobody should delete by accident.
     terminationProtection: config.retainData,
+    // With @aws-cdk/core:explicitStackTags, the stack itself is tagged only through its props.
+    tags: { app: APP_NAME, stage: config.stage },
   });
   Tags.of(stack).add('app', APP_NAME);
   Tags.of(stack).add('stage', config.stage);

@@ -1,10 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
-import {
-  DEPLOYMENT_RECORD_ID,
-  type DeploymentRecord,
-  parseDeploymentRecord,
-} from '../core/deployment-record';
 import { UserError } from '../core/errors';
 import {
   applyConfigAction,
@@ -50,19 +45,6 @@ export class RuntimeConfigStore implements RuntimeConfigDocuments {
     private readonly db: DynamoDBClient,
     private readonly tableName: string,
   ) {}
-
-  /** What the stage was deployed with (written by CloudFormation on every deploy), if anything. */
-  async readDeployment(): Promise<DeploymentRecord | undefined> {
-    const { Item } = await this.db.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { id: { S: DEPLOYMENT_RECORD_ID } },
-        ConsistentRead: true,
-      }),
-    );
-    const value = Item?.value?.S;
-    return value === undefined ? undefined : parseDeploymentRecord(value);
-  }
 
   read(): Promise<RuntimeConfigDocument | undefined> {
     return readConfigDocument(this.db, this.tableName, { consistent: true });

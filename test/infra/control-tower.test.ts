@@ -8,7 +8,7 @@ import { CONTROL_TOWER_PLUGIN } from '../../lib/policy/acknowledge';
 import { ControlTowerChecks } from '../../lib/policy/control-tower-checks';
 import { addShadowRolloutStack, buildShadowRolloutApp } from '../../lib/shadow-rollout-app';
 import type { ShadowRolloutStack } from '../../lib/shadow-rollout-stack';
-import { newOutdir, removeSynthOutput } from './support/synth';
+import { CDK_JSON_CONTEXT, newOutdir, removeSynthOutput } from './support/synth';
 
 afterAll(removeSynthOutput);
 
@@ -31,7 +31,12 @@ beforeAll(() => {
   outdir = newOutdir('control-tower');
   const app = new App({
     outdir,
-    context: { 'aws:cdk:bundling-stacks': [], stage: 'prod', alarmEmails: 'ops@example.com' },
+    context: {
+      ...CDK_JSON_CONTEXT,
+      'aws:cdk:bundling-stacks': [],
+      stage: 'prod',
+      alarmEmails: 'ops@example.com',
+    },
   });
   stacks.set('prod', buildShadowRolloutApp(app));
   for (const stage of ['dev', 'staging'] as const)

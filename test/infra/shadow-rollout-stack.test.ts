@@ -659,7 +659,10 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         DestinationArn: unknown;
         Format: string;
       };
-      expect(render(setting.DestinationArn)).toBe(`{${logicalId(s.stack.api.accessLogs)}.Arn}`);
+      // The log group's ARN without the trailing `:*` (@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard).
+      expect(render(setting.DestinationArn)).toBe(
+        `arn:{AWS::Partition}:logs:{AWS::Region}:{AWS::AccountId}:log-group:{${logicalId(s.stack.api.accessLogs)}}`,
+      );
       const format = JSON.parse(setting.Format) as Record<string, string>;
       expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
       expect(setting.Format).not.toMatch(/\$input|body/i);

@@ -34,8 +34,16 @@ export function deployableConfig(stage: Stage): StageConfig {
   return config.requireAlarmSubscriber ? { ...config, alarmEmails: [ON_CALL_EMAIL] } : config;
 }
 
-/** Skips esbuild: asset hashes come from the source folder instead of a bundle. */
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+/**
+ * The feature flags of cdk.json, which `cdk synth` applies: tests synthesize what deploys.
+ * Skips esbuild: asset hashes come from the source folder instead of a bundle.
+ */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+const NO_BUNDLING = { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] };
 
 export interface SynthesizedStage {
   readonly app: App;
@@ -84,7 +92,7 @@ export function synthFromContext(
   const outdir = newOutdir(String(context.stage ?? 'none'));
   const app = new App({
     outdir,
-    context: options.bundle === true ? context : { ...NO_BUNDLING, ...context },
+    context: options.bundle === true ? { ...CDK_JSON_CONTEXT, ...context } : { ...NO_BUNDLING, ...context },
   });
   const stack = buildShadowRolloutApp(app, { controlTower: options.controlTower ?? false });
   app.synth();
