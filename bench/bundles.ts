@@ -82,6 +82,10 @@ export function initEnvironment(): Record<string, string> {
     [EnvName.candidateMaxAttempts]: String(prod.worker.candidateMaxAttempts),
     [EnvName.runtimeConfigTable]: 'runtime-config',
     [EnvName.guardrails]: JSON.stringify(prod.guardrails),
+    [EnvName.rolloutBreaker]: JSON.stringify(prod.rollout.breaker),
+    [EnvName.alarmTopicArn]: 'arn:aws:sns:us-east-1:123456789012:alarms',
+    [EnvName.shadowQueueName]: 'shadow',
+    [EnvName.guardrailAlarmNames]: 'prod-Canary-ErrorRate-Critical',
   };
 }
 

@@ -1,10 +1,12 @@
 import { userInfo } from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { argumentProblem } from '../lambda/core/errors';
+import { InvalidRolloutPlanError } from '../lambda/core/rollout/plan';
 import { InvalidConfigChangeError } from '../lambda/core/runtime-config';
 import { fireLocalAlarm } from './commands/alarm';
 import { change, overridesFromFlags, status } from './commands/config';
 import { checkReportFlags, report } from './commands/report';
+import { promote, rollout } from './commands/rollout';
 import { CliError, DEFAULT_URL, resolveTarget } from './target';
 import { oneLineError } from './user-errors';
 
@@ -14,8 +16,12 @@ Commands
   report                 evidence and verdict (--json, --html FILE, --hours N, --candidate NAME)
   status                 effective routing, where each value comes from, recent changes (--json)
   set                    change routing at runtime: --sample-rate 0..1, --canary-percent 0..100, --shadow on|off
-  promote                the candidate becomes production (the canary ends)
-  rollback               the canary ends; after a promotion, the previous production returns
+  promote [ENDPOINT]     the candidate becomes production, only on a PROMOTE verdict (--force --reason TEXT
+                         overrides, recorded); a no-op when it already is; the old production stays for rollback
+  rollback               the canary ends (and an active rollout); after a promotion, the previous production returns
+  rollout start          walk the stage's default plan, or --plan FILE (JSON), step by step on the verdict
+  rollout status         state, step, canary share, sample rate, the current verdict, the transitions (--json)
+  rollout pause|resume|abort   hold the walk, continue it, or end it back in shadow (--reason TEXT)
   alarm NAME             local mode only: fire an alarm, as CloudWatch would (triggers the rollback Lambda)
 
 Targets
@@ -37,6 +43,8 @@ const OPTIONS = {
   'sample-rate': { type: 'string' },
   'canary-percent': { type: 'string' },
   shadow: { type: 'string' },
+  plan: { type: 'string' },
+  force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
@@ -47,8 +55,9 @@ const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
   report: ['url', 'stage', 'json', 'html', 'hours', 'candidate'],
   status: ['url', 'stage', 'json'],
   set: ['url', 'stage', 'reason', 'sample-rate', 'canary-percent', 'shadow'],
-  promote: ['url', 'stage', 'reason'],
+  promote: ['url', 'stage', 'reason', 'force'],
   rollback: ['url', 'stage', 'reason'],
+  rollout: ['url', 'stage', 'reason', 'plan', 'json'],
   alarm: ['url', 'reason'],
 };
 
@@ -103,7 +112,8 @@ async function main(argv: string[]): Promise<number> {
     if (token.kind === 'option' && token.name !== 'help' && !allowed.includes(token.name as OptionName))
       throw new CliError(`${token.rawName} does not apply to ${command}: it takes ${optionList(allowed)}`);
   }
-  const expected = command === 'alarm' ? 1 : 0;
+  // alarm NAME, promote [ENDPOINT], rollout start|status|pause|resume|abort
+  const expected = command === 'alarm' || command === 'promote' || command === 'rollout' ? 1 : 0;
   if (rest.length > expected)
     throw new CliError(`unexpected argument "${rest[expected]}" after ${command} (shadow-rollout --help)`);
 
@@ -120,8 +130,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'promote':
+      print(await promote(() => resolveTarget(values), rest[0], values, by));
+      return 0;
     case 'rollback':
       print(await change(await resolveTarget(values), { action: command }, reason, by));
+      return 0;
+    case 'rollout':
+      print(await rollout(() => resolveTarget(values), rest[0], values, reason, by));
       return 0;
     case 'alarm':
       print(await fireLocalAlarm(values.url ?? DEFAULT_URL, rest[0], values.reason));
@@ -146,6 +161,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof InvalidRolloutPlanError) {
+      // One line per problem, so a plan with five mistakes is fixed in one go.
+      process.stderr.write(`Error: ${error.source}:\n${error.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const known = oneLineError(error);
     if (known === undefined) {
       process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);

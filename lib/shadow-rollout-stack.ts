@@ -11,6 +11,7 @@ import { LogEncryptionKey } from './constructs/encrypted-log-group';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
 import { BINARY_MEDIA_TYPES, PredictionRouter, routerEndpoints } from './constructs/prediction-router';
+import { RolloutController } from './constructs/rollout-controller';
 import { type MonitoredEndpoint, RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
 import { RuntimeConfigStore } from './constructs/runtime-config-store';
@@ -61,6 +62,7 @@ export class ShadowRolloutStack extends Stack {
   readonly report: RolloutReport;
   readonly rollback: AutomaticRollback;
   readonly monitoring: RolloutMonitoring;
+  readonly rolloutController: RolloutController;
   /** Key of every log group of the stage. */
   readonly logEncryptionKey: kms.IKey;
 
@@ -182,6 +184,18 @@ export class ShadowRolloutStack extends Stack {
       ...logging,
     });
 
+    this.rolloutController = new RolloutController(this, 'RolloutController', {
+      stage: config.stage,
+      runtimeConfig: this.runtimeConfig,
+      comparisonStore: this.store,
+      shadowQueue: this.shadowQueue,
+      deployTimeRouting,
+      guardrails: config.guardrails,
+      comparator: config.shadow.comparator,
+      breaker: config.rollout.breaker,
+      ...logging,
+    });
+
     this.api = new PredictionApi(this, 'PredictionApi', {
       stageName: config.stage,
       auth: config.api.auth,
@@ -220,12 +234,20 @@ export class ShadowRolloutStack extends Stack {
         { name: 'OutcomeRecorder', function: this.outcomes.handler.function, severity: 'Critical' },
         { name: 'RolloutReport', function: this.report.handler.function, severity: 'Warning' },
         { name: 'AutomaticRollback', function: this.rollback.handler.function, severity: 'Critical' },
+        // Its failure stops automatic walks, not rollbacks (alarms invoke the rollback function).
+        { name: 'RolloutController', function: this.rolloutController.handler.function, severity: 'Warning' },
       ],
       tables: [
         { name: 'Comparisons', table: this.store.table },
         { name: 'RuntimeConfig', table: this.runtimeConfig.table },
       ],
       automaticRollback: this.rollback.handler.function,
+    });
+
+    this.rolloutController.watch({
+      alarmTopic: this.monitoring.alarmTopic,
+      alarmTopicKey: this.monitoring.alarmTopicKey,
+      guardrailAlarms: this.monitoring.guardrails.canaryGuardrailAlarms.map((a) => a.alarm),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the prediction API' });

@@ -83,6 +83,12 @@ function inputSchemaJson(schema: unknown): string {
 export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {
   userKeySaltSecretArn:
     'no Secrets Manager locally: the salt is passed as USER_KEY_SALT (a value, not a secret)',
+  alarmTopicArn: 'the local rollout controller notifies on the terminal, not through SNS (local/rollout/)',
+  rolloutBreaker:
+    'the local rollout controller takes the dev stage breaker settings directly (local/rollout/)',
+  shadowQueueName: 'the local rollout controller reads the backlog age from the local queue, not CloudWatch',
+  guardrailAlarmNames:
+    'no CloudWatch alarms locally: `shadow-rollout alarm NAME` invokes the rollback function',
 };
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */

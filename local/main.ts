@@ -33,6 +33,7 @@ const USAGE = `Usage: npm start -- [options]
                            queue down before what is left is dropped (default ${DEFAULT_DRAIN_SECONDS})
   --visibility-timeout S   shadow queue visibility timeout in seconds (default: as the stack)
   --batch-window S         worker batching window in seconds (default: dev stage)
+  --rollout-tick S         seconds between rollout controller ticks (default 1; AWS: 60)
   --fail-first-delivery    fault injection: fail every message's first delivery after the
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
@@ -81,6 +82,13 @@ function readOptions(argv: readonly string[]) {
         ? {}
         : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0, { max: 300 }) * 1000 }),
       failFirstDelivery: values['fail-first-delivery'] ?? false,
+      ...(values['rollout-tick'] === undefined
+        ? {}
+        : {
+            // A tick of 0 would spin: at least 0.1 s.
+            rolloutTickMs:
+              Math.max(0.1, numberOption('--rollout-tick', values['rollout-tick'], 1, { max: 3600 })) * 1000,
+          }),
     },
   };
 }
@@ -100,6 +108,7 @@ function parseOptions(argv: readonly string[]) {
       'visibility-timeout': { type: 'string' },
       'batch-window': { type: 'string' },
       'fail-first-delivery': { type: 'boolean' },
+      'rollout-tick': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +129,10 @@ async function main(): Promise<void> {
     system = await startLocal({
       port,
       ...options,
+      onRolloutNotification: (n) =>
+        terminal.print(`${time()} ROLLOUT ${n.subject}: ${n.message.replaceAll('\n', ' | ')}`),
+      onRolloutError: (what, error) =>
+        terminal.print(`${time()} rollout controller: ${what} failed: ${(error as Error).message}`),
       onRequest: (entry) => terminal.print(requestLine(entry)),
       onBatch: (outcome) => terminal.print(batchLine(outcome)),
       onPollError: (error) => terminal.print(`${time()} worker poll failed: ${(error as Error).message}`),

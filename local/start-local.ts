@@ -2,9 +2,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
+import { dynamoDbClient } from '../lambda/adapters/clients';
+import { dynamoDocumentClient } from '../lambda/adapters/comparison-store';
 import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
+import type { RolloutNotification } from '../lambda/use-cases/rollout/ports';
 import type { StageConfig } from '../lib/config/stage-config';
 import { routerTimeoutSeconds, stages } from '../lib/config/stages';
 import { adminRoutes, adminTargets } from './admin-routes';
@@ -24,11 +27,15 @@ import { LOCAL_CREDENTIALS } from './local-aws';
 import { CONFLICTING_AWS_VARIABLES, localEnvironment } from './local-env';
 import { loadModelsFile, type ModelsFile } from './model-server/models-file';
 import { startModelServer } from './model-server/server';
+import { localRollout } from './rollout/local-rollout';
+import { rolloutRoutes, rolloutTargets } from './rollout/routes';
 
 export const DEFAULT_MODELS_FILE = join(__dirname, 'models.json');
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_TABLE_NAME = 'shadow-rollout-local-comparisons';
 export const LOCAL_RUNTIME_CONFIG_TABLE_NAME = 'shadow-rollout-local-runtime-config';
+/** Local mode's controller ticks every second, so plans with steps of seconds run in a demo. */
+export const DEFAULT_ROLLOUT_TICK_MS = 1000;
 const QUEUE_NAME = 'shadow-rollout-local-shadow';
 /** In the data dir, beside DynamoDB's files: the shadow queue and its DLQ, as a journal. */
 export const QUEUE_JOURNAL_FILE = 'shadow-queue.journal';
@@ -84,6 +91,11 @@ export interface StartLocalOptions {
   readonly shadowDispatch?: ShadowDispatch;
   /** Fault injection: fail each message's first delivery after the worker ran. @default false */
   readonly failFirstDelivery?: boolean;
+  /** Time between rollout controller ticks (AWS: one minute). @default 1000 */
+  readonly rolloutTickMs?: number;
+  /** What the rollout controller notifies (AWS: the alarm topic). */
+  readonly onRolloutNotification?: (notification: RolloutNotification) => void;
+  readonly onRolloutError?: (what: string, error: unknown) => void;
   readonly onRequest?: (entry: RequestLogEntry) => void;
   readonly onBatch?: (outcome: BatchOutcome) => void;
   readonly onPollError?: (error: unknown) => void;
@@ -240,7 +252,24 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const worker: SqsBatchHandler = (await import('../lambda/handlers/worker')).handler;
     const rollback = (await import('../lambda/handlers/rollback')).handler;
     const knobs = deployTimeKnobs(process.env);
+    const rollout = localRollout({
+      dynamoDb: dynamoDbClient(),
+      documentClient: dynamoDocumentClient(),
+      runtimeConfigTable: LOCAL_RUNTIME_CONFIG_TABLE_NAME,
+      comparisonTable: LOCAL_TABLE_NAME,
+      deployTime: knobs,
+      allowedEndpoints: allowedEndpoints(knobs),
+      guardrails: stage.guardrails,
+      comparator: models.comparator ?? stage.shadow.comparator,
+      stage: stage.rollout,
+      stageName: stage.stage,
+      tickMs: options.rolloutTickMs ?? DEFAULT_ROLLOUT_TICK_MS,
+      backlogAgeSeconds: () => sqs.oldestAgeSeconds(sqs.queue.name),
+      ...(options.onRolloutNotification ? { onNotification: options.onRolloutNotification } : {}),
+      ...(options.onRolloutError ? { onError: options.onRolloutError } : {}),
+    });
     const targets = {
+      ...rolloutTargets(rollout, functions.other),
       ...(await routeTargets(functions)),
       ...adminTargets(
         {
@@ -282,11 +311,14 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       sqsClient.destroy();
     });
 
+    rollout.start();
+    cleanup.push(() => rollout.stop());
+
     const port = options.port ?? 3000;
     const api = await startApiServer({
       port,
       host: options.host ?? '127.0.0.1',
-      routes: [...routes, ...adminRoutes],
+      routes: [...routes, ...adminRoutes, ...rolloutRoutes],
       targets,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     }).catch((error: NodeJS.ErrnoException) => {

@@ -7,10 +7,12 @@ import { unknownCandidateProblem } from '../../lambda/core/report/candidate-sele
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
+import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
 import { resourceNames } from '../../lib/config/resource-names';
 import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
+import { rolloutStatusOf, rolloutSummary } from './rollout';
 
 export interface ReportFlags {
   readonly hours?: string | undefined;
@@ -22,6 +24,18 @@ export interface ReportFlags {
 /** A report plus, against AWS, the stage's alarms that are firing now. */
 export interface ReportWithAlarms extends Report {
   readonly alarmsInAlarm?: readonly string[];
+  /** The current or last progressive rollout (absent when none was started). */
+  readonly rollout?: RolloutStatus;
+}
+
+/** The rollout next to the report; a report never fails because the rollout cannot be read. */
+async function rolloutOf(target: Target): Promise<RolloutStatus | undefined> {
+  try {
+    const status = await rolloutStatusOf(target);
+    return status.state === 'none' ? undefined : status;
+  } catch {
+    return undefined;
+  }
 }
 
 const MAX_WINDOW_HOURS = 24 * 31;
@@ -64,10 +78,13 @@ function checkWritable(file: string): void {
 /** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
 export async function report(target: Target, flags: ReportFlags): Promise<string> {
   const hours = checkReportFlags(flags);
-  const data =
+  const [built, rollout] = await Promise.all([
     target.kind === 'local'
-      ? await fromLocalMode(target, hours, flags.candidate)
-      : await fromAws(target, hours, flags.candidate);
+      ? fromLocalMode(target, hours, flags.candidate)
+      : fromAws(target, hours, flags.candidate),
+    rolloutOf(target),
+  ]);
+  const data: ReportWithAlarms = rollout === undefined ? built : { ...built, rollout };
   if (flags.html !== undefined) {
     try {
       writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
@@ -172,6 +189,7 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
       `  ${data.invalidRecords} records with impossible data (negative or non-finite latency) left out`,
     );
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  if (data.rollout) lines.push('', ...rolloutSummary(data.rollout));
   if (v.notReachable && Object.keys(v.notReachable).length > 0) {
     for (const [g, why] of Object.entries(v.notReachable)) lines.push(`  ${g}: ${why}`);
   }

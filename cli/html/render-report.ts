@@ -1,10 +1,12 @@
 import type { GuardrailCheck, GuardrailName, Report, TimeBucket } from '../../lambda/core/report/types';
 import type { Interval } from '../../lambda/core/stats/interval';
+import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
 import { emptyState, figure, legendItem } from './charts/frame';
 import { GUARDRAIL_INTERVAL, guardrailBar } from './charts/guardrail-bar';
 import { intervalPlot } from './charts/interval-plot';
 import { LATENCY_HISTOGRAM, latencyHistogram } from './charts/latency-histogram';
 import { DISAGREEMENT_REASONS, disagreementReasons } from './charts/reasons';
+import { ROLLOUT_STEPS, rolloutStepsChart } from './charts/rollout-steps';
 import { timelineChart } from './charts/timeline';
 import {
   count,
@@ -22,7 +24,11 @@ import { type Fragment, html, type SafeHtml } from './safe-html';
 import { STYLES } from './styles';
 
 /** The report, plus (against AWS) the stage's alarms firing when it was made. */
-export type HtmlReportData = Report & { readonly alarmsInAlarm?: readonly string[] };
+export type HtmlReportData = Report & {
+  readonly alarmsInAlarm?: readonly string[];
+  /** The current or last progressive rollout, drawn with its steps and transitions. */
+  readonly rollout?: RolloutStatus;
+};
 
 export interface HtmlReportOptions {
   /** The page's title, e.g. "shadow-rollout report: stage prod". */
@@ -38,6 +44,7 @@ export const CHARTS = {
   accuracy: 'accuracy',
   disagreementReasons: DISAGREEMENT_REASONS,
   guardrailInterval: GUARDRAIL_INTERVAL,
+  rolloutSteps: ROLLOUT_STEPS,
 } as const;
 
 /**
@@ -62,6 +69,7 @@ export function renderHtmlReport(report: HtmlReportData, options: HtmlReportOpti
 <main>
 <header class="page"><h1>${options.title}</h1><span class="meta">Generated ${utc(report.generatedAt, true)} · ${report.phase} phase</span></header>
 ${verdictSection(report)}
+${report.rollout && report.rollout.state !== 'none' ? rolloutSection(report.rollout, report.generatedAt) : null}
 ${keyFigures(report)}
 ${guardrailSection(report)}
 ${latencySection(report)}
@@ -156,6 +164,33 @@ ${
       ? html`<div class="alarms firing" role="alert" data-alarms="${alarms.length}"><strong>${alarms.length} alarm${alarms.length === 1 ? '' : 's'} firing now:</strong><ul>${alarms.map((name) => html`<li><code>${name}</code></li>`)}</ul></div>`
       : html`<div class="alarms quiet" data-alarms="0">No alarms firing.</div>`
 }
+</section>`;
+}
+
+function rolloutSection(rollout: RolloutStatus, now: string): SafeHtml {
+  const rows = rollout.history.map(
+    (t) =>
+      html`<tr data-event="${t.event}"><td>${utc(t.at, true)}</td><td><strong>${t.event}</strong></td><td class="num">${t.step}</td><td class="num">${t.canaryPercent}%</td><td>${t.evidence ? html`<span class="pill ${t.evidence.decision === 'PROMOTE' ? 'met' : t.evidence.decision === 'CONTINUE' ? 'undecided' : 'violated'}">${t.evidence.decision}</span>` : '–'}</td><td>${t.by}: ${t.reason}${t.evidence ? html`<div class="meta">${t.evidence.samples} samples · ${t.evidence.summary}</div>` : null}</td></tr>`,
+  );
+  const current =
+    rollout.state === 'running' || rollout.state === 'paused'
+      ? ` · step ${rollout.step} of 0..${(rollout.steps ?? 1) - 1}, canary ${rollout.canaryPercent}%`
+      : '';
+  return html`<section aria-labelledby="rollout-heading" data-rollout-state="${rollout.state}">
+<h2 id="rollout-heading">Rollout of ${rollout.candidate ?? 'the candidate'}: ${rollout.state.replace('_', ' ')}${current}</h2>
+<p class="section-lead">Each step is judged on its own data, from the moment it began; the plan is ${rollout.planSource ?? 'unknown'}.${rollout.hold ? ` Held by ${rollout.hold.by}: ${rollout.hold.reason}.` : ''}</p>
+<div class="stack">
+${figure({
+  id: 'rollout-figure',
+  title: 'Steps and canary share over time',
+  content: rolloutStepsChart(rollout, now),
+  caption:
+    'The canary share the rollout set, from transition to transition; each dot is a transition with the verdict it was made on.',
+})}
+<div class="card table-card"><table class="stats" aria-label="Rollout transitions">
+<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col" class="num">Step</th><th scope="col" class="num">Canary</th><th scope="col">Verdict</th><th scope="col">Who and why</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+</div>
 </section>`;
 }
 

@@ -185,4 +185,9 @@ footer p { margin: 6px 0; max-width: 90ch; }
   .guardrails td.evidence { width: 190px; min-width: 0; }
   .guardrails td.evidence svg { width: 180px; }
 }
+svg.chart .rollout-share { stroke: var(--canary); stroke-width: 2.5; }
+svg.chart .transition circle { fill: var(--production); stroke: #fff; stroke-width: 1.5; }
+svg.chart .transition.bad circle { fill: #b42318; }
+svg.chart .transition.good circle { fill: var(--agreement); }
+svg.chart .transition text { font-size: 11px; fill: var(--ink, #1f2933); }
 `);

@@ -8,6 +8,8 @@ import {
   type RoutingKnobs,
   type RuntimeConfigDocument,
 } from '../core/runtime-config';
+import { ConcurrentChangeError, changeDocument } from '../use-cases/rollout/conditional-write';
+import type { RuntimeConfigDocuments } from '../use-cases/rollout/ports';
 
 /** The one item of the runtime config table: `id`, the document as JSON in `value`, and its `version`. */
 export const ROUTING_CONFIG_ID = 'routing';
@@ -34,11 +36,11 @@ export class ConcurrentConfigChangeError extends UserError {
 }
 
 /**
- * Reads and changes the runtime config document (CLI, rollback Lambda, local admin). The item has
- * three attributes, marshalled here with the plain client: the router shares this module and
- * must not load lib-dynamodb.
+ * Reads and changes the runtime config document (CLI, rollback Lambda, rollout controller, local
+ * admin). The item has three attributes, marshalled here with the plain client: the router shares
+ * this module and must not load lib-dynamodb.
  */
-export class RuntimeConfigStore {
+export class RuntimeConfigStore implements RuntimeConfigDocuments {
   constructor(
     private readonly db: DynamoDBClient,
     private readonly tableName: string,
@@ -48,41 +50,50 @@ export class RuntimeConfigStore {
     return readConfigDocument(this.db, this.tableName, { consistent: true });
   }
 
+  /** Writes the document unless another writer got there first (version check); false then. */
+  async replace(document: RuntimeConfigDocument, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            id: { S: ROUTING_CONFIG_ID },
+            value: { S: JSON.stringify(document) },
+            version: { N: String(document.version) },
+          },
+          ConditionExpression: 'attribute_not_exists(id) OR version = :expected',
+          ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   /** Applies an action to the latest document; a concurrent writer makes it retry once on fresh data. */
   async change(
     deployTime: RoutingKnobs,
     action: ConfigAction,
     meta: { readonly by: string; readonly reason: string; readonly allowedEndpoints: readonly string[] },
   ): Promise<{ before: RoutingKnobs; after: RoutingKnobs; document: RuntimeConfigDocument }> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.read();
-      const document = applyConfigAction(deployTime, current, action, {
-        ...meta,
-        at: new Date().toISOString(),
-      });
-      try {
-        await this.db.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              id: { S: ROUTING_CONFIG_ID },
-              value: { S: JSON.stringify(document) },
-              version: { N: String(document.version) },
-            },
-            ConditionExpression: 'attribute_not_exists(id) OR version = :expected',
-            ExpressionAttributeValues: { ':expected': { N: String(current?.version ?? 0) } },
-          }),
-        );
-        return {
-          before: effectiveKnobs(deployTime, current),
-          after: effectiveKnobs(deployTime, document),
-          document,
-        };
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-        if (attempt >= 2)
-          throw new ConcurrentConfigChangeError('the runtime config changed concurrently; try again');
-      }
+    try {
+      const { before, after } = await changeDocument(
+        this,
+        (current) =>
+          applyConfigAction(deployTime, current, action, { ...meta, at: new Date().toISOString() }),
+        2,
+      );
+      return {
+        before: effectiveKnobs(deployTime, before),
+        after: effectiveKnobs(deployTime, after),
+        document: after as RuntimeConfigDocument,
+      };
+    } catch (error) {
+      if (error instanceof ConcurrentChangeError)
+        throw new ConcurrentConfigChangeError('the runtime config changed concurrently; try again');
+      throw error;
     }
   }
 }

@@ -49,6 +49,12 @@ export const MetricName = {
    */
   RuntimeConfigDeadlineFallbacks: 'RuntimeConfigDeadlineFallbacks',
   AutomaticRollbacks: 'AutomaticRollbacks',
+  /** Rollout controller: every transition it made, its rollbacks, and the shadow circuit breaker. */
+  RolloutTransitions: 'RolloutTransitions',
+  RolloutRollbacks: 'RolloutRollbacks',
+  RolloutTickFailures: 'RolloutTickFailures',
+  ShadowBreakerTrips: 'ShadowBreakerTrips',
+  ShadowBreakerRestores: 'ShadowBreakerRestores',
   /** Outcomes */
   ProductionOutcomes: 'ProductionOutcomes',
   ProductionConversions: 'ProductionConversions',

@@ -1,4 +1,13 @@
 import { UserError } from './errors';
+import {
+  endRollout,
+  isActive,
+  pauseRollout,
+  type Rollout,
+  type ShadowBreaker,
+  type StepEvidence,
+} from './rollout/rollout';
+
 /**
  * Runtime routing config: what can change without a redeploy (sample rate, canary share,
  * shadow on/off, which endpoint is production and which are candidates). It is stored as
@@ -15,12 +24,29 @@ export interface RoutingKnobs {
 
 export type RoutingOverrides = Partial<RoutingKnobs>;
 
+export type ConfigChangeAction =
+  | 'set'
+  | 'promote'
+  | 'rollback'
+  | 'rollout-start'
+  | 'rollout-step'
+  | 'rollout-pause'
+  | 'rollout-resume'
+  | 'rollout-abort'
+  | 'rollout-complete'
+  | 'breaker-open'
+  | 'breaker-close';
+
 export interface ConfigChange {
   readonly at: string;
   readonly by: string;
-  readonly action: 'set' | 'promote' | 'rollback';
+  readonly action: ConfigChangeAction;
   readonly reason: string;
   readonly changed: RoutingOverrides;
+  /** The verdict behind the change, in one line (controller transitions, promote). */
+  readonly evidence?: string;
+  /** A promote that overrode a verdict other than PROMOTE (`promote --force --reason`). */
+  readonly forced?: boolean;
 }
 
 export interface RuntimeConfigDocument {
@@ -29,11 +55,17 @@ export interface RuntimeConfigDocument {
   readonly overrides: RoutingOverrides;
   /** Production before the last promotion, so a rollback can restore it. */
   readonly previousProduction?: string;
+  /** When and by whom the last promotion was made (kept with `previousProduction`). */
+  readonly promotedAt?: string;
   readonly updatedAt: string;
   readonly updatedBy: string;
   readonly reason: string;
   /** The most recent changes, newest first. */
   readonly history: readonly ConfigChange[];
+  /** The current or most recent progressive rollout. */
+  readonly rollout?: Rollout;
+  /** Present while the shadow circuit breaker holds the sample rate down. */
+  readonly breaker?: ShadowBreaker;
 }
 
 const HISTORY_LENGTH = 20;
@@ -96,30 +128,75 @@ export function overrideProblems(overrides: unknown, allowedEndpoints: readonly 
 
 export type ConfigAction =
   | { readonly action: 'set'; readonly values: RoutingOverrides }
-  | { readonly action: 'promote' }
-  | { readonly action: 'rollback' };
+  | {
+      readonly action: 'promote';
+      /** @default the first candidate that is not the previous production */
+      readonly endpoint?: string;
+      /** Overrides a verdict other than PROMOTE; recorded in the history. */
+      readonly forced?: boolean;
+      /** The verdict the promotion went ahead on (recorded in the history and the rollout). */
+      readonly evidence?: StepEvidence;
+    }
+  | { readonly action: 'rollback'; readonly evidence?: StepEvidence };
+
+export interface ChangeMeta {
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly allowedEndpoints: readonly string[];
+}
+
+export type PromotionTarget =
+  | { readonly kind: 'promote'; readonly endpoint: string; readonly production: string }
+  | { readonly kind: 'already-production'; readonly endpoint: string; readonly previousProduction?: string };
+
+/**
+ * What `promote` would promote: the named endpoint, or the first candidate that is not the
+ * previous production (after a promotion the old production stays as the shadow candidate, and
+ * promoting it again would undo the promotion: that is what `rollback` is for).
+ */
+export function promotionTarget(
+  knobs: RoutingKnobs,
+  doc: RuntimeConfigDocument | undefined,
+  endpoint?: string,
+): PromotionTarget {
+  const previous =
+    doc?.previousProduction === undefined ? {} : { previousProduction: doc.previousProduction };
+  if (endpoint !== undefined) {
+    if (endpoint === knobs.productionEndpoint) return { kind: 'already-production', endpoint, ...previous };
+    if (!knobs.candidateEndpoints.includes(endpoint))
+      throw new InvalidConfigChangeError(
+        `${endpoint} is not a candidate (candidates: ${knobs.candidateEndpoints.join(', ') || 'none'})`,
+      );
+    return { kind: 'promote', endpoint, production: knobs.productionEndpoint };
+  }
+  const candidate = knobs.candidateEndpoints.find((e) => e !== doc?.previousProduction);
+  if (candidate !== undefined)
+    return { kind: 'promote', endpoint: candidate, production: knobs.productionEndpoint };
+  if (knobs.candidateEndpoints.length > 0)
+    return { kind: 'already-production', endpoint: knobs.productionEndpoint, ...previous };
+  throw new InvalidConfigChangeError('there is no candidate to promote');
+}
 
 /**
  * The document after an action.
- * - set: merges values (validated) into the overrides.
- * - promote: the first candidate becomes production; the canary ends; the old production is
- *   remembered for rollback and stays as the shadow candidate.
- * - rollback: the canary ends; after a promotion, the previous production is restored.
+ * - set: merges values (validated) into the overrides. A routing change during an active
+ *   rollout pauses it (the person wins; `rollout resume` returns to the plan's step); a sample
+ *   rate set while the circuit breaker is open closes the breaker.
+ * - promote: the candidate becomes production; the canary ends; the old production is
+ *   remembered for rollback and stays as the shadow candidate. An active rollout ends promoted.
+ * - rollback: the canary ends (an active rollout ends rolled back); with no canary or rollout
+ *   running, after a promotion the previous production is restored.
  */
 export function applyConfigAction(
   deployTime: RoutingKnobs,
   current: RuntimeConfigDocument | undefined,
   change: ConfigAction,
-  meta: {
-    readonly at: string;
-    readonly by: string;
-    readonly reason: string;
-    readonly allowedEndpoints: readonly string[];
-  },
+  meta: ChangeMeta,
 ): RuntimeConfigDocument {
   const knobs = effectiveKnobs(deployTime, current);
-  let changed: RoutingOverrides;
-  let previousProduction = current?.previousProduction;
+  const rollout = current?.rollout;
+  const at = { at: meta.at, by: meta.by, reason: meta.reason };
   switch (change.action) {
     case 'set': {
       const problems = overrideProblems(change.values, meta.allowedEndpoints);
@@ -128,47 +205,153 @@ export function applyConfigAction(
       if (merged.candidateEndpoints.includes(merged.productionEndpoint))
         problems.push('production cannot also be a candidate');
       if (problems.length > 0) throw new InvalidConfigChangeError(problems.join('; '));
-      changed = change.values;
-      break;
+      const changedKeys = (Object.keys(change.values) as (keyof RoutingKnobs)[]).filter(
+        (key) => JSON.stringify(knobs[key]) !== JSON.stringify(merged[key]),
+      );
+      const routing = { canaryPercent: merged.canaryPercent, sampleRate: merged.sampleRate };
+      return nextDocument(
+        current,
+        { action: 'set', ...at, changed: change.values },
+        {
+          rollout:
+            isActive(rollout) && changedKeys.length > 0
+              ? pauseRollout(
+                  rollout,
+                  'manual-change',
+                  {
+                    ...at,
+                    reason: `set ${changedKeys.map((k) => `${k}=${JSON.stringify(merged[k])}`).join(', ')} by hand: ${meta.reason}`,
+                  },
+                  routing,
+                )
+              : rollout,
+          breaker: 'sampleRate' in change.values ? undefined : current?.breaker,
+        },
+      );
     }
     case 'promote': {
-      const candidate = knobs.candidateEndpoints[0];
-      if (candidate === undefined) throw new InvalidConfigChangeError('there is no candidate to promote');
-      changed = {
-        productionEndpoint: candidate,
-        candidateEndpoints: [knobs.productionEndpoint],
+      const target = promotionTarget(knobs, current, change.endpoint);
+      if (target.kind === 'already-production')
+        throw new InvalidConfigChangeError(`${target.endpoint} is already production`);
+      const changed: RoutingOverrides = {
+        productionEndpoint: target.endpoint,
+        candidateEndpoints: [
+          knobs.productionEndpoint,
+          ...knobs.candidateEndpoints.filter((e) => e !== target.endpoint),
+        ],
         canaryPercent: 0,
       };
-      previousProduction = knobs.productionEndpoint;
-      break;
+      return nextDocument(
+        current,
+        {
+          action: 'promote',
+          ...at,
+          changed,
+          ...(change.evidence ? { evidence: evidenceLine(change.evidence) } : {}),
+          ...(change.forced ? { forced: true } : {}),
+        },
+        {
+          rollout: isActive(rollout)
+            ? endRollout(
+                rollout,
+                'promoted',
+                'promote',
+                { ...at, ...(change.evidence ? { evidence: change.evidence } : {}) },
+                { canaryPercent: 0, sampleRate: knobs.sampleRate },
+              )
+            : rollout,
+          breaker: current?.breaker,
+          previousProduction: knobs.productionEndpoint,
+          promotedAt: meta.at,
+        },
+      );
     }
     case 'rollback': {
-      changed =
-        previousProduction !== undefined && previousProduction !== knobs.productionEndpoint
-          ? {
-              productionEndpoint: previousProduction,
-              candidateEndpoints: [knobs.productionEndpoint],
-              canaryPercent: 0,
-            }
-          : { canaryPercent: 0 };
-      previousProduction = undefined;
-      break;
+      const previous = current?.previousProduction;
+      const restore =
+        knobs.canaryPercent === 0 &&
+        !isActive(rollout) &&
+        previous !== undefined &&
+        previous !== knobs.productionEndpoint;
+      const changed: RoutingOverrides = restore
+        ? {
+            productionEndpoint: previous,
+            candidateEndpoints: [
+              knobs.productionEndpoint,
+              ...knobs.candidateEndpoints.filter((e) => e !== previous),
+            ],
+            canaryPercent: 0,
+          }
+        : { canaryPercent: 0 };
+      const endsRollout = isActive(rollout) || (restore && rollout?.state === 'promoted');
+      return nextDocument(
+        current,
+        {
+          action: 'rollback',
+          ...at,
+          changed,
+          ...(change.evidence ? { evidence: evidenceLine(change.evidence) } : {}),
+        },
+        {
+          rollout:
+            rollout !== undefined && endsRollout
+              ? endRollout(
+                  rollout,
+                  'rolled_back',
+                  'rollback',
+                  {
+                    ...at,
+                    reason: restore ? `${previous} restored as production: ${meta.reason}` : meta.reason,
+                    ...(change.evidence ? { evidence: change.evidence } : {}),
+                  },
+                  { canaryPercent: 0, sampleRate: knobs.sampleRate },
+                )
+              : rollout,
+          breaker: current?.breaker,
+          previousProduction: restore ? undefined : previous,
+          promotedAt: restore ? undefined : current?.promotedAt,
+        },
+      );
     }
   }
-  const entry: ConfigChange = {
-    at: meta.at,
-    by: meta.by,
-    action: change.action,
-    reason: meta.reason,
-    changed,
-  };
+}
+
+/** What a change leaves of the parts of the document that are not overrides. */
+export interface DocumentState {
+  readonly rollout: Rollout | undefined;
+  readonly breaker: ShadowBreaker | undefined;
+  /** Kept from the current document unless given (even as undefined). */
+  readonly previousProduction?: string | undefined;
+  readonly promotedAt?: string | undefined;
+}
+
+/**
+ * The next version of the document: the change merged into the overrides and put first in the
+ * history.
+ */
+export function nextDocument(
+  current: RuntimeConfigDocument | undefined,
+  entry: ConfigChange,
+  state: DocumentState,
+): RuntimeConfigDocument {
+  const keep = !('previousProduction' in state);
+  const previousProduction = keep ? current?.previousProduction : state.previousProduction;
+  const promotedAt = keep ? current?.promotedAt : state.promotedAt;
   return {
     version: (current?.version ?? 0) + 1,
-    overrides: { ...current?.overrides, ...changed },
+    overrides: { ...current?.overrides, ...entry.changed },
     ...(previousProduction === undefined ? {} : { previousProduction }),
-    updatedAt: meta.at,
-    updatedBy: meta.by,
-    reason: meta.reason,
+    ...(previousProduction === undefined || promotedAt === undefined ? {} : { promotedAt }),
+    updatedAt: entry.at,
+    updatedBy: entry.by,
+    reason: entry.reason,
     history: [entry, ...(current?.history ?? [])].slice(0, HISTORY_LENGTH),
+    ...(state.rollout === undefined ? {} : { rollout: state.rollout }),
+    ...(state.breaker === undefined ? {} : { breaker: state.breaker }),
   };
+}
+
+/** The evidence of a transition in one line, for the history. */
+export function evidenceLine(evidence: StepEvidence): string {
+  return `${evidence.decision}${evidence.guardrail ? ` (${evidence.guardrail})` : ''} on ${evidence.samples} samples: ${evidence.summary}`;
 }

@@ -30,6 +30,10 @@ export const EnvName = {
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
   /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
   inputSchema: 'INPUT_SCHEMA',
+  alarmTopicArn: 'ALARM_TOPIC_ARN',
+  rolloutBreaker: 'ROLLOUT_BREAKER',
+  shadowQueueName: 'SHADOW_QUEUE_NAME',
+  guardrailAlarmNames: 'GUARDRAIL_ALARM_NAMES',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

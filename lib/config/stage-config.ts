@@ -1,6 +1,7 @@
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import type { InputSchema } from '../../lambda/core/input-contract';
+import type { RolloutPlanSpec } from '../../lambda/core/rollout/plan';
 import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
 
 export type { Guardrails };
@@ -126,6 +127,8 @@ export interface StageConfig {
   readonly guardrails: Guardrails;
   /** Alarm timing and the operational thresholds that are not verdict guardrails. */
   readonly alarms: AlarmSettings;
+  /** Progressive rollout: the default plan and the shadow circuit breaker. */
+  readonly rollout: RolloutSettings;
   /**
    * Addresses subscribed (by email, after confirmation) to the stage's alarm topic. Also from
    * `-c alarmEmails=a@example.com,b@example.com` at deploy time.
@@ -191,4 +194,27 @@ export interface AlarmSettings {
    * only outlasts its cold-start deadline is not a failure (RuntimeConfigDeadlineFallbacks).
    */
   readonly maxRuntimeConfigErrors: number;
+}
+
+/** How `rollout start` walks when no plan file is given, and when the controller lowers shadowing. */
+export interface RolloutSettings {
+  /** The stage's default plan (same format as a plan file; durations like "30s", "15m", "4h"). */
+  readonly plan: RolloutPlanSpec;
+  readonly breaker: ShadowBreakerSettings;
+}
+
+/** The shadow circuit breaker: protects the candidate endpoint and the bill. */
+export interface ShadowBreakerSettings {
+  /** Candidate error rate (0..1) over `windowMinutes` above which the sample rate is lowered. */
+  readonly maxCandidateErrorRate: number;
+  /** Age (s) of the oldest shadow message above which the sample rate is lowered. */
+  readonly maxBacklogAgeSeconds: number;
+  /** Fewest candidate calls in the window before their error rate counts. */
+  readonly minCandidateCalls: number;
+  /** The open breaker multiplies the sample rate by this (0..1). */
+  readonly reducedSampleRateFactor: number;
+  /** Window (minutes) the candidate error rate and backlog age are measured over. */
+  readonly windowMinutes: number;
+  /** Least time (minutes) the breaker stays open, so it does not flap. */
+  readonly minOpenMinutes: number;
 }

@@ -1,13 +1,20 @@
 import { UserError } from '../../lambda/core/errors';
 import { guardrailProblems } from '../../lambda/core/guardrails';
 import { inputSchemaProblems } from '../../lambda/core/input-schema-problems';
+import { planProblems } from '../../lambda/core/rollout/plan';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
   SHADOW_DISPATCH_MODES,
 } from '../../lambda/core/shadow-dispatch';
 import { ALARM_PERIODS_MINUTES, SIZED_ALARMS, sizeAlarms } from '../monitoring/alarm-sizing';
-import { type AlarmSettings, STAGES, type Stage, type StageConfig } from './stage-config';
+import {
+  type AlarmSettings,
+  type ShadowBreakerSettings,
+  STAGES,
+  type Stage,
+  type StageConfig,
+} from './stage-config';
 
 const churnClassification = {
   type: 'classification',
@@ -30,6 +37,16 @@ const guardrails = {
   minSampleSize: 500,
   minConversionTraffic: 200,
   maxShadowBacklogAgeSeconds: 300,
+} as const;
+
+/** The breaker trips on a candidate that is badly broken (far past the verdict's error guardrail) or a stuck backlog. */
+const breaker = {
+  maxCandidateErrorRate: 0.2,
+  maxBacklogAgeSeconds: guardrails.maxShadowBacklogAgeSeconds,
+  minCandidateCalls: 20,
+  reducedSampleRateFactor: 0.1,
+  windowMinutes: 5,
+  minOpenMinutes: 10,
 } as const;
 
 const alarms = {
@@ -94,6 +111,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       maxShadowDispatchFailureRate: 0.1,
       maxFunctionErrors: 2,
     },
+    rollout: {
+      plan: {
+        steps: [
+          { canaryPercent: 0, minDuration: '10m', maxDuration: '1h', minSamples: 100 },
+          { canaryPercent: 10, minDuration: '15m', maxDuration: '2h', minSamples: 100 },
+          { canaryPercent: 50, minDuration: '15m', maxDuration: '2h', minSamples: 100 },
+        ],
+        promote: true,
+      },
+      breaker: { ...breaker, minOpenMinutes: 5 },
+    },
     alarmEmails: [],
     requireAlarmSubscriber: false,
     pointInTimeRecovery: false,
@@ -137,6 +165,18 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     queue: { maxReceiveCount: 5 },
     guardrails,
     alarms,
+    rollout: {
+      plan: {
+        steps: [
+          { canaryPercent: 0, sampleRate: 0.5, minDuration: '2h', maxDuration: '24h', minSamples: 1000 },
+          { canaryPercent: 5, minDuration: '1h', maxDuration: '12h', minSamples: 500 },
+          { canaryPercent: 25, minDuration: '1h', maxDuration: '12h' },
+          { canaryPercent: 50, minDuration: '1h', maxDuration: '12h' },
+        ],
+        promote: true,
+      },
+      breaker,
+    },
     alarmEmails: [],
     requireAlarmSubscriber: false,
     pointInTimeRecovery: false,
@@ -197,6 +237,19 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       maxShadowDispatchFailureRate: 0.01,
       // The tail beyond the 100 ms budget is SQS's normal; a tenth of all sends is trouble.
       maxShadowDispatchLateRate: 0.1,
+    },
+    // The seeds' flow: a day or more in shadow, then 1%, 10%, 50% with hours of bake time each.
+    rollout: {
+      plan: {
+        steps: [
+          { canaryPercent: 0, sampleRate: 0.5, minDuration: '24h', maxDuration: '72h', minSamples: 2000 },
+          { canaryPercent: 1, minDuration: '4h', maxDuration: '24h', minSamples: 500 },
+          { canaryPercent: 10, minDuration: '4h', maxDuration: '24h' },
+          { canaryPercent: 50, minDuration: '2h', maxDuration: '12h' },
+        ],
+        promote: true,
+      },
+      breaker,
     },
     // Give subscribers with -c alarmEmails=… (or alarmHttpsEndpoints) or here: prod refuses to
     // synthesize alarms that reach nobody.
@@ -372,6 +425,8 @@ export function validateStageConfig(config: StageConfig): void {
     );
   }
   problems.push(...alarmSettingProblems(config.alarms));
+  problems.push(...planProblems(config.rollout.plan).map((problem) => `rollout.plan: ${problem}`));
+  problems.push(...breakerSettingProblems(config.rollout.breaker));
   problems.push(...subscriberProblems(config));
   problems.push(...trafficProblems(config));
   for (const [endpoint, variants] of Object.entries(config.endpointVariants ?? {})) {
@@ -428,6 +483,32 @@ function alarmSettingProblems(a: AlarmSettings): string[] {
   ] as const) {
     check(isWhole(count, 0), `alarms.${name} must be a whole number >= 0`);
   }
+  return problems;
+}
+
+function breakerSettingProblems(b: ShadowBreakerSettings): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  check(
+    b.maxCandidateErrorRate > 0 && b.maxCandidateErrorRate <= 1,
+    'rollout.breaker.maxCandidateErrorRate must be in (0, 1]',
+  );
+  check(b.maxBacklogAgeSeconds >= 60, 'rollout.breaker.maxBacklogAgeSeconds must be at least 60');
+  check(
+    Number.isInteger(b.minCandidateCalls) && b.minCandidateCalls >= 1,
+    'rollout.breaker.minCandidateCalls must be a whole number >= 1',
+  );
+  check(
+    b.reducedSampleRateFactor >= 0 && b.reducedSampleRateFactor < 1,
+    'rollout.breaker.reducedSampleRateFactor must be in [0, 1)',
+  );
+  check(
+    Number.isInteger(b.windowMinutes) && b.windowMinutes >= 1 && b.windowMinutes <= 60,
+    'rollout.breaker.windowMinutes must be a whole number of minutes in [1, 60]',
+  );
+  check(b.minOpenMinutes >= 0, 'rollout.breaker.minOpenMinutes must be >= 0');
   return problems;
 }
 

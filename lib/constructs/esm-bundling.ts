@@ -7,7 +7,14 @@
 import * as path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
-export type HandlerName = 'router' | 'worker' | 'get-comparison' | 'outcomes' | 'report' | 'rollback';
+export type HandlerName =
+  | 'router'
+  | 'worker'
+  | 'get-comparison'
+  | 'outcomes'
+  | 'report'
+  | 'rollback'
+  | 'rollout-controller';
 
 export const HANDLER_NAMES: readonly HandlerName[] = [
   'router',
@@ -16,6 +23,7 @@ export const HANDLER_NAMES: readonly HandlerName[] = [
   'outcomes',
   'report',
   'rollback',
+  'rollout-controller',
 ];
 
 const LAMBDA_DIR = path.join(__dirname, '..', '..', 'lambda');

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import {
@@ -92,6 +93,8 @@ export interface RolloutMonitoringProps {
  */
 export class RolloutMonitoring extends Construct {
   readonly alarmTopic: sns.Topic;
+  /** The alarm topic's key: publishers need it. */
+  readonly alarmTopicKey: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly guardrails: GuardrailMonitoring;
   readonly facade: MonitoringFacade;
@@ -100,12 +103,14 @@ export class RolloutMonitoring extends Construct {
     super(scope, id);
     const { alarms } = props;
 
-    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
       topicName: props.alarmTopicName,
       alarmNamePrefix: props.alarmNamePrefix,
       emails: props.alarmEmails,
       httpsEndpoints: props.alarmHttpsEndpoints,
-    }).topic;
+    });
+    this.alarmTopic = alarmTopic.topic;
+    this.alarmTopicKey = alarmTopic.key;
     // OK notifications too: whoever was paged learns when it is over.
     const notify = notifySns(this.alarmTopic, this.alarmTopic);
 

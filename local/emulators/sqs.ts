@@ -34,6 +34,8 @@ export interface LocalSqs {
   readonly replayed: Readonly<Record<string, number>>;
   /** Messages not yet deleted (visible, in flight or delayed). */
   depth(queueName: string): number;
+  /** Age (s) of the oldest message not yet deleted (SQS's ApproximateAgeOfOldestMessage); null when empty. */
+  oldestAgeSeconds(queueName: string): number | null;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,16 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
       const state = server.inspectQueue(name);
       if (!state) return 0;
       return state.messages.ready.length + state.messages.inflight.length + state.messages.delayed.length;
+    },
+    oldestAgeSeconds: (name) => {
+      const state = server.inspectQueue(name);
+      if (!state) return null;
+      const sent = [
+        ...state.messages.ready,
+        ...state.messages.delayed,
+        ...state.messages.inflight.map((entry) => entry.message),
+      ].map((message) => message.sentTimestamp);
+      return sent.length === 0 ? null : Math.max(0, Math.round((Date.now() - Math.min(...sent)) / 1000));
     },
     stop: async () => {
       await server.stop();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneLineError } from '../../cli/user-errors';
@@ -31,10 +31,47 @@ describe('CLI: every user mistake is one line of cause and remedy, exit 2', () =
     [['status', '--hours', '3', '--url', NOWHERE], '--hours does not apply to status'],
     [['launch'], 'unknown command "launch"'],
     [['status', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
+    [['promote', 'churn-v2', 'now', '--url', NOWHERE], 'unexpected argument "now"'],
+    [['promote', '--force', '--url', NOWHERE], '--force needs --reason TEXT'],
+    [['rollout', '--url', NOWHERE], 'rollout needs one of start, status, pause, resume, abort'],
+    [
+      ['rollout', 'fly', '--url', NOWHERE],
+      'rollout needs one of start, status, pause, resume, abort, got "fly"',
+    ],
+    [
+      ['rollout', 'start', '--plan', '/nonexistent/plan.json', '--url', NOWHERE],
+      'cannot read plan file /nonexistent/plan.json (ENOENT)',
+    ],
+    [['rollout', 'start', '--force', '--url', NOWHERE], '--force does not apply to rollout'],
+    [['rollout', 'status', '--url', NOWHERE], `cannot reach local mode at ${NOWHERE}`],
     [['status', '--url', NOWHERE], `cannot reach local mode at ${NOWHERE}`],
     [['alarm', '--url', NOWHERE], 'alarm needs a name'],
   ])('%j', (args, message) => {
     expectOneLineMistake(cli(args), message);
+  });
+
+  it('lists every problem of a plan file, one per line, exit 2, before connecting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-rollout-plan-'));
+    try {
+      const file = join(dir, 'plan.json');
+      writeFileSync(file, JSON.stringify({ steps: [{ canaryPercent: 150, minDuration: '5 s' }], colour: 1 }));
+      const result = cli(['rollout', 'start', '--plan', file, '--url', NOWHERE]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        `Error: plan file ${file}:`,
+        '  - unknown field "colour" (expected steps, promote)',
+        '  - steps[0].canaryPercent must be a number from 0 to 100',
+        '  - steps[0].minDuration must be a duration such as "30s", "15m" or "4h", got "5 s"',
+        '  - steps[0].maxDuration must be a duration such as "30s", "15m" or "4h", got undefined',
+      ]);
+      writeFileSync(file, '{"steps": [');
+      expectOneLineMistake(
+        cli(['rollout', 'start', '--plan', file, '--url', NOWHERE]),
+        `plan file ${file} is not JSON`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('against a stage, before anything reaches AWS', () => {

@@ -155,9 +155,10 @@ describe('rollout flow in local mode: shadow -> canary -> rollback / promote, th
   }, 60_000);
 
   it('promotes the candidate, then rolls back to the previous production, without a redeploy', async () => {
-    expect((await cli('promote', '--url', local.url)).stdout).toContain(
-      'production endpoint    churn-v1 -> churn-v2',
-    );
+    // A handful of requests is no PROMOTE verdict: this test is about routing, so it overrides.
+    const promoted = await cli('promote', '--force', '--reason', 'e2e routing test', '--url', local.url);
+    expect(promoted.stdout).toContain('Promoted churn-v2 to production');
+    expect(promoted.stdout).toContain('production endpoint    churn-v1 -> churn-v2');
     await waitFor(
       async () =>
         (await predict(local.url, CHURN_EXAMPLE)).text === answerOf(churnV2, CHURN_EXAMPLE)

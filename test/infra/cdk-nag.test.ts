@@ -85,10 +85,17 @@ describe.each(cases)('AwsSolutions checks: %s', (label, config) => {
         'OutcomeRecorder',
         'RolloutReport',
         'AutomaticRollback',
+        'RolloutController',
       ].map((owner) => ({
         path: `${owner}/Handler/Role/Resource`,
         id: 'AwsSolutions-IAM5[Resource::*]',
       })),
+      // GetMetricData has no resource-level permissions; the alarm topic's key needs GenerateDataKey*.
+      { path: 'RolloutController/Handler/Role/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+      {
+        path: 'RolloutController/Handler/Role/DefaultPolicy',
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      },
       { path: 'ShadowQueue/DeadLetterQueue', id: 'AwsSolutions-SQS3' },
       { path: 'PredictionRouter/UserKeySalt', id: 'AwsSolutions-SMG4' },
       { path: `PredictionApi/Api/DeploymentStage.${config.stage}`, id: 'AwsSolutions-APIG3' },

@@ -90,6 +90,7 @@ describe('AWS Control Tower proactive controls (cfn-guard) at synth', () => {
         'OutcomeRecorder',
         'RolloutReport',
         'AutomaticRollback',
+        'RolloutController',
       ];
       const logGroups = [
         ...functions.map((f) => `${f}/Handler/Logs`),

@@ -73,6 +73,7 @@ const FUNCTIONS = [
   ['OutcomeRecorder', 'outcomes', 'Critical'],
   ['RolloutReport', 'report', 'Warning'],
   ['AutomaticRollback', 'rollback', 'Critical'],
+  ['RolloutController', 'rolloutController', 'Warning'],
 ] as const;
 
 interface ExpectedAlarm {

@@ -51,7 +51,7 @@ function resourcesOfType(s: SynthesizedStage, type: string): Record<string, Reso
   return s.template.findResources(type) as Record<string, Resource>;
 }
 
-type FunctionName = 'router' | 'worker' | 'reader' | 'outcomes' | 'report' | 'rollback';
+type FunctionName = 'router' | 'worker' | 'reader' | 'outcomes' | 'report' | 'rollback' | 'rolloutController';
 const FUNCTION_NAMES: readonly FunctionName[] = [
   'router',
   'worker',
@@ -59,11 +59,12 @@ const FUNCTION_NAMES: readonly FunctionName[] = [
   'outcomes',
   'report',
   'rollback',
+  'rolloutController',
 ];
 
 function handlerOf(s: SynthesizedStage, fn: FunctionName): ServiceFunction {
-  const { router, worker, reader, outcomes, report, rollback } = s.stack;
-  return { router, worker, reader, outcomes, report, rollback }[fn].handler;
+  const { router, worker, reader, outcomes, report, rollback, rolloutController } = s.stack;
+  return { router, worker, reader, outcomes, report, rollback, rolloutController }[fn].handler;
 }
 
 function functionProps(s: SynthesizedStage, fn: FunctionName): Record<string, unknown> {
@@ -405,13 +406,76 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
+  describe('rollout controller', () => {
+    it('is invoked every minute by an EventBridge Scheduler schedule whose role may invoke it alone', () => {
+      const schedules = Object.values(resourcesOfType(s, 'AWS::Scheduler::Schedule'));
+      expect(schedules).toHaveLength(1);
+      const fnArn = `{${logicalId(s.stack.rolloutController.handler.function)}.Arn}`;
+      expect(schedules[0]?.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: { RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } },
+      });
+      const target = schedules[0]?.Properties.Target as { Arn: unknown; RoleArn: unknown };
+      expect(render(target.Arn)).toBe(fnArn);
+      expect(render(target.RoleArn)).toBe(`{${logicalId(s.stack.rolloutController.schedulerRole)}.Arn}`);
+      expect(permissionsOfRole(s.template, logicalId(s.stack.rolloutController.schedulerRole))).toEqual([
+        allow(['lambda:InvokeFunction'], [fnArn]),
+      ]);
+      // The tick ends before the next one starts.
+      expect(functionProps(s, 'rolloutController').Timeout as number).toBeLessThan(60);
+    });
+
+    it('gets the deploy-time routing, guardrails, comparator, breaker, alarm topic and the canary guardrail alarms', () => {
+      const env = envOf(s, 'rolloutController');
+      const router = envOf(s, 'router');
+      for (const name of [
+        EnvName.productionEndpoint,
+        EnvName.candidateEndpoints,
+        EnvName.shadowSampleRate,
+        EnvName.canaryPercent,
+      ])
+        expect(env[name]).toEqual(router[name]);
+      expect(JSON.parse(String(env[EnvName.guardrails]))).toEqual(config.guardrails);
+      expect(JSON.parse(String(env[EnvName.rolloutBreaker]))).toEqual(config.rollout.breaker);
+      expect(env[EnvName.alarmTopicArn]).toEqual({ Ref: logicalId(s.stack.monitoring.alarmTopic) });
+      const alarms = s.stack.monitoring.guardrails.canaryGuardrailAlarms;
+      expect(alarms.length).toBeGreaterThan(0);
+      expect(render(env[EnvName.guardrailAlarmNames])).toBe(
+        render({ 'Fn::Join': [',', alarms.map((a) => ({ Ref: logicalId(a.alarm) }))] }),
+      );
+    });
+
+    it('has least privilege: the runtime config item, the byTime index, the alarm topic and its key, the guardrail alarms, metrics', () => {
+      const alarmArns = s.stack.monitoring.guardrails.canaryGuardrailAlarms.map(
+        (a) => `{${logicalId(a.alarm)}.Arn}`,
+      );
+      expect(permissionsOf(s, 'rolloutController')).toEqual(
+        [
+          ...basePermissions(s, 'rolloutController'),
+          allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(s, 'runtimeConfig')]),
+          allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+          allow(['sns:Publish'], [`{${logicalId(s.stack.monitoring.alarmTopic)}}`]),
+          allow(
+            ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            [`{${logicalId(s.stack.monitoring.alarmTopicKey)}.Arn}`],
+          ),
+          allow(['cloudwatch:DescribeAlarms'], alarmArns),
+          allow(['cloudwatch:GetMetricData'], ['*']),
+        ].sort(byJson),
+      );
+    });
+  });
+
   describe('IAM', () => {
-    it('grants no data-plane action on Resource "*": the only wildcard is X-Ray, which has no resource ARNs', () => {
+    it('grants no data-plane action on Resource "*": the only wildcards are X-Ray and GetMetricData, which have no resource ARNs', () => {
       const dataPlane = /^(sagemaker|sqs|dynamodb|s3|kms|lambda|sns|logs):|^\*$/;
       const onWildcard = allPermissions(s.template).filter((p) => p.resources.includes('*'));
       expect(onWildcard.flatMap((p) => p.actions).filter((a) => dataPlane.test(a))).toEqual([]);
       expect(new Set(onWildcard.flatMap((p) => p.actions))).toEqual(
-        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+        // GetMetricData: the rollout controller's circuit breaker reads metrics (read-only).
+        new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData']),
       );
       // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`).
       const patterns = allPermissions(s.template)

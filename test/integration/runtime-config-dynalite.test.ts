@@ -118,4 +118,20 @@ describe('runtime config against DynamoDB (dynalite)', () => {
       output.restore();
     }
   });
+
+  it('replaces the document only at the version it was computed from (a concurrent writer wins)', async () => {
+    const current = await store.read();
+    const version = current?.version ?? 0;
+    const next = {
+      ...(current ?? { overrides: {}, history: [] }),
+      version: version + 1,
+      updatedAt: 'now',
+      updatedBy: 'a',
+      reason: 'a',
+    };
+    expect(await store.replace(next as never, version)).toBe(true);
+    // A second writer that read the same version loses, and the first write stands.
+    expect(await store.replace({ ...next, updatedBy: 'b' } as never, version)).toBe(false);
+    expect((await store.read())?.updatedBy).toBe('a');
+  });
 });
