@@ -28,6 +28,10 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
+  /** Local mode and tests: the folder of the JSON-lines evidence log. */
+  evidenceLogDir: 'EVIDENCE_LOG_DIR',
+  /** AWS: the Firehose delivery stream of the evidence log. */
+  evidenceStreamName: 'EVIDENCE_STREAM_NAME',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
