@@ -28,6 +28,10 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
+  evidenceRecordsStream: 'EVIDENCE_RECORDS_STREAM',
+  evidenceOutcomesStream: 'EVIDENCE_OUTCOMES_STREAM',
+  analysisWorkGroup: 'ANALYSIS_WORKGROUP',
+  analysisDatabase: 'ANALYSIS_DATABASE',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
