@@ -13,6 +13,7 @@ import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
 import type { ServiceFunction } from '../../lib/constructs/service-function';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/shadow-queue';
 import { DEFAULT_MAX_STORED_BODY_BYTES } from '../../lib/constructs/shadow-worker';
+import { analysisPermissions, appendPermissions, evidenceObjectPatterns } from './support/evidence';
 import {
   allPermissions,
   byJson,
@@ -256,6 +257,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
             actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
             resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
           },
+          ...appendPermissions(s.stack.recordsDelivery),
         ].sort(byJson),
       );
     });
@@ -317,6 +319,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [
           ...basePermissions(s, 'outcomes'),
           allow(['dynamodb:UpdateItem'], [tableArn(s, 'comparisons')]),
+          ...appendPermissions(s.stack.outcomesDelivery),
         ].sort(byJson),
       );
     });
@@ -335,11 +338,12 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(REPORT_TIMEOUT.toSeconds()).toBeLessThan(29);
     });
 
-    it('may only Query the byTime index: no table read, no Scan', () => {
+    it('may only Query the byTime index (no table read, no Scan) and run queries in its workgroup', () => {
       expect(permissionsOf(s, 'report')).toEqual(
         [
           ...basePermissions(s, 'report'),
           allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+          ...analysisPermissions(s),
         ].sort(byJson),
       );
     });
@@ -398,11 +402,13 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(new Set(onWildcard.flatMap((p) => p.actions))).toEqual(
         new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
       );
-      // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`).
+      // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`),
+      // except objects under an evidence log prefix, whose keys Firehose and Athena generate.
       const patterns = allPermissions(s.template)
         .flatMap((p) => p.resources)
         .filter((r) => r !== '*' && r.includes('*'));
-      expect(patterns).toEqual([]);
+      const evidenceObjects = new Set(evidenceObjectPatterns(s));
+      expect(patterns.filter((r) => !evidenceObjects.has(r))).toEqual([]);
     });
   });
 
@@ -584,13 +590,16 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
-  it('outputs the API URL, both table names, both queue URLs, the alarm topic and the dashboard', () => {
+  it('outputs the API URL, both table names, both queue URLs, the alarm topic, the dashboard and where the evidence is', () => {
     const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmTopicArn',
+      'AnalysisWorkGroupName',
       'ApiUrl',
       'ComparisonTableName',
       'DashboardName',
+      'EvidenceBucketName',
+      'EvidenceDatabaseName',
       'RuntimeConfigTableName',
       'ShadowDeadLetterQueueUrl',
       'ShadowQueueUrl',
@@ -604,6 +613,9 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.alarmTopic) });
     expect(outputs.DashboardName?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.dashboard) });
+    expect(outputs.EvidenceBucketName?.Value).toEqual({ Ref: logicalId(s.stack.evidenceBucket.bucket) });
+    expect(outputs.AnalysisWorkGroupName?.Value).toBe(resourceNames(stage).analysisWorkGroup);
+    expect(outputs.EvidenceDatabaseName?.Value).toBe(resourceNames(stage).evidenceDatabase);
   });
 });
 
