@@ -212,6 +212,7 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
         Bucket: ref(logBucket),
         PolicyDocument: {
           Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
             Match.objectLike({
               Effect: 'Allow',
               Principal: { Service: 'logging.s3.amazonaws.com' },
@@ -220,7 +221,6 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
                 ArnLike: { 'aws:SourceArn': arnOf(s.stack.evidenceBucket.bucket) },
               }),
             }),
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           ]),
         },
       });
