@@ -66,6 +66,7 @@ export const GUARDRAIL_DISPLAY: Readonly<
   maxP99LatencyMs: { label: 'Candidate p99 latency', kind: 'max', format: milliseconds },
   maxLatencyIncreaseMs: { label: 'p99 latency increase', kind: 'max', format: signedMilliseconds },
   minAgreement: { label: 'Agreement with production', kind: 'min', format: percent },
+  maxAccuracyDrop: { label: 'Accuracy drop vs production', kind: 'max', format: drop },
   maxConversionDrop: { label: 'Conversion drop (canary)', kind: 'max', format: drop },
 };
 

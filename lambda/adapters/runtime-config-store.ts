@@ -5,6 +5,7 @@ import { withDeadline } from '../core/deadline';
 import {
   applyConfigAction,
   type ConfigAction,
+  currentExperiment,
   effectiveKnobs,
   type RoutingKnobs,
   type RuntimeConfigDocument,
@@ -66,6 +67,16 @@ export class RuntimeConfigStore {
   }
 }
 
+/** The knobs in force and the experiment they belong to, which the router stamps on what it records. */
+export type ExperimentKnobs = RoutingKnobs & { readonly experiment: string };
+
+export function withExperiment(
+  deployTime: RoutingKnobs,
+  doc: RuntimeConfigDocument | undefined,
+): ExperimentKnobs {
+  return { ...effectiveKnobs(deployTime, doc), experiment: currentExperiment(deployTime, doc).id };
+}
+
 export interface RuntimeKnobsOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -83,9 +94,10 @@ export interface RuntimeKnobsOptions {
  * background, so no request waits on the config table. Any failure keeps the last good value,
  * or the deploy-time values when there has never been one.
  */
-export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<RoutingKnobs> {
+export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<ExperimentKnobs> {
   const provider = new DynamoDBProvider({ tableName: options.tableName, awsSdkV3Client: options.client });
-  let current: RoutingKnobs | undefined;
+  const deployTime = withExperiment(options.deployTime, undefined);
+  let current: ExperimentKnobs | undefined;
   let fetchedAt = 0;
   let inFlight: Promise<void> | undefined;
 
@@ -95,9 +107,9 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Routin
         const doc = (await provider.get(ROUTING_CONFIG_ID, { transform: 'json', forceFetch: true })) as
           | RuntimeConfigDocument
           | undefined;
-        current = effectiveKnobs(options.deployTime, doc ?? undefined);
+        current = withExperiment(options.deployTime, doc ?? undefined);
       } catch (error) {
-        current ??= options.deployTime;
+        current ??= deployTime;
         options.onError?.(error);
       } finally {
         fetchedAt = Date.now();
@@ -112,7 +124,7 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Routin
       await withDeadline(options.firstReadTimeoutMs, () => refresh()).catch((error) =>
         options.onError?.(error),
       );
-      return current ?? options.deployTime;
+      return current ?? deployTime;
     }
     if (Date.now() - fetchedAt > options.maxAgeSeconds * 1000) void refresh();
     return current;

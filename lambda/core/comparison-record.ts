@@ -44,6 +44,13 @@ export interface ComparisonRecord {
   /** GSI partition for time-window reads: `YYYY-MM-DD#<shard>`. */
   readonly timeBucket: string;
   readonly servedVariant: ServedVariant;
+  /** The experiment (runtime config version that started it) the router applied. */
+  readonly experiment?: string;
+  /** False for a request recorded only to join its outcome (no replay). @default candidates.length > 0 */
+  readonly shadowSampled?: boolean;
+  /** Timeouts in force for the served call (router) and the candidate calls (worker). */
+  readonly servedTimeoutMs?: number;
+  readonly candidateTimeoutMs?: number;
   readonly userKey: string | null;
   readonly input: StoredInput;
   readonly production: StoredModelResult;

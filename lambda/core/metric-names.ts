@@ -35,6 +35,14 @@ export const MetricName = {
   NoiseBaselineAgreement: 'NoiseBaselineAgreement',
   DuplicateDeliveries: 'DuplicateDeliveries',
   InvalidShadowMessages: 'InvalidShadowMessages',
+  /** Evidence log: lines appended, and appends that failed after retries (the message is redelivered). */
+  EvidenceLinesAppended: 'EvidenceLinesAppended',
+  EvidenceAppendFailures: 'EvidenceAppendFailures',
+  /** Appends retried by the adapter before succeeding or failing. */
+  EvidenceAppendRetries: 'EvidenceAppendRetries',
+  /** Production-served requests recorded without a replay while a canary runs (outcome joins). */
+  ProductionRecorded: 'ProductionRecorded',
+  ProductionRecordFailed: 'ProductionRecordFailed',
   /** Runtime config */
   RuntimeConfigErrors: 'RuntimeConfigErrors',
   AutomaticRollbacks: 'AutomaticRollbacks',

@@ -1,3 +1,5 @@
+import { deployTimeExperiment, type ExperimentStart, experimentKey, experimentSettings } from './experiment';
+
 /**
  * Runtime routing config: what can change without a redeploy (sample rate, canary share,
  * shadow on/off, which endpoint is production and which are candidates). It is stored as
@@ -33,9 +35,21 @@ export interface RuntimeConfigDocument {
   readonly reason: string;
   /** The most recent changes, newest first. */
   readonly history: readonly ConfigChange[];
+  /** The experiment in force: it changes only when production, candidates, canary share or sample rate do. */
+  readonly experiment?: ExperimentStart;
+  /** Earlier experiments, newest first (the last HISTORY_LENGTH), so a report can name them. */
+  readonly experiments?: readonly ExperimentStart[];
 }
 
 const HISTORY_LENGTH = 20;
+
+/** The experiment in force under a document (or the deploy-time values alone). */
+export function currentExperiment(
+  deployTime: RoutingKnobs,
+  doc: RuntimeConfigDocument | undefined,
+): ExperimentStart {
+  return doc?.experiment ?? deployTimeExperiment(effectiveKnobs(deployTime, doc));
+}
 
 export class InvalidConfigChangeError extends Error {
   override readonly name = 'InvalidConfigChangeError';
@@ -161,13 +175,25 @@ export function applyConfigAction(
     reason: meta.reason,
     changed,
   };
+  const version = (current?.version ?? 0) + 1;
+  const overrides = { ...current?.overrides, ...changed };
+  const after = { ...deployTime, ...overrides };
+  const running = currentExperiment(deployTime, current);
+  const startsExperiment = experimentKey(after) !== experimentKey(knobs);
+  const experiment: ExperimentStart = startsExperiment
+    ? { id: `v${version}`, startedAt: meta.at, ...experimentSettings(after) }
+    : running;
   return {
-    version: (current?.version ?? 0) + 1,
-    overrides: { ...current?.overrides, ...changed },
+    version,
+    overrides,
     ...(previousProduction === undefined ? {} : { previousProduction }),
     updatedAt: meta.at,
     updatedBy: meta.by,
     reason: meta.reason,
     history: [entry, ...(current?.history ?? [])].slice(0, HISTORY_LENGTH),
+    experiment,
+    experiments: startsExperiment
+      ? [running, ...(current?.experiments ?? [])].slice(0, HISTORY_LENGTH)
+      : (current?.experiments ?? []),
   };
 }

@@ -4,7 +4,7 @@ import { afterResponse } from '../adapters/after-response';
 import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
-import { runtimeKnobs } from '../adapters/runtime-config-store';
+import { runtimeKnobs, withExperiment } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
 import { ApiError, ModelFailureError } from '../core/errors';
@@ -45,7 +45,7 @@ const knobs = settings.runtimeConfig
         });
       },
     })
-  : async () => settings.routing;
+  : async () => withExperiment(settings.routing, undefined);
 const userKeySaltOf = userKeySalt(settings.userKeySalt);
 const queueClient = tracer.captureAWSv3Client(sqsClient());
 const ports: ServePredictionPorts = {
@@ -95,7 +95,7 @@ export const handler = async (
     const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
     const served = await servePrediction(
       request,
-      { ...settings.routing, ...runtime, userKeySalt: salt },
+      { ...settings.routing, ...runtime, userKeySalt: salt, modelTimeoutMs: settings.modelTimeoutMs },
       portsFor(request.requestId),
     );
     logServed(served);

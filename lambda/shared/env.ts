@@ -28,8 +28,11 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
-  evidenceRecordsStream: 'EVIDENCE_RECORDS_STREAM',
-  evidenceOutcomesStream: 'EVIDENCE_OUTCOMES_STREAM',
+  /** Local mode and tests: the folder of the JSON-lines evidence log. */
+  evidenceLogDir: 'EVIDENCE_LOG_DIR',
+  /** AWS: the Firehose delivery stream of the evidence log. */
+  evidenceStreamName: 'EVIDENCE_STREAM_NAME',
+  /** AWS: the Athena workgroup and Glue database the report queries the evidence log in. */
   analysisWorkGroup: 'ANALYSIS_WORKGROUP',
   analysisDatabase: 'ANALYSIS_DATABASE',
 } as const;

@@ -3,8 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { EvidenceRelation } from '../../lambda/core/evidence/columns';
 import type { EvidenceEncryption } from '../config/stage-config';
+
+/** The two relations of the log, as the shared SQL names them (and the Glue tables are named). */
+export const EVIDENCE_RELATIONS = ['records', 'outcomes'] as const;
+export type EvidenceRelation = (typeof EVIDENCE_RELATIONS)[number];
 
 /**
  * Where everything lives in the evidence bucket. Each writer and reader is granted its own

@@ -3,12 +3,32 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
-  COLUMNS_OF,
-  EVIDENCE_RELATIONS,
-  type EvidenceRelation,
+  type ColumnType,
+  OUTCOME_COLUMNS,
   PARTITION_COLUMN,
-} from '../../lambda/core/evidence/columns';
-import { EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';
+  RECORD_COLUMNS,
+} from '../../lambda/core/evidence/log-schema';
+import {
+  EVIDENCE_PREFIX,
+  EVIDENCE_RELATIONS,
+  type EvidenceBucket,
+  type EvidenceRelation,
+} from './evidence-bucket';
+
+/** The log's columns per relation (lambda/core/evidence/log-schema.ts, shared with DuckDB). */
+export const COLUMNS_OF: Readonly<Record<EvidenceRelation, Readonly<Record<string, ColumnType>>>> = {
+  records: RECORD_COLUMNS,
+  outcomes: OUTCOME_COLUMNS,
+};
+
+/** The same types as Glue (Hive DDL) spells them. */
+export const GLUE_TYPE: Readonly<Record<ColumnType, string>> = {
+  VARCHAR: 'string',
+  DOUBLE: 'double',
+  BIGINT: 'bigint',
+  INTEGER: 'int',
+  BOOLEAN: 'boolean',
+};
 
 /** OpenX's JSON SerDe: matches camelCase keys to Athena's lower-case columns (case-insensitive). */
 export const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
@@ -23,7 +43,7 @@ export interface EvidenceCatalogProps {
 
 /**
  * The evidence log as SQL tables: a Glue database with `records` and `outcomes`, one column
- * per line field (lambda/core/evidence/columns.ts), partitioned by `dt` with partition
+ * per line field (lambda/core/evidence/log-schema.ts), partitioned by `dt` with partition
  * projection, so new days are queryable without a crawler or `MSCK REPAIR`, and Athena never
  * lists partitions in the catalog.
  */
@@ -81,7 +101,7 @@ export class EvidenceCatalog extends Construct {
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
             columns: Object.entries(COLUMNS_OF[relation]).map(([name, type]) => ({
               name: name.toLowerCase(),
-              type,
+              type: GLUE_TYPE[type],
             })),
             serdeInfo: {
               serializationLibrary: JSON_SERDE,

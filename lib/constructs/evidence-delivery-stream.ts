@@ -3,16 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { EvidenceRelation } from '../../lambda/core/evidence/columns';
 import { EnvName } from '../../lambda/shared/env';
+import type { EvidenceRelation } from './evidence-bucket';
 import { deliveryErrorPrefix, EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';
 import type { ServiceFunction } from './service-function';
-
-/** The variable a function finds its relation's stream name in. */
-export const STREAM_ENV: Readonly<Record<EvidenceRelation, string>> = {
-  records: EnvName.evidenceRecordsStream,
-  outcomes: EnvName.evidenceOutcomesStream,
-};
 
 /** Firehose's largest buffer: with dynamic partitioning the interval, not the size, decides. */
 export const DELIVERY_BUFFER_MIB = 128;
@@ -143,7 +137,7 @@ export class EvidenceDeliveryStream extends Construct {
 
   /** Gives a function this stream: its name in the environment and the right to append. */
   connect(handler: ServiceFunction): void {
-    handler.function.addEnvironment(STREAM_ENV[this.relation], this.deliveryStreamName);
+    handler.function.addEnvironment(EnvName.evidenceStreamName, this.deliveryStreamName);
     this.grantAppend(handler.role);
   }
 

@@ -1,12 +1,15 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { COLUMNS_OF, EVIDENCE_RELATIONS, type EvidenceRelation } from '../../lambda/core/evidence/columns';
 import { EnvName } from '../../lambda/shared/env';
 import { resourceNames } from '../../lib/config/resource-names';
 import type { Stage, StageConfig } from '../../lib/config/stage-config';
 import { StageConfigError, stages, validateStageConfig } from '../../lib/config/stages';
 import { ATHENA_ENGINE_VERSION } from '../../lib/constructs/analysis-workgroup';
-import { EVIDENCE_PREFIX } from '../../lib/constructs/evidence-bucket';
-import { JSON_SERDE } from '../../lib/constructs/evidence-catalog';
+import {
+  EVIDENCE_PREFIX,
+  EVIDENCE_RELATIONS,
+  type EvidenceRelation,
+} from '../../lib/constructs/evidence-bucket';
+import { COLUMNS_OF, GLUE_TYPE, JSON_SERDE } from '../../lib/constructs/evidence-catalog';
 import {
   DELIVERY_BUFFER_MIB,
   EVIDENCE_FILE_EXTENSION,
@@ -382,7 +385,7 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
       it('has one column per line field (lower case, as Athena names them) and dt as the partition', () => {
         const expected = Object.entries(COLUMNS_OF[relation]).map(([name, type]) => ({
           Name: name.toLowerCase(),
-          Type: type,
+          Type: GLUE_TYPE[type],
         }));
         expect(input().StorageDescriptor.Columns).toEqual(expected);
         expect(input().PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
@@ -469,14 +472,13 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
     };
 
     it('the worker and the outcomes function find their own stream, the report its workgroup and database', () => {
-      expect(envOf('worker')[EnvName.evidenceRecordsStream]).toEqual(
+      expect(envOf('worker')[EnvName.evidenceStreamName]).toEqual(
         ref(s.stack.recordsDelivery.deliveryStream),
       );
-      expect(envOf('worker')).not.toHaveProperty(EnvName.evidenceOutcomesStream);
-      expect(envOf('outcomes')[EnvName.evidenceOutcomesStream]).toEqual(
+      expect(envOf('outcomes')[EnvName.evidenceStreamName]).toEqual(
         ref(s.stack.outcomesDelivery.deliveryStream),
       );
-      expect(envOf('outcomes')).not.toHaveProperty(EnvName.evidenceRecordsStream);
+      expect(envOf('report')).not.toHaveProperty(EnvName.evidenceStreamName);
       expect(envOf('report')).toMatchObject({
         [EnvName.analysisWorkGroup]: names.analysisWorkGroup,
         [EnvName.analysisDatabase]: names.evidenceDatabase,

@@ -46,6 +46,9 @@ const MAX_REASONS = 10;
 const HISTOGRAM_BINS = 30;
 
 /**
+ * Legacy: the report from comparison records over a time window (the per-request statistics
+ * of before the evidence log). Kept as a test oracle until every caller reads aggregates
+ * (`buildReportFromAggregates`); its verdict is not the one docs/verdict.md describes.
  * The evidence about one candidate against production, and the verdict, from comparison
  * records. Pure: the same records and options give the same report.
  */
@@ -71,6 +74,17 @@ export function buildReport(
   return {
     generatedAt: (options.now ?? new Date()).toISOString(),
     alpha,
+    // Records have no experiment: the window read is all this legacy path knows.
+    experiment: {
+      id: 'window',
+      since: evidence.from ?? '',
+      until: evidence.to ?? '',
+      canaryPercent: 0,
+      sampleRate: 1,
+    },
+    invalidRecords: 0,
+    duplicates: 0,
+    sampleRatio: [],
     window: { from: evidence.from, to: evidence.to },
     production: { endpoint: evidence.production },
     candidate: { endpoint: evidence.candidate },
@@ -108,6 +122,7 @@ export function buildReport(
       evidence.labelled === 0
         ? null
         : {
+            basis: 'users',
             production: proportion(evidence.productionModel.accuracy, alpha),
             candidate: proportion(evidence.candidateModel.accuracy, alpha),
             difference: compareTallies(
@@ -276,6 +291,7 @@ function conversionSection(evidence: Evidence, guardrails: Guardrails, alpha: nu
   return {
     production: proportion(production, alpha),
     canary: proportion(canary, alpha),
+    users: { production: production.trials, canary: canary.trials },
     difference: compareTallies(canary, production, alpha),
     samplesPerVariantToDetectMaxDrop: planned,
   };

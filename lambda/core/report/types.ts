@@ -1,7 +1,13 @@
 import type { Interval } from '../stats/interval';
 import type { Proportion, TwoProportionComparison } from '../stats/proportions';
 
-export type Decision = 'PROMOTE' | 'CONTINUE' | 'REJECT';
+/**
+ * - `PROMOTE`: every guardrail met with confidence.
+ * - `CONTINUE`: some guardrail not decided yet (with what it still needs).
+ * - `REJECT`: a guardrail violated with confidence.
+ * - `INVALID`: the data cannot be trusted (sample ratio mismatch): never promote on it.
+ */
+export type Decision = 'PROMOTE' | 'CONTINUE' | 'REJECT' | 'INVALID';
 
 /** The guardrails the verdict checks, named as in `Guardrails`. */
 export type GuardrailName =
@@ -10,6 +16,7 @@ export type GuardrailName =
   | 'maxP99LatencyMs'
   | 'maxLatencyIncreaseMs'
   | 'minAgreement'
+  | 'maxAccuracyDrop'
   | 'maxConversionDrop';
 
 /**
@@ -40,6 +47,20 @@ export interface GuardrailCheck {
    * on the threshold (then more data may never decide).
    */
   readonly samplesNeeded?: number;
+  /**
+   * Set instead of `samplesNeeded` when more data at the observed effect would not decide
+   * (the estimate sits on the threshold, or the projection is beyond any plausible experiment):
+   * the reason, for people.
+   */
+  readonly notReachable?: string;
+  /**
+   * Error rates of this guardrail's two one-sided tests: `met` is wrong with probability
+   * <= alphaMet, `violated` with probability <= alphaViolated (alpha split over guardrails).
+   */
+  readonly alphaMet?: number;
+  readonly alphaViolated?: number;
+  /** `false` when the guardrail is reported as evidence only and cannot block the verdict. */
+  readonly blocking?: boolean;
   /** One sentence for people, with the numbers. */
   readonly summary: string;
 }
@@ -51,16 +72,44 @@ export interface Verdict {
   readonly guardrail?: GuardrailName;
   /** For CONTINUE: further observations still needed, per undecided guardrail. */
   readonly samplesNeeded?: Readonly<Partial<Record<GuardrailName, number>>>;
+  /** For CONTINUE: undecided guardrails that more data at the observed effect would not decide, and why. */
+  readonly notReachable?: Readonly<Partial<Record<GuardrailName, string>>>;
+  /** For INVALID: the sample ratio checks that failed. */
+  readonly sampleRatio?: readonly SampleRatioCheck[];
+}
+
+/**
+ * An anytime-valid test of an observed share against the configured one (sample ratio
+ * mismatch). A mismatch means assignment or recording is broken: the comparison is biased.
+ */
+export interface SampleRatioCheck {
+  readonly check: 'canaryShare' | 'shadowSampleRate';
+  readonly status: 'ok' | 'mismatch' | 'not_applicable';
+  /** Configured share (0..1). */
+  readonly expected: number;
+  /** Observed share, with its always-valid interval. */
+  readonly observed: Interval;
+  readonly numerator: number;
+  readonly denominator: number;
+  readonly unit: string;
+  /** The test's error rate: a mismatch is a false alarm with probability <= alpha. */
+  readonly alpha: number;
+  readonly summary: string;
+  /** For a mismatch: what usually causes one. */
+  readonly likelyCauses?: readonly string[];
 }
 
 export interface LatencySummary {
   readonly endpoint: string | null;
-  /** Successful calls only: a failed call's latency is a timeout or an error path, counted as an error. */
+  /** Every call that counts for the model; a failed call at max(its latency, the timeout). */
   readonly count: number;
   readonly mean: number | null;
   readonly min: number | null;
   readonly max: number | null;
-  /** Nearest-rank percentiles with distribution-free (order-statistic) 1 - alpha intervals. */
+  /**
+   * Nearest-rank percentiles with distribution-free (order-statistic) 1 - alpha intervals, from
+   * 1 %-wide log buckets (a bound is a bucket edge: conservative by at most 1 %).
+   */
   readonly p50: Interval;
   readonly p90: Interval;
   readonly p99: Interval;
@@ -96,9 +145,26 @@ export interface TimeBucket {
  */
 export interface Report {
   readonly generatedAt: string;
+  /**
+   * The experiment judged: one configuration (candidate, canary share, sample rate) since its
+   * fixed start. The verdict covers exactly this span; it never pools another configuration.
+   */
+  readonly experiment: {
+    readonly id: string;
+    readonly since: string;
+    readonly until: string;
+    /** Configured canary share (0..100) and shadow sample rate (0..1). */
+    readonly canaryPercent: number;
+    readonly sampleRate: number;
+  };
+  /** Records that were rejected as impossible (negative or non-finite latency) and not used. */
+  readonly invalidRecords: number;
+  /** Duplicate log lines dropped (the log is written at least once). */
+  readonly duplicates: number;
+  readonly sampleRatio: readonly SampleRatioCheck[];
   /** Error rate of every interval and of the verdict's sequential tests. */
   readonly alpha: number;
-  /** Time span of the records (their `receivedAt`). */
+  /** Time span of the records (their `receivedAt`) within the experiment. */
   readonly window: { readonly from: string | null; readonly to: string | null };
   readonly production: { readonly endpoint: string | null };
   readonly candidate: { readonly endpoint: string | null };
@@ -153,20 +219,29 @@ export interface Report {
     /** Most frequent disagreement reasons (comparators keep payloads out of them). */
     readonly reasons: readonly { readonly reason: string; readonly count: number }[];
   };
-  /** Conversion per served variant; `null` when no record has a conversion outcome. */
+  /**
+   * Conversion per canary arm (by endpoint), per user: rates are ratios of per-user sums and the
+   * difference's interval is cluster-robust (delta method). `null` without conversion outcomes.
+   */
   readonly conversion: {
     readonly production: Proportion;
     readonly canary: Proportion;
-    /** Canary minus production (Newcombe interval, pooled z-test). */
+    /** Users behind each rate. */
+    readonly users: { readonly production: number; readonly canary: number };
+    /** Canary minus production, fixed-sample 1 - alpha interval (delta method over users). */
     readonly difference: TwoProportionComparison;
     /** Fixed-design samples per variant to detect a drop of `maxConversionDrop` (power 0.8). */
     readonly samplesPerVariantToDetectMaxDrop: number | null;
   } | null;
-  /** Accuracy against posted labels per model; `null` when no record has a label outcome. */
+  /**
+   * Accuracy against posted labels; `null` without labels. `paired` when both models answered
+   * the same labelled requests (shadow), else per user over the canary arms.
+   */
   readonly accuracy: {
+    readonly basis: 'paired' | 'users';
     readonly production: Proportion;
     readonly candidate: Proportion;
-    /** Candidate minus production (Newcombe interval, pooled z-test). */
+    /** Candidate minus production, fixed-sample 1 - alpha interval. */
     readonly difference: TwoProportionComparison;
   } | null;
   readonly timeline: { readonly bucketMinutes: number; readonly buckets: readonly TimeBucket[] };

@@ -1,0 +1,591 @@
+/**
+ * The guardrail decisions, from the experiment's aggregates (docs/verdict.md).
+ *
+ * Error rates, stated once:
+ * - `met` is a one-sided anytime-valid test at `alpha`. PROMOTE needs every blocking guardrail
+ *   met, and a bad candidate violates at least one in truth, so P(ever PROMOTE a bad candidate)
+ *   <= alpha, however often the report is read.
+ * - `violated` is a one-sided anytime-valid test at `alpha / K`, K the number of blocking
+ *   guardrails with a test in this experiment (fixed by its configuration, not by the data).
+ *   A good candidate is falsely rejected only if one of them errs: P(ever falsely REJECT) <=
+ *   alpha (Bonferroni).
+ * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase, paired
+ * accuracy), each bound gets half of its test's alpha (union bound).
+ */
+import { DEFAULT_MAX_ACCURACY_DROP, type Guardrails } from '../guardrails';
+import { logEvidenceAbove, logEvidenceBelow, oneSidedHalfWidth, rateBounds } from '../stats/anytime';
+import type { Interval } from '../stats/interval';
+import { type BetaMixture, betaMixture, smoothedRateVariance } from '../stats/sequential';
+import type { CanaryArm, ExperimentAggregates, PairedCounts, UserRatioSums } from './aggregates';
+import { milliseconds, percent, range } from './format';
+import { countAbove, quantileBounds, totalCount } from './latency-buckets';
+import type { GuardrailCheck, GuardrailName, GuardrailStatus } from './types';
+
+const { abs, ceil, log, max, min } = Math;
+
+export interface Design {
+  /** Family-wise error rate of PROMOTE and of REJECT. */
+  readonly alpha: number;
+  /** Sample size the beta mixtures are tuned for (tightest there, valid at every size). */
+  readonly plannedSampleSize: number;
+}
+
+/** Fixed-horizon z for the tuning of normal mixtures: one-sided 5 % and 90 % power. */
+const TUNING_Z = 1.645 + 1.2816;
+/**
+ * Effective events and non-events each group needs before a normal-mixture test may decide:
+ * below it the normal approximation behind it is not trusted (small canary, rare conversions).
+ */
+export const MIN_EFFECTIVE_EVENTS = 20;
+const P99 = 0.99;
+
+export interface CheckContext {
+  readonly aggregates: ExperimentAggregates;
+  readonly guardrails: Guardrails;
+  readonly design: Design;
+}
+
+/** The canary arms this candidate is judged on: production's, and the candidate's own. */
+export function canaryArms(a: ExperimentAggregates): { production?: CanaryArm; canary?: CanaryArm } {
+  const production = a.canary.find(
+    (arm) => arm.variant === 'production' && arm.endpoint === a.experiment.production,
+  );
+  const canary = a.canary.find((arm) => arm.variant === 'canary' && arm.endpoint === a.candidate);
+  return { ...(production ? { production } : {}), ...(canary ? { canary } : {}) };
+}
+
+/** Which guardrails can block the verdict in this experiment (its configuration, not its data). */
+export function blockingGuardrails(a: ExperimentAggregates, g: Guardrails): GuardrailName[] {
+  const names: GuardrailName[] = ['maxErrorRate', 'maxP99LatencyMs', 'maxLatencyIncreaseMs'];
+  if ((g.agreement ?? 'guardrail') === 'guardrail') names.push('minAgreement');
+  names.push('maxAccuracyDrop');
+  if (a.experiment.canaryPercent > 0 || canaryArms(a).canary !== undefined) names.push('maxConversionDrop');
+  return names;
+}
+
+export function checkGuardrails(context: CheckContext): GuardrailCheck[] {
+  const { aggregates, guardrails } = context;
+  const blocking = new Set(blockingGuardrails(aggregates, guardrails));
+  const tests = {
+    ...context,
+    alphaMet: context.design.alpha,
+    alphaViolated: context.design.alpha / blocking.size,
+  };
+  return [
+    sampleSizeCheck(context),
+    errorRateCheck(tests),
+    p99LatencyCheck(tests),
+    latencyIncreaseCheck(tests),
+    agreementCheck(tests),
+    accuracyCheck(tests),
+    conversionCheck(tests),
+  ].map((check) =>
+    check.guardrail === 'minSampleSize' || blocking.has(check.guardrail)
+      ? check
+      : { ...check, blocking: false },
+  );
+}
+
+interface Tests extends CheckContext {
+  readonly alphaMet: number;
+  readonly alphaViolated: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rates: exact one-sided beta-binomial mixtures.
+
+/** Status of "rate <= limit" from the count of events. */
+function rateStatusAtMost(
+  events: number,
+  trials: number,
+  limit: number,
+  mixture: BetaMixture,
+  t: Tests,
+): GuardrailStatus {
+  if (trials === 0) return 'undecided';
+  if (logEvidenceBelow(events, trials, limit, mixture) >= log(1 / t.alphaMet)) return 'met';
+  if (logEvidenceAbove(events, trials, limit, mixture) >= log(1 / t.alphaViolated)) return 'violated';
+  return 'undecided';
+}
+
+/** Trials after which "rate <= limit" would be decided if the observed rate held. */
+function projectRate(
+  events: number,
+  trials: number,
+  limit: number,
+  mixture: BetaMixture,
+  t: Tests,
+): number | null {
+  if (trials === 0) return null;
+  const rate = events / trials;
+  if (rate === limit) return null;
+  const decided =
+    rate < limit
+      ? (n: number) => logEvidenceBelow(rate * n, n, limit, mixture) >= log(1 / t.alphaMet)
+      : (n: number) => logEvidenceAbove(rate * n, n, limit, mixture) >= log(1 / t.alphaViolated);
+  return projectSampleSize(trials, decided);
+}
+
+function sampleSizeCheck({ aggregates, guardrails }: CheckContext): GuardrailCheck {
+  const n = aggregates.shadow.comparisons;
+  const met = n >= guardrails.minSampleSize;
+  return {
+    guardrail: 'minSampleSize',
+    status: met ? 'met' : 'undecided',
+    threshold: guardrails.minSampleSize,
+    measure: 'comparisons',
+    evidence: { estimate: n, lower: null, upper: null },
+    samples: n,
+    unit: 'comparisons',
+    ...(met ? {} : { samplesNeeded: guardrails.minSampleSize - n }),
+    summary: met
+      ? `${n} comparisons reach the minimum sample size of ${guardrails.minSampleSize}`
+      : `${n} of the ${guardrails.minSampleSize} comparisons needed before a PROMOTE`,
+  };
+}
+
+function errorRateCheck(t: Tests): GuardrailCheck {
+  const { errors, calls } = t.aggregates.candidateCalls;
+  const limit = t.guardrails.maxErrorRate;
+  const mixture = betaMixture(limit, t.design);
+  const status = rateStatusAtMost(errors, calls, limit, mixture, t);
+  const bounds = rateBounds(errors, calls, mixture, t.alphaViolated, t.alphaMet);
+  const interval: Interval = { estimate: calls === 0 ? null : errors / calls, ...bounds };
+  return {
+    guardrail: 'maxErrorRate',
+    status,
+    threshold: limit,
+    measure: 'candidate error rate',
+    evidence: interval,
+    samples: calls,
+    unit: 'candidate calls',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+    ...needed(
+      status,
+      projectRate(errors, calls, limit, mixture, t),
+      calls,
+      t,
+      'candidate calls',
+      interval,
+      limit,
+    ),
+    summary:
+      calls === 0
+        ? 'no candidate calls yet'
+        : `candidate error rate ${percent(interval.estimate)} (${errors}/${calls}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${verb(status, 'max')} the ${percent(limit)} limit`,
+  };
+}
+
+function p99LatencyCheck(t: Tests): GuardrailCheck {
+  const limit = t.guardrails.maxP99LatencyMs;
+  const buckets = t.aggregates.candidateCalls.latency;
+  const n = totalCount(buckets);
+  const tail = 1 - P99;
+  const mixture = betaMixture(tail, t.design);
+  const { possibly, surely } = countAbove(buckets, limit);
+  let status: GuardrailStatus = 'undecided';
+  if (n > 0 && logEvidenceBelow(possibly, n, tail, mixture) >= log(1 / t.alphaMet)) status = 'met';
+  else if (n > 0 && logEvidenceAbove(surely, n, tail, mixture) >= log(1 / t.alphaViolated))
+    status = 'violated';
+  const interval = quantileBounds(buckets, P99, mixture, t.alphaViolated, t.alphaMet);
+  const share = n === 0 ? 0 : (possibly + surely) / 2;
+  return {
+    guardrail: 'maxP99LatencyMs',
+    status,
+    threshold: limit,
+    measure: 'candidate p99 latency (ms), failures at the timeout',
+    evidence: interval,
+    samples: n,
+    unit: 'candidate calls',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+    ...needed(status, projectRate(share, n, tail, mixture, t), n, t, 'candidate calls', interval, limit),
+    summary:
+      n === 0
+        ? 'no candidate calls yet'
+        : `candidate p99 latency ${milliseconds(interval.estimate)} (failed calls count at the timeout), ${level(t)} ${range(interval.lower, interval.upper, milliseconds)}: ${verb(status, 'max')} the ${milliseconds(limit)} limit`,
+  };
+}
+
+/**
+ * p99(candidate) - p99(production) on the same shadow requests: the candidate's bound minus
+ * production's opposite bound, each at half the test's alpha.
+ */
+function latencyIncreaseCheck(t: Tests): GuardrailCheck {
+  const limit = t.guardrails.maxLatencyIncreaseMs;
+  const { productionLatency, candidateLatency } = t.aggregates.shadow;
+  const mixture = betaMixture(1 - P99, t.design);
+  const c = quantileBounds(candidateLatency, P99, mixture, t.alphaViolated / 2, t.alphaMet / 2);
+  const p = quantileBounds(productionLatency, P99, mixture, t.alphaMet / 2, t.alphaViolated / 2);
+  const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+  const interval: Interval = {
+    estimate: minus(c.estimate, p.estimate),
+    lower: minus(c.lower, p.upper),
+    upper: minus(c.upper, p.lower),
+  };
+  const n = min(totalCount(candidateLatency), totalCount(productionLatency));
+  const status = statusAtMost(interval, limit);
+  return {
+    guardrail: 'maxLatencyIncreaseMs',
+    status,
+    threshold: limit,
+    measure: 'candidate p99 minus production p99 on the same requests (ms)',
+    evidence: interval,
+    samples: n,
+    unit: 'shadow pairs',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+    ...needed(status, projectByWidth(interval, limit, n), n, t, 'shadow pairs', interval, limit),
+    summary:
+      n === 0
+        ? 'no shadow pairs yet'
+        : `p99 latency increase ${milliseconds(interval.estimate)}, ${level(t)} ${range(interval.lower, interval.upper, milliseconds)}: ${verb(status, 'max')} the ${milliseconds(limit)} limit`,
+  };
+}
+
+/**
+ * Agreement, judged as disagreement <= 1 - minAgreement. With a noise baseline (production
+ * re-invoked and compared with itself) only disagreement beyond production's own counts:
+ * excess = candidate disagreement - self-disagreement, bounded by the candidate's bound minus
+ * the noise's opposite bound (each exact, at half the alpha). Self-disagreement >= 0, so the
+ * adjustment can only help a candidate; with few baseline comparisons it helps little.
+ */
+function agreementCheck(t: Tests): GuardrailCheck {
+  const minimum = t.guardrails.minAgreement;
+  const margin = 1 - minimum;
+  const { comparisons, agreements, agreementWithNoise } = t.aggregates.shadow;
+  const disagreements = comparisons - agreements;
+  const noiseTrials = pairedTotal(agreementWithNoise);
+  const noiseDisagreements = agreementWithNoise.n00 + agreementWithNoise.n01;
+  const mixture = betaMixture(margin, t.design);
+  const base = {
+    guardrail: 'minAgreement' as const,
+    threshold: minimum,
+    samples: comparisons,
+    unit: 'comparisons',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+  };
+  const rate = comparisons === 0 ? null : agreements / comparisons;
+  if (comparisons === 0) {
+    return {
+      ...base,
+      status: 'undecided',
+      measure: 'candidate agreement',
+      evidence: { estimate: null, lower: null, upper: null },
+      samplesNeeded: t.guardrails.minSampleSize,
+      summary: 'no comparisons yet',
+    };
+  }
+  if (noiseTrials === 0) {
+    const status = rateStatusAtMost(disagreements, comparisons, margin, mixture, t);
+    const b = rateBounds(disagreements, comparisons, mixture, t.alphaViolated, t.alphaMet);
+    const interval: Interval = { estimate: rate, lower: 1 - b.upper, upper: 1 - b.lower };
+    return {
+      ...base,
+      status,
+      measure: 'candidate agreement',
+      evidence: interval,
+      ...needed(
+        status,
+        projectRate(disagreements, comparisons, margin, mixture, t),
+        comparisons,
+        t,
+        'comparisons',
+        interval,
+        minimum,
+      ),
+      summary: `candidate agreement ${percent(rate)} (${agreements}/${comparisons}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${verb(status, 'min')} the ${percent(minimum)} minimum`,
+    };
+  }
+  const c = rateBounds(disagreements, comparisons, mixture, t.alphaViolated / 2, t.alphaMet / 2);
+  const noise = rateBounds(noiseDisagreements, noiseTrials, mixture, t.alphaMet / 2, t.alphaViolated / 2);
+  const excess = disagreements / comparisons - noiseDisagreements / noiseTrials;
+  const clamp = (v: number) => min(1, max(0, v));
+  const interval: Interval = {
+    estimate: clamp(1 - excess),
+    lower: clamp(1 - (c.upper - noise.lower)),
+    upper: clamp(1 - (c.lower - noise.upper)),
+  };
+  const status: GuardrailStatus =
+    c.upper - noise.lower <= margin ? 'met' : c.lower - noise.upper > margin ? 'violated' : 'undecided';
+  const selfAgreement = 1 - noiseDisagreements / noiseTrials;
+  return {
+    ...base,
+    status,
+    measure: 'noise-adjusted agreement',
+    evidence: interval,
+    ...needed(
+      status,
+      projectByWidth(
+        { estimate: excess, lower: c.lower - noise.upper, upper: c.upper - noise.lower },
+        margin,
+        min(comparisons, noiseTrials),
+      ),
+      min(comparisons, noiseTrials),
+      t,
+      'noise-baseline comparisons',
+      interval,
+      minimum,
+      (n) => ceil((n * comparisons) / noiseTrials),
+    ),
+    summary: `noise-adjusted agreement ${percent(interval.estimate)} (candidate ${percent(rate)}, production self-agreement ${percent(selfAgreement)} over ${noiseTrials}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${verb(status, 'min')} the ${percent(minimum)} minimum`,
+  };
+}
+
+/**
+ * Accuracy non-inferiority: candidate accuracy >= production accuracy - margin. On labelled
+ * shadow pairs (both models answered the same request) the difference is P(only the candidate
+ * is right) - P(only production is right), bounded exactly from the two discordant counts (each
+ * bound at half the alpha). Without labelled pairs, over the canary arms per user.
+ */
+function accuracyCheck(t: Tests): GuardrailCheck {
+  const margin = t.guardrails.maxAccuracyDrop ?? DEFAULT_MAX_ACCURACY_DROP;
+  const paired = t.aggregates.shadow.accuracy;
+  const m = pairedTotal(paired);
+  const base = {
+    guardrail: 'maxAccuracyDrop' as const,
+    threshold: margin,
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+  };
+  if (m > 0) {
+    // drop = production accuracy - candidate accuracy = P(n10) - P(n01).
+    const mixture = betaMixture(margin, t.design);
+    const onlyProduction = rateBounds(paired.n10, m, mixture, t.alphaViolated / 2, t.alphaMet / 2);
+    const onlyCandidate = rateBounds(paired.n01, m, mixture, t.alphaMet / 2, t.alphaViolated / 2);
+    const drop = (paired.n10 - paired.n01) / m;
+    const interval: Interval = {
+      estimate: drop,
+      lower: max(-1, onlyProduction.lower - onlyCandidate.upper),
+      upper: min(1, onlyProduction.upper - onlyCandidate.lower),
+    };
+    const status = statusAtMost(interval, margin);
+    return {
+      ...base,
+      status,
+      measure: 'accuracy drop (production - candidate) on labelled shadow pairs',
+      evidence: interval,
+      samples: m,
+      unit: 'labelled pairs',
+      ...needed(status, projectByWidth(interval, margin, m), m, t, 'labelled pairs', interval, margin),
+      summary: `accuracy drop ${points(drop)} (production ${percent((paired.n10 + paired.n11) / m)}, candidate ${percent((paired.n01 + paired.n11) / m)} on ${m} labelled pairs), ${level(t)} ${range(interval.lower, interval.upper, points)}: ${verb(status, 'max')} the ${points(margin)} margin`,
+    };
+  }
+  const { production, canary } = canaryArms(t.aggregates);
+  if (production !== undefined && canary !== undefined && canary.accuracy.sumM > 0) {
+    return {
+      ...base,
+      ...ratioDropCheck(production.accuracy, canary.accuracy, margin, t, 'accuracy'),
+      measure: 'accuracy drop (production - canary), per user',
+    };
+  }
+  return {
+    ...base,
+    status: 'not_applicable',
+    measure: 'accuracy drop (production - candidate)',
+    evidence: { estimate: null, lower: null, upper: null },
+    samples: 0,
+    unit: 'labelled pairs',
+    summary: 'no labels posted yet: accuracy is judged once labels arrive',
+  };
+}
+
+/**
+ * Conversion drop = production rate - canary rate, over users (the unit the canary assigns):
+ * each rate is a ratio of per-user sums with a delta-method (cluster-robust) variance. Only the
+ * candidate that serves the canary is judged on it; a replay-only candidate never is.
+ */
+function conversionCheck(t: Tests): GuardrailCheck {
+  const limit = t.guardrails.maxConversionDrop;
+  const { production, canary } = canaryArms(t.aggregates);
+  const base = {
+    guardrail: 'maxConversionDrop' as const,
+    threshold: limit,
+    measure: 'conversion drop (production rate - canary rate), per user',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+  };
+  if (canary === undefined || production === undefined) {
+    const servedBy = t.aggregates.canary.find((arm) => arm.variant === 'canary');
+    return {
+      ...base,
+      status: 'not_applicable',
+      evidence: { estimate: null, lower: null, upper: null },
+      samples: 0,
+      unit: 'users',
+      summary:
+        servedBy === undefined
+          ? 'no canary traffic: conversion is judged once a canary serves users'
+          : `the canary is ${servedBy.endpoint}, not ${t.aggregates.candidate}: a replay-only candidate is not judged on conversion`,
+    };
+  }
+  return { ...base, ...ratioDropCheck(production.conversion, canary.conversion, limit, t, 'conversion') };
+}
+
+/** Cluster-robust ratio y/m over users and the variance of its estimate (delta method). */
+export function userRatio(
+  s: UserRatioSums,
+): { rate: number; variance: number; effectiveEvents: number } | null {
+  if (s.sumM <= 0) return null;
+  const rate = s.sumY / s.sumM;
+  const residual = max(0, s.sumY2 - 2 * rate * s.sumMY + rate * rate * s.sumM2);
+  const correction = s.users > 1 ? s.users / (s.users - 1) : 1;
+  const clustered = (residual * correction) / (s.sumM * s.sumM);
+  // Never below the smoothed binomial variance: no events yet must not look like certainty.
+  const binomial = smoothedRateVariance(s.sumY, s.sumM);
+  const variance = max(clustered, binomial);
+  // Kish design effect: how many independent observations the clustered ones are worth.
+  const effectiveTrials = (s.sumM * binomial) / variance;
+  return { rate, variance, effectiveEvents: min(rate, 1 - rate) * effectiveTrials };
+}
+
+function ratioDropCheck(
+  productionSums: UserRatioSums,
+  canarySums: UserRatioSums,
+  limit: number,
+  t: Tests,
+  what: string,
+): Omit<GuardrailCheck, 'guardrail' | 'threshold' | 'measure'> {
+  const p = userRatio(productionSums);
+  const c = userRatio(canarySums);
+  const users = productionSums.users + canarySums.users;
+  if (p === null || c === null) {
+    return {
+      status: 'undecided',
+      evidence: { estimate: null, lower: null, upper: null },
+      samples: users,
+      unit: 'users',
+      samplesNeeded: t.guardrails.minSampleSize,
+      summary: `${what} outcomes so far: ${productionSums.sumM} production, ${canarySums.sumM} canary`,
+    };
+  }
+  const drop = p.rate - c.rate;
+  const variance = p.variance + c.variance;
+  const planned = (limit / TUNING_Z) ** 2;
+  const upper = drop + oneSidedHalfWidth(variance, planned, t.alphaMet);
+  const lower = drop - oneSidedHalfWidth(variance, planned, t.alphaViolated);
+  const interval: Interval = { estimate: drop, lower: max(-1, lower), upper: min(1, upper) };
+  const enough = min(p.effectiveEvents, c.effectiveEvents) >= MIN_EFFECTIVE_EVENTS;
+  const status: GuardrailStatus = enough ? statusAtMost(interval, limit) : 'undecided';
+  const projected = projectNormal(drop, variance, users, limit, planned, t);
+  return {
+    status,
+    evidence: interval,
+    samples: users,
+    unit: 'users',
+    ...needed(status, projected, users, t, 'users', interval, limit),
+    summary: `${what} drop ${points(drop)} (production ${percent(p.rate)} of ${productionSums.sumM} over ${productionSums.users} users, canary ${percent(c.rate)} of ${canarySums.sumM} over ${canarySums.users} users), ${level(t)} ${range(interval.lower, interval.upper, points)}: ${enough ? verb(status, 'max') : `too few ${what} events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${points(limit)} limit`,
+  };
+}
+
+function projectNormal(
+  estimate: number,
+  variance: number,
+  n: number,
+  limit: number,
+  planned: number,
+  t: Tests,
+): number | null {
+  const gap = abs(estimate - limit);
+  if (gap === 0 || n === 0) return null;
+  const alpha = estimate < limit ? t.alphaMet : t.alphaViolated;
+  return projectSampleSize(n, (k) => oneSidedHalfWidth((variance * n) / k, planned, alpha) < gap);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function pairedTotal(p: PairedCounts): number {
+  return p.n00 + p.n01 + p.n10 + p.n11;
+}
+
+function statusAtMost(interval: Interval, limit: number): GuardrailStatus {
+  if (interval.upper !== null && interval.upper <= limit) return 'met';
+  if (interval.lower !== null && interval.lower > limit) return 'violated';
+  return 'undecided';
+}
+
+function verb(status: GuardrailStatus, kind: 'max' | 'min'): string {
+  if (status === 'met') return kind === 'max' ? 'within' : 'above';
+  if (status === 'violated') return kind === 'max' ? 'above' : 'below';
+  return 'not yet distinguishable from';
+}
+
+function level(t: Tests): string {
+  return `always-valid bounds (PROMOTE side at ${pct(t.alphaMet)}, REJECT side at ${pct(t.alphaViolated)} error)`;
+}
+
+const pct = (v: number) => `${Math.round(v * 10_000) / 100}%`;
+const points = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} points`);
+
+/** Largest sample size a projection is taken seriously at, relative to the current one. */
+const PLAUSIBLE_GROWTH = 20;
+const PLAUSIBLE_FLOOR = 100_000;
+export const MAX_PROJECTED_SAMPLES = 100_000_000;
+
+/**
+ * `samplesNeeded` (finite, plausible) or `notReachable` (with the reason) for an undecided
+ * check; nothing for a decided one.
+ */
+function needed(
+  status: GuardrailStatus,
+  projected: number | null,
+  current: number,
+  t: Tests,
+  unit: string,
+  interval: Interval,
+  threshold: number,
+  toUnit: (n: number) => number = (n) => n,
+): { samplesNeeded?: number; notReachable?: string } {
+  if (status !== 'undecided') return {};
+  if (current === 0) return { samplesNeeded: t.guardrails.minSampleSize };
+  if (projected === null || projected > max(PLAUSIBLE_GROWTH * current, PLAUSIBLE_FLOOR)) {
+    const at =
+      interval.estimate === null
+        ? ''
+        : ` (estimate ${round(interval.estimate)} vs threshold ${round(threshold)})`;
+    return {
+      notReachable:
+        projected === null
+          ? `not reachable at the observed effect: the estimate sits on the threshold${at}, so more data may never decide`
+          : `not reachable at the observed effect: the estimate is too close to the threshold${at}; deciding would take over ${max(PLAUSIBLE_GROWTH * current, PLAUSIBLE_FLOOR).toLocaleString('en-US')} ${unit}`,
+    };
+  }
+  return { samplesNeeded: max(1, ceil(toUnit(projected) - toUnit(current))) };
+}
+
+const round = (v: number) => String(Math.round(v * 10_000) / 10_000);
+
+/**
+ * Projection for intervals without a closed form: widths shrink about as 1/sqrt(n), so the side
+ * facing the limit must shrink by (distance to limit / current half-width)^2.
+ */
+function projectByWidth(interval: Interval, limit: number, n: number): number | null {
+  const { estimate, lower, upper } = interval;
+  if (estimate === null || n === 0) return null;
+  const gap = abs(limit - estimate);
+  if (gap === 0) return null;
+  const side = estimate <= limit ? upper : lower;
+  if (side === null) return n * 4;
+  const halfWidth = abs(side - estimate);
+  return ceil(n * max(1, (halfWidth / gap) ** 2));
+}
+
+/** Smallest n >= current with `decided(n)`, assuming it is monotone beyond the current size. */
+function projectSampleSize(current: number, decided: (n: number) => boolean): number | null {
+  if (decided(current)) return current;
+  let lo = current;
+  let hi = max(current * 2, current + 10);
+  while (!decided(hi)) {
+    lo = hi;
+    hi *= 2;
+    if (hi > MAX_PROJECTED_SAMPLES) return null;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (decided(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
