@@ -199,9 +199,9 @@ export function oracleAggregates(
         sums[0] = (sums[0] as number) + 1;
         if (outcome.converted.value) sums[1] = (sums[1] as number) + 1;
       }
-      if (label !== undefined && r.servedStatus === 'ok') {
+      if (label !== undefined && r.servedStatus === 'ok' && r.servedLabel !== null) {
         sums[2] = (sums[2] as number) + 1;
-        if (r.servedLabel !== null && r.servedLabel === label) sums[3] = (sums[3] as number) + 1;
+        if (r.servedLabel === label) sums[3] = (sums[3] as number) + 1;
       }
       if (hasOutcome) sums[4] = (sums[4] as number) + 1;
       if (outcome?.value) sums[5] = (sums[5] as number) + outcome.value.value;

@@ -164,6 +164,8 @@ export function experimentTotalsQuery(slice: ExperimentSlice): SqlStatement {
   const lnCandidate = `LN(GREATEST(${candidateEffective}, ${LATENCY_FLOOR_MS}))`;
   const candidateFailed = `((candidate_call = 1 AND served_status = 'error') OR (candidate_call = 2 AND candidate_status = 'error'))`;
   const comparison = 'pair = 1 AND agree IS NOT NULL';
+  // Accuracy needs a true label and a predicted label on both sides.
+  const labelledComparison = `${comparison} AND label IS NOT NULL AND served_label IS NOT NULL AND candidate_label IS NOT NULL`;
   const metric = (column: string) =>
     `COUNT(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_count, SUM(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_sum, MIN(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_min, MAX(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_max`;
   const sql = `${prefix.sql},
@@ -216,10 +218,10 @@ SELECT
   ${sum(`${comparison} AND noise_agree = 1 AND agree = 1`)} AS noise_11,
   ${sum('pair = 1', 'candidate_effective - served_effective')} AS difference_sum,
   ${sum('pair = 1', '(candidate_effective - served_effective) * (candidate_effective - served_effective)')} AS difference_sum_squares,
-  ${sum(`${comparison} AND label IS NOT NULL AND served_correct = 0 AND candidate_correct = 0`)} AS accuracy_00,
-  ${sum(`${comparison} AND label IS NOT NULL AND served_correct = 0 AND candidate_correct = 1`)} AS accuracy_01,
-  ${sum(`${comparison} AND label IS NOT NULL AND served_correct = 1 AND candidate_correct = 0`)} AS accuracy_10,
-  ${sum(`${comparison} AND label IS NOT NULL AND served_correct = 1 AND candidate_correct = 1`)} AS accuracy_11,
+  ${sum(`${labelledComparison} AND served_correct = 0 AND candidate_correct = 0`)} AS accuracy_00,
+  ${sum(`${labelledComparison} AND served_correct = 0 AND candidate_correct = 1`)} AS accuracy_01,
+  ${sum(`${labelledComparison} AND served_correct = 1 AND candidate_correct = 0`)} AS accuracy_10,
+  ${sum(`${labelledComparison} AND served_correct = 1 AND candidate_correct = 1`)} AS accuracy_11,
   ${sum('valid = 1 AND converted IS NOT NULL')} AS outcomes_converted,
   ${sum('valid = 1 AND label IS NOT NULL')} AS outcomes_labelled,
   ${sum('valid = 1 AND outcome_value IS NOT NULL')} AS outcomes_with_value,
@@ -258,8 +260,8 @@ per_user AS (
     user_unit,
     SUM(CASE WHEN converted IS NOT NULL THEN 1 ELSE 0 END) AS conversion_m,
     SUM(CASE WHEN converted = 1 THEN 1 ELSE 0 END) AS conversion_y,
-    SUM(CASE WHEN label IS NOT NULL AND served_status = 'ok' THEN 1 ELSE 0 END) AS accuracy_m,
-    SUM(CASE WHEN label IS NOT NULL AND served_status = 'ok' THEN served_correct ELSE 0 END) AS accuracy_y,
+    SUM(CASE WHEN label IS NOT NULL AND served_status = 'ok' AND served_label IS NOT NULL THEN 1 ELSE 0 END) AS accuracy_m,
+    SUM(CASE WHEN label IS NOT NULL AND served_status = 'ok' AND served_label IS NOT NULL THEN served_correct ELSE 0 END) AS accuracy_y,
     SUM(CASE WHEN converted IS NOT NULL OR outcome_value IS NOT NULL OR label IS NOT NULL THEN 1 ELSE 0 END) AS value_m,
     SUM(CASE WHEN outcome_value IS NOT NULL THEN outcome_value ELSE 0 END) AS value_y
   FROM facts
