@@ -3,9 +3,13 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { resourceNames } from './config/resource-names';
 import type { StageConfig } from './config/stage-config';
+import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
 import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
 import { ComparisonStore } from './constructs/comparison-store';
+import { EvidenceBucket } from './constructs/evidence-bucket';
+import { EvidenceCatalog } from './constructs/evidence-catalog';
+import { EvidenceDeliveryStream } from './constructs/evidence-delivery-stream';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
 import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
@@ -36,6 +40,11 @@ export class ShadowRolloutStack extends Stack {
   readonly reader: ComparisonReader;
   readonly outcomes: OutcomeRecorder;
   readonly report: RolloutReport;
+  readonly evidenceBucket: EvidenceBucket;
+  readonly recordsDelivery: EvidenceDeliveryStream;
+  readonly outcomesDelivery: EvidenceDeliveryStream;
+  readonly evidenceCatalog: EvidenceCatalog;
+  readonly analysis: AnalysisWorkGroup;
   readonly rollback: AutomaticRollback;
   readonly monitoring: RolloutMonitoring;
 
@@ -122,6 +131,46 @@ export class ShadowRolloutStack extends Stack {
       ...logging,
     });
 
+    this.evidenceBucket = new EvidenceBucket(this, 'EvidenceBucket', {
+      retentionDays: config.evidence.retentionDays,
+      queryResultRetentionDays: config.evidence.queryResultRetentionDays,
+      encryption: config.evidence.encryption,
+      encryptionReason: config.evidence.encryptionReason,
+      versioning: config.evidence.versioning,
+      accessLogging: config.evidence.accessLogging,
+      retainData: config.retainData,
+    });
+    const delivery = {
+      bucket: this.evidenceBucket,
+      bufferingInterval: Duration.seconds(config.evidence.bufferingSeconds),
+      ...logging,
+    };
+    this.recordsDelivery = new EvidenceDeliveryStream(this, 'RecordsDelivery', {
+      relation: 'records',
+      deliveryStreamName: names.evidenceRecordsStream,
+      ...delivery,
+    });
+    this.outcomesDelivery = new EvidenceDeliveryStream(this, 'OutcomesDelivery', {
+      relation: 'outcomes',
+      deliveryStreamName: names.evidenceOutcomesStream,
+      ...delivery,
+    });
+    this.evidenceCatalog = new EvidenceCatalog(this, 'EvidenceCatalog', {
+      bucket: this.evidenceBucket,
+      databaseName: names.evidenceDatabase,
+      retentionDays: config.evidence.retentionDays,
+    });
+    this.analysis = new AnalysisWorkGroup(this, 'Analysis', {
+      workGroupName: names.analysisWorkGroup,
+      bucket: this.evidenceBucket,
+      catalog: this.evidenceCatalog,
+      maxBytesScannedPerQuery: config.evidence.maxBytesScannedPerQuery,
+      deleteWithStack: !config.retainData,
+    });
+    this.recordsDelivery.connect(this.worker.handler);
+    this.outcomesDelivery.connect(this.outcomes.handler);
+    this.analysis.connect(this.report.handler);
+
     this.rollback = new AutomaticRollback(this, 'AutomaticRollback', {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
@@ -188,6 +237,18 @@ export class ShadowRolloutStack extends Stack {
     new CfnOutput(this, 'ShadowDeadLetterQueueUrl', {
       value: this.shadowQueue.deadLetterQueue.queueUrl,
       description: 'Shadow samples that failed every attempt',
+    });
+    new CfnOutput(this, 'EvidenceBucketName', {
+      value: this.evidenceBucket.bucket.bucketName,
+      description: 'S3 bucket of the evidence log (records/, outcomes/ by day)',
+    });
+    new CfnOutput(this, 'AnalysisWorkGroupName', {
+      value: this.analysis.workGroupName,
+      description: 'Athena workgroup for queries over the evidence log',
+    });
+    new CfnOutput(this, 'EvidenceDatabaseName', {
+      value: this.evidenceCatalog.databaseName,
+      description: 'Glue database with the records and outcomes tables',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,

@@ -18,7 +18,7 @@ const { logger, metrics, tracer } = observability('outcomes');
 const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env)),
-  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort),
+  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'outcome'),
   metrics: metricsPort,
   // The deployment's comparator says where a predicted label is, for label accuracy.
   labelOf: labelReader(comparatorConfig(process.env)),

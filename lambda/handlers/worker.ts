@@ -27,7 +27,7 @@ const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
   store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), settings.tableName),
-  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort),
+  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'record'),
   comparator: createComparator(settings.comparator),
   labelOf: labelReader(settings.comparator),
   metrics: metricsPort,

@@ -1,17 +1,29 @@
+import { AthenaAnalysisEngine } from '../adapters/athena-analysis';
+import { athenaClient } from '../adapters/clients';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type Env, EnvName, MissingEnvironmentError, numberIn } from './env';
 
-/** Where the report's SQL runs: DuckDB over local files, or Athena over the S3 log. */
+/** Where the report's SQL runs: Athena over the Glue tables (AWS) or DuckDB over the files (local). */
 export type AnalysisSettings =
-  | { readonly kind: 'files'; readonly dir: string }
-  | { readonly kind: 'athena'; readonly workGroup: string; readonly database: string };
+  | { readonly kind: 'athena'; readonly workGroup: string; readonly database: string }
+  | { readonly kind: 'files'; readonly dir: string };
 
+/**
+ * Reads the analysis settings once, at cold start. On AWS the stack sets the workgroup and the
+ * database together; one without the other is a deployment mistake, reported by name.
+ */
 export function analysisSettings(env: Env): AnalysisSettings {
-  const dir = env[EnvName.evidenceLogDir]?.trim();
-  if (dir) return { kind: 'files', dir };
   const workGroup = env[EnvName.analysisWorkGroup]?.trim();
   const database = env[EnvName.analysisDatabase]?.trim();
-  if (workGroup && database) return { kind: 'athena', workGroup, database };
+  if (workGroup || database) {
+    if (!workGroup)
+      throw new MissingEnvironmentError(`${EnvName.analysisWorkGroup} environment variable is not set`);
+    if (!database)
+      throw new MissingEnvironmentError(`${EnvName.analysisDatabase} environment variable is not set`);
+    return { kind: 'athena', workGroup, database };
+  }
+  const dir = env[EnvName.evidenceLogDir]?.trim();
+  if (dir) return { kind: 'files', dir };
   throw new MissingEnvironmentError(
     `${EnvName.analysisWorkGroup} and ${EnvName.analysisDatabase}, or ${EnvName.evidenceLogDir}, environment variables are not set`,
   );
@@ -34,19 +46,19 @@ export function reportSettings(env: Env): ReportSettings {
 }
 
 /**
- * The engine for these settings. DuckDB is loaded only when asked for (local mode, tests, the
- * CLI): it is a native module that the Lambda bundles leave out.
+ * The engine for the settings. DuckDB is loaded only for files, through a dynamic import, so a
+ * deployed function never loads its native library (bundle it as external there).
  */
 export async function analysisEngine(settings: AnalysisSettings): Promise<AnalysisEngine> {
   switch (settings.kind) {
+    case 'athena':
+      return new AthenaAnalysisEngine(athenaClient(), {
+        workGroup: settings.workGroup,
+        database: settings.database,
+      });
     case 'files': {
       const { DuckDbAnalysisEngine } = await import('../adapters/duckdb-analysis');
       return DuckDbAnalysisEngine.open(settings.dir);
     }
-    case 'athena':
-      // The Athena adapter (StartQueryExecution in the workgroup, positional parameters) plugs in here.
-      throw new MissingEnvironmentError(
-        `${EnvName.analysisWorkGroup} is set but this build has no Athena analysis adapter`,
-      );
   }
 }

@@ -3,7 +3,13 @@ import {
   isShadowDispatch,
   SHADOW_DISPATCH_MODES,
 } from '../../lambda/core/shadow-dispatch';
-import { type AlarmSettings, STAGES, type Stage, type StageConfig } from './stage-config';
+import {
+  type AlarmSettings,
+  type EvidenceSettings,
+  STAGES,
+  type Stage,
+  type StageConfig,
+} from './stage-config';
 
 const churnClassification = {
   type: 'classification',
@@ -36,6 +42,8 @@ const alarms = {
   maxFunctionThrottles: 0,
   maxRuntimeConfigErrors: 0,
 } as const;
+
+const GB = 1_000_000_000;
 
 /**
  * Deploy-time configuration, one entry per stage. Endpoint names are the team's own
@@ -75,6 +83,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 30,
+      encryption: 's3-managed',
+      encryptionReason:
+        'Demo and test traffic only: S3-managed keys avoid a key per developer stack; staging exercises the KMS path prod uses.',
+      versioning: false,
+      accessLogging: false,
+      bufferingSeconds: 60,
+      maxBytesScannedPerQuery: 1 * GB,
+      queryResultRetentionDays: 1,
+    },
     guardrails: { ...guardrails, minSampleSize: 100, minConversionTraffic: 20 },
     alarms: {
       ...alarms,
@@ -122,6 +141,16 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 90,
+      encryption: 'kms',
+      encryptionReason: 'The same customer-managed key path as prod, so its grants are proven before prod.',
+      versioning: false,
+      accessLogging: true,
+      bufferingSeconds: 60,
+      maxBytesScannedPerQuery: 10 * GB,
+      queryResultRetentionDays: 3,
+    },
     guardrails,
     alarms,
     alarmEmails: [],
@@ -165,6 +194,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 400,
+      encryption: 'kms',
+      encryptionReason:
+        'Production evidence: a rotated customer-managed key whose every use is in CloudTrail and whose grants can be revoked.',
+      versioning: true,
+      accessLogging: true,
+      bufferingSeconds: 120,
+      maxBytesScannedPerQuery: 100 * GB,
+      queryResultRetentionDays: 7,
+    },
     guardrails: { ...guardrails, minSampleSize: 2000 },
     // One-minute datapoints, 3 of 5: a bad canary is rolled back within about five minutes.
     alarms: {
@@ -341,6 +381,7 @@ export function validateStageConfig(config: StageConfig): void {
     'shadow.noiseBaselineRate must be in [0, 1]',
   );
   problems.push(...alarmSettingProblems(config.alarms));
+  problems.push(...evidenceSettingProblems(config.evidence));
   for (const email of config.alarmEmails)
     check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarm email "${email}" is not an email address`);
   if (problems.length > 0) {
@@ -386,6 +427,40 @@ function alarmSettingProblems(a: AlarmSettings): string[] {
   ] as const) {
     check(isWhole(count, 0), `alarms.${name} must be a whole number >= 0`);
   }
+  return problems;
+}
+
+/** Athena's smallest per-query scan limit. */
+export const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+
+function evidenceSettingProblems(e: EvidenceSettings): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  check(
+    Number.isInteger(e.retentionDays) && e.retentionDays >= 1 && e.retentionDays <= 3650,
+    'evidence.retentionDays must be a whole number in [1, 3650]',
+  );
+  check(
+    e.encryption === 'kms' || e.encryption === 's3-managed',
+    'evidence.encryption must be kms or s3-managed',
+  );
+  check(e.encryptionReason.trim().length >= 20, 'evidence.encryptionReason must say why (20+ characters)');
+  check(
+    Number.isInteger(e.bufferingSeconds) && e.bufferingSeconds >= 60 && e.bufferingSeconds <= 900,
+    'evidence.bufferingSeconds must be a whole number in [60, 900] (Firehose with dynamic partitioning)',
+  );
+  check(
+    Number.isInteger(e.maxBytesScannedPerQuery) && e.maxBytesScannedPerQuery >= MIN_BYTES_SCANNED_CUTOFF,
+    `evidence.maxBytesScannedPerQuery must be a whole number of bytes, at least ${MIN_BYTES_SCANNED_CUTOFF} (Athena minimum)`,
+  );
+  check(
+    Number.isInteger(e.queryResultRetentionDays) &&
+      e.queryResultRetentionDays >= 1 &&
+      e.queryResultRetentionDays <= e.retentionDays,
+    'evidence.queryResultRetentionDays must be a whole number in [1, evidence.retentionDays]',
+  );
   return problems;
 }
 
