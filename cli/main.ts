@@ -9,7 +9,9 @@ import { CliError, DEFAULT_URL, resolveTarget } from './target';
 const USAGE = `Usage: shadow-rollout <command> [--url URL | --stage NAME] [options]
 
 Commands
-  report                 evidence and verdict (--json, --html FILE, --hours N, --candidate NAME)
+  report                 evidence and verdict of the experiment in force since its start
+                         (--json, --html FILE, --candidate NAME, --experiment ID, --since ISO-TIME;
+                         --hours N: a trailing window, descriptive only, no verdict)
   status                 effective routing, where each value comes from, recent changes (--json)
   set                    change routing at runtime: --sample-rate 0..1, --canary-percent 0..100, --shadow on|off
   promote                the candidate becomes production (the canary ends)
@@ -34,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
       hours: { type: 'string' },
+      since: { type: 'string' },
+      experiment: { type: 'string' },
       candidate: { type: 'string' },
       reason: { type: 'string' },
       'sample-rate': { type: 'string' },
@@ -66,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       print(await fireLocalAlarm(values.url ?? DEFAULT_URL, rest[0], values.reason));
       return 0;
     case 'report': {
-      print(await report(await resolveTarget(values), values));
+      print(await report(await resolveTarget(values), values, progressOnStderr()));
       return 0;
     }
     default:
@@ -93,6 +97,24 @@ async function fireLocalAlarm(
   return result.rolledBack
     ? `Alarm ${name} fired: canary rolled back (${result.reason})`
     : `Alarm ${name} fired: nothing to roll back`;
+}
+
+/** Progress on one rewritten line of a terminal; in a pipe or log, a line every 10 s at most. */
+function progressOnStderr(): (text: string) => void {
+  let last = 0;
+  let shown = false;
+  process.on('exit', () => {
+    if (shown && process.stderr.isTTY) process.stderr.write('\n');
+  });
+  return (text) => {
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${text.padEnd(60)}`);
+      shown = true;
+    } else if (Date.now() - last >= 10_000) {
+      last = Date.now();
+      process.stderr.write(`${text}\n`);
+    }
+  };
 }
 
 function print(text: string): void {

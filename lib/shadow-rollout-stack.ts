@@ -124,6 +124,8 @@ export class ShadowRolloutStack extends Stack {
     this.report = new RolloutReport(this, 'RolloutReport', {
       stage: config.stage,
       comparisonStore: this.store,
+      runtimeConfig: this.runtimeConfig,
+      deployTimeRouting,
       guardrails: config.guardrails,
       comparator: config.shadow.comparator,
       ...logging,

@@ -17,6 +17,8 @@ export interface LocalEnvInput {
   /** Most time the router waits for the shadow dispatch. */
   readonly dispatchBudgetMs: number;
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
+  /** Folder of the evidence log (JSON lines, read by DuckDB). */
+  readonly evidenceLogDir: string;
 }
 
 /** The stack's default cap on a body stored in a comparison record (lib/constructs/shadow-worker.ts). */
@@ -70,6 +72,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     [EnvName.noiseBaselineRate]: String(stage.shadow.noiseBaselineRate),
     [EnvName.runtimeConfigTable]: input.runtimeConfigTableName,
     [EnvName.runtimeConfigMaxAgeSeconds]: String(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS),
+    [EnvName.evidenceLogDir]: input.evidenceLogDir,
   };
 }
 
@@ -80,6 +83,12 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
 export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {
   userKeySaltSecretArn:
     'no Secrets Manager locally: the salt is passed as USER_KEY_SALT (a value, not a secret)',
+  evidenceStreamName: 'no Firehose locally: the evidence log is JSON-lines files (EVIDENCE_LOG_DIR)',
+  analysisWorkGroup: 'no Athena locally: DuckDB reads the evidence log files',
+  analysisDatabase: 'no Glue locally: DuckDB reads the evidence log files',
+  reportAnswerWithinMs: 'the default (20 s) as on AWS',
+  reportAnalysisTimeoutMs: 'the default (10 min) as on AWS',
+  reportMaxLookbackDays: 'the default (31 days) as on AWS',
 };
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */

@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
@@ -74,6 +76,8 @@ export interface LocalSystem {
   readonly queue: LocalQueue;
   readonly deadLetterQueue: LocalQueue;
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
+  /** Folder of the evidence log: `<data dir>/evidence`, or a temp folder removed at stop. */
+  readonly evidenceLogDir: string;
   /** Messages not yet deleted from a queue (visible, in flight or delayed). */
   queueDepth(queueName: string): number;
   stop(): Promise<void>;
@@ -144,6 +148,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       }),
     ]);
     const endpoints = { sageMakerRuntime: modelServer.url, sqs: sqs.endpoint, dynamodb: dynamodb.endpoint };
+    const evidenceLogDir = options.dataDir
+      ? join(options.dataDir, 'evidence')
+      : mkdtempSync(join(tmpdir(), 'shadow-rollout-evidence-'));
+    mkdirSync(evidenceLogDir, { recursive: true });
+    if (!options.dataDir)
+      cleanup.unshift(async () => rmSync(evidenceLogDir, { recursive: true, force: true }));
 
     for (const name of CONFLICTING_AWS_VARIABLES) delete process.env[name];
     Object.assign(
@@ -158,6 +168,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         sampleRate: options.sampleRate ?? 1,
         dispatchBudgetMs: Math.max(stage.router.dispatchBudgetMs, LOCAL_MIN_DISPATCH_BUDGET_MS),
         endpoints,
+        evidenceLogDir,
       }),
     );
     // Deferred shadow sends need nothing to keep them alive here: this process does not freeze.
@@ -232,6 +243,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       queue: sqs.queue,
       deadLetterQueue: sqs.deadLetterQueue,
       endpoints,
+      evidenceLogDir,
       queueDepth: (name) => sqs.depth(name),
       stop: stopAll,
     };

@@ -1,16 +1,23 @@
 import { writeFileSync } from 'node:fs';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ComparisonStore } from '../../lambda/adapters/comparison-store';
-import { buildReport } from '../../lambda/core/report';
+import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
+import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
+import { ApiError } from '../../lambda/core/errors';
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
+import { parseReportRequest, type ReportRequest } from '../../lambda/core/report-request';
 import type { Interval } from '../../lambda/core/stats/interval';
+import { analysisEngine } from '../../lambda/shared/analysis';
+import type { ReportAnswerBody } from '../../lambda/use-cases/ports/report';
+import { reportFor } from '../../lambda/use-cases/report-for';
 import { resourceNames } from '../../lib/config/resource-names';
-import { resolveStage, stages } from '../../lib/config/stages';
+import { resolveStage } from '../../lib/config/stages';
 import { renderHtmlReport } from '../html/render-report';
 import { CliError, type Target } from '../target';
 
 export interface ReportFlags {
+  readonly experiment?: string | undefined;
+  readonly since?: string | undefined;
   readonly hours?: string | undefined;
   readonly candidate?: string | undefined;
   readonly json?: boolean | undefined;
@@ -19,18 +26,37 @@ export interface ReportFlags {
 
 /** A report plus, against AWS, the stage's alarms that are firing now. */
 export interface ReportWithAlarms extends Report {
+  readonly scope?: ReportAnswerBody['scope'];
+  readonly analysis?: {
+    readonly status: string;
+    readonly completedAt?: string;
+    readonly ageSeconds?: number;
+  };
   readonly alarmsInAlarm?: readonly string[];
 }
 
-/** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
-export async function report(target: Target, flags: ReportFlags): Promise<string> {
-  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
-  if (!Number.isFinite(hours) || hours <= 0)
-    throw new CliError(`--hours must be a positive number, got "${flags.hours}"`);
+/** Where progress goes while an analysis runs (stderr, so `--json` output stays clean). */
+export type ProgressSink = (text: string) => void;
+
+/** How long the CLI waits for an analysis in all. */
+const MAX_WAIT_MS = 15 * 60_000;
+
+/**
+ * `report`: the evidence and verdict of the experiment in force since its start (or
+ * `--experiment`, `--since`; `--hours` is a descriptive trailing window), as a table (default),
+ * JSON (`--json`) or a page (`--html FILE`). The same `reportFor` as `GET /report`: through the
+ * API in local mode, in this process against a stage (Athena in the stage's workgroup).
+ */
+export async function report(
+  target: Target,
+  flags: ReportFlags,
+  progress: ProgressSink = () => undefined,
+): Promise<string> {
+  const request = requestOf(flags);
   const data =
     target.kind === 'local'
-      ? await fromLocalMode(target, hours, flags.candidate)
-      : await fromAws(target, hours, flags.candidate);
+      ? await fromLocalMode(target, request, progress)
+      : await fromAws(target, request, progress);
   if (flags.html !== undefined) {
     writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
   }
@@ -39,43 +65,98 @@ export async function report(target: Target, flags: ReportFlags): Promise<string
   return flags.html === undefined ? text : `${text}\n\nWrote ${flags.html}`;
 }
 
-async function fromLocalMode(
-  target: Target,
-  hours: number,
-  candidate: string | undefined,
-): Promise<ReportWithAlarms> {
-  const url = new URL('/report', target.url);
-  url.searchParams.set('hours', String(hours));
-  if (candidate) url.searchParams.set('candidate', candidate);
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
-    throw new CliError(
-      `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
-    );
-  });
-  const body = (await response.json()) as ReportWithAlarms & { error?: { message: string } };
-  if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
-  return body;
+/** The flags checked by the same rules as the API's query (one place: parseReportRequest). */
+function requestOf(flags: ReportFlags): ReportRequest {
+  try {
+    return parseReportRequest({
+      experiment: flags.experiment,
+      since: flags.since,
+      hours: flags.hours,
+      candidate: flags.candidate,
+    });
+  } catch (error) {
+    if (error instanceof ApiError)
+      throw new CliError(`${error.message.replace(/^Invalid report request: /, '')} (see --help)`);
+    throw error;
+  }
 }
 
-/** Against AWS the CLI reads the records itself and builds the report with the same core. */
+/** `GET /report` on local mode; a 202 (analysis still running) is polled, with progress. */
+async function fromLocalMode(
+  target: Target,
+  request: ReportRequest,
+  progress: ProgressSink,
+): Promise<ReportWithAlarms> {
+  const url = new URL('/report', target.url);
+  for (const [key, value] of Object.entries(request)) url.searchParams.set(key, String(value));
+  const started = Date.now();
+  for (;;) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
+      throw new CliError(
+        `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
+      );
+    });
+    const body = (await response.json()) as ReportWithAlarms & {
+      error?: { message: string };
+      analysis?: { retryAfterSeconds?: number };
+    };
+    if (response.status === 202) {
+      const waited = Math.round((Date.now() - started) / 1000);
+      if (Date.now() - started > MAX_WAIT_MS)
+        throw new CliError(`the analysis is still running after ${waited} s; try again later`);
+      progress(`analysis running… ${waited} s`);
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(2000, 1000 * (body.analysis?.retryAfterSeconds ?? 1))),
+      );
+      continue;
+    }
+    if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
+    return body;
+  }
+}
+
+/** Against a stage the CLI runs the same use case itself: Athena in the stage's workgroup. */
 async function fromAws(
   target: Target,
-  hours: number,
-  candidate: string | undefined,
+  request: ReportRequest,
+  progress: ProgressSink,
 ): Promise<ReportWithAlarms> {
   const stage = resolveStage(target.stage);
-  const now = new Date();
-  const store = new ComparisonStore(target.documentClient, target.comparisonTable);
-  const [records, alarmsInAlarm] = await Promise.all([
-    store.listWindow(new Date(now.getTime() - hours * 3_600_000), now),
-    firingAlarms(resourceNames(stage).alarmPrefix),
-  ]);
-  const built = buildReport(records, target.guardrails, {
-    now,
-    comparator: stages[stage].shadow.comparator,
-    ...(candidate ? { candidate } : {}),
+  const names = resourceNames(stage);
+  const engine = await analysisEngine({
+    kind: 'athena',
+    workGroup: names.analysisWorkGroup,
+    database: names.evidenceDatabase,
   });
-  return { ...built, alarmsInAlarm };
+  const started = Date.now();
+  const [answer, alarmsInAlarm] = await Promise.all([
+    reportFor(
+      request,
+      {
+        engine,
+        experiments: runtimeConfigExperiments(() => target.runtimeConfig.read(), target.deployTime),
+        cache: new InMemoryAnalysisCache(),
+        guardrails: target.guardrails,
+        now: () => new Date(),
+      },
+      {
+        // The CLI waits for the analysis itself, showing progress.
+        answerWithinMs: MAX_WAIT_MS,
+        analysisTimeoutMs: MAX_WAIT_MS,
+        maxLookbackDays: 31,
+        onProgress: (fraction) =>
+          progress(
+            `analysis running… ${Math.round(fraction * 100)}% (${Math.round((Date.now() - started) / 1000)} s)`,
+          ),
+      },
+    ).catch((error: unknown) => {
+      if (error instanceof ApiError) throw new CliError(error.message);
+      throw error;
+    }),
+    firingAlarms(names.alarmPrefix),
+  ]);
+  if (answer.status === 'pending') throw new CliError('the analysis is still running; try again later');
+  return { ...answer.report, alarmsInAlarm };
 }
 
 async function firingAlarms(prefix: string): Promise<string[]> {
@@ -126,6 +207,15 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   }
   if (data.alarmsInAlarm && data.alarmsInAlarm.length > 0)
     lines.push(`  alarms firing now: ${data.alarmsInAlarm.join(', ')}`);
+  const experiment = data.experiment;
+  if (experiment !== undefined)
+    lines.push(
+      data.scope === 'trailing-window'
+        ? `  trailing window of experiment ${experiment.id} from ${experiment.since}: descriptive only, no verdict`
+        : `  experiment ${experiment.id} since ${experiment.since} (canary ${experiment.canaryPercent}%, sample rate ${experiment.sampleRate})`,
+    );
+  if (data.analysis?.status === 'stale')
+    lines.push(`  last completed analysis, ${data.analysis.ageSeconds} s old (a newer one is running)`);
   lines.push(
     '',
     `Window ${data.window.from ?? '-'} .. ${data.window.to ?? '-'} (${data.phase}); ${data.samples.records} records, ${data.samples.comparisons} comparisons, ${data.samples.outcomes} outcomes; intervals at ${percent(1 - data.alpha)}`,

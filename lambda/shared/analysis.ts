@@ -1,7 +1,7 @@
 import { AthenaAnalysisEngine } from '../adapters/athena-analysis';
 import { athenaClient } from '../adapters/clients';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
-import { type Env, EnvName, MissingEnvironmentError } from './env';
+import { type Env, EnvName, MissingEnvironmentError, numberIn } from './env';
 
 /** Where the report's SQL runs: Athena over the Glue tables (AWS) or DuckDB over the files (local). */
 export type AnalysisSettings =
@@ -27,6 +27,22 @@ export function analysisSettings(env: Env): AnalysisSettings {
   throw new MissingEnvironmentError(
     `${EnvName.analysisWorkGroup} and ${EnvName.analysisDatabase}, or ${EnvName.evidenceLogDir}, environment variables are not set`,
   );
+}
+
+/** How a report answers: within how long, how long an analysis may run, how far back it reads. */
+export interface ReportSettings {
+  readonly answerWithinMs: number;
+  readonly analysisTimeoutMs: number;
+  readonly maxLookbackDays: number;
+}
+
+export function reportSettings(env: Env): ReportSettings {
+  return {
+    // API Gateway gives an integration 29 s; the function 28 s: answer well before.
+    answerWithinMs: numberIn(env, EnvName.reportAnswerWithinMs, 20_000, 100, 25_000),
+    analysisTimeoutMs: numberIn(env, EnvName.reportAnalysisTimeoutMs, 600_000, 1000, 3_600_000),
+    maxLookbackDays: numberIn(env, EnvName.reportMaxLookbackDays, 31, 1, 3650),
+  };
 }
 
 /**

@@ -65,6 +65,11 @@ export interface ServiceFunctionProps {
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Modules left out of the bundle: only for code paths the function never runs on AWS.
+   * @default - none (everything, the AWS SDK included, is bundled)
+   */
+  readonly externalModules?: readonly string[];
   /** @default 512 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
@@ -145,7 +150,7 @@ export class ServiceFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       bundling: {
         ...FUNCTION_DEFAULTS.bundling,
-        externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules],
+        externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules, ...(props.externalModules ?? [])],
         ...(props.esm ? { ...ESM_BUNDLING, mainFields: [...ESM_BUNDLING.mainFields] } : {}),
       },
       environment: {

@@ -328,7 +328,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
   describe('rollout report', () => {
     it('gets the stage guardrails and comparator, and answers before API Gateway gives up', () => {
       const env = envOf(s, 'report');
-      expect(env[EnvName.tableName]).toEqual({ Ref: logicalId(s.stack.store.table) });
+      expect(env[EnvName.tableName]).toBeUndefined();
       expect(JSON.parse(String(env[EnvName.guardrails]))).toEqual(config.guardrails);
       expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
       expect(functionProps(s, 'report')).toMatchObject({
@@ -338,11 +338,26 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(REPORT_TIMEOUT.toSeconds()).toBeLessThan(29);
     });
 
-    it('may only Query the byTime index (no table read, no Scan) and run queries in its workgroup', () => {
+    it('knows the experiment in force: the runtime config table and the deploy-time routing, as the router', () => {
+      const router = envOf(s, 'router');
+      const report = envOf(s, 'report');
+      expect(report[EnvName.runtimeConfigTable]).toEqual({ Ref: logicalId(s.stack.runtimeConfig.table) });
+      for (const name of [
+        EnvName.productionEndpoint,
+        EnvName.candidateEndpoints,
+        EnvName.shadowEnabled,
+        EnvName.shadowSampleRate,
+        EnvName.canaryPercent,
+      ]) {
+        expect(report[name]).toEqual(router[name]);
+      }
+    });
+
+    it('may only read the runtime config item and run queries in its workgroup: no comparison records', () => {
       expect(permissionsOf(s, 'report')).toEqual(
         [
           ...basePermissions(s, 'report'),
-          allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+          allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
           ...analysisPermissions(s),
         ].sort(byJson),
       );

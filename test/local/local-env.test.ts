@@ -29,6 +29,7 @@ const input = {
     sqs: 'http://sqs.us-east-1.localhost:2',
     dynamodb: 'http://127.0.0.1:3',
   },
+  evidenceLogDir: '/tmp/evidence',
 };
 
 describe('local environment of the handlers', () => {

@@ -79,7 +79,7 @@ function expectSameAggregates(actual: unknown, expected: unknown, path = 'aggreg
       throw new Error(
         `${path}: ${list.length} items, expected ${expected.length}: ${JSON.stringify(list)} vs ${JSON.stringify(expected)}`,
       );
-    expected.forEach((item, i) => expectSameAggregates(list[i], item, `${path}[${i}]`));
+    for (const [i, item] of expected.entries()) expectSameAggregates(list[i], item, `${path}[${i}]`);
     return;
   }
   if (typeof expected === 'object' && expected !== null) {
