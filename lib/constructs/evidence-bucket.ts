@@ -23,6 +23,9 @@ export const EVIDENCE_PREFIX = {
   queryResults: 'query-results/',
 } as const;
 
+/** Days an overwritten or deleted (or expired) object stays recoverable in a versioned bucket. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
 export const deliveryErrorPrefix = (relation: EvidenceRelation): string =>
   `${EVIDENCE_PREFIX.deliveryErrors}${relation}/`;
 
@@ -43,7 +46,8 @@ export interface EvidenceBucketProps {
    */
   readonly encryptionReason?: string;
   /**
-   * Keep overwritten and deleted objects as noncurrent versions (expired after `retentionDays`).
+   * Keep overwritten and deleted objects as noncurrent versions, recoverable for
+   * `NONCURRENT_VERSION_DAYS` (or the retention, when shorter).
    * @default true
    */
   readonly versioning?: boolean;
@@ -89,6 +93,20 @@ export class EvidenceBucket extends Construct {
         removalPolicy,
         pendingWindow: Duration.days(30),
       });
+      // Grants only for AWS services acting on a resource (S3, Athena): nobody can hand the key
+      // to a principal outside IAM's view with CreateGrant.
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'GrantsOnlyForAwsServices',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['kms:CreateGrant'],
+          resources: ['*'],
+          conditions: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        }),
+      );
     }
 
     if (props.accessLogging ?? true) {
@@ -113,13 +131,14 @@ export class EvidenceBucket extends Construct {
 
     const versioned = props.versioning ?? true;
     const expireLines = Duration.days(props.retentionDays);
+    const keepNoncurrent = Duration.days(Math.min(props.retentionDays, NONCURRENT_VERSION_DAYS));
     const lifecycleRules: s3.LifecycleRule[] = [
       ...[EVIDENCE_PREFIX.records, EVIDENCE_PREFIX.outcomes, EVIDENCE_PREFIX.deliveryErrors].map(
         (prefix): s3.LifecycleRule => ({
           id: `expire-${prefix.slice(0, -1)}`,
           prefix,
           expiration: expireLines,
-          ...(versioned ? { noncurrentVersionExpiration: expireLines } : {}),
+          ...(versioned ? { noncurrentVersionExpiration: keepNoncurrent } : {}),
         }),
       ),
       {
@@ -147,6 +166,15 @@ export class EvidenceBucket extends Construct {
         ? {}
         : { serverAccessLogsBucket: this.accessLogBucket, serverAccessLogsPrefix: 'evidence-bucket/' }),
     });
+    // New objects are announced on the default event bus (free for S3's own events): where a
+    // compaction or Parquet conversion job would hook in. Set on the resource, since the
+    // `eventBridgeEnabled` prop would add a custom-resource Lambda to the stack.
+    for (const bucket of [this.bucket, this.accessLogBucket]) {
+      if (bucket === undefined) continue;
+      (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+        eventBridgeConfiguration: { eventBridgeEnabled: true },
+      };
+    }
     if (this.accessLogBucket === undefined) {
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',

@@ -8,6 +8,7 @@ import {
   EVIDENCE_PREFIX,
   EVIDENCE_RELATIONS,
   type EvidenceRelation,
+  NONCURRENT_VERSION_DAYS,
 } from '../../lib/constructs/evidence-bucket';
 import { COLUMNS_OF, GLUE_TYPE, JSON_SERDE } from '../../lib/constructs/evidence-catalog';
 import {
@@ -107,6 +108,31 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
       }
     });
 
+    it('announces new objects on EventBridge without a custom resource', () => {
+      expect(bucketProps().NotificationConfiguration).toEqual({
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      });
+      s.template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    });
+
+    it('keeps its key for AWS services: no grant for anyone else', () => {
+      const key = s.stack.evidenceBucket.key;
+      if (key === undefined) return;
+      const policy = resource(s, logicalId(key)).Properties.KeyPolicy as {
+        Statement: Record<string, unknown>[];
+      };
+      expect(policy.Statement).toContainEqual({
+        Sid: 'GrantsOnlyForAwsServices',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      });
+    });
+
     it('blocks public access, disables ACLs and denies anything but TLS 1.2+', () => {
       expect(bucketProps()).toMatchObject({
         PublicAccessBlockConfiguration: {
@@ -161,7 +187,7 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
         expect(byPrefix.get(prefix)).toMatchObject({ Status: 'Enabled', ExpirationInDays: retention });
         if (config.evidence.versioning) {
           expect(byPrefix.get(prefix)).toMatchObject({
-            NoncurrentVersionExpiration: { NoncurrentDays: retention },
+            NoncurrentVersionExpiration: { NoncurrentDays: Math.min(retention, NONCURRENT_VERSION_DAYS) },
           });
         }
       }
