@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
@@ -44,25 +44,24 @@ const get = async (requestId: string) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: { requestId } }))).Item;
 
 describe('worker against DynamoDB (dynalite)', () => {
-  it('stores a comparison that a time-window query finds', async () => {
+  it('stores a comparison readable by request id, and appends its line to the evidence log', async () => {
     const message = shadowMessage({ requestId: 'window-1' });
     await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'm1')), context);
 
     const item = await get('window-1');
     expect(item?.candidates[0].comparison.agree).toBe(true);
-    const { Items } = await db.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'byTime',
-        KeyConditionExpression: 'timeBucket = :b AND receivedAt BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':b': item?.timeBucket,
-          ':from': '2026-11-22T00:00:00Z',
-          ':to': '2026-11-22T23:59:59Z',
-        },
+    const folder = join(WORKER_ENV.EVIDENCE_LOG_DIR, 'records', 'dt=2026-11-22');
+    const lines = readdirSync(folder)
+      .flatMap((file) => readFileSync(join(folder, file), 'utf8').split('\n'))
+      .filter((line) => line.includes('"requestId":"window-1"'));
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        requestId: 'window-1',
+        candidateEndpoint: 'churn-v2',
+        agree: true,
+        dt: '2026-11-22',
       }),
-    );
-    expect(Items?.map((i) => i.requestId)).toContain('window-1');
+    ]);
   });
 
   it('keeps exactly one record when the same message is delivered twice at once', async () => {
