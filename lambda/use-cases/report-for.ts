@@ -197,7 +197,8 @@ async function analyse(
   options: ReportForOptions,
   now: Date,
 ): Promise<CompletedAnalysis> {
-  const deadline = now.getTime() + options.analysisTimeoutMs;
+  // Deadlines are on the real clock (engines compare with Date.now); `now` is the report's time.
+  const deadline = Date.now() + options.analysisTimeoutMs;
   const run = (statement: { sql: string; parameters: readonly (string | number)[] }) =>
     ports.engine.query(statement.sql, statement.parameters, {
       deadline,
