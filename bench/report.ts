@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateEvidence } from './report/generate';
@@ -16,6 +16,8 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000,1000000' },
     runs: { type: 'string', default: '3' },
+    // DuckDB's memory cap in the report process (local mode's default is 192MB).
+    'memory-limit': { type: 'string', default: '192MB' },
   },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number);
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
   }
 
   const lines = [
-    `npm run bench:report -- --sizes ${sizes.join(',')} --runs ${runs}; ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+    `npm run bench:report -- --sizes ${sizes.join(',')} --runs ${runs} --memory-limit ${values['memory-limit']}; load average ${loadavg()[0]?.toFixed(1)}; ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
     '',
     '| requests | record lines | report (median) | first run | peak RSS (report process) | JSON per million record lines |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -6,14 +6,15 @@ import { BENCH_EXPERIMENT } from './generate';
 
 /**
  * One report over a generated log, in a fresh process (so its peak resident memory is the
- * report's alone): `tsx bench/report/run-report.ts <log dir> <now ms> <runs>`. Prints JSON.
+ * report's alone): `tsx bench/report/run-report.ts <log dir> <now ms> <runs> [memory limit]`.
+ * Prints JSON.
  */
 async function main(): Promise<void> {
-  const [dir, nowArg, runsArg] = process.argv.slice(2);
+  const [dir, nowArg, runsArg, memoryLimit] = process.argv.slice(2);
   if (dir === undefined || nowArg === undefined) throw new Error('usage: run-report.ts DIR NOW_MS [RUNS]');
   const now = Number(nowArg);
   const runs = Number(runsArg ?? 3);
-  const engine = await DuckDbAnalysisEngine.open(dir);
+  const engine = await DuckDbAnalysisEngine.open(dir, memoryLimit ? { memoryLimit } : {});
   const timings: number[] = [];
   let records = 0;
   for (let run = 0; run < runs; run++) {
