@@ -167,6 +167,12 @@ function sliceOf(
       `${candidate} is production in experiment ${experiment.id}`,
       'invalid_candidate',
     );
+  // A typo would otherwise get a verdict on no evidence.
+  if (!experiment.candidateEndpoints.includes(candidate))
+    throw new BadRequestError(
+      `unknown candidate "${candidate}" in experiment ${experiment.id} (candidates: ${experiment.candidateEndpoints.join(', ') || 'none'})`,
+      'unknown_candidate',
+    );
   const since = new Date(sinceMs).toISOString();
   const until = new Date(untilMs).toISOString();
   return {
