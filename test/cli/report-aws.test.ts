@@ -8,7 +8,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { report } from '../../cli/commands/report';
 import { resolveTarget } from '../../cli/target';
@@ -20,7 +20,7 @@ import { recordLine } from '../support/evidence-lines';
 // No AWS account here: the stage path runs against mocked SDK clients. Athena's answers are the
 // rows DuckDB gives for the same statement over the same lines, in Athena's wire format.
 const athenaMock = mockClient(AthenaClient);
-const dbMock = mockClient(DynamoDBDocumentClient);
+const dbMock = mockClient(DynamoDBClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
 
 let dir: string;
@@ -101,7 +101,7 @@ describe('shadow-rollout report --stage (against AWS)', () => {
         }),
       })),
     );
-    dbMock.on(GetCommand).resolves({});
+    dbMock.on(GetItemCommand).resolves({});
     athenaAnswersLikeDuckDb();
     cloudwatchMock
       .on(DescribeAlarmsCommand)
@@ -134,10 +134,15 @@ describe('shadow-rollout report --stage (against AWS)', () => {
   it('refuses an unknown stage and bad report options with one clear line each', async () => {
     await expect(resolveTarget({ stage: 'qa' })).rejects.toThrow('Unknown stage "qa"');
     const target = await resolveTarget({ stage: 'dev' });
-    await expect(report(target, { hours: 'soon' })).rejects.toThrow('hours must be a number in (0, 744]');
-    await expect(report(target, { since: 'yesterday' })).rejects.toThrow('since must be an ISO-8601 time');
-    await expect(report(target, { experiment: 'DROP TABLE' })).rejects.toThrow(
-      'experiment must be an experiment id',
+    await expect(report(target, { hours: 'soon' })).rejects.toThrow(
+      '--hours must be a positive number of hours',
     );
+    await expect(report(target, { since: 'yesterday' })).rejects.toThrow('--since must be an ISO-8601 time');
+    await expect(report(target, { experiment: 'DROP TABLE' })).rejects.toThrow(
+      '--experiment must be an experiment id',
+    );
+    dbMock.on(GetItemCommand).resolves({});
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({});
+    await expect(report(target, { candidate: 'nope' })).rejects.toThrow('unknown candidate "nope"');
   });
 });
