@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
 import { EVIDENCE_FOLDERS } from './evidence-log-files';
@@ -41,6 +41,9 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   static async open(logDir: string, options: DuckDbOptions = {}): Promise<DuckDbAnalysisEngine> {
     const tempDirectory = options.tempDirectory ?? join(logDir, '.duckdb-tmp');
     mkdirSync(tempDirectory, { recursive: true });
+    // Loaded here, not at the top: the native module stays out of the Lambda bundles (external),
+    // and a bundle that never opens DuckDB never asks for it.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: options.memoryLimit ?? '192MB',
       threads: String(options.threads ?? 2),

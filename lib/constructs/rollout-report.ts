@@ -59,8 +59,6 @@ export class RolloutReport extends Construct {
       timeout: REPORT_TIMEOUT,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
-      // DuckDB (local mode's engine) is a native module the function never loads on AWS.
-      externalModules: ['@duckdb/node-api'],
       environment: {
         [EnvName.guardrails]: JSON.stringify(props.guardrails),
         [EnvName.comparator]: JSON.stringify(props.comparator),
