@@ -1,10 +1,10 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
 import { UserError } from '../core/errors';
+import { experimentIdOf } from '../core/experiment';
 import {
   applyConfigAction,
   type ConfigAction,
-  currentExperiment,
   effectiveKnobs,
   type RoutingKnobs,
   type RuntimeConfigDocument,
@@ -95,7 +95,8 @@ export function withExperiment(
   deployTime: RoutingKnobs,
   doc: RuntimeConfigDocument | undefined,
 ): ExperimentKnobs {
-  return { ...effectiveKnobs(deployTime, doc), experiment: currentExperiment(deployTime, doc).id };
+  const knobs = effectiveKnobs(deployTime, doc);
+  return { ...knobs, experiment: experimentIdOf(knobs, doc) };
 }
 
 export interface RuntimeKnobsOptions {

@@ -496,7 +496,8 @@ describe.each(cases)('alarms of %s', (_label, config) => {
           ]),
         },
       });
-      s.template.resourceCountIs('AWS::KMS::Key', 1);
+      // Besides the topic's key, only the evidence bucket's where the stage encrypts it with KMS.
+      s.template.resourceCountIs('AWS::KMS::Key', config.evidence.encryption === 'kms' ? 2 : 1);
     });
 
     it('accepts TLS only, and publications from this stage’s alarms only', () => {
