@@ -1,9 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
 import { dynamoDbClient } from '../lambda/adapters/clients';
-import { dynamoDocumentClient } from '../lambda/adapters/comparison-store';
 import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
@@ -120,6 +121,8 @@ export interface LocalSystem {
   readonly queue: LocalQueue;
   readonly deadLetterQueue: LocalQueue;
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
+  /** Folder of the evidence log: `<data dir>/evidence`, or a temp folder removed at stop. */
+  readonly evidenceLogDir: string;
   /** When the router sends shadow samples, relative to answering. */
   readonly shadowDispatch: ShadowDispatch;
   /** With a data dir: messages found in its journal and queued again, per queue name. */
@@ -241,6 +244,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       }),
     ]);
     const endpoints = { sageMakerRuntime: modelServer.url, sqs: sqs.endpoint, dynamodb: dynamodb.endpoint };
+    const evidenceLogDir = options.dataDir
+      ? join(options.dataDir, 'evidence')
+      : mkdtempSync(join(tmpdir(), 'shadow-rollout-evidence-'));
+    mkdirSync(evidenceLogDir, { recursive: true });
+    if (!options.dataDir)
+      cleanup.unshift(async () => rmSync(evidenceLogDir, { recursive: true, force: true }));
 
     for (const name of CONFLICTING_AWS_VARIABLES) delete process.env[name];
     Object.assign(
@@ -255,6 +264,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         sampleRate: options.sampleRate ?? 1,
         dispatchBudgetMs: Math.max(stage.router.dispatchBudgetMs, LOCAL_MIN_DISPATCH_BUDGET_MS),
         endpoints,
+        evidenceLogDir,
       }),
     );
     // Deferred shadow sends need nothing to keep them alive here: this process does not freeze.
@@ -263,15 +273,16 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const worker: SqsBatchHandler = (await import('../lambda/handlers/worker')).handler;
     const rollback = (await import('../lambda/handlers/rollback')).handler;
     const knobs = deployTimeKnobs(process.env);
+    const { DuckDbAnalysisEngine } = await import('../lambda/adapters/duckdb-analysis');
+    const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir);
+    cleanup.push(async () => rolloutEngine.close());
     const rollout = localRollout({
       dynamoDb: dynamoDbClient(),
-      documentClient: dynamoDocumentClient(),
+      engine: rolloutEngine,
       runtimeConfigTable: LOCAL_RUNTIME_CONFIG_TABLE_NAME,
-      comparisonTable: LOCAL_TABLE_NAME,
       deployTime: knobs,
       allowedEndpoints: allowedEndpoints(knobs),
       guardrails: stage.guardrails,
-      comparator: models.comparator ?? stage.shadow.comparator,
       stage: stage.rollout,
       stageName: stage.stage,
       tickMs: options.rolloutTickMs ?? DEFAULT_ROLLOUT_TICK_MS,
@@ -373,6 +384,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       queue: sqs.queue,
       deadLetterQueue: sqs.deadLetterQueue,
       endpoints,
+      evidenceLogDir,
       shadowDispatch: stage.router.shadowDispatch,
       replayed: sqs.replayed,
       recoveredStaleLock: lock?.recoveredStaleLock ?? false,

@@ -643,8 +643,8 @@ describe.each(cases)('alarms of %s', (label, config) => {
           ]),
         },
       });
-      // This key and the log groups' key.
-      s.template.resourceCountIs('AWS::KMS::Key', 2);
+      // The topic's key, the log groups' key, and the evidence bucket's where the stage encrypts it with KMS.
+      s.template.resourceCountIs('AWS::KMS::Key', config.evidence.encryption === 'kms' ? 3 : 2);
     });
 
     it('accepts TLS only, and publications from this stage’s alarms only', () => {
