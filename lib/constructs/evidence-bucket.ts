@@ -73,6 +73,7 @@ export class EvidenceBucket extends Construct {
   /** The key objects are encrypted with, when the stage uses KMS. */
   readonly key: kms.Key | undefined;
   readonly accessLogBucket: s3.Bucket | undefined;
+  private readonly policies = new Map<string, number>();
 
   constructor(scope: Construct, id: string, props: EvidenceBucketProps) {
     super(scope, id);
@@ -247,7 +248,13 @@ export class EvidenceBucket extends Construct {
    * it alone: object keys are generated (Firehose, Athena), so a prefix is the narrowest scope.
    */
   private policyFor(id: string, role: iam.IRole, prefixes: string[], statements: iam.PolicyStatement[]) {
-    const policy = new iam.Policy(this, `${id}Policy`, { roles: [role], statements });
+    // One policy per grant: a second reader (the rollout controller beside the report) gets its own.
+    const count = (this.policies.get(id) ?? 0) + 1;
+    this.policies.set(id, count);
+    const policy = new iam.Policy(this, count === 1 ? `${id}Policy` : `${id}Policy${count}`, {
+      roles: [role],
+      statements,
+    });
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
     const resource = policy.node.defaultChild;
     for (const prefix of prefixes) {

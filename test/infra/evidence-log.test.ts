@@ -20,6 +20,7 @@ import { deliveryPermissions } from './support/evidence';
 import {
   allPermissions,
   byJson,
+  deployableConfig,
   logicalId,
   permissionsOfRole,
   removeSynthOutput,
@@ -40,7 +41,7 @@ type Resource = {
 const CASES = ['dev', 'prod'] as const satisfies readonly Stage[];
 const synthesized = new Map<Stage, SynthesizedStage>();
 beforeAll(() => {
-  for (const stage of CASES) synthesized.set(stage, synthConfig(stages[stage]));
+  for (const stage of CASES) synthesized.set(stage, synthConfig(deployableConfig(stage)));
 });
 afterAll(removeSynthOutput);
 
@@ -511,7 +512,7 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
       });
     });
 
-    it('only the worker and outcomes roles may append, each to its own stream; only the report may query', () => {
+    it('only the worker and outcomes roles may append, each to its own stream; only the report and the rollout controller may query', () => {
       const holders = (pattern: RegExp) =>
         Object.keys(s.template.findResources('AWS::IAM::Role')).filter((roleId) =>
           permissionsOfRole(s.template, roleId).some((p) => p.actions.some((a) => pattern.test(a))),
@@ -519,13 +520,14 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
       expect(holders(/^firehose:/).sort()).toEqual(
         [logicalId(s.stack.worker.handler.role), logicalId(s.stack.outcomes.handler.role)].sort(),
       );
-      expect(holders(/^(athena|glue):/)).toEqual([logicalId(s.stack.report.handler.role)]);
-      // Firehose's own roles and the report are the only ones touching the bucket.
+      const readers = [logicalId(s.stack.report.handler.role), logicalId(s.stack.rolloutController.handler.role)];
+      expect(holders(/^(athena|glue):/).sort()).toEqual(readers.sort());
+      // Firehose's own roles and the two readers are the only ones touching the bucket.
       expect(holders(/^s3:/).sort()).toEqual(
         [
           logicalId(s.stack.recordsDelivery.role),
           logicalId(s.stack.outcomesDelivery.role),
-          logicalId(s.stack.report.handler.role),
+          ...readers,
         ].sort(),
       );
     });
