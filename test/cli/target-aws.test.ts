@@ -51,7 +51,7 @@ describe('--stage targets what is deployed, not lib/config/stages.ts', () => {
     const written = JSON.parse(String(dbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.value?.S));
     expect(written.overrides).toMatchObject({
       productionEndpoint: 'fraud-v8',
-      candidateEndpoints: ['fraud-v7'],
+      candidateEndpoints: ['fraud-v7', 'fraud-v9'],
     });
   });
 
