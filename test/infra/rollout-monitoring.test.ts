@@ -496,7 +496,12 @@ describe.each(cases)('alarms of %s', (_label, config) => {
           ]),
         },
       });
-      s.template.resourceCountIs('AWS::KMS::Key', 1);
+      // Its own key: nothing but the topic is encrypted with it (the evidence log has another).
+      const resources = s.template.toJSON().Resources as Record<string, { Type: string }>;
+      const users = Object.entries(resources)
+        .filter(([id, resource]) => id !== keyId && JSON.stringify(resource).includes(`"${keyId}"`))
+        .map(([, resource]) => resource.Type);
+      expect(users).toEqual(['AWS::SNS::Topic']);
     });
 
     it('accepts TLS only, and publications from this stage’s alarms only', () => {
