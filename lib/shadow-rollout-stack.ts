@@ -214,6 +214,13 @@ export class ShadowRolloutStack extends Stack {
         { name: 'RolloutReport', function: this.report.handler.function, severity: 'Warning' },
         { name: 'AutomaticRollback', function: this.rollback.handler.function, severity: 'Critical' },
       ],
+      evidenceLog: {
+        streams: [
+          { name: 'Records', deliveryStreamName: this.recordsDelivery.deliveryStreamName },
+          { name: 'Outcomes', deliveryStreamName: this.outcomesDelivery.deliveryStreamName },
+        ],
+        bufferingInterval: Duration.seconds(config.evidence.bufferingSeconds),
+      },
       tables: [
         { name: 'Comparisons', table: this.store.table },
         { name: 'RuntimeConfig', table: this.runtimeConfig.table },

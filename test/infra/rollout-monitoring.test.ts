@@ -239,6 +239,32 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
       ],
       threshold: 0,
     },
+    {
+      ...base,
+      name: `${prefix}-Evidence-AppendFailures-Warning`,
+      metrics: [custom(MetricName.EvidenceAppendFailures, 'Sum')],
+      threshold: 0,
+    },
+    ...(['Records', 'Outcomes'] as const).flatMap((relation): ExpectedAlarm[] => {
+      const stream = relation === 'Records' ? s.stack.recordsDelivery : s.stack.outcomesDelivery;
+      const dimensions = { DeliveryStreamName: `{${logicalId(stream.deliveryStream)}}` };
+      return [
+        {
+          ...base,
+          name: `${prefix}-Evidence${relation}Delivery-DataFreshness-Warning`,
+          metrics: [aws('AWS/Firehose', 'DeliveryToS3.DataFreshness', 'Maximum', dimensions)],
+          // The buffer interval, plus the slack a delivery retry may take.
+          threshold: config.evidence.bufferingSeconds + 15 * 60,
+        },
+        {
+          ...base,
+          operator: LT,
+          name: `${prefix}-Evidence${relation}Delivery-DeliverySuccess-Warning`,
+          metrics: [aws('AWS/Firehose', 'DeliveryToS3.Success', 'Average', dimensions)],
+          threshold: 1,
+        },
+      ];
+    }),
     ...FUNCTIONS.flatMap(([name, property, severity]): ExpectedAlarm[] => {
       const dimensions = { FunctionName: `{${logicalId(s.stack[property].handler.function)}}` };
       return [
@@ -278,7 +304,7 @@ describe.each(cases)('alarms of %s', (_label, config) => {
 
   it('are exactly the expected ones: none missing, none unasserted', () => {
     expect([...alarms.keys()].sort()).toEqual(expected.map((e) => e.name).sort());
-    expect(alarms.size).toBe(14 + 2 * FUNCTIONS.length);
+    expect(alarms.size).toBe(19 + 2 * FUNCTIONS.length);
   });
 
   it('each read the expected metric or expression, with the threshold from config, operator, periods and missing-data treatment', () => {
