@@ -26,6 +26,8 @@ const PROGRESS_INTERVAL_MS = 250;
  */
 export class DuckDbAnalysisEngine implements AnalysisEngine {
   private viewsReady = { records: false, outcomes: false };
+  /** View definitions are catalog writes: one at a time (concurrent ones conflict). */
+  private viewsChanging: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -56,7 +58,9 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
     try {
-      await this.ensureViews(connection);
+      const ensured = this.viewsChanging.then(() => this.ensureViews(connection));
+      this.viewsChanging = ensured.catch(() => undefined);
+      await ensured;
       if (options.deadline !== undefined) {
         const remaining = options.deadline - Date.now();
         if (remaining <= 0)
@@ -116,8 +120,9 @@ function readJson(folder: string, columns: Readonly<Record<string, ColumnType>>)
     .map(([name, type]) => `${name}: '${type}'`)
     .join(', ');
   const glob = join(folder, 'dt=*', '*.jsonl').replaceAll("'", "''");
-  // ignore_errors: a line cut short by a killed writer is skipped, not fatal.
-  return `SELECT * FROM read_json('${glob}', format = 'newline_delimited', columns = {${spec}}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}, ignore_errors = true)`;
+  // ignore_errors: a line cut short by a killed writer reads as nulls instead of failing the
+  // query; without a request id it is no line of the log.
+  return `SELECT * FROM read_json('${glob}', format = 'newline_delimited', columns = {${spec}}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}, ignore_errors = true) WHERE requestId IS NOT NULL`;
 }
 
 function emptyRelation(columns: Readonly<Record<string, ColumnType>>): string {

@@ -11,7 +11,6 @@ import {
   type CandidateComparison,
   type ComparisonRecord,
   type StoredInput,
-  timeBucketOf,
   truncateUtf8,
 } from '../core/comparison-record';
 import { recordLines } from '../core/evidence/record-lines';
@@ -109,7 +108,6 @@ export async function compareShadow(
     requestId: message.requestId,
     receivedAt: message.receivedAt,
     comparedAt: ports.now().toISOString(),
-    timeBucket: timeBucketOf(message.receivedAt, message.requestId),
     servedVariant: message.servedVariant,
     ...(message.experiment === undefined ? {} : { experiment: message.experiment }),
     shadowSampled: message.shadowSampled ?? message.candidates.length > 0,

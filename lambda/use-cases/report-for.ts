@@ -81,9 +81,16 @@ export async function reportFor(
     analysis = started;
     running.set(key, started);
     started
-      .then((completed) => ports.cache.put(key, completed))
-      .catch(() => undefined)
-      .finally(() => running.delete(key));
+      .then(
+        (completed) => {
+          running.delete(key);
+          return ports.cache.put(key, completed);
+        },
+        () => {
+          running.delete(key);
+        },
+      )
+      .catch(() => undefined);
   }
 
   const waited = await Promise.race([

@@ -58,7 +58,6 @@ describe('worker handler', () => {
     const record = storedRecord();
     expect(record).toMatchObject({
       servedVariant: 'production',
-      timeBucket: expect.stringMatching(/^2026-11-22#\d$/),
       production: { endpoint: 'churn-v1', status: 'ok' },
       candidates: [
         {

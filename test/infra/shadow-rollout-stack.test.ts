@@ -485,23 +485,14 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       });
     });
 
-    it('comparisons: on-demand, encrypted, keyed by request id, with TTL and a time-window index', () => {
+    it('comparisons: on-demand, encrypted, keyed by request id, with TTL and no index (one write per comparison)', () => {
       expect(comparisons()?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: ComparisonStore.TTL_ATTRIBUTE, Enabled: true },
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byTime',
-            KeySchema: [
-              { AttributeName: 'timeBucket', KeyType: 'HASH' },
-              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
       });
+      expect(comparisons()?.Properties.GlobalSecondaryIndexes).toBeUndefined();
     });
 
     it('runtime config: on-demand, AWS-managed encryption, keyed by `id` as Powertools reads it', () => {
