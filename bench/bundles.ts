@@ -3,55 +3,26 @@
  * size and how long Node takes to load it (module init included) in fresh processes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { EnvName } from '../lambda/shared/env';
 import { stages } from '../lib/config/stages';
-import { ESM_MAIN_FIELDS, ESM_REQUIRE_BANNER } from '../lib/constructs/esm-bundling';
+import { deployedEntry, HANDLER_NAMES, LAMBDA_ESBUILD_OPTIONS } from '../lib/constructs/esm-bundling';
 import { bytes, ms, table } from './markdown';
 
 const run = promisify(execFile);
-const HANDLERS_DIR = resolve(__dirname, '..', 'lambda', 'handlers');
-/** The router deploys from its ES module entry (lib/constructs/service-function.ts: ROUTER_ESM_ENTRY). */
-const ESM_ENTRIES: Record<string, string> = {
-  router: resolve(__dirname, '..', 'lambda', 'entries', 'router.ts'),
-};
-
-/** What the stack adds for an ES module bundle (ESM_BUNDLING in lib/constructs/service-function.ts). */
-export const STACK_ESM_OPTIONS = {
-  format: 'esm',
-  mainFields: ESM_MAIN_FIELDS,
-  banner: { js: ESM_REQUIRE_BANNER },
-} as const;
-
-/**
- * What NodejsFunction passes to esbuild for this stack (lib/constructs/service-function.ts:
- * FUNCTION_DEFAULTS): bundle, platform node, target node24, minify, source map without sources, CommonJS, and no
- * externals, so the AWS SDK is inside the bundle. Kept as a literal so the benchmark does not
- * load aws-cdk-lib; test/infra/bundling.test.ts checks the real synth output.
- */
-export const STACK_ESBUILD_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  format: 'cjs',
-  external: [] as string[],
-} as const;
 
 export interface BundleResult {
   readonly handler: string;
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly sourceMapBytes: number;
-  /** Median time of `require(bundle)` in a fresh `node`, ms, with --enable-source-maps as deployed. */
+  /** Median time of `import(bundle)` in a fresh `node`, ms, with --enable-source-maps as deployed. */
   readonly loadMs: number;
   /** The same without --enable-source-maps. */
   readonly loadMsWithoutSourceMaps: number;
@@ -61,6 +32,15 @@ export interface BundleResult {
   /** For each package, who imports it (our files, else other packages): why it is in the bundle. */
   readonly importedBy: Record<string, string[]>;
   readonly loadError?: string;
+  /** The same function from a bundle kept by an earlier run (`--baseline DIR`), loaded in turn with this one. */
+  readonly baseline?: {
+    readonly file: string;
+    readonly bytes: number;
+    readonly gzipBytes: number;
+    readonly sourceMapBytes: number;
+    readonly loadMs: number;
+    readonly loadMsWithoutSourceMaps: number;
+  };
 }
 
 /**
@@ -77,11 +57,10 @@ export function initEnvironment(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'bench',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    // What the Lambda runtime sets; Powertools' tracer switches itself on from these.
+    // What the Lambda runtime sets (Powertools reads them at init).
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(prod.router.memoryMb),
-    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-prod',
     POWERTOOLS_METRICS_NAMESPACE: 'ShadowRollout',
     [EnvName.productionEndpoint]: prod.productionEndpoint,
@@ -109,58 +88,74 @@ export function initEnvironment(): Record<string, string> {
 export async function measureBundles(options: {
   readonly loads: number;
   readonly log: (line: string) => void;
+  /** Write the bundles to DIR/<handler>/ and keep them, to serve as another run's baseline. */
+  readonly keepDir?: string;
+  /** Bundles kept by an earlier run (e.g. on the previous commit), loaded in turn with these. */
+  readonly baselineDir?: string;
 }): Promise<BundleResult[]> {
-  const outDir = mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
+  const outDir = options.keepDir ?? mkdtempSync(join(tmpdir(), 'shadow-rollout-bundles-'));
+  if (options.keepDir) mkdirSync(options.keepDir, { recursive: true });
   try {
-    const handlers = readdirSync(HANDLERS_DIR)
-      .filter((f) => f.endsWith('.ts'))
-      .sort();
     const results: BundleResult[] = [];
-    for (const file of handlers) {
-      const handler = basename(file, '.ts');
+    for (const handler of HANDLER_NAMES) {
       options.log(`  ${handler}: bundling and loading ${options.loads}× in fresh processes…`);
-      const esmEntry = ESM_ENTRIES[handler];
       results.push(
-        await measureOne(esmEntry ?? join(HANDLERS_DIR, file), join(outDir, handler), options.loads, {
+        await measureOne(
+          deployedEntry(handler),
+          join(outDir, handler),
+          options.loads,
           handler,
-          esm: esmEntry !== undefined,
-        }),
+          options.baselineDir,
+        ),
       );
     }
     return results;
   } finally {
-    rmSync(outDir, { recursive: true, force: true });
+    if (!options.keepDir) rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** Bundles one function exactly as the stack does (LAMBDA_ESBUILD_OPTIONS), then loads it. */
+export async function bundleAsDeployed(
+  entry: string,
+  outDir: string,
+): Promise<{ outfile: string; metafile: Metafile }> {
+  const outfile = join(outDir, 'index.mjs');
+  const { metafile } = await build({
+    ...LAMBDA_ESBUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return { outfile, metafile };
 }
 
 async function measureOne(
   entry: string,
   outDir: string,
   loads: number,
-  as: { readonly handler: string; readonly esm: boolean },
+  handler: string,
+  baselineDir: string | undefined,
 ): Promise<BundleResult> {
-  const outfile = join(outDir, as.esm ? 'index.mjs' : 'index.js');
-  const { metafile } = await build({
-    ...STACK_ESBUILD_OPTIONS,
-    ...(as.esm ? { ...STACK_ESM_OPTIONS, mainFields: [...STACK_ESM_OPTIONS.mainFields] } : {}),
-    entryPoints: [entry],
-    outfile,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const code = readFileSync(outfile);
+  const { outfile, metafile } = await bundleAsDeployed(entry, outDir);
+  const baselineFile = baselineDir === undefined ? undefined : baselineBundle(baselineDir, handler);
   const base = {
-    handler: as.handler,
-    bytes: code.length,
-    gzipBytes: gzipSync(code).length,
-    sourceMapBytes: statSync(`${outfile}.map`).size,
+    handler,
+    ...sizes(outfile),
     loads,
     contributors: contributors(metafile, outfile),
     importedBy: importersByPackage(metafile),
   };
   try {
-    const [withMaps, withoutMaps] = await medianLoadMs(outfile, loads);
-    return { ...base, loadMs: withMaps, loadMsWithoutSourceMaps: withoutMaps };
+    const [self, baseline] = await medianLoadMs([outfile, ...(baselineFile ? [baselineFile] : [])], loads);
+    return {
+      ...base,
+      ...(self as LoadTimes),
+      ...(baselineFile && baseline
+        ? { baseline: { file: baselineFile, ...sizes(baselineFile), ...baseline } }
+        : {}),
+    };
   } catch (error) {
     return {
       ...base,
@@ -171,34 +166,65 @@ async function measureOne(
   }
 }
 
+function sizes(file: string): { bytes: number; gzipBytes: number; sourceMapBytes: number } {
+  const code = readFileSync(file);
+  return {
+    bytes: code.length,
+    gzipBytes: gzipSync(code).length,
+    sourceMapBytes: statSync(`${file}.map`).size,
+  };
+}
+
+/** A bundle kept by an earlier run (`--keep DIR`, on another commit): `DIR/<handler>/index.mjs` (or `.js`). */
+function baselineBundle(dir: string, handler: string): string | undefined {
+  return ['index.mjs', 'index.js'].map((name) => join(dir, handler, name)).find((file) => existsSync(file));
+}
+
+interface LoadTimes {
+  readonly loadMs: number;
+  readonly loadMsWithoutSourceMaps: number;
+}
+
 /**
- * Loads the bundle in fresh `node` processes, alternating with and without source maps so drift
- * hits both alike; the median in-process require() time of each, in ms.
+ * Loads each bundle in fresh `node` processes, round-robin across bundles and alternating with
+ * and without source maps, so drift in the machine's load hits all alike; the median in-process
+ * load time of each, in ms, module init included (`import()` for an ES module, `require()` for a
+ * CommonJS bundle of an older commit). The environment is prod's, whose router sends before
+ * answering and so registers no extension.
  */
-async function medianLoadMs(bundle: string, loads: number): Promise<[number, number]> {
-  const script = [
-    'const started = process.hrtime.bigint();',
-    bundle.endsWith('.mjs')
-      ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});`
-      : `require(${JSON.stringify(bundle)});`,
-    'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
-    'process.stdout.write(JSON.stringify({ ms }));',
-  ].join('\n');
-  const once = async (flags: string[]) => {
-    const type = bundle.endsWith('.mjs') ? ['--input-type=module'] : [];
-    const { stdout } = await run(process.execPath, [...flags, ...type, '-e', script], {
-      env: initEnvironment(),
-      timeout: 30_000,
-    });
+async function medianLoadMs(bundles: readonly string[], loads: number): Promise<LoadTimes[]> {
+  const once = async (bundle: string, flags: string[]) => {
+    const esm = bundle.endsWith('.mjs');
+    const script = [
+      'const started = process.hrtime.bigint();',
+      esm
+        ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});`
+        : `require(${JSON.stringify(bundle)});`,
+      'const ms = Number(process.hrtime.bigint() - started) / 1e6;',
+      'process.stdout.write(JSON.stringify({ ms }));',
+    ].join('\n');
+    const { stdout } = await run(
+      process.execPath,
+      [...flags, ...(esm ? ['--input-type=module'] : []), '-e', script],
+      { env: initEnvironment(), timeout: 30_000 },
+    );
     return (JSON.parse(stdout) as { ms: number }).ms;
   };
-  const withMaps: number[] = [];
-  const withoutMaps: number[] = [];
+  const withMaps = bundles.map((): number[] => []);
+  const withoutMaps = bundles.map((): number[] => []);
   for (let i = 0; i < loads; i++) {
-    withMaps.push(await once(['--enable-source-maps']));
-    withoutMaps.push(await once([]));
+    // Alternate which bundle goes first, so neither always follows the other.
+    const order = bundles.map((_, k) => k);
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) {
+      withMaps[k]?.push(await once(bundles[k] as string, ['--enable-source-maps']));
+      withoutMaps[k]?.push(await once(bundles[k] as string, []));
+    }
   }
-  return [median(withMaps), median(withoutMaps)];
+  return bundles.map((_, k) => ({
+    loadMs: median(withMaps[k] ?? []),
+    loadMsWithoutSourceMaps: median(withoutMaps[k] ?? []),
+  }));
 }
 
 function median(values: number[]): number {
@@ -257,7 +283,7 @@ export function renderBundles(results: readonly BundleResult[]): string {
   const out: string[] = [];
   const loads = results[0]?.loads ?? 0;
   out.push(
-    `Each handler bundled with the stack's esbuild options (bundle, platform node, target node24, minify, source map, AWS SDK inside; CommonJS, except the router, an ES module since its init may register the after-response extension). Load time is the median of ${loads} fresh \`node\` processes timing \`require(bundle)\` (\`import()\` for the router) with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
+    `Each function bundled as the stack bundles it (lib/constructs/esm-bundling.ts: ES module, platform node, target node24, minify, source map without sources, AWS SDK inside, SDK stand-ins for the credential chain and event streams). Load time is the median of ${loads} fresh \`node\` processes timing \`import(bundle)\` with the deployed environment set so module init runs (settings, SDK clients, comparator); with \`--enable-source-maps\` as the stack sets NODE_OPTIONS, and without. This is a proxy for Lambda's INIT phase, not a measurement of it.\n`,
   );
   out.push(
     table(
@@ -285,6 +311,44 @@ export function renderBundles(results: readonly BundleResult[]): string {
     ),
     '',
   );
+  const compared = results.filter((r) => r.baseline !== undefined);
+  if (compared.length > 0) {
+    out.push(
+      `Against the baseline bundles (\`--baseline\`, kept by a run on another commit), loaded in turn with these in the same ${loads} rounds so the machine's load hits both alike:\n`,
+    );
+    out.push(
+      table(
+        [
+          'handler',
+          'baseline bundle',
+          'bundle',
+          'size',
+          'baseline load ms (as deployed)',
+          'load ms (as deployed)',
+          'ratio',
+          'baseline load ms (no source maps)',
+          'load ms (no source maps)',
+          'ratio',
+        ],
+        compared.map((r) => {
+          const b = r.baseline as NonNullable<BundleResult['baseline']>;
+          return [
+            r.handler,
+            `${bytes(b.bytes)} (${b.file.endsWith('.mjs') ? 'ESM' : 'CJS'})`,
+            bytes(r.bytes),
+            `${((r.bytes / b.bytes - 1) * 100).toFixed(0)}%`,
+            ms(b.loadMs, 1),
+            ms(r.loadMs, 1),
+            (r.loadMs / b.loadMs).toFixed(2),
+            ms(b.loadMsWithoutSourceMaps, 1),
+            ms(r.loadMsWithoutSourceMaps, 1),
+            (r.loadMsWithoutSourceMaps / b.loadMsWithoutSourceMaps).toFixed(2),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   const router = results.find((r) => r.handler === 'router');
   if (router) {
     out.push(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { redirectLambdaOutput } from '../local/lambda-output';
+import { captureLambdaOutput } from '../local/lambda-output';
 import { LOCAL_CREDENTIALS } from '../local/local-aws';
 import { seededRandom, typicalChurnCustomer } from '../local/models/traffic';
 import { LOCAL_REGION, startLocal } from '../local/start-local';
@@ -21,7 +21,8 @@ const { values } = parseArgs({
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 
-const output = redirectLambdaOutput(join(tmpdir(), 'shadow-rollout-bench-local.log'));
+const output = captureLambdaOutput();
+output.open(join(tmpdir(), 'shadow-rollout-bench-local.log'));
 const print = output.terminal.print;
 
 async function main(): Promise<void> {

@@ -7,10 +7,14 @@
  *   npm run bench -- --bundles     bundles only
  *   npm run bench -- --latency     user path only
  *   npm run bench -- --quick       small counts, to check the harness (numbers not meaningful)
+ *   npm run bench -- --loads N     fresh processes per bundle for the load-time medians (default 5)
+ *   npm run bench -- --bundles --keep DIR        keep the bundles in DIR/<handler>/ (a later baseline)
+ *   npm run bench -- --bundles --baseline DIR    load DIR's bundles in turn with these and compare
  *   npm run bench -- --out FILE    also write the markdown to FILE and the raw results to FILE.json
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBundles, renderBundles } from './bundles';
 import { renderUserPath } from './latency/report';
@@ -31,6 +35,9 @@ async function main(): Promise<void> {
       latency: { type: 'boolean' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
+      loads: { type: 'string' },
+      keep: { type: 'string' },
+      baseline: { type: 'string' },
     },
   });
   const runBundles = values.bundles || !values.latency;
@@ -72,7 +79,15 @@ async function main(): Promise<void> {
   }
   if (runBundles) {
     log('bundling the handlers…');
-    const bundles = await measureBundles({ loads: values.quick ? 3 : 5, log });
+    const loads = values.loads === undefined ? (values.quick ? 3 : 5) : Number(values.loads);
+    if (!Number.isInteger(loads) || loads < 1)
+      throw new Error('--loads must be a whole number of at least 1');
+    const bundles = await measureBundles({
+      loads,
+      log,
+      ...(values.keep ? { keepDir: resolve(values.keep) } : {}),
+      ...(values.baseline ? { baselineDir: resolve(values.baseline) } : {}),
+    });
     raw.bundles = bundles;
     sections.push('## Cold-start proxies\n', renderBundles(bundles));
   }

@@ -1,10 +1,12 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { argumentProblem } from '../lambda/core/errors';
 import { InvalidConfigChangeError } from '../lambda/core/runtime-config';
-import { StageConfigError } from '../lib/config/stages';
+import { fireLocalAlarm } from './commands/alarm';
 import { change, overridesFromFlags, status } from './commands/config';
-import { report } from './commands/report';
+import { checkReportFlags, report } from './commands/report';
 import { CliError, DEFAULT_URL, resolveTarget } from './target';
+import { oneLineError } from './user-errors';
 
 const USAGE = `Usage: shadow-rollout <command> [--url URL | --stage NAME] [options]
 
@@ -26,31 +28,89 @@ Options
   --reason TEXT          recorded with the change (default: "by <user> via CLI")
 `;
 
+const OPTIONS = {
+  url: { type: 'string' },
+  stage: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  html: { type: 'string' },
+  hours: { type: 'string' },
+  since: { type: 'string' },
+  experiment: { type: 'string' },
+  candidate: { type: 'string' },
+  reason: { type: 'string' },
+  'sample-rate': { type: 'string' },
+  'canary-percent': { type: 'string' },
+  shadow: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** Options each command reads, besides --help; any other is a mistake worth saying. */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
+  report: ['url', 'stage', 'json', 'html', 'hours', 'since', 'experiment', 'candidate'],
+  status: ['url', 'stage', 'json'],
+  set: ['url', 'stage', 'reason', 'sample-rate', 'canary-percent', 'shadow'],
+  promote: ['url', 'stage', 'reason'],
+  rollback: ['url', 'stage', 'reason'],
+  alarm: ['url', 'reason'],
+};
+
+const COMMANDS = Object.keys(COMMAND_OPTIONS);
+
+/**
+ * `--hours -5` would otherwise be read as a flag named "-5": a negative number after an option
+ * that takes a value is that option's value, so the value check can say what is wrong with it.
+ */
+export function attachNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    const option = name === undefined ? undefined : OPTIONS[name as OptionName];
+    if (option?.type === 'string' && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: attachNegativeValues(argv),
+      allowPositionals: true,
+      options: OPTIONS,
+      tokens: true,
+    });
+  } catch (error) {
+    // node:util's messages name the option and the fix; only the trace is dropped.
+    throw new CliError(`${argumentProblem(error)} (shadow-rollout --help lists the options)`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      stage: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      html: { type: 'string' },
-      hours: { type: 'string' },
-      since: { type: 'string' },
-      experiment: { type: 'string' },
-      candidate: { type: 'string' },
-      reason: { type: 'string' },
-      'sample-rate': { type: 'string' },
-      'canary-percent': { type: 'string' },
-      shadow: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals, tokens } = parse(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) {
     process.stdout.write(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  const allowed = COMMAND_OPTIONS[command];
+  if (allowed === undefined)
+    throw new CliError(
+      `unknown command "${command}": use one of ${COMMANDS.join(', ')} (shadow-rollout --help)`,
+    );
+  for (const token of tokens) {
+    if (token.kind === 'option' && token.name !== 'help' && !allowed.includes(token.name as OptionName))
+      throw new CliError(`${token.rawName} does not apply to ${command}: it takes ${optionList(allowed)}`);
+  }
+  const expected = command === 'alarm' ? 1 : 0;
+  if (rest.length > expected)
+    throw new CliError(`unexpected argument "${rest[expected]}" after ${command} (shadow-rollout --help)`);
+
   const by = `${userInfo().username} via CLI`;
   const reason = values.reason ?? `by ${by}`;
   switch (command) {
@@ -58,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
       print(await status(await resolveTarget(values), values.json));
       return 0;
     case 'set': {
+      // Checked before connecting: a wrong value is reported the same with or without a target.
       const overrides = overridesFromFlags(values);
       print(await change(await resolveTarget(values), { action: 'set', values: overrides }, reason, by));
       return 0;
@@ -69,34 +130,15 @@ async function main(argv: string[]): Promise<number> {
     case 'alarm':
       print(await fireLocalAlarm(values.url ?? DEFAULT_URL, rest[0], values.reason));
       return 0;
-    case 'report': {
+    default:
+      checkReportFlags(values);
       print(await report(await resolveTarget(values), values, progressOnStderr()));
       return 0;
-    }
-    default:
-      throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
   }
 }
 
-async function fireLocalAlarm(
-  url: string,
-  name: string | undefined,
-  reason: string | undefined,
-): Promise<string> {
-  if (!name || !/^[A-Za-z0-9._-]{1,255}$/.test(name))
-    throw new CliError('alarm needs a name, e.g. shadow-rollout alarm CanaryConversionDrop');
-  const response = await fetch(new URL(`/local/alarms/${name}`, url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(reason ? { reason } : {}),
-    signal: AbortSignal.timeout(10_000),
-  }).catch((error: Error) => {
-    throw new CliError(`cannot reach local mode at ${url} (${error.message})`);
-  });
-  const result = (await response.json()) as { rolledBack?: boolean; reason?: string };
-  return result.rolledBack
-    ? `Alarm ${name} fired: canary rolled back (${result.reason})`
-    : `Alarm ${name} fired: nothing to roll back`;
+function optionList(options: readonly OptionName[]): string {
+  return options.map((o) => `--${o}`).join(', ');
 }
 
 /** Progress on one rewritten line of a terminal; in a pipe or log, a line every 10 s at most. */
@@ -126,14 +168,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const known =
-      error instanceof CliError ||
-      error instanceof InvalidConfigChangeError ||
-      error instanceof StageConfigError;
+    const known = oneLineError(error);
+    if (known === undefined) {
+      process.stderr.write(`${String((error as Error)?.stack ?? error)}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const prefix = error instanceof InvalidConfigChangeError ? 'Refused: ' : 'Error: ';
-    process.stderr.write(
-      `${prefix}${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`,
-    );
-    process.exitCode = known ? 2 : 1;
+    process.stderr.write(`${prefix}${known.message}\n`);
+    process.exitCode = known.exitCode;
   },
 );

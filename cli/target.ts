@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RuntimeConfigStore } from '../lambda/adapters/runtime-config-store';
+import { UserError } from '../lambda/core/errors';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
 import { resourceNames } from '../lib/config/resource-names';
@@ -14,6 +15,8 @@ export interface Target {
   readonly label: string;
   readonly url?: string;
   readonly stage?: string;
+  /** AWS region of a deployed stage. */
+  readonly region?: string;
   readonly deployTime: RoutingKnobs;
   readonly allowedEndpoints: readonly string[];
   readonly guardrails: Guardrails;
@@ -22,7 +25,7 @@ export interface Target {
   readonly documentClient: DynamoDBDocumentClient;
 }
 
-export class CliError extends Error {
+export class CliError extends UserError {
   override readonly name = 'CliError';
 }
 
@@ -58,13 +61,12 @@ async function localTarget(url: string): Promise<Target> {
       `cannot reach local mode at ${url} (${(error as Error).message}); start it with npm start, or use --stage`,
     );
   }
-  const documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: info.region,
-      endpoint: info.dynamodbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const documentClient = DynamoDBDocumentClient.from(client);
   return {
     kind: 'local',
     label: `local mode at ${url}`,
@@ -73,15 +75,32 @@ async function localTarget(url: string): Promise<Target> {
     allowedEndpoints: info.allowedEndpoints,
     guardrails: info.guardrails,
     comparisonTable: info.comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, info.runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, info.runtimeConfigTable),
     documentClient,
   };
 }
 
+/**
+ * The region a deployed stage is reached in: its config's, or the SDK's usual sources
+ * (AWS_REGION, the profile). Resolved before any call, so a missing one is a clear message
+ * rather than the SDK's "Region is missing" from deep inside a request.
+ */
+async function stageRegion(configured: string | undefined, stage: string): Promise<string> {
+  if (configured) return configured;
+  try {
+    return await new DynamoDBClient({}).config.region();
+  } catch {
+    throw new CliError(
+      `no AWS region for stage ${stage}: set AWS_REGION (or a region in your AWS profile) to where the stage is deployed`,
+    );
+  }
+}
+
 /** A deployed stage: names and deploy-time values from the typed stage config; credentials from the SDK chain. */
-function awsTarget(stageName: string): Target {
+async function awsTarget(stageName: string): Promise<Target> {
   const stage = resolveStage(stageName);
   const config = stages[stage];
+  const region = await stageRegion(config.env?.region, stage);
   const deployTime: RoutingKnobs = {
     productionEndpoint: config.productionEndpoint,
     candidateEndpoints: config.candidateEndpoints,
@@ -89,18 +108,20 @@ function awsTarget(stageName: string): Target {
     sampleRate: config.shadow.sampleRate,
     canaryPercent: config.canaryPercent,
   };
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const client = new DynamoDBClient({ region });
+  const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
   return {
     kind: 'aws',
     label: `stage ${stage}`,
     stage,
+    region,
     deployTime,
     allowedEndpoints: [config.productionEndpoint, ...config.candidateEndpoints],
     guardrails: config.guardrails,
     comparisonTable: resourceNames(stage).comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(documentClient, resourceNames(stage).runtimeConfigTable),
+    runtimeConfig: new RuntimeConfigStore(client, resourceNames(stage).runtimeConfigTable),
     documentClient,
   };
 }

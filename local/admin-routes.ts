@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
+import {
+  canaryGuardrailAlarmNames,
+  resolveCanaryGuardrailAlarm,
+} from '../lib/monitoring/canary-guardrail-alarms';
 import type { RouteDefinition } from './api-server/routes';
 import type { ProxyHandler, RouteTarget } from './api-server/server';
 import type { LocalFunction } from './lambda-runtime';
@@ -16,6 +20,9 @@ export const adminRoutes: readonly RouteDefinition[] = [
   { method: 'GET', resource: '/local/info', handler: 'local-info' },
   { method: 'POST', resource: '/local/alarms/{alarmName}', handler: 'local-alarm' },
 ];
+
+/** Local mode's alarm names as a stage's (`shadow-rollout-<stage>`): the service name it runs as. */
+export const LOCAL_ALARM_PREFIX = 'shadow-rollout-local';
 
 export interface LocalInfo {
   readonly region: string;
@@ -41,7 +48,18 @@ export function adminTargets(
   });
   const infoHandler: ProxyHandler = async () => json(200, info);
   const alarmHandler: ProxyHandler = async (event: APIGatewayProxyEvent, context) => {
-    const alarmName = event.pathParameters?.alarmName ?? 'unknown';
+    const typed = event.pathParameters?.alarmName ?? '';
+    // Only the alarms that roll a canary back act on anything; others merely notify on AWS.
+    const alarmName = resolveCanaryGuardrailAlarm(LOCAL_ALARM_PREFIX, typed);
+    if (alarmName === undefined) {
+      return json(404, {
+        error: {
+          code: 'unknown_alarm',
+          message: `unknown alarm "${typed.slice(0, 100)}": local mode plays the alarms that roll a canary back: ${canaryGuardrailAlarmNames(LOCAL_ALARM_PREFIX).join(', ')}`,
+          requestId: null,
+        },
+      });
+    }
     let reason = 'simulated alarm (local mode)';
     try {
       const body = event.body ? (JSON.parse(event.body) as { reason?: unknown }) : {};

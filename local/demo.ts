@@ -1,57 +1,136 @@
 import { parseArgs } from 'node:util';
 import type { ComparisonRecord } from '../lambda/core/comparison-record';
-import { seededRandom, typicalChurnCustomer } from './models/traffic';
+import { argumentProblem, USER_ERROR_EXIT_CODE, UserError } from '../lambda/core/errors';
+import type { ServedVariant } from '../lambda/core/variants';
+import {
+  type ConversionRates,
+  conversionPost,
+  DEFAULT_CONVERSION,
+  labelPost,
+  type OutcomePost,
+  type PlannedRequest,
+  parseConversionRates,
+  parseCount,
+  parseShare,
+  planRequests,
+} from './demo-traffic';
+import { seededRandom } from './models/traffic';
 
-const USAGE = `Usage: npm run demo -- [--url URL] [--requests N] [--users N] [--concurrency N] [--seed N]
+const USAGE = `Usage: npm run demo -- [options]
 
 Sends realistic churn traffic to a running local system (npm start) or a deployed API without
-auth, then reads back a sample of the comparisons and summarises them.`;
+auth, posts outcomes the way a shop would, then summarises the comparisons and the verdict.
+
+  --url URL              API to call (default http://localhost:3000)
+  --requests N           predictions to send (default 1000)
+  --users N              distinct sticky users (default 200)
+  --concurrency N        requests in flight (default 4)
+  --seed N               traffic seed: the same seed sends the same run (default 7)
+  --conversion RATES     share of answered requests that convert, per served variant:
+                         production=0.10,canary=0.09 (default 0.10 for both)
+  --labels SHARE         share of requests whose true label is posted after the traffic,
+                         as a separate outcome post (default 0.5)
+  --no-outcomes          post no outcomes at all
+  -h, --help             this text`;
 
 interface Sent {
   readonly requestId: string;
   readonly status: number;
   readonly latencyMs: number;
   readonly shadow: string | null;
+  readonly servedVariant: ServedVariant | null;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+interface DemoOptions {
+  readonly url: string;
+  readonly requests: number;
+  readonly users: number;
+  readonly concurrency: number;
+  readonly seed: number;
+  readonly conversion: ConversionRates;
+  readonly labelShare: number;
+  readonly outcomes: boolean;
+}
+
+function readOptions(argv: readonly string[]): DemoOptions | undefined {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse(argv));
+  } catch (error) {
+    throw new UserError(`${argumentProblem(error)} (npm run demo -- --help lists the options)`);
+  }
+  if (values.help) return undefined;
+  return {
+    url: values.url.replace(/\/$/, ''),
+    requests: parseCount('--requests', values.requests),
+    users: parseCount('--users', values.users),
+    concurrency: parseCount('--concurrency', values.concurrency),
+    seed: parseCount('--seed', values.seed),
+    conversion:
+      values.conversion === undefined ? DEFAULT_CONVERSION : parseConversionRates(values.conversion),
+    labelShare: parseShare('--labels', values.labels),
+    outcomes: !values['no-outcomes'],
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
     options: {
       url: { type: 'string', default: 'http://localhost:3000' },
-      requests: { type: 'string', default: '200' },
-      users: { type: 'string', default: '40' },
+      requests: { type: 'string', default: '1000' },
+      users: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '4' },
       seed: { type: 'string', default: '7' },
+      conversion: { type: 'string' },
+      labels: { type: 'string', default: '0.5' },
+      'no-outcomes': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) return console.log(USAGE);
-  const url = values.url.replace(/\/$/, '');
-  const total = positive('--requests', values.requests);
-  const users = positive('--users', values.users);
-  const concurrency = positive('--concurrency', values.concurrency);
-  const random = seededRandom(positive('--seed', values.seed));
+}
 
-  console.log(`Sending ${total} predictions from ${users} users to ${url} …`);
-  const sent: Sent[] = [];
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  if (options === undefined) return console.log(USAGE);
+  const { url, requests: total } = options;
+  const plan = planRequests(seededRandom(options.seed), {
+    requests: total,
+    users: options.users,
+    labelShare: options.outcomes ? options.labelShare : 0,
+  });
+
+  console.log(`Sending ${total} predictions from ${options.users} users to ${url} …`);
+  const sent: (Sent & { planned: PlannedRequest })[] = [];
+  const conversions: OutcomeResult[] = [];
   const progress = new Progress(total);
-  let next = 0;
-  const sendOne = async (): Promise<void> => {
-    while (next < total) {
-      next += 1;
-      // Sticky users: the same X-User-Id always lands in the same bucket.
-      const user = `user-${String(1 + Math.floor(random() * users)).padStart(3, '0')}`;
-      const result = await predict(url, user, typicalChurnCustomer(random));
-      sent.push(result);
-      progress.update(sent);
+  await inParallel(plan, options.concurrency, async (planned) => {
+    const result = await predict(url, planned);
+    sent.push(result);
+    progress.update(sent);
+    if (options.outcomes && result.status === 200 && result.servedVariant !== null) {
+      // The shop learns soon whether the customer took the offer.
+      const post = conversionPost(planned, result.requestId, result.servedVariant, options.conversion);
+      conversions.push({ ...(await postOutcome(url, post)), variant: result.servedVariant, post });
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, sendOne)).catch((error: Error) => {
+  }).catch((error: Error) => {
     progress.done();
-    console.error(`\nCannot reach ${url}: ${error.message}. Is local mode running (npm start)?`);
-    process.exit(1);
+    throw new UserError(`cannot reach ${url} (${error.message}): is local mode running (npm start)?`);
   });
   progress.done();
+
+  // Labels come much later (the customer churned or stayed), each as its own post.
+  const labelPosts = sent
+    .filter((s) => s.status === 200)
+    .map((s) => labelPost(s.planned, s.requestId))
+    .filter((post): post is OutcomePost => post !== undefined);
+  const labels: OutcomeResult[] = [];
+  if (labelPosts.length > 0) {
+    console.log(`\nPosting ${labelPosts.length} true labels, as they become known …`);
+    await inParallel(labelPosts, options.concurrency, async (post) => {
+      labels.push({ ...(await postOutcome(url, post)), variant: null, post });
+    });
+  }
 
   const sampled = sent.filter((s) => s.status === 200 && s.shadow === 'sampled');
   const sample = sampled
@@ -63,21 +142,58 @@ async function main(): Promise<void> {
     sample.map((s) => s.requestId),
   );
   printSummary(sent, records, sample.length);
+  printOutcomes(conversions, labels);
+  await printVerdict(url, sampled.length);
 }
 
-async function predict(url: string, user: string, input: unknown): Promise<Sent> {
+interface OutcomeResult {
+  readonly status: number;
+  readonly joinStatus: string | undefined;
+  readonly variant: ServedVariant | null;
+  readonly post: OutcomePost;
+}
+
+async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+async function postOutcome(
+  url: string,
+  post: OutcomePost,
+): Promise<{ status: number; joinStatus: string | undefined }> {
+  const response = await fetch(`${url}/outcomes`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(post),
+  });
+  const body = (await response.json().catch(() => ({}))) as { status?: string };
+  return { status: response.status, joinStatus: body.status };
+}
+
+async function predict(url: string, planned: PlannedRequest): Promise<Sent & { planned: PlannedRequest }> {
   const started = performance.now();
   const response = await fetch(`${url}/predict`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-User-Id': user },
-    body: JSON.stringify(input),
+    headers: { 'Content-Type': 'application/json', 'X-User-Id': planned.user },
+    body: JSON.stringify(planned.customer),
   });
   await response.arrayBuffer();
+  const variant = response.headers.get('x-served-variant');
   return {
+    planned,
     requestId: response.headers.get('x-request-id') ?? '',
     status: response.status,
     latencyMs: performance.now() - started,
     shadow: response.headers.get('x-shadow'),
+    servedVariant: variant === 'production' || variant === 'canary' ? variant : null,
   };
 }
 
@@ -137,6 +253,54 @@ function printSummary(sent: readonly Sent[], records: readonly ComparisonRecord[
   }
 }
 
+function printOutcomes(conversions: readonly OutcomeResult[], labels: readonly OutcomeResult[]): void {
+  if (conversions.length + labels.length === 0) return;
+  console.log('\nOutcomes posted (POST /outcomes)');
+  for (const variant of ['production', 'canary'] as const) {
+    const mine = conversions.filter((c) => c.variant === variant);
+    if (mine.length === 0) continue;
+    const converted = mine.filter((c) => 'converted' in c.post && c.post.converted).length;
+    console.log(`  ${variant}: ${converted}/${mine.length} converted (${pct(converted / mine.length)})`);
+  }
+  if (labels.length > 0) console.log(`  true labels: ${labels.length}`);
+  const all = [...conversions, ...labels];
+  const statuses = countBy(all.map((o) => (o.status === 202 ? (o.joinStatus ?? '202') : `HTTP ${o.status}`)));
+  console.log(`  answers: ${formatCounts(statuses)}`);
+}
+
+interface ReportSummary {
+  readonly samples?: { readonly records: number; readonly comparisons: number; readonly outcomes: number };
+  readonly verdict?: { readonly decision: string; readonly reasons: readonly string[] };
+}
+
+/** Waits for the worker to catch up (the record count stops growing), then shows the verdict. */
+async function printVerdict(url: string, sampled: number): Promise<void> {
+  if (sampled === 0) return;
+  const deadline = Date.now() + 60_000;
+  let report: ReportSummary | undefined;
+  let previous = -1;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const response = await fetch(`${url}/report`);
+    if (!response.ok) {
+      console.log(`\nThe report is not available (HTTP ${response.status}).`);
+      return;
+    }
+    report = (await response.json()) as ReportSummary;
+    const records = report.samples?.records ?? 0;
+    if ((records === previous && records > 0) || Date.now() > deadline) break;
+    previous = records;
+  }
+  const verdict = report?.verdict;
+  if (verdict === undefined) return;
+  const samples = report?.samples;
+  console.log(
+    `\nVerdict (GET /report, ${samples?.comparisons ?? 0} comparisons, ${samples?.outcomes ?? 0} outcomes): ${verdict.decision}`,
+  );
+  for (const reason of verdict.reasons) console.log(`  - ${reason}`);
+  console.log('\nThe whole report: npx shadow-rollout report   (or --html report.html for charts)');
+}
+
 class Progress {
   private readonly tty = Boolean(process.stdout.isTTY);
   private lastDecile = -1;
@@ -187,16 +351,11 @@ function pct(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
-function positive(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive integer\n\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
-}
-
 main().catch((error: unknown) => {
+  if (error instanceof UserError) {
+    console.error(`Error: ${error.message}`);
+    process.exit(USER_ERROR_EXIT_CODE);
+  }
   console.error(error);
   process.exit(1);
 });

@@ -8,6 +8,47 @@ export interface LocalFunction {
   readonly timeoutMs: number;
   readonly memoryMb: number;
   readonly region: string;
+  /**
+   * Most invocations running at once; more wait for a free slot before their clock starts.
+   * On AWS every concurrent invocation has its own environment and CPU; here they all share one
+   * event loop, so hundreds at once would time each other out. @default no limit
+   */
+  readonly maxConcurrency?: number;
+}
+
+/** Invocations running and waiting, per function name. */
+class ConcurrencyGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async enter(): Promise<void> {
+    if (this.running < this.limit) {
+      this.running++;
+      return;
+    }
+    // The slot is handed over by `leave`, so `running` stays counted for the waiter.
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+}
+
+const gates = new Map<string, ConcurrencyGate>();
+
+function gateOf(fn: LocalFunction): ConcurrencyGate | undefined {
+  if (fn.maxConcurrency === undefined) return undefined;
+  let gate = gates.get(fn.name);
+  if (!gate) {
+    gate = new ConcurrencyGate(fn.maxConcurrency);
+    gates.set(fn.name, gate);
+  }
+  return gate;
 }
 
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -48,6 +89,16 @@ export async function invokeFunction<E, R>(
   handler: LambdaHandler<E, R>,
   event: E,
 ): Promise<R> {
+  const gate = gateOf(fn);
+  await gate?.enter();
+  try {
+    return await invokeNow(fn, handler, event);
+  } finally {
+    gate?.leave();
+  }
+}
+
+async function invokeNow<E, R>(fn: LocalFunction, handler: LambdaHandler<E, R>, event: E): Promise<R> {
   const deadline = Date.now() + fn.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -46,8 +46,6 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-local',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    // No X-Ray daemon locally.
-    POWERTOOLS_TRACE_ENABLED: 'false',
     [EnvName.productionEndpoint]: models.production,
     [EnvName.candidateEndpoints]: models.candidates.join(','),
     [EnvName.shadowQueueUrl]: input.shadowQueueUrl,
@@ -70,10 +68,15 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     [EnvName.maxStoredBodyBytes]: String(LOCAL_MAX_STORED_BODY_BYTES),
     [EnvName.guardrails]: JSON.stringify(stage.guardrails),
     [EnvName.noiseBaselineRate]: String(stage.shadow.noiseBaselineRate),
+    [EnvName.inputSchema]: inputSchemaJson(models.inputSchema ?? stage.router.inputSchema),
     [EnvName.runtimeConfigTable]: input.runtimeConfigTableName,
     [EnvName.runtimeConfigMaxAgeSeconds]: String(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS),
     [EnvName.evidenceLogDir]: input.evidenceLogDir,
   };
+}
+
+function inputSchemaJson(schema: unknown): string {
+  return schema === undefined ? '' : JSON.stringify(schema);
 }
 
 /**

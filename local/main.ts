@@ -1,32 +1,93 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { argumentProblem, USER_ERROR_EXIT_CODE, UserError } from '../lambda/core/errors';
 import { isShadowDispatch, SHADOW_DISPATCH_MODES } from '../lambda/core/shadow-dispatch';
 import type { RequestLogEntry } from './api-server/server';
 import type { BatchOutcome } from './event-source-poller/poller';
-import { redirectLambdaOutput, type Terminal } from './lambda-output';
-import { ModelsFileError } from './model-server/models-file';
-import { PortInUseError, startLocal } from './start-local';
+import { captureLambdaOutput, type Terminal } from './lambda-output';
+import { type LocalSystem, type StopReport, startLocal } from './start-local';
+
+/** Without a data dir, how long a stop keeps the worker on the in-memory queue. */
+const DEFAULT_DRAIN_SECONDS = 30;
+/**
+ * Under `npm start` one Ctrl-C reaches node twice: from the terminal (the whole foreground
+ * process group) and forwarded by npm. A signal this soon after the first is the same Ctrl-C.
+ */
+const SAME_SIGNAL_WINDOW_MS = 2000;
 
 const USAGE = `Usage: npm start -- [options]
 
   --port N                 API port (default: $PORT or 3000; 0 picks a free port)
   --host ADDRESS           address to listen on (default 127.0.0.1)
   --models FILE            models file (default: $MODELS_FILE or local/models.json)
-  --data-dir DIR           keep DynamoDB data in DIR between runs (default: in memory)
+  --data-dir DIR           keep comparisons, runtime config and the shadow queue in DIR between
+                           runs, even across a kill -9; samples are then sent before answering
+                           (default: in memory; a stop drains the queue for --drain-timeout)
   --sample-rate R          share of requests replayed in shadow, 0..1 (default 1)
   --shadow-dispatch MODE   after-response (answer, then send the sample) or before-response
                            (send, then answer) (default: the dev stage's, after-response)
-  --lambda-log FILE        where handler logs and EMF metrics go, or "stdout"
-                           (default: ${join(tmpdir(), 'shadow-rollout-local', 'lambda.log')})
+  --lambda-log FILE        append handler logs and EMF metrics to FILE, or "stdout" (default:
+                           ${join(tmpdir(), 'shadow-rollout-local', 'lambda-<port>.log')}, one per instance)
+  --drain-timeout S        on Ctrl-C without --data-dir, how long the worker may work the
+                           queue down before what is left is dropped (default ${DEFAULT_DRAIN_SECONDS})
   --visibility-timeout S   shadow queue visibility timeout in seconds (default: as the stack)
   --batch-window S         worker batching window in seconds (default: dev stage)
   --fail-first-delivery    fault injection: fail every message's first delivery after the
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** Reads the command line, refusing any mistake with one line that says what to change. */
+function readOptions(argv: readonly string[]) {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    throw new UserError(`${argumentProblem(error)} (npm start -- --help lists the options)`);
+  }
+  const { values } = parsed;
+  const shadowDispatch = values['shadow-dispatch'];
+  if (shadowDispatch !== undefined && !isShadowDispatch(shadowDispatch))
+    throw new UserError(
+      `--shadow-dispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}, got "${shadowDispatch}"`,
+    );
+  const portFrom = values.port === undefined && process.env.PORT ? 'PORT' : '--port';
+  const sampleRate = values['sample-rate'];
+  const visibility = values['visibility-timeout'];
+  const batchWindow = values['batch-window'];
+  return {
+    values,
+    port: numberOption(portFrom, values.port ?? process.env.PORT, 3000, { max: 65_535, integer: true }),
+    drainSeconds: numberOption('--drain-timeout', values['drain-timeout'], DEFAULT_DRAIN_SECONDS, {
+      max: 3600,
+    }),
+    options: {
+      ...(values.host ? { host: values.host } : {}),
+      ...modelsFileOption(values.models ?? process.env.MODELS_FILE),
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(sampleRate === undefined
+        ? {}
+        : { sampleRate: numberOption('--sample-rate', sampleRate, 1, { max: 1 }) }),
+      ...(shadowDispatch === undefined ? {} : { shadowDispatch }),
+      ...(visibility === undefined
+        ? {}
+        : {
+            visibilityTimeoutSeconds: numberOption('--visibility-timeout', visibility, 0, {
+              max: 43_200,
+              integer: true,
+            }),
+          }),
+      ...(batchWindow === undefined
+        ? {}
+        : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0, { max: 300 }) * 1000 }),
+      failFirstDelivery: values['fail-first-delivery'] ?? false,
+    },
+  };
+}
+
+function parseOptions(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
@@ -35,70 +96,64 @@ async function main(): Promise<void> {
       'sample-rate': { type: 'string' },
       'shadow-dispatch': { type: 'string' },
       'lambda-log': { type: 'string' },
+      'drain-timeout': { type: 'string' },
       'visibility-timeout': { type: 'string' },
       'batch-window': { type: 'string' },
       'fail-first-delivery': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+async function main(): Promise<void> {
+  const { values, port, drainSeconds, options } = readOptions(process.argv.slice(2));
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const port = numberOption('--port', values.port ?? process.env.PORT, 3000);
-  const output = redirectLambdaOutput(
-    values['lambda-log'] ?? join(tmpdir(), 'shadow-rollout-local', 'lambda.log'),
-  );
+  // Held in memory until the instance is up: one that fails to start touches no log file.
+  const output = captureLambdaOutput();
   const { terminal } = output;
-  const batchWindow = values['batch-window'];
-  const visibility = values['visibility-timeout'];
-  const sampleRate = values['sample-rate'];
-  const shadowDispatch = values['shadow-dispatch'];
-  if (shadowDispatch !== undefined && !isShadowDispatch(shadowDispatch)) {
-    console.error(`--shadow-dispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}`);
-    process.exit(2);
-  }
 
   let system: Awaited<ReturnType<typeof startLocal>>;
   try {
     system = await startLocal({
       port,
-      ...(values.host ? { host: values.host } : {}),
-      ...modelsFileOption(values.models ?? process.env.MODELS_FILE),
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(sampleRate === undefined ? {} : { sampleRate: numberOption('--sample-rate', sampleRate, 1) }),
-      ...(shadowDispatch === undefined ? {} : { shadowDispatch }),
-      ...(visibility === undefined
-        ? {}
-        : { visibilityTimeoutSeconds: numberOption('--visibility-timeout', visibility, 0) }),
-      ...(batchWindow === undefined
-        ? {}
-        : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0) * 1000 }),
-      failFirstDelivery: values['fail-first-delivery'] ?? false,
+      ...options,
       onRequest: (entry) => terminal.print(requestLine(entry)),
       onBatch: (outcome) => terminal.print(batchLine(outcome)),
       onPollError: (error) => terminal.print(`${time()} worker poll failed: ${(error as Error).message}`),
     });
   } catch (error) {
+    // A taken port, a locked data dir, a bad models file: main's catch prints them in one line.
     await output.restore();
-    if (error instanceof PortInUseError || error instanceof ModelsFileError) {
-      console.error(error.message);
-      process.exit(1);
-    }
     throw error;
   }
 
-  printBanner(terminal, system, output.destination);
+  const lambdaLog = values['lambda-log'];
+  if (lambdaLog === undefined) {
+    output.open(join(tmpdir(), 'shadow-rollout-local', `lambda-${system.port}.log`));
+  } else {
+    output.open(lambdaLog, { append: true });
+  }
+  printBanner(terminal, system, output.destination ?? 'stdout', values['data-dir']);
 
-  let stopping = false;
+  let stopping: { readonly at: number } | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) {
-      terminal.print('forced exit');
-      process.exit(1);
+      if (Date.now() - stopping.at < SAME_SIGNAL_WINDOW_MS) return;
+      terminal.print(
+        `forced exit: ${system.queueDepth(system.queue.name)} sample(s) still queued${values['data-dir'] ? ` stay in ${values['data-dir']}` : ' are dropped'}`,
+      );
+      process.exit(130);
     }
-    stopping = true;
-    terminal.print(`${signal}: stopping…`);
-    await system.stop();
+    stopping = { at: Date.now() };
+    terminal.print(`${signal}: stopping (Ctrl-C again to stop at once)…`);
+    const report = await system.stop({
+      drainQueueMs: values['data-dir'] ? 0 : drainSeconds * 1000,
+      onDrainProgress: (queued) => terminal.print(`  waiting for the worker: ${queued} sample(s) queued`),
+    });
+    terminal.print(stopLine(report));
     await output.restore();
     process.exit(0);
   };
@@ -106,7 +161,30 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-function printBanner(terminal: Terminal, system: Awaited<ReturnType<typeof startLocal>>, logs: string): void {
+/** One line on what the stop finished, and where anything left is (or that it is gone). */
+function stopLine(report: StopReport): string {
+  const done = [
+    `answered ${report.requestsInFlight} request(s) in flight`,
+    `sent ${report.deferredSends} pending shadow sample(s)`,
+    `worker finished ${report.processed} of ${report.queued} queued sample(s)`,
+  ].join(', ');
+  const kept = report.left + report.deadLettered;
+  let rest: string;
+  if (kept === 0) rest = 'nothing left behind';
+  else if (report.keptIn) {
+    rest = `${report.left} queued and ${report.deadLettered} dead-lettered sample(s) kept in ${report.keptIn} for the next start`;
+  } else {
+    rest = `dropped ${report.left} queued and ${report.deadLettered} dead-lettered sample(s) (the queue is in memory; --data-dir keeps it)`;
+  }
+  return `stopped: ${done}; ${rest}`;
+}
+
+function printBanner(
+  terminal: Terminal,
+  system: LocalSystem,
+  logs: string,
+  dataDir: string | undefined,
+): void {
   const { models, endpoints } = system;
   // The SDK uses the queue URL's host; other tools (aws --endpoint-url) want a plain address.
   const sqs = `http://127.0.0.1:${new URL(endpoints.sqs).port}`;
@@ -116,6 +194,19 @@ function printBanner(terminal: Terminal, system: Awaited<ReturnType<typeof start
     `  emulators: dynamodb ${endpoints.dynamodb} (table ${system.tableName}), sqs ${sqs} (queue ${system.queue.name}), sagemaker ${endpoints.sageMakerRuntime}`,
   );
   terminal.print(`  handler logs and EMF metrics: ${logs}`);
+  terminal.print(
+    `  shadow samples sent ${system.shadowDispatch === 'before-response' ? 'before' : 'after'} answering`,
+  );
+  if (dataDir) {
+    const replayed = Object.values(system.replayed).reduce((sum, n) => sum + n, 0);
+    terminal.print(
+      `  data dir ${dataDir}: comparisons and the shadow queue kept between runs${replayed > 0 ? `; ${replayed} queued sample(s) from the last run replayed` : ''}${system.recoveredStaleLock ? ' (took over the lock of a process that had died)' : ''}`,
+    );
+  } else {
+    terminal.print(
+      '  in memory: a stop drains the shadow queue (--drain-timeout), a kill loses it; --data-dir keeps it',
+    );
+  }
   terminal.print('');
   terminal.print('Try:');
   terminal.print(
@@ -155,17 +246,30 @@ function modelsFileOption(file: string | undefined): { modelsFile?: string } {
   return file ? { modelsFile: file } : {};
 }
 
-function numberOption(name: string, raw: string | undefined, fallback: number): number {
+function numberOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  limits: { readonly max: number; readonly integer?: boolean },
+): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    console.error(`${name} must be a non-negative number, got "${raw}"\n\n${USAGE}`);
-    process.exit(2);
-  }
+  const kind = limits.integer ? 'a whole number' : 'a number';
+  if (
+    !Number.isFinite(value) ||
+    value < 0 ||
+    value > limits.max ||
+    (limits.integer && !Number.isInteger(value))
+  )
+    throw new UserError(`${name} must be ${kind} from 0 to ${limits.max}, got "${raw}"`);
   return value;
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UserError) {
+    console.error(`Error: ${error.message}`);
+    process.exit(USER_ERROR_EXIT_CODE);
+  }
   console.error(error);
   process.exit(1);
 });

@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
+import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { StageConfig } from '../lib/config/stage-config';
@@ -15,6 +17,7 @@ import {
   type RouteTarget,
   startApiServer,
 } from './api-server/server';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
 import { comparisonTable, runtimeConfigTable, startDynamoDb } from './emulators/dynamodb';
 import { type LocalQueue, startSqs } from './emulators/sqs';
 import { type BatchOutcome, EventSourcePoller, type SqsBatchHandler } from './event-source-poller/poller';
@@ -29,6 +32,8 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_TABLE_NAME = 'shadow-rollout-local-comparisons';
 export const LOCAL_RUNTIME_CONFIG_TABLE_NAME = 'shadow-rollout-local-runtime-config';
 const QUEUE_NAME = 'shadow-rollout-local-shadow';
+/** In the data dir, beside DynamoDB's files: the shadow queue and its DLQ, as a journal. */
+export const QUEUE_JOURNAL_FILE = 'shadow-queue.journal';
 const FUNCTION_PREFIX = 'shadow-rollout-local';
 /**
  * Locally every function, the emulators and the model server share one event loop, so a send
@@ -36,6 +41,20 @@ const FUNCTION_PREFIX = 'shadow-rollout-local';
  * (50 ms in dev) would skip shadow samples that AWS would have sent.
  */
 const LOCAL_MIN_DISPATCH_BUDGET_MS = 250;
+/**
+ * For the same reason, the router's budget for the production model: a 25 ms model answered
+ * 504 when the machine was busy (the model server waits its turn on the same event loop as
+ * everything else). A slow model still times out, after this long. The worker's budget for the
+ * candidate stays the stage's: a candidate timeout is recorded, never a caller's error.
+ */
+const LOCAL_MIN_MODEL_TIMEOUT_MS = 10_000;
+/**
+ * Router invocations running at once; more callers wait their turn at the gateway. On AWS each
+ * concurrent request has its own Lambda environment; here all share one event loop with the
+ * emulators, the model server and the worker, and 200 at once pushed model calls past their
+ * timeout (504) although the models were fast. Measured in BENCHMARKS.md.
+ */
+const LOCAL_ROUTER_CONCURRENCY = 16;
 
 export interface StartLocalOptions {
   /** API port; 0 picks a free one. @default 3000 */
@@ -44,7 +63,12 @@ export interface StartLocalOptions {
   readonly host?: string;
   /** @default local/models.json */
   readonly modelsFile?: string;
-  /** Keep DynamoDB data in this folder between runs. @default in memory */
+  /**
+   * Keep the comparisons, the runtime config and the shadow queue (a journal) in this folder
+   * between runs, locked to this process. With it, samples are sent before answering unless
+   * `shadowDispatch` says otherwise: a sample answered as sampled is then on disk, even if the
+   * process is killed right after. @default in memory
+   */
   readonly dataDir?: string;
   /** @default 1 (every request is replayed in shadow) */
   readonly sampleRate?: number;
@@ -57,7 +81,7 @@ export interface StartLocalOptions {
   /**
    * Send shadow samples before or after answering. Local mode never freezes, so after-response
    * needs no extension here: the process itself keeps deferred sends running.
-   * @default the dev stage's router.shadowDispatch
+   * @default before-response with a data dir, else the dev stage's router.shadowDispatch
    */
   readonly shadowDispatch?: ShadowDispatch;
   /** Fault injection: fail each message's first delivery after the worker ran. @default false */
@@ -78,12 +102,47 @@ export interface LocalSystem {
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
   /** Folder of the evidence log: `<data dir>/evidence`, or a temp folder removed at stop. */
   readonly evidenceLogDir: string;
+  /** When the router sends shadow samples, relative to answering. */
+  readonly shadowDispatch: ShadowDispatch;
+  /** With a data dir: messages found in its journal and queued again, per queue name. */
+  readonly replayed: Readonly<Record<string, number>>;
+  /** With a data dir: whether a lock left by a dead process was taken over. */
+  readonly recoveredStaleLock: boolean;
   /** Messages not yet deleted from a queue (visible, in flight or delayed). */
   queueDepth(queueName: string): number;
-  stop(): Promise<void>;
+  /**
+   * Stops taking requests, answers those in flight, lets deferred shadow sends settle, then
+   * (for at most `drainQueueMs`) lets the worker work the shadow queue down, and stops.
+   */
+  stop(options?: StopOptions): Promise<StopReport>;
 }
 
-export class PortInUseError extends Error {
+export interface StopOptions {
+  /** How long to keep the worker running on what is still queued. @default 0 */
+  readonly drainQueueMs?: number;
+  /** Called about once a second while the queue drains, with the samples still queued. */
+  readonly onDrainProgress?: (queued: number) => void;
+}
+
+/** What a stop finished and what it left, for the person who pressed Ctrl-C. */
+export interface StopReport {
+  /** Requests being answered when the stop began (all answered before stopping). */
+  readonly requestsInFlight: number;
+  /** Shadow sends still pending after their answers (all settled before stopping). */
+  readonly deferredSends: number;
+  /** Samples in the shadow queue once those sends settled. */
+  readonly queued: number;
+  /** Samples the worker finished (compared, or recorded as failed) during the stop. */
+  readonly processed: number;
+  /** Samples still in the shadow queue when the emulator stopped. */
+  readonly left: number;
+  /** Samples in the dead-letter queue when the emulator stopped. */
+  readonly deadLettered: number;
+  /** Where what was left is kept for the next start, when there is a data dir. */
+  readonly keptIn?: string;
+}
+
+export class PortInUseError extends UserError {
   override readonly name = 'PortInUseError';
   constructor(readonly port: number) {
     super(`port ${port} is in use; try PORT=${port + 1} npm start`);
@@ -115,15 +174,29 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   if (started)
     throw new Error('startLocal runs once per process: the handlers read their environment at import');
   started = true;
-  const stage: StageConfig = options.shadowDispatch
-    ? { ...stages.dev, router: { ...stages.dev.router, shadowDispatch: options.shadowDispatch } }
-    : stages.dev;
+  const shadowDispatch = options.shadowDispatch ?? (options.dataDir ? 'before-response' : undefined);
+  const stage: StageConfig = {
+    ...stages.dev,
+    router: {
+      ...stages.dev.router,
+      modelTimeoutMs: Math.max(stages.dev.router.modelTimeoutMs, LOCAL_MIN_MODEL_TIMEOUT_MS),
+      ...(shadowDispatch ? { shadowDispatch } : {}),
+    },
+  };
   const models = loadModelsFile(options.modelsFile ?? DEFAULT_MODELS_FILE);
   const functions = localFunctions(stage);
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     cleanup.length = 0;
+  };
+  // Before anything touches the folder: a second instance on it stops here, with a clear message.
+  const lock: DataDirLock | undefined = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  if (lock) cleanup.push(async () => lock.release());
+  let batchesDone = 0;
+  const onBatch = (outcome: BatchOutcome) => {
+    batchesDone += outcome.messageIds.length - outcome.failedIds.length;
+    options.onBatch?.(outcome);
   };
 
   try {
@@ -141,6 +214,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           options.visibilityTimeoutSeconds ??
           6 * stage.worker.timeoutSeconds + stage.worker.maxBatchingWindowSeconds,
         maxReceiveCount: stage.queue.maxReceiveCount,
+        ...(options.dataDir ? { journalFile: join(options.dataDir, QUEUE_JOURNAL_FILE) } : {}),
       }).then(remember(cleanup)),
       startModelServer({ endpoints: models.endpoints, region: LOCAL_REGION }).then((server) => {
         cleanup.push(() => server.close());
@@ -210,7 +284,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       maxConcurrency: stage.worker.maxConcurrency,
       ...(options.receiveWaitSeconds === undefined ? {} : { receiveWaitSeconds: options.receiveWaitSeconds }),
       ...(options.failFirstDelivery ? { failFirstDelivery: true } : {}),
-      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+      onBatch,
       ...(options.onPollError ? { onPollError: options.onPollError } : {}),
     });
     poller.start();
@@ -230,9 +304,33 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       throw error.code === 'EADDRINUSE' ? new PortInUseError(port) : error;
     });
     cleanup.push(() => api.close());
-    // Runs right after the API closed (cleanup runs in reverse): sends still pending after the
-    // last answers reach the queue before it stops.
-    cleanup.push(() => afterResponse.idle());
+
+    const stop = async (stopOptions: StopOptions = {}): Promise<StopReport> => {
+      const requestsInFlight = api.inFlight();
+      await api.close();
+      // Sends still pending after the last answers reach the queue before anything stops.
+      const deferredSends = afterResponse.pendingCount;
+      await afterResponse.idle();
+      const queued = sqs.depth(sqs.queue.name);
+      const processedBefore = batchesDone;
+      const drainUntil = Date.now() + (stopOptions.drainQueueMs ?? 0);
+      for (let tick = 0; sqs.depth(sqs.queue.name) > 0 && Date.now() < drainUntil; tick++) {
+        if (tick % 10 === 0) stopOptions.onDrainProgress?.(sqs.depth(sqs.queue.name));
+        await sleep(100);
+      }
+      await poller.stop();
+      const report: StopReport = {
+        requestsInFlight,
+        deferredSends,
+        queued,
+        processed: batchesDone - processedBefore,
+        left: sqs.depth(sqs.queue.name),
+        deadLettered: sqs.depth(sqs.deadLetterQueue.name),
+        ...(options.dataDir ? { keptIn: options.dataDir } : {}),
+      };
+      await stopAll();
+      return report;
+    };
 
     return {
       url: api.url,
@@ -244,8 +342,11 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       deadLetterQueue: sqs.deadLetterQueue,
       endpoints,
       evidenceLogDir,
+      shadowDispatch: stage.router.shadowDispatch,
+      replayed: sqs.replayed,
+      recoveredStaleLock: lock?.recoveredStaleLock ?? false,
       queueDepth: (name) => sqs.depth(name),
-      stop: stopAll,
+      stop,
     };
   } catch (error) {
     await stopAll();
@@ -262,14 +363,20 @@ function remember(cleanup: (() => Promise<void>)[]) {
 
 /** Timeouts and memory as the stack gives each function. */
 function localFunctions(stage: StageConfig) {
-  const fn = (name: string, timeoutMs: number, memoryMb: number): LocalFunction => ({
+  const fn = (name: string, timeoutMs: number, memoryMb: number, maxConcurrency?: number): LocalFunction => ({
     name: `${FUNCTION_PREFIX}-${name}`,
     timeoutMs,
     memoryMb,
     region: LOCAL_REGION,
+    ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
   });
   return {
-    router: fn('router', routerTimeoutSeconds(stage.router) * 1000, stage.router.memoryMb),
+    router: fn(
+      'router',
+      routerTimeoutSeconds(stage.router) * 1000,
+      stage.router.memoryMb,
+      LOCAL_ROUTER_CONCURRENCY,
+    ),
     worker: fn('worker', stage.worker.timeoutSeconds * 1000, stage.worker.memoryMb),
     other: (name: string) => fn(name, 10_000, 512),
   };

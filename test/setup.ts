@@ -11,4 +11,3 @@ process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:9';
-process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';

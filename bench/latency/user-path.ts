@@ -121,7 +121,6 @@ export async function measureUserPath(options: UserPathOptions): Promise<UserPat
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: servers.modelUrl,
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   });
   const sink = sinkProcessOutput();

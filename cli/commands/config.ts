@@ -1,6 +1,8 @@
 import {
   type ConfigAction,
   effectiveKnobs,
+  InvalidConfigChangeError,
+  overrideProblems,
   type RoutingKnobs,
   type RoutingOverrides,
 } from '../../lambda/core/runtime-config';
@@ -73,6 +75,9 @@ export function overridesFromFlags(flags: {
   }
   if (Object.keys(values).length === 0)
     throw new CliError('nothing to set: give --sample-rate, --canary-percent or --shadow');
+  // Ranges are the runtime config's own rules; endpoints are not set here, so none is allowed.
+  const problems = overrideProblems(values, []);
+  if (problems.length > 0) throw new InvalidConfigChangeError(problems.join('; '));
   return values;
 }
 

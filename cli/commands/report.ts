@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
 import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
@@ -52,17 +53,48 @@ export async function report(
   flags: ReportFlags,
   progress: ProgressSink = () => undefined,
 ): Promise<string> {
-  const request = requestOf(flags);
+  const request = checkReportFlags(flags);
   const data =
     target.kind === 'local'
       ? await fromLocalMode(target, request, progress)
       : await fromAws(target, request, progress);
   if (flags.html !== undefined) {
-    writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    try {
+      writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    } catch (error) {
+      throw new CliError(`cannot write ${flags.html}: ${(error as Error).message}`);
+    }
   }
   if (flags.json) return JSON.stringify(data, null, 2);
   const text = renderReport(data, target.label);
   return flags.html === undefined ? text : `${text}\n\nWrote ${flags.html}`;
+}
+
+/**
+ * Checks the flags before anything is read, so a typo costs no query: the request by the API's
+ * rules (one place: parseReportRequest), and that the page can be written where asked.
+ */
+export function checkReportFlags(flags: ReportFlags): ReportRequest {
+  const request = requestOf(flags);
+  if (flags.html !== undefined) checkWritable(flags.html);
+  return request;
+}
+
+function checkWritable(file: string): void {
+  const path = resolve(file);
+  const folder = dirname(path);
+  const stat = statSync(folder, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isDirectory())
+    throw new CliError(
+      `cannot write ${file}: the folder ${folder} does not exist (create it, or pick another path)`,
+    );
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`cannot write ${file}: it is a folder; give a file name such as report.html`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new CliError(`cannot write ${file}: no permission to write in ${folder}`);
+  }
 }
 
 /** The flags checked by the same rules as the API's query (one place: parseReportRequest). */
@@ -96,7 +128,7 @@ async function fromLocalMode(
         `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
       );
     });
-    const body = (await response.json()) as ReportWithAlarms & {
+    const body = (await response.json().catch(() => ({}))) as ReportWithAlarms & {
       error?: { message: string };
       analysis?: { retryAfterSeconds?: number };
     };
@@ -110,6 +142,9 @@ async function fromLocalMode(
       );
       continue;
     }
+    // A 4xx is the user's mistake, said by the API in one line.
+    if (response.status >= 400 && response.status < 500 && body.error?.message)
+      throw new CliError(body.error.message);
     if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
     return body;
   }
@@ -153,14 +188,14 @@ async function fromAws(
       if (error instanceof ApiError) throw new CliError(error.message);
       throw error;
     }),
-    firingAlarms(names.alarmPrefix),
+    firingAlarms(names.alarmPrefix, target.region),
   ]);
   if (answer.status === 'pending') throw new CliError('the analysis is still running; try again later');
   return { ...answer.report, alarmsInAlarm };
 }
 
-async function firingAlarms(prefix: string): Promise<string[]> {
-  const cloudwatch = new CloudWatchClient({});
+async function firingAlarms(prefix: string, region: string | undefined): Promise<string[]> {
+  const cloudwatch = new CloudWatchClient(region === undefined ? {} : { region });
   const names: string[] = [];
   let NextToken: string | undefined;
   do {

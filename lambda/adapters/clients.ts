@@ -3,14 +3,25 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
  * SDK client factories. Handlers call them once at module scope (cold start) and pass the
  * clients into adapters, so tests can pass their own. Endpoints come from the SDK's standard
  * configuration (e.g. AWS_ENDPOINT_URL_SQS), which is how local mode reaches its emulators.
+ *
+ * Plain clients only: the comparison store's document client (lib-dynamodb) is built beside the
+ * store (comparison-store.ts), so functions that never touch comparisons, the router first, never
+ * load it.
  */
+
+/**
+ * No cap on sockets per client. The SDK's default (50) queues a 51st concurrent call for a
+ * socket, and that wait counts against `connectionTimeout`: it fails as a timeout although
+ * nothing was slow. A Lambda environment serves one request at a time and never gets near the
+ * cap; local mode and the benchmarks serve hundreds at once through one client.
+ */
+const UNCAPPED_SOCKETS = { httpAgent: { maxSockets: Infinity }, httpsAgent: { maxSockets: Infinity } };
 
 export interface ModelClientOptions {
   readonly maxAttempts: number;
@@ -24,6 +35,7 @@ export function sageMakerRuntimeClient(options: ModelClientOptions): SageMakerRu
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(1000, options.attemptTimeoutMs),
       requestTimeout: options.attemptTimeoutMs,
+      ...UNCAPPED_SOCKETS,
     }),
   });
 }
@@ -33,14 +45,16 @@ export function sqsClient(): SQSClient {
   // long a send it stopped waiting for can keep a socket.
   return new SQSClient({
     maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1000,
+      requestTimeout: 5000,
+      ...UNCAPPED_SOCKETS,
+    }),
   });
 }
 
-export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+export function dynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) });
 }
 
 export function firehoseClient(): FirehoseClient {

@@ -1,5 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ComparisonRecord, Outcome } from '../core/comparison-record';
+import { type OutcomeField, outcomeFields } from '../core/outcome';
+import { dynamoDbClient } from './clients';
 
 export interface SaveResult {
   readonly saved: 'created' | 'duplicate';
@@ -8,10 +10,34 @@ export interface SaveResult {
 }
 
 export interface OutcomeSaveResult {
-  /** An outcome was already stored for this request (the first one is kept). */
-  readonly duplicate: boolean;
-  /** The request's record, when it already existed (the outcome is then joined now). */
-  readonly record?: Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
+  /** This post was the request's first outcome: it created the stored outcome. */
+  readonly created: boolean;
+  /** Fields of the post stored now. */
+  readonly added: readonly OutcomeField[];
+  /** Fields of the post already stored from an earlier post: the first value is kept. */
+  readonly kept: readonly OutcomeField[];
+  /**
+   * The request's record and the added fields that joined it now, when its comparison was
+   * already stored at the time of their write; fields written before it are joined (and
+   * counted) by the worker when it writes the comparison.
+   */
+  readonly joined?: {
+    readonly record: Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
+    readonly fields: readonly OutcomeField[];
+  };
+}
+
+const isConditionFailure = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+/**
+ * The document client the comparison store expects, built once at cold start by the handlers
+ * that use the store. It lives here rather than in clients.ts so that only they load lib-dynamodb.
+ */
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamoDbClient(), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
 }
 
 /**
@@ -69,22 +95,68 @@ export class ComparisonStore {
   }
 
   /**
-   * Stores an outcome unless one is already there (the first wins, so a retried post changes
-   * nothing). The item is created when the comparison has not arrived yet.
+   * Stores an outcome's fields, first wins per field, so `converted`, `value` and `label` may
+   * come in separate posts in any order and a retried post changes nothing.
+   * 1. The request's first post creates the outcome whole (conditional on there being none);
+   *    the item is created when the comparison has not arrived yet.
+   * 2. A later post adds each of its fields on its own condition (that field still absent).
+   * Each write returns the item after it: `comparedAt` there means the comparison was stored
+   * first, so this post joins that field; otherwise the worker's write will see it.
    */
   async saveOutcome(requestId: string, outcome: Outcome, expiresAt: number): Promise<OutcomeSaveResult> {
-    const { Attributes } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { requestId },
-        UpdateExpression:
-          'SET outcome = if_not_exists(outcome, :o), expiresAt = if_not_exists(expiresAt, :e)',
-        ExpressionAttributeValues: { ':o': outcome, ':e': expiresAt },
-        ReturnValues: 'ALL_OLD',
+    const fields = outcomeFields(outcome);
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { requestId },
+          UpdateExpression: 'SET outcome = :o, expiresAt = if_not_exists(expiresAt, :e)',
+          ConditionExpression: 'attribute_not_exists(outcome)',
+          ExpressionAttributeValues: { ':o': outcome, ':e': expiresAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return {
+        created: true,
+        added: fields,
+        kept: [],
+        ...(Attributes?.comparedAt === undefined
+          ? {}
+          : { joined: { record: Attributes as ComparisonRecord, fields } }),
+      };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const writes = await Promise.all(
+      fields.map(async (field) => {
+        try {
+          const { Attributes } = await this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { requestId },
+              UpdateExpression: 'SET outcome.#f = :v',
+              ConditionExpression: 'attribute_exists(outcome) AND attribute_not_exists(outcome.#f)',
+              ExpressionAttributeNames: { '#f': field },
+              ExpressionAttributeValues: { ':v': outcome[field] },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          return { field, added: true, item: Attributes };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          return { field, added: false, item: undefined };
+        }
       }),
     );
-    const record = Attributes?.comparedAt === undefined ? undefined : (Attributes as ComparisonRecord);
-    return { duplicate: Attributes?.outcome !== undefined, ...(record ? { record } : {}) };
+    const added = writes.filter((w) => w.added);
+    const joined = added.filter((w) => w.item?.comparedAt !== undefined);
+    const record = joined[0]?.item as ComparisonRecord | undefined;
+    return {
+      created: false,
+      added: added.map((w) => w.field),
+      kept: writes.filter((w) => !w.added).map((w) => w.field),
+      ...(record === undefined ? {} : { joined: { record, fields: joined.map((w) => w.field) } }),
+    };
   }
 
   /** The record for a request id, or undefined when it has no comparison yet. */

@@ -26,8 +26,12 @@ const PROGRESS_INTERVAL_MS = 250;
  */
 export class DuckDbAnalysisEngine implements AnalysisEngine {
   private viewsReady = { records: false, outcomes: false };
-  /** View definitions are catalog writes: one at a time (concurrent ones conflict). */
-  private viewsChanging: Promise<void> = Promise.resolve();
+  /**
+   * One query at a time: each already uses every thread, and two at once hold two sets of scan
+   * buffers (the peak memory a laptop notices). Also keeps view definitions, which are catalog
+   * writes, from conflicting.
+   */
+  private turn: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -49,18 +53,29 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     return new DuckDbAnalysisEngine(instance, logDir);
   }
 
-  async query(
+  query(
     sql: string,
     parameters: readonly (string | number)[],
     options: { readonly deadline?: number; readonly onProgress?: QueryProgress } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const result = this.turn.then(() => this.run(sql, parameters, options));
+    this.turn = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async run(
+    sql: string,
+    parameters: readonly (string | number)[],
+    options: { readonly deadline?: number; readonly onProgress?: QueryProgress },
   ): Promise<Record<string, unknown>[]> {
     const connection = await this.instance.connect();
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
     try {
-      const ensured = this.viewsChanging.then(() => this.ensureViews(connection));
-      this.viewsChanging = ensured.catch(() => undefined);
-      await ensured;
+      await this.ensureViews(connection);
       if (options.deadline !== undefined) {
         const remaining = options.deadline - Date.now();
         if (remaining <= 0)

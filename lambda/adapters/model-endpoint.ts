@@ -10,7 +10,10 @@ export interface ModelRequest {
   readonly encoding: BodyEncoding;
 }
 
-/** Calls one endpoint and always resolves: a failure is a result with `status: 'error'`. */
+/**
+ * Calls one endpoint and always resolves: a failure is a result with `status: 'error'`, an input
+ * the model refused as the caller's mistake one with `status: 'client_error'`.
+ */
 export type InvokeModel = (endpoint: string, request: ModelRequest) => Promise<ModelResult>;
 
 export function modelInvoker(client: SageMakerRuntimeClient, timeoutMs: number): InvokeModel {
@@ -38,6 +41,19 @@ export function modelInvoker(client: SageMakerRuntimeClient, timeoutMs: number):
         encoding,
       };
     } catch (error) {
+      const clientStatus = clientErrorStatus(error);
+      if (clientStatus !== undefined) {
+        return {
+          endpoint,
+          latencyMs: elapsed(),
+          status: 'client_error',
+          error: {
+            code: 'invalid_request',
+            message: clientErrorMessage(error),
+            httpStatus: clientStatus,
+          },
+        };
+      }
       const code = modelErrorCode(error);
       return {
         endpoint,
@@ -49,14 +65,37 @@ export function modelInvoker(client: SageMakerRuntimeClient, timeoutMs: number):
   };
 }
 
-const UNAVAILABLE = new Set([
-  'ModelNotReadyException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalDependencyException',
-  'InternalStreamFailure',
-]);
+/** Container statuses that are about the service, not the request: a timeout, an overload. */
+const NOT_THE_CALLERS = new Set([408, 429]);
+
+/**
+ * The caller's 4xx when the error says the request itself was refused: a container's own 4xx
+ * (SageMaker wraps it in a `ModelError` with `OriginalStatusCode`), or SageMaker's
+ * `ValidationError` about the request (too large, malformed). A `ValidationError` about the
+ * endpoint (it does not exist) is the deployment's fault, not the caller's.
+ */
+export function clientErrorStatus(error: unknown): number | undefined {
+  const e = error as { name?: string; OriginalStatusCode?: unknown; message?: string };
+  if (e?.name === 'ModelError') {
+    const status = e.OriginalStatusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && !NOT_THE_CALLERS.has(status))
+      return status;
+    return undefined;
+  }
+  if (e?.name === 'ValidationError') {
+    const message = String(e.message ?? '');
+    if (/endpoint .* not found/i.test(message)) return undefined;
+    return /exceeds|too large/i.test(message) ? 413 : 400;
+  }
+  return undefined;
+}
+
+/** What the container said about the input, bounded: it goes back to the caller who sent it. */
+function clientErrorMessage(error: unknown): string {
+  const e = error as { OriginalMessage?: unknown; message?: unknown };
+  const said = typeof e.OriginalMessage === 'string' ? e.OriginalMessage : String(e.message ?? '');
+  return said.slice(0, 300);
+}
 
 /** Maps an SDK or network error to how the model failed. */
 export function modelErrorCode(error: unknown): ModelErrorCode {
@@ -65,8 +104,8 @@ export function modelErrorCode(error: unknown): ModelErrorCode {
   if (name === 'AbortError' || name === 'TimeoutError' || e?.code === 'ETIMEDOUT') return 'timeout';
   if (name === 'ThrottlingException' || e?.$metadata?.httpStatusCode === 429) return 'throttled';
   if (name === 'ModelError') return 'model_error';
-  if (name === 'ValidationError') return 'invalid_request';
-  if (UNAVAILABLE.has(name)) return 'unavailable';
+  // Anything else, a ValidationError about the endpoint included (it does not exist), means
+  // the endpoint could not answer.
   return 'unavailable';
 }
 

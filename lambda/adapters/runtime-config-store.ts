@@ -1,7 +1,6 @@
-import { DynamoDBProvider } from '@aws-lambda-powertools/parameters/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
+import { UserError } from '../core/errors';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -11,25 +10,43 @@ import {
   type RuntimeConfigDocument,
 } from '../core/runtime-config';
 
-/** The one item of the runtime config table, read by Powertools' DynamoDBProvider (`id`/`value`). */
+/** The one item of the runtime config table: `id`, the document as JSON in `value`, and its `version`. */
 export const ROUTING_CONFIG_ID = 'routing';
 
-export class ConcurrentConfigChangeError extends Error {
+async function readConfigDocument(
+  db: DynamoDBClient,
+  tableName: string,
+  options: { readonly consistent: boolean },
+): Promise<RuntimeConfigDocument | undefined> {
+  const { Item } = await db.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { id: { S: ROUTING_CONFIG_ID } },
+      ConsistentRead: options.consistent,
+    }),
+  );
+  const value = Item?.value?.S;
+  return value === undefined ? undefined : (JSON.parse(value) as RuntimeConfigDocument);
+}
+
+/** Another writer kept changing the config while this change retried: run the command again. */
+export class ConcurrentConfigChangeError extends UserError {
   override readonly name = 'ConcurrentConfigChangeError';
 }
 
-/** Reads and changes the runtime config document (CLI, rollback Lambda, local admin). */
+/**
+ * Reads and changes the runtime config document (CLI, rollback Lambda, local admin). The item has
+ * three attributes, marshalled here with the plain client: the router shares this module and
+ * must not load lib-dynamodb.
+ */
 export class RuntimeConfigStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
-  async read(): Promise<RuntimeConfigDocument | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { id: ROUTING_CONFIG_ID }, ConsistentRead: true }),
-    );
-    return typeof Item?.value === 'string' ? (JSON.parse(Item.value) as RuntimeConfigDocument) : undefined;
+  read(): Promise<RuntimeConfigDocument | undefined> {
+    return readConfigDocument(this.db, this.tableName, { consistent: true });
   }
 
   /** Applies an action to the latest document; a concurrent writer makes it retry once on fresh data. */
@@ -46,11 +63,15 @@ export class RuntimeConfigStore {
       });
       try {
         await this.db.send(
-          new PutCommand({
+          new PutItemCommand({
             TableName: this.tableName,
-            Item: { id: ROUTING_CONFIG_ID, value: JSON.stringify(document), version: document.version },
+            Item: {
+              id: { S: ROUTING_CONFIG_ID },
+              value: { S: JSON.stringify(document) },
+              version: { N: String(document.version) },
+            },
             ConditionExpression: 'attribute_not_exists(id) OR version = :expected',
-            ExpressionAttributeValues: { ':expected': current?.version ?? 0 },
+            ExpressionAttributeValues: { ':expected': { N: String(current?.version ?? 0) } },
           }),
         );
         return {
@@ -95,7 +116,6 @@ export interface RuntimeKnobsOptions {
  * or the deploy-time values when there has never been one.
  */
 export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<ExperimentKnobs> {
-  const provider = new DynamoDBProvider({ tableName: options.tableName, awsSdkV3Client: options.client });
   const deployTime = withExperiment(options.deployTime, undefined);
   let current: ExperimentKnobs | undefined;
   let fetchedAt = 0;
@@ -104,10 +124,9 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Experi
   const refresh = (): Promise<void> => {
     inFlight ??= (async () => {
       try {
-        const doc = (await provider.get(ROUTING_CONFIG_ID, { transform: 'json', forceFetch: true })) as
-          | RuntimeConfigDocument
-          | undefined;
-        current = withExperiment(options.deployTime, doc ?? undefined);
+        // Eventually consistent: the cache age already bounds staleness, at half the read cost.
+        const doc = await readConfigDocument(options.client, options.tableName, { consistent: false });
+        current = withExperiment(options.deployTime, doc);
       } catch (error) {
         current ??= deployTime;
         options.onError?.(error);

@@ -3,8 +3,11 @@ import type { ShadowMessage } from '../core/shadow-message';
 
 export type DispatchResult =
   | { readonly outcome: 'dispatched' }
-  /** Not confirmed within the budget; the send goes on and most likely lands. */
-  | { readonly outcome: 'late' }
+  /**
+   * Not confirmed within the budget; the send goes on and most likely lands. `landed` settles
+   * with the send: false when the sample never reached the queue after all.
+   */
+  | { readonly outcome: 'late'; readonly landed?: Promise<boolean> }
   | { readonly outcome: 'failed'; readonly reason: 'error'; readonly errorName: string };
 
 export type DispatchShadow = (message: ShadowMessage) => Promise<DispatchResult>;
@@ -23,7 +26,17 @@ export function shadowDispatcher(sqs: SQSClient, queueUrl: string, budgetMs: num
     const send = Promise.resolve().then(() => sqs.send(command));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<DispatchResult>((resolve) => {
-      timer = setTimeout(() => resolve({ outcome: 'late' }), budgetMs);
+      timer = setTimeout(
+        () =>
+          resolve({
+            outcome: 'late',
+            landed: send.then(
+              () => true,
+              () => false,
+            ),
+          }),
+        budgetMs,
+      );
     });
     try {
       return await Promise.race([send.then((): DispatchResult => ({ outcome: 'dispatched' })), late]);
@@ -31,8 +44,7 @@ export function shadowDispatcher(sqs: SQSClient, queueUrl: string, budgetMs: num
       return { outcome: 'failed', reason: 'error', errorName: (error as { name?: string })?.name ?? 'Error' };
     } finally {
       clearTimeout(timer);
-      // A late send that fails afterwards has nobody to report to: keep it from becoming an
-      // unhandled rejection.
+      // A late send that fails afterwards reports through `landed`; never an unhandled rejection.
       send.catch(() => undefined);
     }
   };

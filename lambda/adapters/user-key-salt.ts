@@ -1,5 +1,4 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** Where the salt of user-key hashes comes from: a secret (deployed stacks) or a value (local mode). */
 export type UserKeySaltSource = { readonly secretArn: string } | { readonly value: string };
@@ -15,14 +14,16 @@ export function userKeySalt(source: UserKeySaltSource, client?: SecretsManagerCl
     const value = Promise.resolve(source.value);
     return () => value;
   }
-  const provider = new SecretsProvider(client ? { awsSdkV3Client: client } : {});
+  const secrets = client ?? new SecretsManagerClient({});
   let salt: Promise<string> | undefined;
   return () => {
-    salt ??= provider.get(source.secretArn, { maxAge: Number.MAX_SAFE_INTEGER }).then((value) => {
-      if (typeof value !== 'string' || value.length < 16)
-        throw new Error('the user key salt secret is missing or too short');
-      return value;
-    });
+    salt ??= secrets
+      .send(new GetSecretValueCommand({ SecretId: source.secretArn }))
+      .then(({ SecretString }) => {
+        if (typeof SecretString !== 'string' || SecretString.length < 16)
+          throw new Error('the user key salt secret is missing or too short');
+        return SecretString;
+      });
     salt.catch(() => {
       salt = undefined;
     });

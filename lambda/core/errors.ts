@@ -1,6 +1,18 @@
 import type { ModelErrorCode } from './model-result';
 
 /**
+ * A mistake a person made and can fix (a bad flag, an unknown stage, a refused change, a lost
+ * race to change the config). The CLI, local mode and the CDK app print its message as one line
+ * of cause and remedy and exit with code 2, never a stack trace; anything else is a bug.
+ */
+export class UserError extends Error {
+  override readonly name: string = 'UserError';
+}
+
+/** Exit code of a command that stopped on a user mistake. */
+export const USER_ERROR_EXIT_CODE = 2;
+
+/**
  * Errors the API answers with. Each carries its HTTP status and a stable machine-readable code;
  * handlers map them to the JSON error shape in one place (`http.ts`).
  */
@@ -42,6 +54,17 @@ export class UnsupportedMediaTypeError extends ApiError {
   }
 }
 
+/**
+ * The served model refused the input as the caller's mistake (its own 4xx, or SageMaker's
+ * validation): the caller gets that status, and no model failure is counted.
+ */
+export class ModelRejectedRequestError extends ApiError {
+  override readonly name = 'ModelRejectedRequestError';
+  constructor(status: number, message: string) {
+    super(status, 'model_rejected_request', message);
+  }
+}
+
 /** The served model failed; the status depends on how (throttled, timed out, broken). */
 export class ModelFailureError extends ApiError {
   override readonly name = 'ModelFailureError';
@@ -70,4 +93,15 @@ export function statusForModelError(code: ModelErrorCode): number {
     default:
       return 502;
   }
+}
+
+/**
+ * node:util parseArgs' complaint in a few words: its message for an unknown option runs on
+ * about positional arguments, which is not what a mistyped flag needs.
+ */
+export function argumentProblem(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  return message.split('\n')[0] ?? message;
 }

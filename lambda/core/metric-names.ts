@@ -15,8 +15,11 @@ export const MetricName = {
   CanaryLatency: 'CanaryLatency',
   CanaryErrors: 'CanaryErrors',
   RejectedRequests: 'RejectedRequests',
+  /** The served model refused the input as the caller's mistake (a 4xx to the caller, no model failure). */
+  ModelRejectedRequests: 'ModelRejectedRequests',
   ShadowSampled: 'ShadowSampled',
   ShadowDispatched: 'ShadowDispatched',
+  /** The sample never reached the queue: failed within the budget, or after it was counted late. */
   ShadowDispatchFailed: 'ShadowDispatchFailed',
   /** Not confirmed within the dispatch budget; the send was left to finish (likely delivered). */
   ShadowDispatchLate: 'ShadowDispatchLate',
@@ -29,6 +32,8 @@ export const MetricName = {
   CandidateLatency: 'CandidateLatency',
   CandidateErrors: 'CandidateErrors',
   CandidateThrottled: 'CandidateThrottled',
+  /** A candidate refused a replayed input as invalid: the pair is left out, not a candidate failure. */
+  CandidateClientErrors: 'CandidateClientErrors',
   Compared: 'Compared',
   Agreement: 'Agreement',
   /** Production compared with itself (noise baseline). */

@@ -3,7 +3,25 @@ import { BadRequestError } from './errors';
 import { isValidRequestId } from './request-id';
 
 const MAX_LABEL_BYTES = 1024;
-const FIELDS = new Set(['requestId', 'converted', 'value', 'label']);
+
+/** What an outcome says; each may come in its own post, and the first value of each is kept. */
+export const OUTCOME_FIELDS = ['converted', 'value', 'label'] as const;
+export type OutcomeField = (typeof OUTCOME_FIELDS)[number];
+
+const FIELDS = new Set<string>(['requestId', ...OUTCOME_FIELDS]);
+
+/** The fields an outcome carries, in a fixed order. */
+export function outcomeFields(outcome: Outcome): OutcomeField[] {
+  return OUTCOME_FIELDS.filter((field) => outcome[field] !== undefined);
+}
+
+/** The outcome reduced to some of its fields (and its time). */
+export function pickOutcomeFields(outcome: Outcome, fields: readonly OutcomeField[]): Outcome {
+  const picked: { -readonly [K in keyof Outcome]: Outcome[K] } = { receivedAt: outcome.receivedAt };
+  for (const field of fields)
+    if (outcome[field] !== undefined) Object.assign(picked, { [field]: outcome[field] });
+  return picked;
+}
 
 export interface OutcomePost {
   readonly requestId: string;
@@ -26,7 +44,7 @@ export function parseOutcome(body: string | null, receivedAt: string): OutcomePo
   for (const key of Object.keys(o))
     if (!FIELDS.has(key)) problems.push(`unknown field "${key.slice(0, 40)}"`);
   if (typeof o.requestId !== 'string' || !isValidRequestId(o.requestId)) {
-    problems.push('requestId must be 1-128 characters of A-Z a-z 0-9 . _ -');
+    problems.push('requestId must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")');
   }
   if ('converted' in o && typeof o.converted !== 'boolean') problems.push('converted must be true or false');
   if ('value' in o && !(typeof o.value === 'number' && Number.isFinite(o.value)))

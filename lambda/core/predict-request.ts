@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
 import { headerValue } from './http';
+import type { InputContract } from './input-contract';
 import type { BodyEncoding } from './model-result';
 import { requestIdFrom } from './request-id';
 
@@ -67,19 +68,34 @@ export function isTextMediaType(contentType: string): boolean {
  * Validates a `POST /predict` request. The request id is resolved first so that every
  * rejection can still be correlated by the caller.
  */
-export function parsePredictRequest(request: RawHttpRequest, maxPayloadBytes: number): PredictRequest {
+export function parsePredictRequest(
+  request: RawHttpRequest,
+  maxPayloadBytes: number,
+  inputContract?: InputContract,
+): PredictRequest {
   const requestId = requestIdFrom(headerValue(request.headers, 'x-request-id'));
   try {
-    return parseWithId(request, requestId, maxPayloadBytes);
+    return parseWithId(request, requestId, maxPayloadBytes, inputContract);
   } catch (error) {
     if (error instanceof Error) Object.assign(error, { requestId });
     throw error;
   }
 }
 
-function parseWithId(request: RawHttpRequest, requestId: string, maxPayloadBytes: number): PredictRequest {
+function parseWithId(
+  request: RawHttpRequest,
+  requestId: string,
+  maxPayloadBytes: number,
+  inputContract: InputContract | undefined,
+): PredictRequest {
   const contentType = headerValue(request.headers, 'content-type')?.trim() || 'application/json';
   const mediaType = mediaTypeOf(contentType);
+  const isJson = mediaType === 'application/json' || mediaType.endsWith('+json');
+  if (inputContract !== undefined && !isJson) {
+    throw new UnsupportedMediaTypeError(
+      `This API's input contract is JSON: send Content-Type application/json, not "${mediaType.slice(0, 100)}"`,
+    );
+  }
   if (!SUPPORTED_MEDIA_TYPES.has(mediaType)) {
     throw new UnsupportedMediaTypeError(
       `Content-Type "${mediaType.slice(0, 100)}" is not supported; use one of ${[...SUPPORTED_MEDIA_TYPES].join(', ')}`,
@@ -108,11 +124,19 @@ function parseWithId(request: RawHttpRequest, requestId: string, maxPayloadBytes
   const isText = isTextMediaType(contentType);
   if (isText && !isUtf8(bytes))
     throw new BadRequestError(`A ${mediaType} body must be valid UTF-8`, 'invalid_encoding');
-  if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+  if (isJson) {
+    let parsed: unknown;
     try {
-      JSON.parse(bytes.toString('utf8'));
+      parsed = JSON.parse(bytes.toString('utf8'));
     } catch {
       throw new BadRequestError('The request body is not valid JSON', 'invalid_json');
+    }
+    const violations = inputContract?.(parsed) ?? [];
+    if (violations.length > 0) {
+      throw new BadRequestError(
+        `The request does not match this API's input contract: ${violations.join('; ')}`,
+        'invalid_input',
+      );
     }
   }
 

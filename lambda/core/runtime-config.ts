@@ -1,3 +1,4 @@
+import { UserError } from './errors';
 import { deployTimeExperiment, type ExperimentStart, experimentKey, experimentSettings } from './experiment';
 
 /**
@@ -51,7 +52,7 @@ export function currentExperiment(
   return doc?.experiment ?? deployTimeExperiment(effectiveKnobs(deployTime, doc));
 }
 
-export class InvalidConfigChangeError extends Error {
+export class InvalidConfigChangeError extends UserError {
   override readonly name = 'InvalidConfigChangeError';
 }
 

@@ -85,7 +85,7 @@ export function parseShadowMessage(body: string): ShadowMessage {
     typeof production !== 'object' ||
     production === null ||
     typeof production.endpoint !== 'string' ||
-    (production.status !== 'ok' && production.status !== 'error')
+    (production.status !== 'ok' && production.status !== 'error' && production.status !== 'client_error')
   ) {
     problems.push('production result invalid');
   }

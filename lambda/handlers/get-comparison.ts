@@ -1,14 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { BadRequestError, NotFoundError } from '../core/errors';
 import { jsonResponse, responseForError } from '../core/http';
 import { isValidRequestId } from '../core/request-id';
 import { observability } from '../shared/observability';
 import { tableName } from '../shared/settings';
 
-const { logger, tracer } = observability('get-comparison');
-const store = new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env));
+const { logger } = observability('get-comparison');
+const store = new ComparisonStore(dynamoDocumentClient(), tableName(process.env));
 
 /** `GET /comparisons/{requestId}`: the stored comparison record, or 404. */
 export const handler = async (
@@ -20,7 +19,7 @@ export const handler = async (
   try {
     if (!isValidRequestId(requestId)) {
       throw new BadRequestError(
-        'requestId must be 1-128 characters of A-Z a-z 0-9 . _ -',
+        'requestId must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")',
         'invalid_request_id',
       );
     }

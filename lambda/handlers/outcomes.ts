@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { labelReader } from '../core/comparators/predicted-label';
 import { ApiError, PayloadTooLargeError } from '../core/errors';
@@ -14,10 +13,10 @@ import { recordOutcome } from '../use-cases/record-outcome';
 
 const MAX_BODY_BYTES = 16_384;
 const ttlDays = recordTtlDays(process.env);
-const { logger, metrics, tracer } = observability('outcomes');
+const { logger, metrics } = observability('outcomes');
 const metricsPort = powertoolsMetrics(metrics);
 const ports = {
-  store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), tableName(process.env)),
+  store: new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
   evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'outcome'),
   metrics: metricsPort,
   // The deployment's comparator says where a predicted label is, for label accuracy.
@@ -37,10 +36,15 @@ export const handler = async (
       throw new PayloadTooLargeError(`An outcome is at most ${MAX_BODY_BYTES} bytes`);
     const post = parseOutcome(body, new Date().toISOString());
     const result = await recordOutcome(post, ttlDays, ports);
-    logger.debug('outcome stored', { requestId: post.requestId, result });
+    logger.debug('outcome stored', { requestId: post.requestId, status: result.status, kept: result.kept });
     return jsonResponse(
       202,
-      { requestId: post.requestId, status: result },
+      {
+        requestId: post.requestId,
+        status: result.status,
+        // Fields an earlier post already set: the first value stands.
+        ...(result.kept.length > 0 ? { kept: result.kept } : {}),
+      },
       { 'X-Request-Id': post.requestId },
     );
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
-import { dynamoDocumentClient } from '../adapters/clients';
+import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { ApiError } from '../core/errors';
@@ -19,11 +19,9 @@ const settings = reportSettings(process.env);
 const analysis = analysisSettings(process.env);
 const deployTime = deployTimeKnobs(process.env);
 const runtimeConfig = runtimeConfigSettings(process.env);
-const { logger, tracer } = observability('report');
+const { logger } = observability('report');
 const configStore =
-  runtimeConfig === undefined
-    ? undefined
-    : new RuntimeConfigStore(tracer.captureAWSv3Client(dynamoDocumentClient()), runtimeConfig.tableName);
+  runtimeConfig === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfig.tableName);
 const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
 const cache = new InMemoryAnalysisCache();
 let engine: Promise<AnalysisEngine> | undefined;

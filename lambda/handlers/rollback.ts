@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { dynamoDocumentClient } from '../adapters/clients';
+import { dynamoDbClient } from '../adapters/clients';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { alarmFromEvent } from '../core/alarm-event';
 import { MetricName } from '../core/metric-names';
@@ -8,9 +8,9 @@ import { observability } from '../shared/observability';
 import { allowedEndpoints, deployTimeKnobs } from '../shared/settings';
 
 const deployTime = deployTimeKnobs(process.env);
-const { logger, metrics, tracer } = observability('rollback');
+const { logger, metrics } = observability('rollback');
 const store = new RuntimeConfigStore(
-  tracer.captureAWSv3Client(dynamoDocumentClient()),
+  dynamoDbClient(),
   requiredString(process.env, EnvName.runtimeConfigTable),
 );
 

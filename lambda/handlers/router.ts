@@ -1,13 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterResponse } from '../adapters/after-response';
-import { sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
+import { dynamoDbClient, sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs, withExperiment } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
-import { ApiError, ModelFailureError } from '../core/errors';
+import { ApiError, ModelFailureError, ModelRejectedRequestError } from '../core/errors';
 import { responseForError } from '../core/http';
 import { MetricName } from '../core/metric-names';
 import { parsePredictRequest, requestIdOf } from '../core/predict-request';
@@ -22,18 +21,16 @@ import {
 } from '../use-cases/serve-prediction';
 
 const settings = routerSettings(process.env);
-const { logger, metrics, tracer } = observability('router');
+const { logger, metrics } = observability('router');
 metrics.captureColdStartMetric();
 
-const modelClient = tracer.captureAWSv3Client(
-  sageMakerRuntimeClient({
-    maxAttempts: settings.modelMaxAttempts,
-    attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
-  }),
-);
+const modelClient = sageMakerRuntimeClient({
+  maxAttempts: settings.modelMaxAttempts,
+  attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
+});
 const knobs = settings.runtimeConfig
   ? runtimeKnobs({
-      client: tracer.captureAWSv3Client(new DynamoDBClient({})),
+      client: dynamoDbClient(),
       tableName: settings.runtimeConfig.tableName,
       deployTime: settings.routing,
       maxAgeSeconds: settings.runtimeConfig.maxAgeSeconds,
@@ -47,7 +44,7 @@ const knobs = settings.runtimeConfig
     })
   : async () => withExperiment(settings.routing, undefined);
 const userKeySaltOf = userKeySalt(settings.userKeySalt);
-const queueClient = tracer.captureAWSv3Client(sqsClient());
+const queueClient = sqsClient();
 const ports: ServePredictionPorts = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
   dispatchShadow: shadowDispatcher(queueClient, settings.shadowQueueUrl, settings.dispatchBudgetMs),
@@ -75,6 +72,7 @@ function portsFor(requestId: string): ServePredictionPorts {
       afterResponse.defer(
         dispatch.then((outcome) => {
           logDispatch(outcome, { requestId, shadowDispatch: 'after-response' });
+          countIfLostAfterLate(outcome, requestId);
           metrics.publishStoredMetrics();
         }),
       ),
@@ -89,7 +87,7 @@ export const handler = async (
   logger.addContext(context);
   let requestId: string | null = null;
   try {
-    const request = parsePredictRequest(event, settings.maxPayloadBytes);
+    const request = parsePredictRequest(event, settings.maxPayloadBytes, settings.inputContract);
     requestId = request.requestId;
     logger.appendKeys({ requestId });
     const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
@@ -99,6 +97,13 @@ export const handler = async (
       portsFor(request.requestId),
     );
     logServed(served);
+    countIfLostAfterLate(served.shadow, request.requestId);
+    if (served.result.status === 'client_error') {
+      throw new ModelRejectedRequestError(
+        served.result.error?.httpStatus ?? 400,
+        `The model rejected the request: ${served.result.error?.message || 'invalid input'}`,
+      );
+    }
     if (served.result.status === 'error' && served.result.error) {
       throw new ModelFailureError(
         served.result.error.code,
@@ -148,7 +153,23 @@ function logServed(served: Served): void {
   if (served.shadow.outcome === 'failed' || served.shadow.outcome === 'late')
     logDispatch(served.shadow, fields);
   else if (served.result.status === 'error') logger.warn('served model failed', fields);
+  else if (served.result.status === 'client_error') logger.info('served model rejected the request', fields);
   else logger.debug('served', fields);
+}
+
+/**
+ * A send counted late usually lands; when it fails after all, the sample is lost and counted as
+ * a failed dispatch too, so every sample is accounted for. Not kept alive after the answer: on
+ * Lambda it is reported if the environment runs again before the send's own timeouts end.
+ */
+function countIfLostAfterLate(outcome: ShadowOutcome, requestId: string): void {
+  if (outcome.outcome !== 'late' || outcome.landed === undefined) return;
+  void outcome.landed.then((landed) => {
+    if (landed) return;
+    metrics.addMetric(MetricName.ShadowDispatchFailed, 'Count', 1);
+    logger.warn('shadow dispatch failed after it was counted late', { requestId });
+    metrics.publishStoredMetrics();
+  });
 }
 
 function logDispatch(outcome: ShadowOutcome, fields: Record<string, unknown>): void {

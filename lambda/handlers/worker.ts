@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { dynamoDocumentClient, sageMakerRuntimeClient } from '../adapters/clients';
-import { ComparisonStore } from '../adapters/comparison-store';
+import { sageMakerRuntimeClient } from '../adapters/clients';
+import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { createComparator } from '../core/comparators';
@@ -14,19 +14,17 @@ import { workerSettings } from '../shared/settings';
 import { compareShadow } from '../use-cases/compare-shadow';
 
 const settings = workerSettings(process.env);
-const { logger, metrics, tracer } = observability('worker');
+const { logger, metrics } = observability('worker');
 metrics.captureColdStartMetric();
 
-const modelClient = tracer.captureAWSv3Client(
-  sageMakerRuntimeClient({
-    maxAttempts: settings.candidateMaxAttempts,
-    attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
-  }),
-);
+const modelClient = sageMakerRuntimeClient({
+  maxAttempts: settings.candidateMaxAttempts,
+  attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
+});
 const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
-  store: new ComparisonStore(tracer.captureAWSv3Client(dynamoDocumentClient()), settings.tableName),
+  store: new ComparisonStore(dynamoDocumentClient(), settings.tableName),
   evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'record'),
   comparator: createComparator(settings.comparator),
   labelOf: labelReader(settings.comparator),

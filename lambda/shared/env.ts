@@ -39,6 +39,8 @@ export const EnvName = {
   reportAnswerWithinMs: 'REPORT_ANSWER_WITHIN_MS',
   reportAnalysisTimeoutMs: 'REPORT_ANALYSIS_TIMEOUT_MS',
   reportMaxLookbackDays: 'REPORT_MAX_LOOKBACK_DAYS',
+  /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
+  inputSchema: 'INPUT_SCHEMA',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,7 @@
 import type { UserKeySaltSource } from '../adapters/user-key-salt';
 import { parseComparatorConfig } from '../core/comparators';
 import type { ComparatorConfig } from '../core/comparators/types';
+import { type InputContract, inputContract, inputSchemaProblems } from '../core/input-contract';
 import type { RoutingKnobs } from '../core/runtime-config';
 import { isShadowDispatch, type ShadowDispatch } from '../core/shadow-dispatch';
 import type { CompareShadowOptions } from '../use-cases/compare-shadow';
@@ -66,6 +67,26 @@ export interface RouterSettings {
   /** When the shadow send happens relative to the answer (see core/shadow-dispatch.ts). */
   readonly shadowDispatch: ShadowDispatch;
   readonly maxPayloadBytes: number;
+  /** The stage's input contract, checked before any model is called; none when not declared. */
+  readonly inputContract: InputContract | undefined;
+}
+
+/** INPUT_SCHEMA: a JSON Schema in the supported subset, or nothing; a bad one fails fast. */
+export function inputContractSetting(env: Env): InputContract | undefined {
+  const raw = env[EnvName.inputSchema]?.trim();
+  if (!raw) return undefined;
+  let schema: unknown;
+  try {
+    schema = JSON.parse(raw);
+  } catch {
+    throw new MissingEnvironmentError(`${EnvName.inputSchema} is not valid JSON`);
+  }
+  const problems = inputSchemaProblems(schema);
+  if (problems.length > 0)
+    throw new MissingEnvironmentError(
+      `${EnvName.inputSchema} is not a usable schema: ${problems.join('; ')}`,
+    );
+  return inputContract(schema as Record<string, unknown>);
 }
 
 export function routerSettings(env: Env): RouterSettings {
@@ -82,6 +103,7 @@ export function routerSettings(env: Env): RouterSettings {
     dispatchBudgetMs: numberIn(env, EnvName.dispatchBudgetMs, 50, 1, 5000),
     shadowDispatch: shadowDispatch(env),
     maxPayloadBytes: numberIn(env, EnvName.maxPayloadBytes, 5_000_000, 1, 6_000_000),
+    inputContract: inputContractSetting(env),
   };
 }
 

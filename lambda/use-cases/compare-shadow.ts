@@ -56,7 +56,9 @@ export type CompareOutcome = 'compared' | 'duplicate';
  * 2. Invoke every candidate concurrently with the original request (and, for a sample,
  *    production again: its self-disagreement is the noise baseline).
  * 3. If a candidate throttled, throw so SQS redelivers the message later (back-pressure).
- * 4. Compare each answering candidate with production (failures are recorded, not compared).
+ * 4. Compare each answering candidate with production (failures are recorded, not compared;
+ *    a candidate's client error on the replayed input is recorded as such and left out of the
+ *    candidate's evidence, like the caller's own mistake).
  * 5. Write the record once; losing a race to a concurrent delivery counts as a duplicate.
  *    If an outcome was posted first, it is joined now and counted for the served variant.
  * 6. Append the stored record's lines to the evidence log. A duplicate delivery appends them
@@ -83,7 +85,9 @@ export async function compareShadow(
 
   for (const result of results) {
     ports.metrics.count(MetricName.CandidateInvocations);
-    ports.metrics.count(MetricName.CandidateErrors, result.status === 'error' ? 1 : 0);
+    // A refused input is the request's fault, not the candidate's: out of its error rate.
+    if (result.status === 'client_error') ports.metrics.count(MetricName.CandidateClientErrors);
+    else ports.metrics.count(MetricName.CandidateErrors, result.status === 'error' ? 1 : 0);
     if (result.status === 'ok') ports.metrics.milliseconds(MetricName.CandidateLatency, result.latencyMs);
   }
   const throttled = results.filter((r) => r.error?.code === 'throttled');

@@ -167,6 +167,12 @@ function sliceOf(
       `${candidate} is production in experiment ${experiment.id}`,
       'invalid_candidate',
     );
+  // A typo would otherwise get a verdict on no evidence.
+  if (!experiment.candidateEndpoints.includes(candidate))
+    throw new BadRequestError(
+      `unknown candidate "${candidate}" in experiment ${experiment.id} (candidates: ${experiment.candidateEndpoints.join(', ') || 'none'})`,
+      'unknown_candidate',
+    );
   const since = new Date(sinceMs).toISOString();
   const until = new Date(untilMs).toISOString();
   return {
@@ -197,7 +203,8 @@ async function analyse(
   options: ReportForOptions,
   now: Date,
 ): Promise<CompletedAnalysis> {
-  const deadline = now.getTime() + options.analysisTimeoutMs;
+  // Deadlines are on the real clock (engines compare with Date.now); `now` is the report's time.
+  const deadline = Date.now() + options.analysisTimeoutMs;
   const run = (statement: { sql: string; parameters: readonly (string | number)[] }) =>
     ports.engine.query(statement.sql, statement.parameters, {
       deadline,

@@ -37,7 +37,7 @@ export type ShadowOutcome =
   | { readonly outcome: 'not_sampled' }
   /** Sampled and handed to `ports.defer`: the send goes on after the answer. */
   | { readonly outcome: 'deferred' }
-  | { readonly outcome: 'skipped'; readonly reason: 'too_large' | 'no_candidates' };
+  | { readonly outcome: 'skipped'; readonly reason: 'too_large' | 'no_candidates' | 'client_error' };
 
 export interface Served {
   readonly result: ModelResult;
@@ -58,6 +58,8 @@ export interface Served {
  *    shadow sample.
  *    With `ports.defer` the dispatch is handed over and runs after the answer instead.
  *    A failure here is counted, never thrown: the caller's answer does not depend on it.
+ *    A request the served model refused as the caller's mistake (`client_error`) is neither
+ *    replayed nor recorded, and counts for no model.
  * 4. Return the served result.
  */
 export async function servePrediction(
@@ -88,6 +90,19 @@ export async function servePrediction(
   const canaryRunning = canaryEndpoint !== undefined && config.canaryPercent > 0;
   if (!sampled && !canaryRunning)
     return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky };
+  // The caller's mistake is no evidence about either model: nothing to replay or record.
+  if (result.status === 'client_error') {
+    if (sampled) {
+      ports.metrics.count(MetricName.ShadowSampled);
+      ports.metrics.count(MetricName.ShadowSkipped);
+    }
+    return {
+      result,
+      servedVariant,
+      shadow: sampled ? { outcome: 'skipped', reason: 'client_error' } : { outcome: 'not_sampled' },
+      sticky,
+    };
+  }
 
   const message: ShadowMessage = {
     v: SHADOW_MESSAGE_VERSION,
@@ -180,6 +195,11 @@ function recordServed(metrics: MetricsPort, variant: ServedVariant, result: Mode
   const canary = variant === 'canary';
   metrics.count(MetricName.PredictRequests);
   if (canary) metrics.count(MetricName.CanaryServed);
+  // Neither a failure nor a success of the model: kept out of its latency and error rate.
+  if (result.status === 'client_error') {
+    metrics.count(MetricName.ModelRejectedRequests);
+    return;
+  }
   metrics.milliseconds(canary ? MetricName.CanaryLatency : MetricName.ProductionLatency, result.latencyMs);
   metrics.count(
     canary ? MetricName.CanaryErrors : MetricName.ProductionErrors,

@@ -1,5 +1,6 @@
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import type { Guardrails } from '../../lambda/core/guardrails';
+import type { InputSchema } from '../../lambda/core/input-contract';
 import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
 
 export type { Guardrails };
@@ -75,6 +76,13 @@ export interface StageConfig {
     readonly maxPayloadBytes: number;
     /** Largest shadow message sent; larger requests are skipped with a counted reason. */
     readonly maxMessageBytes: number;
+    /**
+     * The input contract: a JSON Schema (the subset in lambda/core/input-contract.ts) every
+     * request body must match. The router answers 400 to a body that does not, before calling
+     * any model; non-JSON content types get a 415.
+     * @default - none: any body of a supported content type is passed to the model
+     */
+    readonly inputSchema?: InputSchema;
   };
 
   readonly worker: {

@@ -1,3 +1,5 @@
+import { UserError } from '../../lambda/core/errors';
+import { inputSchemaProblems } from '../../lambda/core/input-contract';
 import {
   AFTER_RESPONSE_DISPATCH_BUDGET_MS,
   isShadowDispatch,
@@ -234,7 +236,10 @@ export const LOG_RETENTION_DAYS = [
  */
 export const ROUTER_REQUEST_BUDGET_MS = 27_000;
 
-export class StageConfigError extends Error {
+/** Room the input schema may take of the router's 4 KB of environment variables. */
+export const MAX_INPUT_SCHEMA_CHARS = 2048;
+
+export class StageConfigError extends UserError {
   override readonly name = 'StageConfigError';
 }
 
@@ -380,6 +385,14 @@ export function validateStageConfig(config: StageConfig): void {
     config.shadow.noiseBaselineRate >= 0 && config.shadow.noiseBaselineRate <= 1,
     'shadow.noiseBaselineRate must be in [0, 1]',
   );
+  if (config.router.inputSchema !== undefined) {
+    problems.push(...inputSchemaProblems(config.router.inputSchema, 'router.inputSchema'));
+    // It travels in the router's environment, whose variables Lambda caps at 4 KB in all.
+    check(
+      JSON.stringify(config.router.inputSchema).length <= MAX_INPUT_SCHEMA_CHARS,
+      `router.inputSchema must be at most ${MAX_INPUT_SCHEMA_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
+    );
+  }
   problems.push(...alarmSettingProblems(config.alarms));
   problems.push(...evidenceSettingProblems(config.evidence));
   for (const email of config.alarmEmails)

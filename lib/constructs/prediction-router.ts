@@ -78,7 +78,6 @@ export class PredictionRouter extends Construct {
 
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: ROUTER_ESM_ENTRY,
-      esm: true,
       stage: props.stage,
       description: 'Answers predictions from the production (or canary) model and samples shadow copies',
       memorySize: limits.memoryMb,
@@ -99,6 +98,9 @@ export class PredictionRouter extends Construct {
         [EnvName.shadowDispatch]: limits.shadowDispatch,
         [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
         [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
+        ...(limits.inputSchema === undefined
+          ? {}
+          : { [EnvName.inputSchema]: JSON.stringify(limits.inputSchema) }),
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
         [EnvName.runtimeConfigMaxAgeSeconds]: String(
           (props.runtimeConfigMaxAge ?? DEFAULT_RUNTIME_CONFIG_MAX_AGE).toSeconds(),

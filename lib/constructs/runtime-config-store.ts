@@ -23,12 +23,13 @@ export interface RuntimeConfigStoreProps {
 
 /**
  * Where the routing knobs that change without a redeploy live (sample rate, canary share,
- * endpoints, shadow on/off): one small document per key, read by the router through
- * Powertools' DynamoDBProvider (`id` → `value`), changed by the CLI and the automatic rollback.
+ * endpoints, shadow on/off): one small document per key (`id` → `value`, with its `version`),
+ * read by the router (lambda/adapters/runtime-config-store.ts), changed by the CLI and the
+ * automatic rollback.
  * An absent document means the deploy-time values.
  */
 export class RuntimeConfigStore extends Construct {
-  /** Partition key Powertools' DynamoDBProvider reads by default. */
+  /** Partition key of the runtime config documents. */
   static readonly PARTITION_KEY = 'id';
 
   readonly table: dynamodb.Table;

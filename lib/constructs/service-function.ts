@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,43 +7,34 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { resourceNames } from '../config/resource-names';
 import type { Stage } from '../config/stage-config';
-import { ESM_MAIN_FIELDS, ESM_REQUIRE_BANNER } from './esm-bundling';
+import { LAMBDA_ESBUILD_OPTIONS } from './esm-bundling';
 
-/** Runtime, architecture and bundling shared by every function of the service. */
+export { type HandlerName, handlerEntry, ROUTER_ESM_ENTRY } from './esm-bundling';
+
+/**
+ * Runtime, architecture and bundling shared by every function of the service. The bundling is
+ * LAMBDA_ESBUILD_OPTIONS (esm-bundling.ts) in NodejsFunction's terms: every function is an ES
+ * module (`index.mjs`).
+ */
 export const FUNCTION_DEFAULTS = {
   runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
   bundling: {
-    minify: true,
-    sourceMap: true,
-    // Stack traces need names and positions, not the sources: a smaller map loads faster at cold start.
-    sourcesContent: false,
-    target: 'node24',
+    format: OutputFormat.ESM,
+    target: LAMBDA_ESBUILD_OPTIONS.target,
+    minify: LAMBDA_ESBUILD_OPTIONS.minify,
+    sourceMap: LAMBDA_ESBUILD_OPTIONS.sourcemap,
+    sourcesContent: LAMBDA_ESBUILD_OPTIONS.sourcesContent,
+    mainFields: LAMBDA_ESBUILD_OPTIONS.mainFields,
+    banner: LAMBDA_ESBUILD_OPTIONS.banner.js,
+    externalModules: LAMBDA_ESBUILD_OPTIONS.external,
+    // NodejsFunction has no alias prop; esbuild's CLI flag is passed through (`--alias:pkg=path`).
+    esbuildArgs: {
+      '--alias': Object.entries(LAMBDA_ESBUILD_OPTIONS.alias).map(([from, to]) => `${from}=${to}`),
+    },
     // Docker is never needed (or available): esbuild from node_modules bundles locally.
     forceDockerBundling: false,
-    // Bundle the AWS SDK v3 too, so the deployed code runs the versions pinned in package.json
-    // instead of whatever the runtime ships that week.
-    externalModules: [],
   },
-} as const;
-
-export type HandlerName = 'router' | 'worker' | 'get-comparison' | 'outcomes' | 'report' | 'rollback';
-
-/** Entry file of a Lambda handler in `lambda/handlers/`. */
-export const handlerEntry = (name: HandlerName): string =>
-  path.join(__dirname, '..', '..', 'lambda', 'handlers', `${name}.ts`);
-
-/**
- * The router's deployed entry: an ES module whose init awaits the after-response extension's
- * registration (top-level await), around the same handler as lambda/handlers/router.ts.
- */
-export const ROUTER_ESM_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'entries', 'router.ts');
-
-/** What the stack adds for an ES module bundle (see esm-bundling.ts). */
-export const ESM_BUNDLING = {
-  format: OutputFormat.ESM,
-  mainFields: ESM_MAIN_FIELDS,
-  banner: ESM_REQUIRE_BANNER,
 } as const;
 
 /** Powertools service name; metrics carry it as the `service` dimension. */
@@ -53,11 +43,6 @@ export const serviceName = (stage: Stage): string => resourceNames(stage).servic
 export interface ServiceFunctionProps {
   /** Handler file exporting `handler`. */
   readonly entry: string;
-  /**
-   * Bundle as an ES module (`index.mjs`), for an entry that needs top-level await at init.
-   * @default false (CommonJS)
-   */
-  readonly esm?: boolean;
   readonly stage: Stage;
   readonly description: string;
   /**
@@ -84,8 +69,8 @@ export interface ServiceFunctionProps {
 }
 
 /**
- * A Node.js function with the service's defaults: arm64 on Node 24, bundled with esbuild
- * (SDK included), active tracing, JSON logs into its own log group with a retention.
+ * A Node.js function with the service's defaults: arm64 on Node 24, bundled with esbuild as an
+ * ES module (SDK included), active tracing, JSON logs into its own log group with a retention.
  *
  * Its role starts with exactly two inline permissions (write to its own log group, send
  * traces); every other permission is granted by the construct that owns the resource.
@@ -150,8 +135,8 @@ export class ServiceFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       bundling: {
         ...FUNCTION_DEFAULTS.bundling,
+        mainFields: [...FUNCTION_DEFAULTS.bundling.mainFields],
         externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules, ...(props.externalModules ?? [])],
-        ...(props.esm ? { ...ESM_BUNDLING, mainFields: [...ESM_BUNDLING.mainFields] } : {}),
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

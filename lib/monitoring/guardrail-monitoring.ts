@@ -29,6 +29,7 @@ import {
 } from 'cdk-monitoring-constructs';
 import { MetricName } from '../../lambda/core/metric-names';
 import type { AlarmSettings, Guardrails } from '../config/stage-config';
+import { CANARY_GUARDRAIL_ALARM_SUFFIXES } from './canary-guardrail-alarms';
 import { GuardrailMetricFactory, type ModelRole } from './guardrail-metric-factory';
 
 /** Severity, as the alarm name's last part: Critical affects callers or the rollout, Warning the evidence. */
@@ -158,7 +159,7 @@ export class GuardrailMonitoring extends Monitoring {
     // Canary guardrails. Missing data must never breach: with the canary at 0 % there is no
     // canary data at all, and a breaching default would keep "rolling back" a canary that is off.
     const canaryErrorRate = this.alarm(canary, m.metricErrorRate('canary'), 'Critical', {
-      alarmNameSuffix: 'ErrorRate',
+      alarmNameSuffix: CANARY_GUARDRAIL_ALARM_SUFFIXES.errorRate,
       alarmDescription:
         'Share of canary calls that fail is above guardrails.maxErrorRate. The canary is rolled back automatically.',
       threshold: g.maxErrorRate,
@@ -174,7 +175,7 @@ export class GuardrailMonitoring extends Monitoring {
       m.metricLatencyP99WithMinSamples('canary', minSamples),
       'Critical',
       {
-        alarmNameSuffix: 'LatencyP99',
+        alarmNameSuffix: CANARY_GUARDRAIL_ALARM_SUFFIXES.latencyP99,
         alarmDescription:
           'Canary p99 latency is above guardrails.maxP99LatencyMs. The canary is rolled back automatically.',
         threshold: g.maxP99LatencyMs,
@@ -193,7 +194,7 @@ export class GuardrailMonitoring extends Monitoring {
       m.metricConversionDropWithMinTraffic(g.minConversionTraffic),
       'Critical',
       {
-        alarmNameSuffix: 'ConversionDrop',
+        alarmNameSuffix: CANARY_GUARDRAIL_ALARM_SUFFIXES.conversionDrop,
         alarmDescription:
           'Canary conversion rate is below production by more than guardrails.maxConversionDrop, with both variants at guardrails.minConversionTraffic outcomes or more. The canary is rolled back automatically.',
         threshold: g.maxConversionDrop,

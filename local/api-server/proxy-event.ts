@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID } from '../local-aws';
-import { appendHeader, hasHeader, type MultiValueHeaders } from './headers';
+import { appendHeader, callerKeyedMap, hasHeader, type MultiValueHeaders } from './headers';
 import type { RouteDefinition } from './routes';
 
 export interface ProxyEventInput {
@@ -95,7 +95,7 @@ export function toProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
  * plus the forwarding headers API Gateway adds.
  */
 function gatewayHeaders(request: IncomingMessage, sourceIp: string) {
-  const multiValueHeaders: MultiValueHeaders = {};
+  const multiValueHeaders: MultiValueHeaders = callerKeyedMap();
   const raw = request.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) appendHeader(multiValueHeaders, raw[i] ?? '', raw[i + 1] ?? '');
   const add = (name: string, value: string) => {
@@ -108,17 +108,17 @@ function gatewayHeaders(request: IncomingMessage, sourceIp: string) {
     'X-Amzn-Trace-Id',
     `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`,
   );
-  const headers: Record<string, string> = {};
+  const headers = callerKeyedMap<string>();
   for (const [name, values] of Object.entries(multiValueHeaders))
     headers[name] = values[values.length - 1] ?? '';
   return { headers, multiValueHeaders };
 }
 
 function queryParameters(url: URL) {
-  const multi: Record<string, string[]> = {};
+  const multi = callerKeyedMap<string[]>();
   for (const [name, value] of url.searchParams) multi[name] = [...(multi[name] ?? []), value];
   if (Object.keys(multi).length === 0) return { single: null, multi: null };
-  const single: Record<string, string> = {};
+  const single = callerKeyedMap<string>();
   for (const [name, values] of Object.entries(multi)) single[name] = values[values.length - 1] ?? '';
   return { single, multi };
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { appendHeader, hasHeader, type MultiValueHeaders } from './headers';
+import { appendHeader, callerKeyedMap, hasHeader, type MultiValueHeaders } from './headers';
 
 export class MalformedProxyResultError extends Error {
   override readonly name = 'MalformedProxyResultError';
@@ -26,7 +26,7 @@ export function writeProxyResult(
   result: APIGatewayProxyResult,
   gatewayHeaders: Record<string, string>,
 ): void {
-  const headers: MultiValueHeaders = {};
+  const headers: MultiValueHeaders = callerKeyedMap();
   const add = (name: string, value: string) => appendHeader(headers, name, value);
   for (const [name, value] of Object.entries(result.headers ?? {})) add(name, String(value));
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {

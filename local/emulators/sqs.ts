@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS } from '../local-aws';
+import { type QueueEvent, SqsJournal } from './sqs-journal';
 
 export interface LocalSqsOptions {
   readonly region: string;
@@ -9,6 +12,11 @@ export interface LocalSqsOptions {
   readonly visibilityTimeoutSeconds: number;
   /** Receives before SQS moves a message to the DLQ. */
   readonly maxReceiveCount: number;
+  /**
+   * Keep the queues' messages in this journal file: what was sent survives a stop or a kill,
+   * and is sent again at the next start. @default in memory only
+   */
+  readonly journalFile?: string;
 }
 
 export interface LocalQueue {
@@ -22,6 +30,8 @@ export interface LocalSqs {
   readonly endpoint: string;
   readonly queue: LocalQueue;
   readonly deadLetterQueue: LocalQueue;
+  /** Messages read back from the journal and sent again at start, per queue name. */
+  readonly replayed: Readonly<Record<string, number>>;
   /** Messages not yet deleted (visible, in flight or delayed). */
   depth(queueName: string): number;
   stop(): Promise<void>;
@@ -36,13 +46,29 @@ export interface LocalSqs {
  */
 export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
   const fauxqs = await importFauxqs();
+  const journal = options.journalFile ? SqsJournal.open(options.journalFile) : undefined;
   const restoreDns = fauxqs.interceptLocalhostDns();
   let server: FauxqsServer;
   try {
-    server = await fauxqs.startFauxqs({ port: 0, logger: false, defaultRegion: options.region });
+    server = await fauxqs.startFauxqs({
+      port: 0,
+      logger: false,
+      defaultRegion: options.region,
+      // The spy reports every enqueue, delete and move to the DLQ synchronously: the journal's feed.
+      ...(journal ? { messageSpies: { bufferSize: 0 } } : {}),
+    });
   } catch (error) {
     restoreDns();
+    journal?.close();
     throw error;
+  }
+  if (journal) {
+    const spy = server.spy as unknown as { addMessage(event: QueueEvent & { service: string }): void };
+    const report = spy.addMessage.bind(spy);
+    spy.addMessage = (event) => {
+      if (event.service === 'sqs') journal.record(event);
+      report(event);
+    };
   }
   const deadLetterQueue = toLocalQueue(
     server.createQueue(options.deadLetterQueueName, {
@@ -62,10 +88,20 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
       },
     }),
   );
+  const endpoint = new URL(queue.url).origin;
+  const replayed = journal
+    ? await replay(journal, endpoint, options.region, [queue, deadLetterQueue]).catch(async (error) => {
+        await server.stop();
+        restoreDns();
+        journal.close();
+        throw error;
+      })
+    : {};
   return {
-    endpoint: new URL(queue.url).origin,
+    endpoint,
     queue,
     deadLetterQueue,
+    replayed,
     depth: (name) => {
       const state = server.inspectQueue(name);
       if (!state) return 0;
@@ -74,8 +110,48 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
     stop: async () => {
       await server.stop();
       restoreDns();
+      journal?.close();
     },
   };
+}
+
+/**
+ * Sends the journal's pending messages again, each to the queue it was in. The copy gets a new
+ * id and is journaled as sent before the old entry is dropped, so a crash during the replay
+ * leaves a duplicate at worst, never a gap.
+ */
+async function replay(
+  journal: SqsJournal,
+  endpoint: string,
+  region: string,
+  queues: readonly LocalQueue[],
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const pending = journal.pending();
+  if (pending.length === 0) return counts;
+  const client = new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
+  try {
+    for (const message of pending) {
+      const target = queues.find((q) => q.name === message.queueName);
+      if (!target) {
+        journal.forget(message.queueName, message.messageId);
+        continue;
+      }
+      const attributes = message.messageAttributes as Record<string, MessageAttributeValue>;
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: target.url,
+          MessageBody: message.body,
+          ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+        }),
+      );
+      journal.forget(message.queueName, message.messageId);
+      counts[target.name] = (counts[target.name] ?? 0) + 1;
+    }
+  } finally {
+    client.destroy();
+  }
+  return counts;
 }
 
 function toLocalQueue(created: { queueUrl: string; queueArn: string; queueName: string }): LocalQueue {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
+import { UserError } from '../../lambda/core/errors';
+import { type InputSchema, inputSchemaProblems } from '../../lambda/core/input-contract';
 import { demoModels } from '../models/index';
 
 /**
@@ -12,6 +14,8 @@ import { demoModels } from '../models/index';
  *   "production": "churn-v1",            // endpoint that answers callers (PRODUCTION_ENDPOINT)
  *   "candidates": ["churn-v2"],          // endpoints replayed in shadow (CANDIDATE_ENDPOINTS)
  *   "comparator": { "type": "exact" },   // optional; default: the dev stage's comparator
+ *   "inputSchema": { "type": "object" }, // optional input contract the router checks (JSON Schema
+ *                                        // subset, lambda/core/input-contract.ts); default: none
  *   "endpoints": {
  *     "churn-v1": {
  *       "model": "churn-v1",             // one of: churn-v1, churn-v2, recommender-v1, recommender-v2
@@ -31,6 +35,7 @@ export interface ModelsFile {
   readonly production: string;
   readonly candidates: readonly string[];
   readonly comparator?: ComparatorConfig;
+  readonly inputSchema?: InputSchema;
   readonly endpoints: Readonly<Record<string, EndpointBehaviour>>;
 }
 
@@ -51,7 +56,7 @@ export interface EndpointBehaviour {
 /** SageMaker's own limit on a real-time inference container's answer. */
 export const SAGEMAKER_CONTAINER_TIMEOUT_MS = 60_000;
 
-export class ModelsFileError extends Error {
+export class ModelsFileError extends UserError {
   override readonly name = 'ModelsFileError';
 }
 
@@ -99,12 +104,16 @@ export function parseModelsFile(raw: unknown, source = 'models file'): ModelsFil
   ) {
     problems.push('"comparator" must be a comparator config such as {"type": "exact"}');
   }
+  const inputSchema = file.inputSchema;
+  if (inputSchema !== undefined)
+    problems.push(...inputSchemaProblems(inputSchema, 'inputSchema').map((p) => `"inputSchema": ${p}`));
   if (problems.length > 0) throw new ModelsFileError(`invalid ${source}:\n  - ${problems.join('\n  - ')}`);
   return {
     production: production as string,
     candidates: candidates as string[],
     endpoints,
     ...(comparator === undefined ? {} : { comparator: comparator as ComparatorConfig }),
+    ...(inputSchema === undefined ? {} : { inputSchema: inputSchema as InputSchema }),
   };
 }
 

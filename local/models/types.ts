@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** What a model container receives from SageMaker for one InvokeEndpoint call. */
 export interface ModelRequest {
   readonly body: Buffer;
@@ -41,6 +43,7 @@ export function jsonObjectInput(request: ModelRequest): Record<string, unknown> 
   if (accept && accept !== '*/*' && accept !== 'application/json' && accept !== 'application/*') {
     throw new ModelInputError(406, `cannot produce ${accept}; this model answers application/json`);
   }
+  if (!isUtf8(request.body)) throw new ModelInputError(400, 'request body is not valid UTF-8');
   let value: unknown;
   try {
     value = JSON.parse(request.body.toString('utf8'));

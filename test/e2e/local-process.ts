@@ -4,7 +4,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/** Exactly what `npm start` runs (node itself, tsx as a loader), with this node. */
+export const START_COMMAND: readonly string[] = startCommand();
+
+function startCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [program, ...args] = manifest.scripts.start.split(' ');
+  // A wrapper (tsx local/main.ts) would relay signals late, or SIGKILL node when it is busy.
+  if (program !== 'node') throw new Error(`npm start must run node directly, not ${program}`);
+  return [process.execPath, ...args];
+}
 
 export interface LocalProcess {
   /** API base URL from the ready line. */
@@ -14,23 +25,31 @@ export interface LocalProcess {
   readonly queueName: string;
   /** Everything the process printed so far (terminal output only). */
   output(): string;
-  /** The handlers' log file, for failure diagnostics. */
+  readonly pid: number;
+  /** The handlers' log (JSON logs and EMF metrics), also after the process exited. */
   lambdaLog(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Sends a signal (e.g. SIGKILL to crash it, SIGINT for Ctrl-C) and resolves with the exit code. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal and returns at once. */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /**
- * Starts `npm start` as a user would (tsx local/main.ts) on a free port, waits for the ready
+ * Starts `npm start` as a user would (START_COMMAND) on a free port, waits for the ready
  * line and reads the URLs from it. Tests then talk to it over HTTP only.
  */
 export async function startLocalProcess(
   args: readonly string[] = [],
   timeoutMs = 60_000,
+  options: { readonly lambdaLogFlag?: boolean } = {},
 ): Promise<LocalProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-rollout-e2e-'));
   const logFile = join(dir, 'lambda.log');
-  const child = spawn(TSX, ['local/main.ts', '--port', '0', '--lambda-log', logFile, ...args], {
+  const logArgs = options.lambdaLogFlag === false ? [] : ['--lambda-log', logFile];
+  const [command = process.execPath, ...startArgs] = START_COMMAND;
+  const child = spawn(command, [...startArgs, '--port', '0', ...logArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,26 +65,44 @@ export async function startLocalProcess(
     throw error;
   });
   let stopped: Promise<number | null> | undefined;
+  let finalLog: string | undefined;
+  const readLog = () => {
+    if (finalLog !== undefined) return finalLog;
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const cleanUp = () => {
+    finalLog = readLog();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const code = await exited;
+    cleanUp();
+    return code;
+  };
   return {
     ...ready,
     output: () => output,
-    lambdaLog: () => {
-      try {
-        return readFileSync(logFile, 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    pid: child.pid ?? 0,
+    lambdaLog: readLog,
     stop: () => {
       stopped ??= (async () => {
         if (child.exitCode === null) child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         const code = await exited;
         clearTimeout(timer);
-        rmSync(dir, { recursive: true, force: true });
+        cleanUp();
         return code;
       })();
       return stopped;
+    },
+    kill,
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
 }
@@ -100,4 +137,23 @@ export async function queueDepth(local: LocalProcess, queueName: string): Promis
     messages: { ready: unknown[]; inflight: unknown[]; delayed: unknown[] };
   };
   return messages.ready.length + messages.inflight.length + messages.delayed.length;
+}
+
+/** Request ids of the shadow messages in a queue (ready, in flight or delayed). */
+export async function queuedRequestIds(local: LocalProcess, queueName: string): Promise<Set<string>> {
+  const response = await fetch(`${local.sqsUrl}/_fauxqs/queues/${queueName}`);
+  if (!response.ok) throw new Error(`cannot inspect queue ${queueName}: ${response.status}`);
+  const { messages } = (await response.json()) as {
+    messages: {
+      ready: { body: string }[];
+      inflight: { message: { body: string } }[];
+      delayed: { body: string }[];
+    };
+  };
+  const bodies = [
+    ...messages.ready.map((m) => m.body),
+    ...messages.inflight.map((m) => m.message.body),
+    ...messages.delayed.map((m) => m.body),
+  ];
+  return new Set(bodies.map((body) => (JSON.parse(body) as { requestId: string }).requestId));
 }

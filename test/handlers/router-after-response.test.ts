@@ -163,5 +163,40 @@ describe('router in after-response mode', () => {
         jest.useRealTimers();
       }
     });
+
+    it('counts a send that was late and then failed as a failed dispatch: no sample unaccounted', async () => {
+      jest.useFakeTimers({ doNotFake: ['performance', 'queueMicrotask', 'nextTick', 'setImmediate'] });
+      try {
+        const send = heldSend();
+        await handler(predict('after-5'), context);
+        await jest.advanceTimersByTimeAsync(2100);
+        expect(output.metric('ShadowDispatchLate')).toBe(1);
+        expect(output.metric('ShadowDispatchFailed')).toBe(0);
+
+        send.release(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
+        await jest.advanceTimersByTimeAsync(0);
+
+        expect(output.metric('ShadowDispatchFailed')).toBe(1);
+        expect(output.lines.some((line) => line.includes('failed after it was counted late'))).toBe(true);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('counts nothing more when a late send lands', async () => {
+      jest.useFakeTimers({ doNotFake: ['performance', 'queueMicrotask', 'nextTick', 'setImmediate'] });
+      try {
+        const send = heldSend();
+        await handler(predict('after-6'), context);
+        await jest.advanceTimersByTimeAsync(2100);
+        send.release('ok');
+        await jest.advanceTimersByTimeAsync(0);
+
+        expect(output.metric('ShadowDispatchLate')).toBe(1);
+        expect(output.metric('ShadowDispatchFailed')).toBe(0);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 });

@@ -6,7 +6,7 @@ afterAll(removeSynthOutput);
 
 // The one test that runs esbuild (locally, never Docker), for one stage to bound the time.
 describe('prod synth with bundling', () => {
-  it('bundles the router as an ES module with its source map and the AWS SDK inside', () => {
+  it('bundles every function as an ES module with its source map and the AWS SDK inside', () => {
     const s = synthFromContext({ stage: 'prod' }, { bundle: true });
 
     const router = s.template.toJSON().Resources[logicalId(s.stack.router.handler.function)];
@@ -30,5 +30,25 @@ describe('prod synth with bundling', () => {
     );
     expect([...externals].filter((name) => !optionalSigners.includes(name))).toEqual([]);
     expect(bundle).toContain('InvokeEndpoint');
+    // The SDK stand-ins reached esbuild through NodejsFunction (`--alias`), as in the benchmark.
+    expect(bundle).toContain('Lambda sets them from the function role');
+    expect(bundle).toContain('event streams are not bundled');
+
+    // Every function is an ES module built the same way, none with a CommonJS bundle beside it.
+    const functions = Object.values(
+      s.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) {
+      const dir = path.join(
+        s.outdir,
+        `asset.${String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '')}`,
+      );
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fs.readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).toContain(
+        'Lambda sets them from the function role',
+      );
+    }
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { type DelayProxy, startDelayProxy } from '../../bench/latency/delay-proxy';
 import { EXTENSION_NAME } from '../../lambda/adapters/lambda-extension';
 import { EnvName } from '../../lambda/shared/env';
-import { ESM_BUNDLING, FUNCTION_DEFAULTS, ROUTER_ESM_ENTRY } from '../../lib/constructs/service-function';
+import { LAMBDA_ESBUILD_OPTIONS, ROUTER_ESM_ENTRY } from '../../lib/constructs/esm-bundling';
 import { type LocalSqs, startSqs } from '../../local/emulators/sqs';
 import { parseModelsFile } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
@@ -32,14 +32,9 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'router-esm-'));
   bundle = join(workDir, 'index.mjs');
   await build({
+    ...LAMBDA_ESBUILD_OPTIONS,
     entryPoints: [ROUTER_ESM_ENTRY],
     outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: FUNCTION_DEFAULTS.bundling.target,
-    format: 'esm',
-    mainFields: [...ESM_BUNDLING.mainFields],
-    banner: { js: ESM_BUNDLING.banner },
     logLevel: 'silent',
   });
   const { endpoints } = parseModelsFile({
@@ -107,7 +102,6 @@ async function startEnvironment(settings: {
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: models.url,
       AWS_ENDPOINT_URL_SQS: new URL(settings.queueUrl).origin,
       POWERTOOLS_SERVICE_NAME: 'shadow-rollout-test',
-      POWERTOOLS_TRACE_ENABLED: 'false',
       [EnvName.productionEndpoint]: 'churn-v1',
       [EnvName.candidateEndpoints]: 'churn-v2',
       [EnvName.shadowQueueUrl]: settings.queueUrl,

@@ -129,6 +129,81 @@ describe('POST /outcomes against DynamoDB (dynalite)', () => {
     expect(ratios('CandidateLabelCorrect')).toEqual([1, 0]);
   });
 
+  describe('fields merge first-wins per field, in any order, before or after the comparison', () => {
+    const ratios = (name: string) =>
+      output.lines
+        .filter((l) => l.includes('"_aws"'))
+        .flatMap((l) => JSON.parse(l)[name] ?? [])
+        .flat();
+
+    it('keeps a label that follows a conversion (and counts each once)', async () => {
+      await compare('label-follows');
+      const first = await post({ requestId: 'label-follows', converted: true });
+      const second = await post({ requestId: 'label-follows', label: 'churn' });
+
+      expect(JSON.parse(first.body)).toEqual({ requestId: 'label-follows', status: 'joined' });
+      expect(JSON.parse(second.body)).toEqual({ requestId: 'label-follows', status: 'joined' });
+      expect((await get('label-follows'))?.outcome).toMatchObject({ converted: true, label: 'churn' });
+      expect(output.metric('ProductionOutcomes')).toBe(1);
+      expect(ratios('ProductionConversions')).toEqual([1]);
+      expect(ratios('ProductionLabelCorrect')).toEqual([1]);
+    });
+
+    it('stores the new fields of a post and keeps (and names) the ones already set', async () => {
+      await post({ requestId: 'partly-kept', converted: true });
+      const response = await post({ requestId: 'partly-kept', converted: false, value: 30 });
+
+      expect(JSON.parse(response.body)).toEqual({
+        requestId: 'partly-kept',
+        status: 'pending',
+        kept: ['converted'],
+      });
+      expect((await get('partly-kept'))?.outcome).toMatchObject({ converted: true, value: 30 });
+    });
+
+    it('merges concurrent posts of different fields', async () => {
+      await compare('concurrent');
+      await Promise.all([
+        post({ requestId: 'concurrent', converted: false }),
+        post({ requestId: 'concurrent', value: 7 }),
+        post({ requestId: 'concurrent', label: 'stay' }),
+      ]);
+      expect((await get('concurrent'))?.outcome).toMatchObject({ converted: false, value: 7, label: 'stay' });
+      expect(output.metric('ProductionOutcomes')).toBe(1);
+      expect(ratios('ProductionConversions')).toEqual([0]);
+      expect(ratios('ProductionLabelCorrect')).toEqual([0]);
+    });
+
+    // Every order of three single-field posts (and a repeat with another value), with the
+    // comparison arriving at every position among them.
+    const posts = [{ converted: true }, { value: 12 }, { label: 'churn' }] as const;
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
+    const cases = orders.flatMap((order) => [0, 1, 2, 3].map((at) => [order, at] as const));
+    it.each(cases)('posts in order %j, comparison after %i of them', async (order, at) => {
+      const id = `order-${order.join('')}-${at}`;
+      for (const [i, index] of order.entries()) {
+        if (i === at) await compare(id);
+        await post({ requestId: id, ...posts[index] });
+      }
+      if (at === 3) await compare(id);
+      const repeat = await post({ requestId: id, converted: false, value: 99, label: 'stay' });
+
+      expect(JSON.parse(repeat.body).status).toBe('duplicate');
+      expect((await get(id))?.outcome).toMatchObject({ converted: true, value: 12, label: 'churn' });
+      expect(output.metric('ProductionOutcomes')).toBe(1);
+      expect(ratios('ProductionConversions')).toEqual([1]);
+      expect(ratios('ProductionLabelCorrect')).toEqual([1]);
+      expect(ratios('CandidateLabelCorrect')).toEqual([1]);
+    });
+  });
+
   it.each([
     ['malformed JSON', '{"requestId":'],
     ['a non-object', '[1,2]'],

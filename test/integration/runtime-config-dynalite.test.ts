@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { RuntimeConfigStore, runtimeKnobs } from '../../lambda/adapters/runtime-config-store';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
@@ -25,7 +24,7 @@ beforeAll(async () => {
   dynamo = await startDynalite('unused-comparisons');
   await createRuntimeConfigTable(dynamo.endpoint, CONFIG_TABLE);
   client = new DynamoDBClient({ endpoint: dynamo.endpoint });
-  store = new RuntimeConfigStore(DynamoDBDocumentClient.from(client), CONFIG_TABLE);
+  store = new RuntimeConfigStore(client, CONFIG_TABLE);
 });
 afterAll(async () => {
   client.destroy();

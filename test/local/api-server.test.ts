@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { matchRoute, type RouteDefinition, routes as shippedRoutes } from '../../local/api-server/routes';
@@ -190,6 +191,126 @@ describe('local API server (API Gateway REST proxy integration)', () => {
     expect(thrown.status).toBe(502);
     expect(JSON.parse(thrown.body.toString()).error.code).toBe('internal_error');
     expect(malformed.status).toBe(502);
+  });
+});
+
+/** Writes raw bytes on a fresh connection and collects everything until the server closes it. */
+function rawExchange(url: string, chunks: readonly string[]): Promise<{ status: number; body: unknown }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(received).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, body: body ? JSON.parse(body) : undefined });
+    });
+    for (const chunk of chunks) socket.write(chunk);
+  });
+}
+
+describe('local API server under hostile input', () => {
+  let api: ApiServer;
+  const events: APIGatewayProxyEvent[] = [];
+  const echo: ProxyHandler = async (event) => {
+    events.push(event);
+    return { statusCode: 200, body: '{}' };
+  };
+
+  beforeAll(async () => {
+    api = await startApiServer({
+      port: 0,
+      routes,
+      requestTimeoutMs: 300,
+      targets: {
+        router: { function: fn('local-router'), handler: echo },
+        'get-comparison': { function: fn('local-get-comparison'), handler: echo },
+      },
+    });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    events.length = 0;
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'passes a query parameter and a header named %s as plain names',
+    async (name) => {
+      const response = await send(api.url, 'POST', `/predict?${name}=q1&${name}=q2`, { [name]: 'h' }, '{}');
+      const lookup = await send(api.url, 'GET', `/comparisons/abc?${name}=1`, { [name]: 'h' });
+
+      expect(response.status).toBe(200);
+      expect(lookup.status).toBe(200);
+      const event = events[0] as APIGatewayProxyEvent;
+      expect(Object.getOwnPropertyDescriptor(event.queryStringParameters, name)?.value).toBe('q2');
+      expect(Object.getOwnPropertyDescriptor(event.multiValueQueryStringParameters, name)?.value).toEqual([
+        'q1',
+        'q2',
+      ]);
+      expect(Object.getOwnPropertyDescriptor(event.headers, name)?.value).toBe('h');
+      expect(Object.getOwnPropertyDescriptor(event.multiValueHeaders, name)?.value).toEqual(['h']);
+      // The event is what Lambda delivers: plain JSON objects.
+      expect(Object.getPrototypeOf(event.headers)).toBe(Object.prototype);
+    },
+  );
+
+  it('answers a Content-Length over the limit with a 413 at once, without waiting for the body', async () => {
+    const response = await rawExchange(api.url, [
+      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n',
+    ]);
+
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({
+      error: { code: 'payload_too_large', message: expect.any(String), requestId: expect.any(String) },
+    });
+    expect(events).toHaveLength(0);
+  });
+
+  it('answers a body that never finishes with a 408 JSON error and closes the socket', async () => {
+    const response = await rawExchange(api.url, [
+      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"',
+    ]);
+
+    expect(response).toEqual({
+      status: 408,
+      body: { error: { code: 'request_timeout', message: expect.any(String), requestId: null } },
+    });
+    expect(events).toHaveLength(0);
+  });
+
+  it('answers headers that never finish with a 408 JSON error', async () => {
+    const response = await rawExchange(api.url, ['POST /predict HTTP/1.1\r\nHost: x\r\nX-Slow: 1']);
+
+    expect(response.status).toBe(408);
+    expect(response.body).toMatchObject({ error: { code: 'request_timeout' } });
+  });
+
+  it('answers headers over Node’s limit with a 431 JSON error', async () => {
+    const response = await rawExchange(api.url, [
+      `GET /comparisons/abc HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ]);
+
+    expect(response).toEqual({
+      status: 431,
+      body: { error: { code: 'headers_too_large', message: expect.any(String), requestId: null } },
+    });
+  });
+
+  it.each([
+    ['a malformed request line', 'NOT HTTP AT ALL\r\n\r\n'],
+    ['an invalid Content-Length', 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n'],
+    ['a header without a colon', 'GET /comparisons/a HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n'],
+  ])('answers %s with a 400 JSON error', async (_name, raw) => {
+    const response = await rawExchange(api.url, [raw]);
+
+    expect(response).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: expect.any(String), requestId: null } },
+    });
+    expect(events).toHaveLength(0);
   });
 });
 

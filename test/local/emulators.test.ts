@@ -108,3 +108,101 @@ describe('local SQS (fauxqs)', () => {
     }
   });
 });
+
+describe('local SQS with a journal (--data-dir)', () => {
+  const options = (journalFile: string) => ({
+    region,
+    queueName: 'shadow',
+    deadLetterQueueName: 'shadow-dlq',
+    visibilityTimeoutSeconds: 0,
+    maxReceiveCount: 1,
+    journalFile,
+  });
+
+  it('sends again, at the next start, every message not deleted: queued, in flight and dead-lettered', async () => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'sqs-journal-'));
+    const journalFile = join(dir, 'queue.journal');
+    const first = await startSqs(options(journalFile));
+    const client = new SQSClient({
+      region,
+      endpoint: first.endpoint,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    const bodies = ['deleted', 'in-flight', 'queued', 'dead'];
+    try {
+      for (const body of bodies)
+        await client.send(new SendMessageCommand({ QueueUrl: first.queue.url, MessageBody: body }));
+      // 'deleted' and 'in-flight' received; 'deleted' deleted.
+      const received = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: first.queue.url, MaxNumberOfMessages: 2 }),
+      );
+      const deleted = received.Messages?.find((m) => m.Body === 'deleted');
+      await client.send(
+        new DeleteMessageCommand({ QueueUrl: first.queue.url, ReceiptHandle: deleted?.ReceiptHandle }),
+      );
+      // Visibility timeout 0 and maxReceiveCount 1: the next receive hands out 'queued' and 'dead'
+      // and moves 'in-flight' (received before) to the DLQ; the one after moves those two.
+      const again = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: first.queue.url, MaxNumberOfMessages: 10 }),
+      );
+      expect(again.Messages?.map((m) => m.Body).sort()).toEqual(['dead', 'queued']);
+      await client.send(new ReceiveMessageCommand({ QueueUrl: first.queue.url, MaxNumberOfMessages: 10 }));
+      const deadLettered = first.depth('shadow-dlq');
+      expect(deadLettered).toBe(3);
+    } finally {
+      client.destroy();
+      // No clean stop needed for the journal: every line is written before the emulator answers.
+      await first.stop();
+    }
+
+    // Act
+    const second = await startSqs(options(journalFile));
+    const reader = new SQSClient({
+      region,
+      endpoint: second.endpoint,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    try {
+      const dead = await reader.send(
+        new ReceiveMessageCommand({ QueueUrl: second.deadLetterQueue.url, MaxNumberOfMessages: 10 }),
+      );
+
+      // Assert
+      expect(second.replayed).toEqual({ 'shadow-dlq': 3 });
+      expect(dead.Messages?.map((m) => m.Body).sort()).toEqual(['dead', 'in-flight', 'queued']);
+      expect(second.depth('shadow')).toBe(0);
+    } finally {
+      reader.destroy();
+      await second.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a message sent and never received for the next start, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sqs-journal-'));
+    const journalFile = join(dir, 'queue.journal');
+    const first = await startSqs(options(journalFile));
+    const client = new SQSClient({
+      region,
+      endpoint: first.endpoint,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    await client.send(new SendMessageCommand({ QueueUrl: first.queue.url, MessageBody: 'kept' }));
+    client.destroy();
+    await first.stop();
+
+    const second = await startSqs(options(journalFile));
+    await second.stop();
+    const third = await startSqs(options(journalFile));
+    try {
+      expect(second.replayed).toEqual({ shadow: 1 });
+      // Replayed once more (still not received): the old copy was dropped, not duplicated.
+      expect(third.replayed).toEqual({ shadow: 1 });
+      expect(third.depth('shadow')).toBe(1);
+    } finally {
+      await third.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -189,7 +189,8 @@ export function createEvidenceCollector(
         : undefined;
   const observe = (result: StoredModelResult, label: string | undefined) => {
     const model = modelOf(result.endpoint);
-    if (model === undefined) return;
+    // A refused input is the caller's mistake: no call of the model, for or against it.
+    if (model === undefined || result.status === 'client_error') return;
     model.errors.trials += 1;
     if (result.status === 'error') model.errors.successes += 1;
     else if (finite(result.latencyMs)) model.pending.push(result.latencyMs);

@@ -1,4 +1,5 @@
 import type { ComparisonRecord } from '../comparison-record';
+import type { ModelCallStatus } from '../model-result';
 import { wilsonInterval } from '../stats/proportions';
 import { type EndpointSelection, resolveEndpoints } from './evidence';
 import type { TimeBucket } from './types';
@@ -43,12 +44,13 @@ export function bucketByTime(
   const { production, candidate } = resolveEndpoints(records, options);
 
   const counts = new Map<number, BucketCounts>();
-  const countCall = (endpoint: string, failed: boolean, bucket: BucketCounts) => {
+  const countCall = (endpoint: string, status: ModelCallStatus, bucket: BucketCounts) => {
     const tally =
       endpoint === candidate ? bucket.candidate : endpoint === production ? bucket.production : undefined;
-    if (tally === undefined) return;
+    // A refused input (client_error) is the caller's mistake: not a call of the model.
+    if (tally === undefined || status === 'client_error') return;
     tally[1] += 1;
-    if (failed) tally[0] += 1;
+    if (status === 'error') tally[0] += 1;
   };
   for (const record of records) {
     const time = parseTime(record.receivedAt);
@@ -60,10 +62,10 @@ export function bucketByTime(
       counts.set(start, bucket);
     }
     bucket.records += 1;
-    countCall(record.production.endpoint, record.production.status === 'error', bucket);
-    for (const c of record.candidates) countCall(c.endpoint, c.result.status === 'error', bucket);
+    countCall(record.production.endpoint, record.production.status, bucket);
+    for (const c of record.candidates) countCall(c.endpoint, c.result.status, bucket);
     if (record.noiseBaseline !== undefined) {
-      countCall(record.noiseBaseline.endpoint, record.noiseBaseline.result.status === 'error', bucket);
+      countCall(record.noiseBaseline.endpoint, record.noiseBaseline.result.status, bucket);
     }
     const served = record.production.endpoint;
     for (const c of record.candidates) {
