@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RuntimeConfigStore } from '../lambda/adapters/runtime-config-store';
+import { parseComparatorConfig } from '../lambda/core/comparators';
+import type { ComparatorConfig } from '../lambda/core/comparators/types';
 import { UserError } from '../lambda/core/errors';
 import type { Guardrails } from '../lambda/core/guardrails';
 import type { RoutingKnobs } from '../lambda/core/runtime-config';
@@ -20,6 +22,11 @@ export interface Target {
   readonly deployTime: RoutingKnobs;
   readonly allowedEndpoints: readonly string[];
   readonly guardrails: Guardrails;
+  /**
+   * How answers are compared, as deployed.
+   * @default - local mode compares itself and reports through its API
+   */
+  readonly comparator?: ComparatorConfig;
   readonly comparisonTable: string;
   readonly runtimeConfig: RuntimeConfigStore;
   readonly documentClient: DynamoDBDocumentClient;
@@ -96,32 +103,48 @@ async function stageRegion(configured: string | undefined, stage: string): Promi
   }
 }
 
-/** A deployed stage: names and deploy-time values from the typed stage config; credentials from the SDK chain. */
-async function awsTarget(stageName: string): Promise<Target> {
+/**
+ * A deployed stage, as deployed: its routing, allowed endpoints, guardrails and comparator come
+ * from the deployment record CloudFormation writes into the stage's runtime config table on
+ * every deploy (not from lib/config/stages.ts, which may differ from what was deployed, e.g. by
+ * `-c productionEndpoint=…`). Region from the stage's config or the SDK's sources; credentials
+ * from the SDK chain.
+ */
+export async function awsTarget(stageName: string): Promise<Target> {
   const stage = resolveStage(stageName);
-  const config = stages[stage];
-  const region = await stageRegion(config.env?.region, stage);
-  const deployTime: RoutingKnobs = {
-    productionEndpoint: config.productionEndpoint,
-    candidateEndpoints: config.candidateEndpoints,
-    shadowEnabled: config.shadow.enabled,
-    sampleRate: config.shadow.sampleRate,
-    canaryPercent: config.canaryPercent,
-  };
+  const region = await stageRegion(stages[stage].env?.region, stage);
   const client = new DynamoDBClient({ region });
   const documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  const table = resourceNames(stage).runtimeConfigTable;
+  const runtimeConfig = new RuntimeConfigStore(client, table);
+  let deployment: Awaited<ReturnType<RuntimeConfigStore['readDeployment']>>;
+  try {
+    deployment = await runtimeConfig.readDeployment();
+  } catch (error) {
+    // Credentials and access errors keep their remedies (cli/user-errors.ts).
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+    throw new CliError(
+      `stage ${stage} is not deployed in ${region} (no table ${table}): deploy it with npx cdk deploy -c stage=${stage}, or set AWS_REGION/AWS_PROFILE to where it is`,
+    );
+  }
+  if (deployment === undefined) {
+    throw new CliError(
+      `stage ${stage} has no deployment record in ${table}: deploy it once with this version (npx cdk deploy -c stage=${stage})`,
+    );
+  }
   return {
     kind: 'aws',
     label: `stage ${stage}`,
     stage,
     region,
-    deployTime,
-    allowedEndpoints: [config.productionEndpoint, ...config.candidateEndpoints],
-    guardrails: config.guardrails,
-    comparisonTable: resourceNames(stage).comparisonTable,
-    runtimeConfig: new RuntimeConfigStore(client, resourceNames(stage).runtimeConfigTable),
+    deployTime: deployment.deployTime,
+    allowedEndpoints: deployment.allowedEndpoints,
+    guardrails: deployment.guardrails,
+    comparator: parseComparatorConfig(JSON.stringify(deployment.comparator ?? { type: 'exact' })),
+    comparisonTable: deployment.comparisonTable,
+    runtimeConfig,
     documentClient,
   };
 }

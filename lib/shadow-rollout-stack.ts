@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { resourceNames } from './config/resource-names';
@@ -7,22 +8,44 @@ import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
 import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
 import { ComparisonStore } from './constructs/comparison-store';
+import { LogEncryptionKey } from './constructs/encrypted-log-group';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { EvidenceCatalog } from './constructs/evidence-catalog';
 import { EvidenceDeliveryStream } from './constructs/evidence-delivery-stream';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
-import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
-import { RolloutMonitoring } from './constructs/rollout-monitoring';
+import { BINARY_MEDIA_TYPES, PredictionRouter, routerEndpoints } from './constructs/prediction-router';
+import { type MonitoredEndpoint, RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
 import { RuntimeConfigStore } from './constructs/runtime-config-store';
 import { serviceName } from './constructs/service-function';
 import { ShadowQueue } from './constructs/shadow-queue';
 import { ShadowWorker } from './constructs/shadow-worker';
+import { sizeAlarms } from './monitoring/alarm-sizing';
 
 export interface ShadowRolloutStackProps extends StackProps {
   /** Validated deploy-time configuration of the stage. */
   readonly config: StageConfig;
+}
+
+/** The default variant name of a SageMaker endpoint with one production variant. */
+export const DEFAULT_VARIANT_NAME = 'AllTraffic';
+
+/** Each deploy-time endpoint with its variants and role (production first). */
+export function endpointVariantsOf(config: StageConfig): MonitoredEndpoint[] {
+  const variants = (endpoint: string) => config.endpointVariants?.[endpoint] ?? [DEFAULT_VARIANT_NAME];
+  return [
+    {
+      endpointName: config.productionEndpoint,
+      variants: variants(config.productionEndpoint),
+      role: 'production',
+    },
+    ...config.candidateEndpoints.map((endpointName) => ({
+      endpointName,
+      variants: variants(endpointName),
+      role: 'candidate' as const,
+    })),
+  ];
 }
 
 /**
@@ -47,14 +70,23 @@ export class ShadowRolloutStack extends Stack {
   readonly analysis: AnalysisWorkGroup;
   readonly rollback: AutomaticRollback;
   readonly monitoring: RolloutMonitoring;
+  /** Key of every log group of the stage. */
+  readonly logEncryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: ShadowRolloutStackProps) {
     super(scope, id, props);
     const { config } = props;
     const names = resourceNames(config.stage);
+    // Retained data is kept on delete and on replacement, but a failed first create removes it,
+    // so the retry does not fail on what the failed attempt left behind.
+    const retention = config.retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
+    this.logEncryptionKey = new LogEncryptionKey(this, 'LogEncryption', { removalPolicy: retention }).key;
     const logging = {
-      logRetention: config.logRetentionDays as logs.RetentionDays,
-      logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      logs: {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: retention,
+        encryptionKey: this.logEncryptionKey,
+      },
     };
     const dataProtection = { pointInTimeRecovery: config.pointInTimeRecovery, retainData: config.retainData };
 
@@ -69,6 +101,8 @@ export class ShadowRolloutStack extends Stack {
     });
 
     this.shadowQueue = new ShadowQueue(this, 'ShadowQueue', {
+      queueName: names.shadowQueue,
+      retainDeadLetters: config.retainData,
       consumerTimeout: Duration.seconds(config.worker.timeoutSeconds),
       consumerBatchingWindow: Duration.seconds(config.worker.maxBatchingWindowSeconds),
       maxReceiveCount: config.queue.maxReceiveCount,
@@ -90,8 +124,29 @@ export class ShadowRolloutStack extends Stack {
       runtimeConfig: this.runtimeConfig,
       routing: deployTimeRouting,
       limits: config.router,
+      retainUserKeySalt: config.retainData,
       ...logging,
     });
+
+    this.runtimeConfig.recordDeployment(
+      {
+        v: 1,
+        stage: config.stage,
+        stackName: this.stackName,
+        deployTime: {
+          productionEndpoint: config.productionEndpoint,
+          candidateEndpoints: config.candidateEndpoints,
+          shadowEnabled: config.shadow.enabled,
+          sampleRate: config.shadow.sampleRate,
+          canaryPercent: config.canaryPercent,
+        },
+        allowedEndpoints: routerEndpoints(config),
+        guardrails: config.guardrails,
+        comparator: config.shadow.comparator,
+        comparisonTable: names.comparisonTable,
+      },
+      logging.logs,
+    );
 
     this.worker = new ShadowWorker(this, 'ShadowWorker', {
       stage: config.stage,
@@ -201,6 +256,9 @@ export class ShadowRolloutStack extends Stack {
       guardrails: config.guardrails,
       alarms: config.alarms,
       alarmEmails: config.alarmEmails,
+      alarmHttpsEndpoints: config.alarmHttpsEndpoints,
+      alarmSizes: sizeAlarms(config),
+      endpoints: endpointVariantsOf(config),
       api: this.api,
       shadowQueue: this.shadowQueue,
       ...(config.router.shadowDispatch === 'after-response'

@@ -1,5 +1,10 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
+import {
+  DEPLOYMENT_RECORD_ID,
+  type DeploymentRecord,
+  parseDeploymentRecord,
+} from '../core/deployment-record';
 import { UserError } from '../core/errors';
 import {
   applyConfigAction,
@@ -44,6 +49,19 @@ export class RuntimeConfigStore {
     private readonly db: DynamoDBClient,
     private readonly tableName: string,
   ) {}
+
+  /** What the stage was deployed with (written by CloudFormation on every deploy), if anything. */
+  async readDeployment(): Promise<DeploymentRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { id: { S: DEPLOYMENT_RECORD_ID } },
+        ConsistentRead: true,
+      }),
+    );
+    const value = Item?.value?.S;
+    return value === undefined ? undefined : parseDeploymentRecord(value);
+  }
 
   read(): Promise<RuntimeConfigDocument | undefined> {
     return readConfigDocument(this.db, this.tableName, { consistent: true });
@@ -106,14 +124,21 @@ export interface RuntimeKnobsOptions {
   readonly maxAgeSeconds: number;
   /** How long the first (cold start) read may take before falling back to deploy-time values. */
   readonly firstReadTimeoutMs: number;
+  /** A read failed (the last good or the deploy-time values stay in force). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The first read outlasted `firstReadTimeoutMs`: the deploy-time values answer until it
+   * settles. Not an error: the read goes on, and reports to `onError` only if it then fails.
+   */
+  readonly onDeadlineFallback?: () => void;
 }
 
 /**
  * The effective routing knobs for the request path. The first call waits (bounded) for the
  * config; afterwards requests are served from memory and a stale value is refreshed in the
  * background, so no request waits on the config table. Any failure keeps the last good value,
- * or the deploy-time values when there has never been one.
+ * or the deploy-time values when there has never been one. A slow first read is not a failure:
+ * it is reported apart (`onDeadlineFallback`) and completes in the background.
  */
 export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<ExperimentKnobs> {
   const deployTime = withExperiment(options.deployTime, undefined);
@@ -140,8 +165,9 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Experi
 
   return async () => {
     if (current === undefined) {
-      await withDeadline(options.firstReadTimeoutMs, () => refresh()).catch((error) =>
-        options.onError?.(error),
+      // refresh() never rejects (it reports its own failures), so only the deadline lands here.
+      await withDeadline(options.firstReadTimeoutMs, () => refresh()).catch(() =>
+        options.onDeadlineFallback?.(),
       );
       return current ?? deployTime;
     }

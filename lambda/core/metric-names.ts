@@ -49,7 +49,13 @@ export const MetricName = {
   ProductionRecorded: 'ProductionRecorded',
   ProductionRecordFailed: 'ProductionRecordFailed',
   /** Runtime config */
+  /** A read of the runtime config failed (the router keeps its last or the deploy-time values). */
   RuntimeConfigErrors: 'RuntimeConfigErrors',
+  /**
+   * The first read at cold start outlasted its deadline, so the first requests used the
+   * deploy-time values; the read goes on and counts as an error only if it fails.
+   */
+  RuntimeConfigDeadlineFallbacks: 'RuntimeConfigDeadlineFallbacks',
   AutomaticRollbacks: 'AutomaticRollbacks',
   /** Outcomes */
   ProductionOutcomes: 'ProductionOutcomes',

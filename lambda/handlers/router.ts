@@ -41,6 +41,10 @@ const knobs = settings.runtimeConfig
           errorName: (error as Error)?.name,
         });
       },
+      onDeadlineFallback: () => {
+        metrics.addMetric(MetricName.RuntimeConfigDeadlineFallbacks, 'Count', 1);
+        logger.info('first runtime config read is slow; deploy-time values until it completes');
+      },
     })
   : async () => withExperiment(settings.routing, undefined);
 const userKeySaltOf = userKeySalt(settings.userKeySalt);

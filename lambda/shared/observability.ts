@@ -15,6 +15,10 @@ import { METRICS_NAMESPACE } from '../core/metric-names';
  */
 export function observability(component: string) {
   const logger = new Logger({ persistentKeys: { component } });
-  const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE });
+  const metrics = new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    // The ColdStart metric's `function_name` dimension: router and worker cold starts apart.
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+  });
   return { logger, metrics };
 }

@@ -28,7 +28,11 @@ export function deployTimeKnobs(env: Env): RoutingKnobs {
   };
 }
 
-/** Endpoints the router may be pointed at: its IAM policy allows exactly the deploy-time ones. */
+/**
+ * Endpoints runtime config may point the router at: the deploy-time ones, which are exactly those
+ * its IAM policy lets it invoke (lib/constructs/prediction-router.ts `routerEndpoints`; a template
+ * test pins the two together), so a `set`, `promote` or `rollback` can never end in AccessDenied.
+ */
 export function allowedEndpoints(knobs: RoutingKnobs): string[] {
   return [knobs.productionEndpoint, ...knobs.candidateEndpoints];
 }

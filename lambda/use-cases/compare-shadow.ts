@@ -88,7 +88,8 @@ export async function compareShadow(
     // A refused input is the request's fault, not the candidate's: out of its error rate.
     if (result.status === 'client_error') ports.metrics.count(MetricName.CandidateClientErrors);
     else ports.metrics.count(MetricName.CandidateErrors, result.status === 'error' ? 1 : 0);
-    if (result.status === 'ok') ports.metrics.milliseconds(MetricName.CandidateLatency, result.latencyMs);
+    // Every call, failed ones too, as ProductionLatency: the p99-increase alarm compares like with like.
+    ports.metrics.milliseconds(MetricName.CandidateLatency, result.latencyMs);
   }
   const throttled = results.filter((r) => r.error?.code === 'throttled');
   if (throttled.length > 0) {

@@ -15,6 +15,8 @@ export interface ResourceNames {
   readonly comparisonTable: string;
   /** DynamoDB table holding the runtime routing config document. */
   readonly runtimeConfigTable: string;
+  /** SQS queue of shadow samples (its dead-letter queue accepts redrives from it by ARN). */
+  readonly shadowQueue: string;
   /** SNS topic every alarm notifies. */
   readonly alarmTopic: string;
   /** CloudWatch dashboard of the stage. */
@@ -36,6 +38,7 @@ export function resourceNames(stage: Stage): ResourceNames {
     service: prefix,
     comparisonTable: `${prefix}-comparisons`,
     runtimeConfigTable: `${prefix}-runtime-config`,
+    shadowQueue: `${prefix}-shadow-samples`,
     alarmTopic: `${prefix}-alarms`,
     dashboard: prefix,
     alarmPrefix: prefix,

@@ -54,13 +54,34 @@ export interface StageConfig {
     /**
      * Create the account-wide role API Gateway uses to write logs. Access and execution logging
      * fail to deploy in an account/region where it was never set; exactly one stack there should own it.
+     * Usually chosen at deploy time with `-c apiCloudWatchRole=true` (README, "First deploy").
      * @default false
      */
     readonly cloudWatchRole?: boolean;
   };
 
+  /**
+   * Traffic the stage's alarms are sized for (lib/monitoring/alarm-sizing.ts): each rate and
+   * percentile alarm gets the shortest period in which this traffic gives it enough samples, and
+   * synth fails when no period up to an hour does. docs/alarms.md lists what each alarm needs.
+   */
+  readonly expectedTraffic: {
+    /** Requests per minute to POST /predict in a quiet but normal hour. */
+    readonly requestsPerMinute: number;
+    /** Smallest canary share (%) a rollout starts with: the canary alarms are sized for it. */
+    readonly smallestCanaryPercent: number;
+    /** Share (0..1) of requests whose outcome (conversion, label) is posted back. */
+    readonly outcomeShare: number;
+  };
+
   readonly router: {
     readonly memoryMb: number;
+    /**
+     * Concurrent executions reserved for the router: the worker's event source can never starve
+     * the request path, and a runaway caller cannot take the account's whole pool. The account
+     * must keep 100 unreserved (a new account's quota may be lower: ask for an increase first).
+     */
+    readonly reservedConcurrency: number;
     /** Whole budget for the production call, retries included. */
     readonly modelTimeoutMs: number;
     readonly modelMaxAttempts: number;
@@ -108,8 +129,25 @@ export interface StageConfig {
   readonly guardrails: Guardrails;
   /** Alarm timing and the operational thresholds that are not verdict guardrails. */
   readonly alarms: AlarmSettings;
-  /** Addresses subscribed (by email, after confirmation) to the stage's alarm topic. */
+  /**
+   * Addresses subscribed (by email, after confirmation) to the stage's alarm topic. Also from
+   * `-c alarmEmails=a@example.com,b@example.com` at deploy time.
+   */
   readonly alarmEmails: readonly string[];
+  /**
+   * HTTPS endpoints subscribed to the alarm topic (an on-call tool's SNS integration URL). Also
+   * from `-c alarmHttpsEndpoints=https://…` at deploy time.
+   * @default - none
+   */
+  readonly alarmHttpsEndpoints?: readonly string[];
+  /** Synth fails unless the alarm topic has at least one subscriber (email or HTTPS). */
+  readonly requireAlarmSubscriber: boolean;
+  /**
+   * Variant names of each SageMaker endpoint, for the endpoints' own metrics (AWS/SageMaker,
+   * /aws/sagemaker/Endpoints are per EndpointName and VariantName).
+   * @default - `AllTraffic` (the name SageMaker examples and most tools give a single variant)
+   */
+  readonly endpointVariants?: Readonly<Record<string, readonly string[]>>;
 
   /** Point-in-time recovery on the comparison and runtime config tables. */
   readonly pointInTimeRecovery: boolean;
@@ -159,17 +197,16 @@ export interface EvidenceSettings {
  * thresholds from `guardrails`, so the alarms and the report's verdict never disagree.
  */
 export interface AlarmSettings {
-  /** Length (minutes) of one alarm datapoint, for every alarm except the conversion drop. */
+  /**
+   * Length (minutes) of one datapoint of the count alarms (function errors and throttles, backlog
+   * age, DLQ, heartbeat), and the shortest period of a rate or percentile alarm; those get longer
+   * periods when `expectedTraffic` does not fill this one with enough samples.
+   */
   readonly periodMinutes: number;
   /** Datapoints an alarm looks at ("M" of "N out of M"). */
   readonly evaluationPeriods: number;
   /** Breaching datapoints among them that put an alarm in ALARM ("N" of "N out of M"). */
   readonly datapointsToAlarm: number;
-  /**
-   * Length (minutes) of the conversion drop alarm's single datapoint: outcomes are sparse and
-   * arrive late, so conversion is compared per hour-long window rather than per minute.
-   */
-  readonly conversionPeriodMinutes: number;
   /** p99 latency (ms) of the production model as callers see it. */
   readonly productionP99LatencyMs: number;
   /** Share (0..1) of API responses that are 5xx. */
@@ -177,18 +214,18 @@ export interface AlarmSettings {
   /** Share (0..1) of shadow dispatches to the queue that fail (evidence silently lost). */
   readonly maxShadowDispatchFailureRate: number;
   /**
-   * Fewest samples in a datapoint before a p99 latency or the agreement rate is judged: the p99
-   * of a handful of calls is their maximum, and a few comparisons are no agreement rate. Below it
-   * the datapoint is missing (not breaching).
+   * Share (0..1) of shadow dispatches not confirmed within the dispatch budget. Some lateness is
+   * SQS's normal tail; a large share means the queue or the network is in trouble.
    */
-  readonly minSamplesPerPeriod: number;
+  readonly maxShadowDispatchLateRate: number;
   /** Unhandled errors per function and datapoint tolerated (handlers map expected errors to responses). */
   readonly maxFunctionErrors: number;
   /** Throttled invocations per function and datapoint tolerated. */
   readonly maxFunctionThrottles: number;
   /**
    * Failed runtime config reads per datapoint tolerated. The router keeps serving from its last
-   * value, but a rollback or kill switch it cannot read does not take effect.
+   * value, but a rollback or kill switch it cannot read does not take effect. A first read that
+   * only outlasts its cold-start deadline is not a failure (RuntimeConfigDeadlineFallbacks).
    */
   readonly maxRuntimeConfigErrors: number;
 }

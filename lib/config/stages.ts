@@ -5,6 +5,7 @@ import {
   isShadowDispatch,
   SHADOW_DISPATCH_MODES,
 } from '../../lambda/core/shadow-dispatch';
+import { ALARM_PERIODS_MINUTES, SIZED_ALARMS, sizeAlarms } from '../monitoring/alarm-sizing';
 import {
   type AlarmSettings,
   type EvidenceSettings,
@@ -35,11 +36,10 @@ const alarms = {
   periodMinutes: 5,
   evaluationPeriods: 3,
   datapointsToAlarm: 2,
-  conversionPeriodMinutes: 60,
   productionP99LatencyMs: 500,
   maxApiServerErrorRate: 0.02,
   maxShadowDispatchFailureRate: 0.05,
-  minSamplesPerPeriod: 50,
+  maxShadowDispatchLateRate: 0.2,
   maxFunctionErrors: 0,
   maxFunctionThrottles: 0,
   maxRuntimeConfigErrors: 0,
@@ -66,8 +66,11 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+    // Sized so that every alarm can evaluate in dev too (docs/alarms.md): a dev canary starts at 20 %.
+    expectedTraffic: { requestsPerMinute: 60, smallestCanaryPercent: 20, outcomeShare: 0.2 },
     router: {
       memoryMb: 512,
+      reservedConcurrency: 10,
       modelTimeoutMs: 3000,
       modelMaxAttempts: 2,
       dispatchBudgetMs: 50,
@@ -102,10 +105,10 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       productionP99LatencyMs: 1000,
       maxApiServerErrorRate: 0.05,
       maxShadowDispatchFailureRate: 0.1,
-      minSamplesPerPeriod: 10,
       maxFunctionErrors: 2,
     },
     alarmEmails: [],
+    requireAlarmSubscriber: false,
     pointInTimeRecovery: false,
     retainData: false,
     logRetentionDays: 7,
@@ -124,8 +127,10 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 200, throttlingBurstLimit: 400 },
+    expectedTraffic: { requestsPerMinute: 100, smallestCanaryPercent: 10, outcomeShare: 0.2 },
     router: {
       memoryMb: 1024,
+      reservedConcurrency: 50,
       modelTimeoutMs: 2000,
       modelMaxAttempts: 2,
       dispatchBudgetMs: 30,
@@ -156,6 +161,7 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     guardrails,
     alarms,
     alarmEmails: [],
+    requireAlarmSubscriber: false,
     pointInTimeRecovery: false,
     retainData: false,
     logRetentionDays: 30,
@@ -174,11 +180,16 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
     },
     canaryPercent: 0,
     api: { auth: 'iam', throttlingRateLimit: 1000, throttlingBurstLimit: 2000 },
+    expectedTraffic: { requestsPerMinute: 600, smallestCanaryPercent: 5, outcomeShare: 0.2 },
     router: {
       memoryMb: 1024,
+      // The throttle (1000 req/s) at about 0.2 s per request.
+      reservedConcurrency: 200,
       modelTimeoutMs: 2000,
       modelMaxAttempts: 2,
-      dispatchBudgetMs: 20,
+      // AWS gives typical SendMessage latencies "in the tens or low hundreds of milliseconds"
+      // (Amazon SQS FAQs): 100 ms lets the typical send finish and counts only the tail as late.
+      dispatchBudgetMs: 100,
       // Answering first needs the after-response extension, which no deployment has exercised
       // yet: switch prod once staging shows ShadowDispatchFailed at zero, no extension errors in
       // the router's logs and a PostRuntimeExtensionsDuration of a few ms.
@@ -208,7 +219,8 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       queryResultRetentionDays: 7,
     },
     guardrails: { ...guardrails, minSampleSize: 2000 },
-    // One-minute datapoints, 3 of 5: a bad canary is rolled back within about five minutes.
+    // One-minute datapoints where traffic fills them, 3 of 5 (docs/alarms.md gives each alarm's
+    // period and time to alarm at the expected traffic).
     alarms: {
       ...alarms,
       periodMinutes: 1,
@@ -216,12 +228,18 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       datapointsToAlarm: 3,
       productionP99LatencyMs: 400,
       maxApiServerErrorRate: 0.01,
-      minSamplesPerPeriod: 100,
+      maxShadowDispatchFailureRate: 0.01,
+      // The tail beyond the 100 ms budget is SQS's normal; a tenth of all sends is trouble.
+      maxShadowDispatchLateRate: 0.1,
     },
+    // Give subscribers with -c alarmEmails=… (or alarmHttpsEndpoints) or here: prod refuses to
+    // synthesize alarms that reach nobody.
     alarmEmails: [],
+    requireAlarmSubscriber: true,
     pointInTimeRecovery: true,
     retainData: true,
-    logRetentionDays: 90,
+    // Control Tower's CT.CLOUDWATCH.PR.2 asks for a year; audits of who called what ask for it too.
+    logRetentionDays: 365,
   },
 };
 
@@ -385,6 +403,12 @@ export function validateStageConfig(config: StageConfig): void {
     config.shadow.noiseBaselineRate >= 0 && config.shadow.noiseBaselineRate <= 1,
     'shadow.noiseBaselineRate must be in [0, 1]',
   );
+  check(
+    Number.isInteger(config.router.reservedConcurrency) &&
+      config.router.reservedConcurrency >= 1 &&
+      config.router.reservedConcurrency <= 10_000,
+    'router.reservedConcurrency must be a whole number in [1, 10000]',
+  );
   if (config.router.inputSchema !== undefined) {
     problems.push(...inputSchemaProblems(config.router.inputSchema, 'router.inputSchema'));
     // It travels in the router's environment, whose variables Lambda caps at 4 KB in all.
@@ -395,8 +419,18 @@ export function validateStageConfig(config: StageConfig): void {
   }
   problems.push(...alarmSettingProblems(config.alarms));
   problems.push(...evidenceSettingProblems(config.evidence));
-  for (const email of config.alarmEmails)
-    check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarm email "${email}" is not an email address`);
+  problems.push(...subscriberProblems(config));
+  problems.push(...trafficProblems(config));
+  for (const [endpoint, variants] of Object.entries(config.endpointVariants ?? {})) {
+    check(
+      endpoint === config.productionEndpoint || config.candidateEndpoints.includes(endpoint),
+      `endpointVariants names "${endpoint}", which is neither production nor a candidate`,
+    );
+    check(
+      variants.length > 0 && variants.every((v) => endpointName.test(v)),
+      `endpointVariants of "${endpoint}" must be one or more SageMaker variant names`,
+    );
+  }
   if (problems.length > 0) {
     throw new StageConfigError(`Invalid config for stage "${config.stage}":\n  - ${problems.join('\n  - ')}`);
   }
@@ -418,22 +452,23 @@ function alarmSettingProblems(a: AlarmSettings): string[] {
     'alarms.datapointsToAlarm must be in [1, alarms.evaluationPeriods]',
   );
   check(
-    a.periodMinutes * a.evaluationPeriods <= MAX_ALARM_EVALUATION_MINUTES,
-    'alarms.periodMinutes × alarms.evaluationPeriods must be at most one day (CloudWatch limit)',
+    (ALARM_PERIODS_MINUTES as readonly number[]).includes(a.periodMinutes),
+    `alarms.periodMinutes must be one of ${ALARM_PERIODS_MINUTES.join(', ')}`,
   );
+  // A rate or percentile alarm's period may grow to an hour when traffic is low.
   check(
-    isWhole(a.conversionPeriodMinutes, 1) && a.conversionPeriodMinutes <= MAX_ALARM_EVALUATION_MINUTES,
-    'alarms.conversionPeriodMinutes must be a whole number of minutes in [1, 1440]',
+    60 * a.evaluationPeriods <= MAX_ALARM_EVALUATION_MINUTES,
+    'alarms.evaluationPeriods must be at most 24 (an hour-long period × evaluationPeriods may span at most one day, the CloudWatch limit)',
   );
   check(a.productionP99LatencyMs > 0, 'alarms.productionP99LatencyMs must be > 0');
   for (const [name, rate] of [
     ['maxApiServerErrorRate', a.maxApiServerErrorRate],
     ['maxShadowDispatchFailureRate', a.maxShadowDispatchFailureRate],
+    ['maxShadowDispatchLateRate', a.maxShadowDispatchLateRate],
   ] as const) {
     check(rate >= 0 && rate < 1, `alarms.${name} must be in [0, 1)`);
   }
   for (const [name, count] of [
-    ['minSamplesPerPeriod', a.minSamplesPerPeriod],
     ['maxFunctionErrors', a.maxFunctionErrors],
     ['maxFunctionThrottles', a.maxFunctionThrottles],
     ['maxRuntimeConfigErrors', a.maxRuntimeConfigErrors],
@@ -474,6 +509,46 @@ function evidenceSettingProblems(e: EvidenceSettings): string[] {
       e.queryResultRetentionDays <= e.retentionDays,
     'evidence.queryResultRetentionDays must be a whole number in [1, evidence.retentionDays]',
   );
+  return problems;
+}
+
+function subscriberProblems(config: StageConfig): string[] {
+  const problems: string[] = [];
+  for (const email of config.alarmEmails) {
+    if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(email))
+      problems.push(`alarm email "${email}" is not an email address`);
+  }
+  const https = config.alarmHttpsEndpoints ?? [];
+  for (const url of https) {
+    if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(url))
+      problems.push(`alarm HTTPS endpoint "${url}" is not an https:// URL`);
+  }
+  if (config.requireAlarmSubscriber && config.alarmEmails.length + https.length === 0) {
+    problems.push(
+      `stage ${config.stage} needs at least one alarm subscriber, or its alarms reach nobody: deploy with -c alarmEmails=a@example.com,b@example.com (or -c alarmHttpsEndpoints=https://…), or set alarmEmails in lib/config/stages.ts`,
+    );
+  }
+  return problems;
+}
+
+/** Expected traffic in range, and enough of it for every alarm to evaluate (alarm-sizing.ts). */
+function trafficProblems(config: StageConfig): string[] {
+  const t = config.expectedTraffic;
+  const problems: string[] = [];
+  if (!(t.requestsPerMinute > 0)) problems.push('expectedTraffic.requestsPerMinute must be > 0');
+  if (!(t.smallestCanaryPercent > 0 && t.smallestCanaryPercent <= 100))
+    problems.push('expectedTraffic.smallestCanaryPercent must be in (0, 100]');
+  if (!(t.outcomeShare > 0 && t.outcomeShare <= 1))
+    problems.push('expectedTraffic.outcomeShare must be in (0, 1]');
+  if (problems.length > 0 || config.shadow.sampleRate === 0) return problems;
+  const sizes = sizeAlarms(config);
+  for (const name of SIZED_ALARMS) {
+    const s = sizes[name];
+    if (s.evaluates) continue;
+    problems.push(
+      `alarm ${name} needs ${s.minSamples} samples (${s.sample}) per ${s.periodMinutes}-minute datapoint, ${Math.ceil(s.requiredRequestsPerMinute)} requests per minute; expectedTraffic.requestsPerMinute is ${t.requestsPerMinute}, so it would never evaluate (raise the sample rate or the smallest canary share, or lower the alarm's threshold strictness)`,
+    );
+  }
   return problems;
 }
 

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { denyGrantsExceptForAwsServices } from './key-policy';
 
 const CLOUDWATCH = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
 
@@ -20,6 +21,11 @@ export interface AlarmTopicProps {
    * @default - none
    */
   readonly emails?: readonly string[];
+  /**
+   * HTTPS endpoints subscribed (an on-call tool's SNS integration URL; it confirms once).
+   * @default - none
+   */
+  readonly httpsEndpoints?: readonly string[];
 }
 
 /**
@@ -52,6 +58,7 @@ export class AlarmTopic extends Construct {
         conditions: fromThisAccount,
       }),
     );
+    denyGrantsExceptForAwsServices(this.key);
 
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: props.topicName,
@@ -81,6 +88,11 @@ export class AlarmTopic extends Construct {
 
     for (const email of props.emails ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    for (const url of props.httpsEndpoints ?? []) {
+      this.topic.addSubscription(
+        new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }),
+      );
     }
   }
 }

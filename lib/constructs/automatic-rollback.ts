@@ -1,8 +1,7 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage } from '../config/stage-config';
+import type { LogStorage } from './encrypted-log-group';
 import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction } from './service-function';
 
@@ -18,10 +17,11 @@ export interface AutomaticRollbackProps {
     readonly shadowSampleRate: number;
     readonly canaryPercent: number;
   };
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -40,8 +40,7 @@ export class AutomaticRollback extends Construct {
       stage: props.stage,
       description: 'Rolls the canary back when a canary guardrail alarm fires',
       memorySize: 256,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       environment: {
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
         [EnvName.productionEndpoint]: routing.productionEndpoint,

@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeControlTower } from '../policy/acknowledge';
 
 export interface ComparisonStoreProps {
   /**
@@ -15,7 +16,8 @@ export interface ComparisonStoreProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
-   * Keep the table (and protect it from deletion) when the stack is deleted.
+   * Keep the table when the stack is deleted or the table replaced; a failed first create still
+   * removes it, so a retry does not fail on its fixed name.
    * @default true
    */
   readonly retainData?: boolean;
@@ -44,22 +46,23 @@ export class ComparisonStore extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: ComparisonStore.TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
-      deletionProtection: retainData,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // No DynamoDB deletion protection: it would also block the rollback of a failed first
+      // create (RetainExceptOnCreate deletes what that create made), leaving a table whose fixed
+      // name fails every retry. Stack termination protection and the retain policy guard it.
+      removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
     if (!pointInTimeRecovery) {
-      Validations.of(this.table).acknowledge({
-        id: 'AwsSolutions-DDB3',
-        reason:
-          'Point-in-time recovery is off by stage config (non-production): records are shadow evidence that expires within days and is re-created by replaying traffic.',
-      });
+      const reason =
+        'Point-in-time recovery is off by stage config (non-production): records are shadow evidence that expires within days and is re-created by replaying traffic.';
+      Validations.of(this.table).acknowledge({ id: 'AwsSolutions-DDB3', reason });
+      acknowledgeControlTower(this.table, 'dynamodb_table_pitr_enabled_check', reason);
     }
   }
 
-  /** Writes comparison records idempotently (conditional put, update): no Scan, Query or Delete. */
+  /** Writes comparison records idempotently (conditional UpdateItem): no Put, Scan, Query or Delete. */
   grantRecordComparisons(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnTable(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    return this.grantOnTable(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
   }
 
   /** Reads one record by request id. */

@@ -1,10 +1,9 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
+import type { LogStorage } from './encrypted-log-group';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 export interface OutcomeRecorderProps {
@@ -15,10 +14,11 @@ export interface OutcomeRecorderProps {
   readonly recordTtlDays: number;
   /** The deployment's comparator: where a predicted label is, for the label accuracy metrics. */
   readonly comparator: ComparatorConfig;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -35,8 +35,7 @@ export class OutcomeRecorder extends Construct {
       stage: props.stage,
       description: 'Joins business outcomes to the comparison records',
       memorySize: 256,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       environment: {
         [EnvName.tableName]: props.comparisonStore.table.tableName,
         [EnvName.recordTtlDays]: String(props.recordTtlDays),

@@ -1,10 +1,12 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { ApiAuth } from '../config/stage-config';
+import { acknowledgeControlTower } from '../policy/acknowledge';
+import { encryptedLogGroup, type LogStorage } from './encrypted-log-group';
 
 export interface PredictionApiProps {
   /** Name of the single deployment stage (the rollout stage: dev, staging, prod). */
@@ -24,7 +26,9 @@ export interface PredictionApiProps {
    */
   readonly webAclArn?: string;
   /**
-   * Create API Gateway's account-wide logging role (needed once per account and region).
+   * Create API Gateway's account-wide logging role (needed once per account and region, before
+   * a stage with logging can be created). It is kept when the stack is deleted: other APIs of
+   * the account rely on it.
    * @default false
    */
   readonly cloudWatchRole?: boolean;
@@ -34,10 +38,11 @@ export interface PredictionApiProps {
    * @default - none: every body is treated as UTF-8 text
    */
   readonly binaryMediaTypes?: readonly string[];
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the access logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -66,10 +71,7 @@ export class PredictionApi extends Construct {
     this.auth = props.auth ?? 'iam';
     this.stageName = props.stageName;
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
+    this.accessLogs = encryptedLogGroup(this, 'AccessLogs', props.logs ?? {});
 
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `shadow-rollout-${props.stageName}`,
@@ -167,6 +169,20 @@ export class PredictionApi extends Construct {
         ),
       },
     );
+    // API Gateway's invoke permission names the API's execute-api ARN (SourceArn); SourceAccount
+    // also pins the account, as Control Tower's CT.LAMBDA.PR.2 asks.
+    const account = Stack.of(this).account;
+    for (const child of method.node.children) {
+      if (!(child instanceof lambda.CfnPermission)) continue;
+      child.sourceAccount = account;
+      if (Token.isUnresolved(account)) {
+        acknowledgeControlTower(
+          child,
+          'lambda_function_public_access_prohibited_check',
+          "SourceAccount is set, to the stack's own account (Ref AWS::AccountId, as the stage config names no account), and SourceArn to this API's execute-api ARN; the offline rule accepts only a literal account id.",
+        );
+      }
+    }
     Validations.of(method).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:

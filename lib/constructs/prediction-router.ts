@@ -1,11 +1,11 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage, StageConfig } from '../config/stage-config';
 import { routerTimeoutSeconds } from '../config/stages';
+import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
 import type { RuntimeConfigStore } from './runtime-config-store';
 import { ROUTER_ESM_ENTRY, ServiceFunction } from './service-function';
@@ -24,7 +24,10 @@ export interface PredictionRouterProps {
   readonly stage: Stage;
   /** Endpoint answering callers. */
   readonly productionEndpoint: string;
-  /** Endpoints replayed in shadow; the first one may also serve callers as the canary. */
+  /**
+   * Endpoints replayed in shadow; the first one serves callers as the canary. Runtime config may
+   * make any of them (or production) the production or canary endpoint, so the router may call all.
+   */
   readonly candidateEndpoints: readonly string[];
   /** Where sampled requests are sent for comparison. */
   readonly shadowQueue: ShadowQueue;
@@ -42,18 +45,32 @@ export interface PredictionRouterProps {
     readonly shadowSampleRate: number;
     readonly canaryPercent: number;
   };
-  /** Memory, timeouts, retries and size limits. */
+  /** Memory, reserved concurrency, timeouts, retries and size limits. */
   readonly limits: StageConfig['router'];
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Keep the user-key secret when the stack is deleted: a new key would move every user to another
+   * canary bucket and stored user keys would stop joining. Deleted on a failed first create.
+   * @default false
+   */
+  readonly retainUserKeySalt?: boolean;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
+}
+
+/** The endpoints the router may invoke: production and every candidate, as deployed. */
+export function routerEndpoints(
+  props: Pick<PredictionRouterProps, 'productionEndpoint' | 'candidateEndpoints'>,
+): string[] {
+  return [props.productionEndpoint, ...props.candidateEndpoints];
 }
 
 /**
  * The request path: validates, picks the served variant, calls it, dispatches a shadow sample
- * and answers. It may call the production endpoint and the first candidate (as the canary),
- * and send to the shadow queue; nothing else.
+ * and answers. It may call the deploy-time endpoints (production, and the canary among the
+ * candidates), send to the shadow queue and read the runtime config; nothing else.
  */
 export class PredictionRouter extends Construct {
   readonly handler: ServiceFunction;
@@ -69,6 +86,9 @@ export class PredictionRouter extends Construct {
     this.userKeySalt = new secretsmanager.Secret(this, 'UserKeySalt', {
       description: 'HMAC key for hashed user ids (canary buckets, stored user keys). Never rotate it.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: props.retainUserKeySalt
+        ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        : RemovalPolicy.DESTROY,
     });
     Validations.of(this.userKeySalt).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -82,8 +102,8 @@ export class PredictionRouter extends Construct {
       description: 'Answers predictions from the production (or canary) model and samples shadow copies',
       memorySize: limits.memoryMb,
       timeout: routerTimeout(limits),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      reservedConcurrentExecutions: limits.reservedConcurrency,
+      logs: props.logs,
       environment: {
         [EnvName.productionEndpoint]: props.productionEndpoint,
         [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),
@@ -108,11 +128,11 @@ export class PredictionRouter extends Construct {
       },
     });
 
-    // The first candidate is granted even at a 0 % canary: the canary share is meant to be
-    // raised at runtime (promote) without a redeploy, and a missing grant would turn that
-    // promotion into 5xx errors for the canary users.
-    const canary = props.candidateEndpoints.slice(0, 1);
-    grantInvokeEndpoints(this.handler.role, this, [props.productionEndpoint, ...canary]);
+    // Every deploy-time endpoint, even at a 0 % canary: runtime config (set, promote, rollback)
+    // may make any of them production or the canary without a redeploy, and refuses any other
+    // (allowedEndpoints in lambda/shared/settings.ts); a missing grant would turn such a change
+    // into 5xx errors for callers.
+    grantInvokeEndpoints(this.handler.role, this, routerEndpoints(props));
     props.shadowQueue.grantSendShadowSamples(this.handler.role);
     props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
     // GetSecretValue only (not grantRead's DescribeSecret): the one call the router makes.

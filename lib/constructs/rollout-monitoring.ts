@@ -14,14 +14,19 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import type { AlarmSettings, Guardrails } from '../config/stage-config';
+import type { AlarmSize, SizedAlarm } from '../monitoring/alarm-sizing';
 import {
   EvidenceLogMonitoring,
   type EvidenceLogMonitoringProps,
 } from '../monitoring/evidence-log-monitoring';
 import { GuardrailMonitoring, type Severity } from '../monitoring/guardrail-monitoring';
+import { ModelEndpointMonitoring, type MonitoredEndpoint } from '../monitoring/model-endpoint-monitoring';
+import { ServiceFunctionMonitoring } from '../monitoring/service-function-monitoring';
 import { AlarmTopic } from './alarm-topic';
 import type { PredictionApi } from './prediction-api';
 import type { ShadowQueue } from './shadow-queue';
+
+export type { MonitoredEndpoint };
 
 export interface MonitoredFunction {
   /** Alarm-friendly name (letters, digits, dashes): part of the alarm names. */
@@ -57,6 +62,15 @@ export interface RolloutMonitoringProps {
    * @default - none
    */
   readonly alarmEmails?: readonly string[];
+  /**
+   * HTTPS endpoints subscribed to the alarm topic.
+   * @default - none
+   */
+  readonly alarmHttpsEndpoints?: readonly string[];
+  /** Period and minimum samples of each rate and percentile alarm (sizeAlarms of the stage). */
+  readonly alarmSizes: Record<SizedAlarm, AlarmSize>;
+  /** The SageMaker endpoints the stage calls: their own alarms and resource usage. */
+  readonly endpoints: readonly MonitoredEndpoint[];
   readonly api: PredictionApi;
   readonly shadowQueue: ShadowQueue;
   /** Every function of the stage: each gets error and throttle alarms. */
@@ -100,6 +114,7 @@ export class RolloutMonitoring extends Construct {
       topicName: props.alarmTopicName,
       alarmNamePrefix: props.alarmNamePrefix,
       emails: props.alarmEmails,
+      httpsEndpoints: props.alarmHttpsEndpoints,
     }).topic;
     // OK notifications too: whoever was paged learns when it is over.
     const notify = notifySns(this.alarmTopic, this.alarmTopic);
@@ -120,10 +135,13 @@ export class RolloutMonitoring extends Construct {
       }),
     });
 
+    const sizes = props.alarmSizes;
     this.guardrails = new GuardrailMonitoring(this.facade, {
       serviceName: props.serviceName,
       guardrails: props.guardrails,
       alarms,
+      sizes,
+      api: { apiName: props.api.api.restApiName, stage: props.api.stageName },
       canaryGuardrailAction: multipleActions(notify, invokeOnAlarm(props.automaticRollback)),
     });
     this.facade.addSegment(this.guardrails);
@@ -133,8 +151,20 @@ export class RolloutMonitoring extends Construct {
       );
     }
 
+    this.facade.addSegment(
+      new ModelEndpointMonitoring(this.facade, {
+        endpoints: props.endpoints,
+        maxProductionErrorRate: props.guardrails.maxErrorRate,
+        maxCandidateErrorRate: props.guardrails.maxErrorRate,
+        maxProductionLatencyP99Ms: alarms.productionP99LatencyMs,
+        maxCandidateLatencyP99Ms: props.guardrails.maxP99LatencyMs,
+        sizes,
+      }),
+    );
+
     // 5xx responses reach callers whatever their cause (model error, timeout, crash).
-    // Missing data: no requests, no 5xx.
+    // Missing data: no requests, no 5xx; datapoints with fewer requests than the size's minimum
+    // are dropped (the library's minimum-sample option).
     this.facade.monitorApiGateway({
       api: props.api.api,
       apiStage: props.api.stageName,
@@ -146,6 +176,8 @@ export class RolloutMonitoring extends Construct {
           alarmDescriptionOverride:
             'Share of API responses that are 5xx is above alarms.maxApiServerErrorRate: callers are getting errors (model errors and timeouts are 502/504).',
           treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+          minSampleCountToEvaluateDatapoint: sizes.ApiServerErrorRate.minSamples - 1,
+          period: Duration.minutes(sizes.ApiServerErrorRate.periodMinutes),
         },
       },
     });
@@ -166,9 +198,9 @@ export class RolloutMonitoring extends Construct {
         },
       },
       // Any message in the DLQ is a sample that failed every attempt: one datapoint is enough.
-      // Missing data: SQS stops reporting a queue nobody touches, which for an empty DLQ is the
-      // healthy case (after six idle hours a non-empty DLQ goes quiet too and returns to OK; its
-      // samples stay 14 days).
+      // Missing data keeps the alarm's state: SQS stops reporting a queue nobody touches, which
+      // for an empty DLQ is the healthy case (OK stays OK), but a DLQ holding samples goes quiet
+      // after six idle hours too, and its alarm must stay in ALARM until someone redrives them.
       addDeadLetterQueueMaxSizeAlarm: {
         Warning: {
           maxMessageCount: 0,
@@ -176,7 +208,7 @@ export class RolloutMonitoring extends Construct {
             'Shadow samples failed every attempt and are in the dead-letter queue (kept 14 days): inspect them, fix the cause and redrive.',
           datapointsToAlarm: 1,
           evaluationPeriods: 1,
-          treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+          treatMissingDataOverride: cloudwatch.TreatMissingData.IGNORE,
         },
       },
     });
@@ -184,8 +216,10 @@ export class RolloutMonitoring extends Construct {
     // Handlers map expected failures to responses, so a Lambda error is a crash or a timeout.
     // Missing data: a function nobody invoked has neither errors nor throttles.
     for (const fn of props.functions) {
-      this.facade.monitorLambdaFunction({
+      const monitoringProps = {
         lambdaFunction: fn.function,
+        // No event source mapping of Kinesis or DynamoDB streams: IteratorAge never has data.
+        isIterator: false,
         humanReadableName: `${fn.name} function`,
         alarmFriendlyName: fn.name,
         addFaultCountAlarm: {
@@ -202,7 +236,8 @@ export class RolloutMonitoring extends Construct {
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
         },
-      });
+      };
+      this.facade.addSegment(new ServiceFunctionMonitoring(this.facade, monitoringProps));
     }
 
     for (const t of props.tables) {
@@ -237,6 +272,18 @@ export class RolloutMonitoring extends Construct {
     );
     for (const segment of this.facade.createdMonitorings()) this.dashboard.addWidgets(...segment.widgets());
     if (props.answerFirstRouter) this.dashboard.addWidgets(afterAnswerWidget(props.answerFirstRouter));
+    this.dashboard.addWidgets(this.coldStartWidget(props.functions));
+  }
+
+  /** Cold starts per function (Powertools' ColdStart metric carries the function's name). */
+  private coldStartWidget(functions: readonly MonitoredFunction[]): cloudwatch.GraphWidget {
+    return new cloudwatch.GraphWidget({
+      title: 'Cold starts per function',
+      width: 24,
+      height: 6,
+      left: functions.map((fn) => this.guardrails.coldStarts(fn.function.functionName, fn.name)),
+      leftYAxis: { min: 0, showUnits: false },
+    });
   }
 
   /** Every alarm of the stage, with the metric and annotation it was created from. */

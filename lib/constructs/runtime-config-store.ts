@@ -1,7 +1,12 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { DEPLOYMENT_RECORD_ID, type DeploymentRecord } from '../../lambda/core/deployment-record';
+import { acknowledgeControlTower } from '../policy/acknowledge';
+import { acknowledgeCustomResourceProvider } from './custom-resource-provider';
+import { encryptedLogGroup, type LogStorage } from './encrypted-log-group';
 
 export interface RuntimeConfigStoreProps {
   /**
@@ -15,7 +20,8 @@ export interface RuntimeConfigStoreProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
-   * Keep the table (and protect it from deletion) when the stack is deleted.
+   * Keep the table when the stack is deleted or the table replaced; a failed first create still
+   * removes it, so a retry does not fail on its fixed name.
    * @default true
    */
   readonly retainData?: boolean;
@@ -45,17 +51,60 @@ export class RuntimeConfigStore extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
-      deletionProtection: retainData,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // No DynamoDB deletion protection: it would also block the rollback of a failed first
+      // create (RetainExceptOnCreate deletes what that create made), leaving a table whose fixed
+      // name fails every retry. Stack termination protection and the retain policy guard it.
+      removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
     if (!pointInTimeRecovery) {
-      Validations.of(this.table).acknowledge({
-        id: 'AwsSolutions-DDB3',
-        reason:
-          'Point-in-time recovery is off by stage config (non-production): the table holds one routing-override document that carries its own change history, and deleting it returns routing to the deploy-time config.',
-      });
+      const reason =
+        'Point-in-time recovery is off by stage config (non-production): the table holds one routing-override document that carries its own change history, and deleting it returns routing to the deploy-time config.';
+      Validations.of(this.table).acknowledge({ id: 'AwsSolutions-DDB3', reason });
+      acknowledgeControlTower(this.table, 'dynamodb_table_pitr_enabled_check', reason);
     }
+  }
+
+  /**
+   * Writes `record` as the table's deployment item on every deploy (create and update), through
+   * a CloudFormation custom resource making one PutItem: the CLI reads what was deployed from
+   * there. The record's content is the resource's property, so any change re-writes it.
+   */
+  recordDeployment(record: DeploymentRecord, logs: LogStorage): cr.AwsCustomResource {
+    const item = { id: { S: DEPLOYMENT_RECORD_ID }, value: { S: JSON.stringify(record) } };
+    const put: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'PutItem',
+      parameters: { TableName: this.table.tableName, Item: item },
+      physicalResourceId: cr.PhysicalResourceId.of(`${record.stackName}-deployment-record`),
+    };
+    // An explicit role instead of the provider's AWSLambdaBasicExecutionRole: its own log group
+    // and one PutItem on this table.
+    const logGroup = encryptedLogGroup(this, 'DeploymentRecordLogs', logs);
+    const role = new iam.Role(this, 'DeploymentRecordRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Writes the deployment record into the runtime config table during deploys',
+      inlinePolicies: {
+        WriteDeploymentRecord: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [logGroup.logGroupArn],
+            }),
+            new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
+          ],
+        }),
+      },
+    });
+    const writer = new cr.AwsCustomResource(this, 'DeploymentRecord', {
+      onCreate: put,
+      onUpdate: put,
+      role,
+      installLatestAwsSdk: false,
+      logGroup,
+    });
+    acknowledgeCustomResourceProvider(Stack.of(this));
+    return writer;
   }
 
   /** Reads the routing config (router): GetItem only. */

@@ -1,12 +1,14 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { resourceNames } from '../config/resource-names';
 import type { Stage } from '../config/stage-config';
+import { acknowledgeControlTower } from '../policy/acknowledge';
+import { encryptedLogGroup, type LogStorage } from './encrypted-log-group';
 import { LAMBDA_ESBUILD_OPTIONS } from './esm-bundling';
 
 export { type HandlerName, handlerEntry, ROUTER_ESM_ENTRY } from './esm-bundling';
@@ -59,13 +61,16 @@ export interface ServiceFunctionProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to the function's logs when the stack is deleted.
-   * @default RemovalPolicy.DESTROY
+   * Retention, removal and encryption of the function's log group.
+   * @default - a month, destroyed with the stack, CloudWatch Logs' own encryption
    */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  readonly logs?: LogStorage;
+  /**
+   * Concurrent executions reserved for (and capping) this function.
+   * @default - none: it shares the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -83,10 +88,7 @@ export class ServiceFunction extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
+    this.logGroup = encryptedLogGroup(this, 'Logs', props.logs ?? {});
 
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this group only.
     this.role = new iam.Role(this, 'Role', {
@@ -130,6 +132,7 @@ export class ServiceFunction extends Construct {
       architecture: FUNCTION_DEFAULTS.architecture,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -149,5 +152,10 @@ export class ServiceFunction extends Construct {
     // wildcard statement to the DefaultPolicy, which the role already grants above.
     const functionResource = this.function.node.defaultChild as lambda.CfnFunction;
     functionResource.tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    acknowledgeControlTower(
+      functionResource,
+      'lambda_inside_vpc_check',
+      'Calls only AWS service endpoints (SageMaker runtime, SQS, DynamoDB, Secrets Manager), signed with its IAM role over TLS, and reaches nothing private; a VPC would need NAT or five interface endpoints per AZ on the request path and add cost and cold-start time for no isolation gained.',
+    );
   }
 }

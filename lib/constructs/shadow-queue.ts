@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -7,6 +7,16 @@ import { Construct } from 'constructs';
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export interface ShadowQueueProps {
+  /**
+   * Physical name of the shadow queue. The dead-letter queue accepts redrives from this queue
+   * only, by ARN, which needs the name before the queue exists.
+   */
+  readonly queueName: string;
+  /**
+   * Keep the dead-letter queue (samples that failed every attempt) when the stack is deleted.
+   * @default false
+   */
+  readonly retainDeadLetters?: boolean;
   /** Timeout of the function consuming the queue; the visibility timeout is derived from it. */
   readonly consumerTimeout: Duration;
   /**
@@ -40,10 +50,23 @@ export class ShadowQueue extends Construct {
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
     const batchingWindow = props.consumerBatchingWindow ?? Duration.seconds(0);
 
+    const queueArn = Stack.of(this).formatArn({
+      service: 'sqs',
+      resource: props.queueName,
+      arnFormat: ArnFormat.NO_RESOURCE_NAME,
+    });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Only the shadow queue may use it as its dead-letter queue (Control Tower CT.SQS.PR.1).
+      redriveAllowPolicy: {
+        redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+        sourceQueues: [sqs.Queue.fromQueueArn(this, 'SourceQueue', queueArn)],
+      },
+      removalPolicy: props.retainDeadLetters
+        ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        : RemovalPolicy.DESTROY,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -51,6 +74,7 @@ export class ShadowQueue extends Construct {
     });
 
     this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: props.queueName,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),

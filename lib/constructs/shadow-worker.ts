@@ -1,11 +1,11 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Stage, StageConfig } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
+import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
 import { handlerEntry, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
@@ -41,10 +41,11 @@ export interface ShadowWorkerProps {
   readonly limits: StageConfig['worker'];
   /** @default DEFAULT_MAX_STORED_BODY_BYTES (16 KiB) */
   readonly maxStoredBodyBytes?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -66,8 +67,7 @@ export class ShadowWorker extends Construct {
       description: 'Replays shadow samples against the candidate models and records the comparisons',
       memorySize: limits.memoryMb,
       timeout: Duration.seconds(limits.timeoutSeconds),
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       environment: {
         [EnvName.tableName]: props.comparisonStore.table.tableName,
         [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),

@@ -52,6 +52,9 @@ export interface GuardrailMetricFactoryProps {
   readonly conversionPeriod: Duration;
 }
 
+/** An optional datapoint length; the facade's default period when absent. */
+type Period = Duration | undefined;
+
 /**
  * The rollout's own metrics (EMF from the Lambdas, namespace `METRICS_NAMESPACE`) and the metric
  * math over them. Metrics only: alarms and widgets are `GuardrailMonitoring`'s.
@@ -68,50 +71,46 @@ export class GuardrailMetricFactory {
     this.conversionPeriod = props.conversionPeriod;
   }
 
-  /** Latency (ms) of a model's answers at a percentile. */
-  metricLatency(model: ModelRole, percentile: LatencyPercentile): MetricWithAlarmSupport {
-    return this.metric(LATENCY[model], PERCENTILE[percentile], `${LABEL[model]} ${percentile}`);
+  /**
+   * Latency (ms) of a model's answers at a percentile: every call, failed ones included, so
+   * production and candidate percentiles compare the same population.
+   */
+  metricLatency(model: ModelRole, percentile: LatencyPercentile, period?: Period): MetricWithAlarmSupport {
+    return this.metric(LATENCY[model], PERCENTILE[percentile], `${LABEL[model]} ${percentile}`, period);
   }
 
-  /** Share (0..1) of a model's calls that failed. */
-  metricErrorRate(model: ModelRole): MetricWithAlarmSupport {
-    return this.metric(ERRORS[model], MetricStatistic.AVERAGE, `${LABEL[model]} error rate`);
+  /** Share (0..1) of a model's calls that failed (its sample count is the number of calls). */
+  metricErrorRate(model: ModelRole, period?: Period): MetricWithAlarmSupport {
+    return this.metric(ERRORS[model], MetricStatistic.AVERAGE, `${LABEL[model]} error rate`, period);
   }
 
   /** Calls whose latency was recorded. */
-  metricLatencySampleCount(model: ModelRole): MetricWithAlarmSupport {
-    return this.metric(LATENCY[model], MetricStatistic.N, `${LABEL[model]} calls`);
-  }
-
-  /** p99 latency (ms), only for datapoints with at least `minSamples` calls (else no datapoint). */
-  metricLatencyP99WithMinSamples(model: ModelRole, minSamples: number): MetricWithAlarmSupport {
-    return this.metricFactory.createMetricMath(
-      `IF(calls >= ${minSamples}, p99)`,
-      { calls: this.metricLatencySampleCount(model), p99: this.metricLatency(model, 'p99') },
-      `${LABEL[model]} p99 (datapoints with >= ${minSamples} calls)`,
-    );
+  metricLatencySampleCount(model: ModelRole, period?: Period): MetricWithAlarmSupport {
+    return this.metric(LATENCY[model], MetricStatistic.N, `${LABEL[model]} calls`, period);
   }
 
   /**
    * Candidate p99 minus production p99 (ms), only for datapoints in which both have at least
    * `minSamples` calls (else no datapoint).
    */
-  metricCandidateLatencyIncreaseP99(minSamples: number): MetricWithAlarmSupport {
+  metricCandidateLatencyIncreaseP99(minSamples: number, period?: Period): MetricWithAlarmSupport {
     return this.metricFactory.createMetricMath(
       `IF(candidateCalls >= ${minSamples} AND productionCalls >= ${minSamples}, candidate - production)`,
       {
-        candidateCalls: this.metricLatencySampleCount('candidate'),
-        productionCalls: this.metricLatencySampleCount('production'),
-        candidate: this.metricLatency('candidate', 'p99'),
-        production: this.metricLatency('production', 'p99'),
+        candidateCalls: this.metricLatencySampleCount('candidate', period),
+        productionCalls: this.metricLatencySampleCount('production', period),
+        candidate: this.metricLatency('candidate', 'p99', period),
+        production: this.metricLatency('production', 'p99', period),
       },
       `Candidate p99 - production p99 (both >= ${minSamples} calls)`,
+      undefined,
+      period,
     );
   }
 
   /** Share (0..1) of comparisons in which the candidate agreed with production. */
-  metricAgreementRate(): MetricWithAlarmSupport {
-    return this.metric(MetricName.Agreement, MetricStatistic.AVERAGE, 'Agreement');
+  metricAgreementRate(period?: Period): MetricWithAlarmSupport {
+    return this.metric(MetricName.Agreement, MetricStatistic.AVERAGE, 'Agreement', period);
   }
 
   /** Share (0..1) of production replays that agreed with production's own answer: the noise floor. */
@@ -126,15 +125,6 @@ export class GuardrailMetricFactory {
   /** Comparisons with an agreement result. */
   metricComparisonCount(): MetricWithAlarmSupport {
     return this.metric(MetricName.Agreement, MetricStatistic.N, 'Comparisons');
-  }
-
-  /** The agreement rate, only for datapoints with at least `minComparisons` comparisons (else no datapoint). */
-  metricAgreementRateWithMinSamples(minComparisons: number): MetricWithAlarmSupport {
-    return this.metricFactory.createMetricMath(
-      `IF(comparisons >= ${minComparisons}, agreement)`,
-      { comparisons: this.metricComparisonCount(), agreement: this.metricAgreementRate() },
-      `Agreement (datapoints with >= ${minComparisons} comparisons)`,
-    );
   }
 
   /** Joined outcomes of requests a variant served. */
@@ -178,20 +168,34 @@ export class GuardrailMetricFactory {
   }
 
   /**
-   * Share (0..1) of shadow dispatches not confirmed within the budget: failed, or late (left to
-   * finish; a slow queue is worth knowing about even when the messages land). The counters are
-   * emitted only when they happen, so each is filled with 0; no datapoint when nothing was sent.
+   * Share (0..1) of shadow dispatches of one outcome (failed: the evidence is lost; late: not
+   * confirmed within the budget and left to finish), only for datapoints with at least
+   * `minAttempts` dispatches (else no datapoint). The counters are emitted only when they happen,
+   * so each is filled with 0.
    */
-  metricShadowDispatchFailureRate(): MetricWithAlarmSupport {
-    const attempts = '(FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0))';
+  metricShadowDispatchRate(
+    outcome: 'failed' | 'late',
+    minAttempts: number,
+    period?: Period,
+  ): MetricWithAlarmSupport {
+    // Ids carry the outcome: one graph draws both rates, and ids must differ across its expressions.
+    const [sent, late, failed] = ['Sent', 'Late', 'Failed'].map((what) => `${outcome}${what}`) as [
+      string,
+      string,
+      string,
+    ];
+    const attempts = `(FILL(${sent}, 0) + FILL(${late}, 0) + FILL(${failed}, 0))`;
+    const counted = outcome === 'failed' ? failed : late;
     return this.metricFactory.createMetricMath(
-      `IF(${attempts} > 0, (FILL(late, 0) + FILL(failed, 0)) / ${attempts})`,
+      `IF(${attempts} >= ${Math.max(1, minAttempts)}, FILL(${counted}, 0) / ${attempts})`,
       {
-        dispatched: this.metricCount(MetricName.ShadowDispatched),
-        late: this.metricCount(MetricName.ShadowDispatchLate),
-        failed: this.metricCount(MetricName.ShadowDispatchFailed),
+        [sent]: this.metricCount(MetricName.ShadowDispatched, undefined, period),
+        [late]: this.metricCount(MetricName.ShadowDispatchLate, undefined, period),
+        [failed]: this.metricCount(MetricName.ShadowDispatchFailed, undefined, period),
       },
-      'Shadow dispatch failure rate',
+      `Shadow dispatch ${outcome} rate (>= ${minAttempts} dispatches)`,
+      undefined,
+      period,
     );
   }
 
@@ -201,8 +205,20 @@ export class GuardrailMetricFactory {
   }
 
   /** A counter summed per datapoint. */
-  metricCount(name: MetricName, label: string = name): MetricWithAlarmSupport {
-    return this.metric(name, MetricStatistic.SUM, label);
+  metricCount(name: MetricName, label: string = name, period?: Period): MetricWithAlarmSupport {
+    return this.metric(name, MetricStatistic.SUM, label, period);
+  }
+
+  /** Cold starts of one function (Powertools adds its name as the `function_name` dimension). */
+  metricColdStarts(functionName: string, label: string): MetricWithAlarmSupport {
+    return this.metricFactory.createMetric(
+      'ColdStart',
+      MetricStatistic.SUM,
+      label,
+      { ...this.dimensions, function_name: functionName },
+      undefined,
+      METRICS_NAMESPACE,
+    );
   }
 
   private metric(

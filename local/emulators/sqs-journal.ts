@@ -28,7 +28,7 @@ export interface QueueEvent {
   readonly status: string;
 }
 
-/** Rewrite the file once it is this large and mostly messages already gone. */
+/** Rewrite the file once it is this large and at least 3/4 of it are messages already gone. */
 const COMPACT_AT_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -44,12 +44,14 @@ export class SqsJournal {
   private fd: number;
   private readonly live = new Map<string, JournaledMessage>();
   private bytes: number;
+  /** Bytes of the bodies still pending: what a rewrite would keep. */
+  private liveBytes = 0;
 
   private constructor(
     private readonly file: string,
     pending: readonly JournaledMessage[],
   ) {
-    for (const message of pending) this.live.set(key(message.queueName, message.messageId), message);
+    for (const message of pending) this.remember(message);
     // Start from a compact file: only what is still pending, written atomically.
     this.fd = this.rewrite();
     this.bytes = fstatSync(this.fd).size;
@@ -74,7 +76,7 @@ export class SqsJournal {
         body: event.body,
         messageAttributes: event.messageAttributes,
       };
-      this.live.set(key(event.queueName, event.messageId), message);
+      this.remember(message);
       this.append({
         op: 'sent',
         q: event.queueName,
@@ -89,9 +91,13 @@ export class SqsJournal {
 
   /** Drops a message from the journal (e.g. an old copy that was sent again under a new id). */
   forget(queueName: string, messageId: string): void {
-    if (!this.live.delete(key(queueName, messageId))) return;
+    const id = key(queueName, messageId);
+    const message = this.live.get(id);
+    if (!message) return;
+    this.live.delete(id);
+    this.liveBytes -= message.body.length;
     this.append({ op: 'gone', q: queueName, id: messageId });
-    if (this.bytes > COMPACT_AT_BYTES && this.live.size < 1000) {
+    if (this.bytes > COMPACT_AT_BYTES && this.bytes > 4 * this.liveBytes) {
       closeSync(this.fd);
       this.fd = this.rewrite();
       this.bytes = fstatSync(this.fd).size;
@@ -100,6 +106,12 @@ export class SqsJournal {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  private remember(message: JournaledMessage): void {
+    const id = key(message.queueName, message.messageId);
+    this.liveBytes += message.body.length - (this.live.get(id)?.body.length ?? 0);
+    this.live.set(id, message);
   }
 
   private append(line: JournalLine): void {

@@ -8,6 +8,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { report } from '../../cli/commands/report';
@@ -15,6 +16,7 @@ import { resolveTarget } from '../../cli/target';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
 import { JsonLinesEvidenceLog } from '../../lambda/adapters/evidence-log-files';
 import { deployTimeExperiment } from '../../lambda/core/experiment';
+import { deploymentRecord } from '../support/deployment-record';
 import { recordLine } from '../support/evidence-lines';
 
 // No AWS account here: the stage path runs against mocked SDK clients. Athena's answers are the
@@ -22,6 +24,7 @@ import { recordLine } from '../support/evidence-lines';
 const athenaMock = mockClient(AthenaClient);
 const dbMock = mockClient(DynamoDBDocumentClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
+const tableMock = mockClient(DynamoDBClient);
 
 let dir: string;
 let duckdb: DuckDbAnalysisEngine;
@@ -37,6 +40,20 @@ beforeEach(() => {
   athenaMock.reset();
   dbMock.reset();
   cloudwatchMock.reset();
+  // As deployed: production churn-v1 and candidate churn-v2 (the records below name them).
+  tableMock.reset();
+  tableMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
+    deploymentRecord('dev', {
+      deployTime: {
+        productionEndpoint: 'churn-v1',
+        candidateEndpoints: ['churn-v2'],
+        shadowEnabled: true,
+        sampleRate: 1,
+        canaryPercent: 0,
+      },
+      allowedEndpoints: ['churn-v1', 'churn-v2'],
+    }).item,
+  );
 });
 
 /** Athena plays back what DuckDB answers for each statement started. */

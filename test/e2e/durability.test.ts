@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,4 +143,46 @@ describe('local mode in memory, stopped with Ctrl-C', () => {
     expect(sampled).toHaveLength(60);
     expect(metrics.get('Compared')).toBe(60);
   }, 240_000);
+});
+
+describe('npm start, stopped with Ctrl-C in a terminal', () => {
+  it('drains once although the signal reaches every process of the group, and npm exits 0', async () => {
+    // Arrange: its own process group, as a terminal's foreground job is.
+    const logDir = mkdtempSync(join(tmpdir(), 'shadow-rollout-npm-'));
+    const child = spawn('npm', ['start', '--', '--port', '0', '--lambda-log', join(logDir, 'lambda.log')], {
+      cwd: join(__dirname, '../..'),
+      env: { ...process.env, PORT: '' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const group = -(child.pid as number);
+    try {
+      const url = await waitFor(
+        () => /ready on (http:\/\/\S+)/.exec(output)?.[1],
+        'npm start to be ready',
+        60_000,
+      );
+      await Promise.all(Array.from({ length: 20 }, (_, i) => predict(url, input(i))));
+
+      // Act: what Ctrl-C does: SIGINT to npm, the shell (if any) and node at once.
+      process.kill(group, 'SIGINT');
+
+      // Assert
+      expect(await exited).toBe(0);
+      expect(output).toMatch(/stopped: .*; nothing left behind/);
+      expect(output).not.toContain('forced exit');
+      expect(output.match(/SIGINT: stopping/g)).toHaveLength(1);
+    } finally {
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

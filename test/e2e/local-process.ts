@@ -11,7 +11,10 @@ function startCommand(): string[] {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const [program, ...args] = manifest.scripts.start.split(' ');
+  // `exec`: the shell npm runs the script with is replaced by node, so npm's child is node itself
+  // (a shell in between dies on Ctrl-C before node has drained, and npm then reports 130).
+  const [exec, program, ...args] = manifest.scripts.start.split(' ');
+  if (exec !== 'exec') throw new Error('npm start must exec node, so that npm waits for node itself');
   // A wrapper (tsx local/main.ts) would relay signals late, or SIGKILL node when it is busy.
   if (program !== 'node') throw new Error(`npm start must run node directly, not ${program}`);
   return [process.execPath, ...args];

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/core/metric-names';
 import { STAGES, type StageConfig } from '../../lib/config/stage-config';
 import { stages } from '../../lib/config/stages';
+import { type SizedAlarm, sizeAlarms } from '../../lib/monitoring/alarm-sizing';
 import {
   type AlarmDefinition,
   alarmsByName,
@@ -11,7 +12,15 @@ import {
   graphMetrics,
   type MetricRef,
 } from './support/cloudwatch';
-import { logicalId, removeSynthOutput, type SynthesizedStage, synthConfig } from './support/synth';
+import {
+  deployableConfig,
+  logicalId,
+  ON_CALL_EMAIL,
+  removeSynthOutput,
+  type SynthesizedStage,
+  synthConfig,
+  synthConfigs,
+} from './support/synth';
 
 afterAll(removeSynthOutput);
 
@@ -21,7 +30,7 @@ afterAll(removeSynthOutput);
  * (maxErrorRate and maxConversionDrop are both 0.01).
  */
 const distinct: StageConfig = {
-  ...stages.prod,
+  ...deployableConfig('prod'),
   guardrails: {
     ...stages.prod.guardrails,
     maxP99LatencyMs: 301,
@@ -36,20 +45,21 @@ const distinct: StageConfig = {
     periodMinutes: 2,
     evaluationPeriods: 7,
     datapointsToAlarm: 4,
-    conversionPeriodMinutes: 90,
     productionP99LatencyMs: 408,
     maxApiServerErrorRate: 0.019,
     maxShadowDispatchFailureRate: 0.021,
-    minSamplesPerPeriod: 53,
+    maxShadowDispatchLateRate: 0.17,
     maxFunctionErrors: 3,
     maxFunctionThrottles: 5,
     maxRuntimeConfigErrors: 6,
   },
+  alarmHttpsEndpoints: ['https://events.example.com/sns'],
+  endpointVariants: { 'churn-v1': ['blue', 'green'] },
 };
 
 const cases: [string, StageConfig][] = [
-  ...STAGES.map((stage): [string, StageConfig] => [stage, stages[stage]]),
-  ['prod with distinct thresholds', distinct],
+  ...STAGES.map((stage): [string, StageConfig] => [stage, deployableConfig(stage)]),
+  ['prod with distinct thresholds', { ...distinct, stage: 'prod' }],
 ];
 
 const GT = 'GreaterThanThreshold';
@@ -78,13 +88,18 @@ interface ExpectedAlarm {
   readonly rollsBack: boolean;
 }
 
-/** Every alarm a stage must have, derived from its config independently of the code under test. */
+/**
+ * Every alarm a stage must have, derived from its config: thresholds from the config, periods and
+ * minimum samples from its expected traffic (sizeAlarms, tested table-driven on its own).
+ */
 function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm[] {
   const { guardrails: g, alarms: a, stage } = config;
+  const sizes = sizeAlarms(config);
   const prefix = `shadow-rollout-${stage}`;
   const period = a.periodMinutes * 60;
-  const conversionPeriod = a.conversionPeriodMinutes * 60;
-  const custom = (name: MetricName, stat: string, p = period): MetricRef => ({
+  const sized = (alarm: SizedAlarm) => sizes[alarm].periodMinutes * 60;
+  const min = (alarm: SizedAlarm) => sizes[alarm].minSamples;
+  const custom = (name: MetricName | 'ColdStart', stat: string, p = period): MetricRef => ({
     namespace: METRICS_NAMESPACE,
     name,
     stat,
@@ -96,14 +111,10 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
     name: string,
     stat: string,
     dimensions: Record<string, string>,
-  ): MetricRef => ({
-    namespace,
-    name,
-    stat,
-    period,
-    dimensions,
-  });
-  // Every alarm notifies; missing data never breaches (each alarm documents why in the code).
+    p = period,
+  ): MetricRef => ({ namespace, name, stat, period: p, dimensions });
+  // Every alarm notifies; missing data never breaches (each alarm documents why in the code),
+  // except the DLQ's, which keeps its state.
   const base = {
     operator: GT,
     evaluationPeriods: a.evaluationPeriods,
@@ -112,60 +123,121 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
     rollsBack: false,
   };
   const once = { evaluationPeriods: 1, datapointsToAlarm: 1 };
-  const minSamples = a.minSamplesPerPeriod;
-  const p99WithMinSamples = (name: MetricName) => ({
-    expression: `IF(calls >= ${minSamples}, p99)`,
-    metrics: [custom(name, 'SampleCount'), custom(name, 'p99')],
+  // cdk-monitoring-constructs' minimum-sample option: IF(sampleCount > N - 1, metric).
+  const atLeast = (alarm: SizedAlarm, metric: MetricRef, expression = 'metric') => ({
+    expression: `IF(sampleCount > ${min(alarm) - 1}, ${expression})`,
+    metrics: [metric, { ...metric, stat: 'SampleCount' }],
   });
   const n = g.minConversionTraffic;
+  const conversionPeriod = sized('CanaryConversionDrop');
+  const dispatch = (outcome: 'failed' | 'late', alarm: SizedAlarm) => {
+    const attempts = `(FILL(${outcome}Sent, 0) + FILL(${outcome}Late, 0) + FILL(${outcome}Failed, 0))`;
+    const counted = outcome === 'failed' ? `${outcome}Failed` : `${outcome}Late`;
+    return {
+      expression: `IF(${attempts} >= ${min(alarm)}, FILL(${counted}, 0) / ${attempts})`,
+      metrics: [
+        custom(MetricName.ShadowDispatched, 'Sum', sized(alarm)),
+        custom(MetricName.ShadowDispatchLate, 'Sum', sized(alarm)),
+        custom(MetricName.ShadowDispatchFailed, 'Sum', sized(alarm)),
+      ],
+    };
+  };
+  const endpoints = [
+    { name: config.productionEndpoint, production: true },
+    ...config.candidateEndpoints.map((name) => ({ name, production: false })),
+  ];
+  let endpointIndex = 0;
+  const endpointAlarms = endpoints.flatMap(({ name, production }) =>
+    (config.endpointVariants?.[name] ?? ['AllTraffic']).flatMap((variant): ExpectedAlarm[] => {
+      const i = endpointIndex++;
+      const severity = production ? 'Critical' : 'Warning';
+      const errors: SizedAlarm = production ? 'ProductionEndpointErrorRate' : 'CandidateEndpointErrorRate';
+      const latency: SizedAlarm = production ? 'ProductionEndpointLatencyP99' : 'CandidateEndpointLatencyP99';
+      const dims = { EndpointName: name, VariantName: variant };
+      return [
+        {
+          ...base,
+          name: `${prefix}-Endpoint-${name}-${variant}-Invocation5XXRate-${severity}`,
+          expression: `IF(invocations${i} >= ${min(errors)}, FILL(errors${i}, 0) / invocations${i})`,
+          metrics: [
+            aws('AWS/SageMaker', 'Invocations', 'Sum', dims, sized(errors)),
+            aws('AWS/SageMaker', 'Invocation5XXErrors', 'Sum', dims, sized(errors)),
+          ],
+          threshold: g.maxErrorRate,
+        },
+        {
+          ...base,
+          name: `${prefix}-Endpoint-${name}-${variant}-ModelLatencyP99-${severity}`,
+          ...atLeast(
+            latency,
+            aws('AWS/SageMaker', 'ModelLatency', 'p99', dims, sized(latency)),
+            `(latency${i} / 1000)`,
+          ),
+          threshold: production ? a.productionP99LatencyMs : g.maxP99LatencyMs,
+        },
+      ];
+    }),
+  );
 
   return [
     {
       ...base,
-      ...p99WithMinSamples(MetricName.ProductionLatency),
+      ...atLeast(
+        'ProductionLatencyP99',
+        custom(MetricName.ProductionLatency, 'p99', sized('ProductionLatencyP99')),
+      ),
       name: `${prefix}-Production-LatencyP99-Critical`,
       threshold: a.productionP99LatencyMs,
     },
     {
       ...base,
-      ...p99WithMinSamples(MetricName.CandidateLatency),
+      ...atLeast(
+        'CandidateLatencyP99',
+        custom(MetricName.CandidateLatency, 'p99', sized('CandidateLatencyP99')),
+      ),
       name: `${prefix}-Candidate-LatencyP99-Warning`,
       threshold: g.maxP99LatencyMs,
     },
     {
       ...base,
       name: `${prefix}-Candidate-LatencyP99Increase-Warning`,
-      expression: `IF(candidateCalls >= ${minSamples} AND productionCalls >= ${minSamples}, candidate - production)`,
+      expression: `IF(candidateCalls >= ${min('CandidateLatencyP99Increase')} AND productionCalls >= ${min('CandidateLatencyP99Increase')}, candidate - production)`,
       metrics: [
-        custom(MetricName.CandidateLatency, 'SampleCount'),
-        custom(MetricName.ProductionLatency, 'SampleCount'),
-        custom(MetricName.CandidateLatency, 'p99'),
-        custom(MetricName.ProductionLatency, 'p99'),
+        custom(MetricName.CandidateLatency, 'SampleCount', sized('CandidateLatencyP99Increase')),
+        custom(MetricName.ProductionLatency, 'SampleCount', sized('CandidateLatencyP99Increase')),
+        custom(MetricName.CandidateLatency, 'p99', sized('CandidateLatencyP99Increase')),
+        custom(MetricName.ProductionLatency, 'p99', sized('CandidateLatencyP99Increase')),
       ],
       threshold: g.maxLatencyIncreaseMs,
     },
     {
       ...base,
+      ...atLeast(
+        'ProductionErrorRate',
+        custom(MetricName.ProductionErrors, 'Average', sized('ProductionErrorRate')),
+      ),
       name: `${prefix}-Production-ErrorRate-Critical`,
-      metrics: [custom(MetricName.ProductionErrors, 'Average')],
       threshold: g.maxErrorRate,
     },
     {
       ...base,
+      ...atLeast(
+        'CandidateErrorRate',
+        custom(MetricName.CandidateErrors, 'Average', sized('CandidateErrorRate')),
+      ),
       name: `${prefix}-Candidate-ErrorRate-Warning`,
-      metrics: [custom(MetricName.CandidateErrors, 'Average')],
       threshold: g.maxErrorRate,
     },
     {
       ...base,
+      ...atLeast('CanaryErrorRate', custom(MetricName.CanaryErrors, 'Average', sized('CanaryErrorRate'))),
       name: `${prefix}-Canary-ErrorRate-Critical`,
-      metrics: [custom(MetricName.CanaryErrors, 'Average')],
       threshold: g.maxErrorRate,
       rollsBack: true,
     },
     {
       ...base,
-      ...p99WithMinSamples(MetricName.CanaryLatency),
+      ...atLeast('CanaryLatencyP99', custom(MetricName.CanaryLatency, 'p99', sized('CanaryLatencyP99'))),
       name: `${prefix}-Canary-LatencyP99-Critical`,
       threshold: g.maxP99LatencyMs,
       rollsBack: true,
@@ -186,23 +258,25 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
     },
     {
       ...base,
+      ...atLeast(
+        'CandidateAgreementLow',
+        custom(MetricName.Agreement, 'Average', sized('CandidateAgreementLow')),
+      ),
       operator: LT,
       name: `${prefix}-Candidate-AgreementLow-Warning`,
-      expression: `IF(comparisons >= ${minSamples}, agreement)`,
-      metrics: [custom(MetricName.Agreement, 'SampleCount'), custom(MetricName.Agreement, 'Average')],
       threshold: g.minAgreement,
     },
     {
       ...base,
+      ...dispatch('failed', 'ShadowDispatchFailureRate'),
       name: `${prefix}-Shadow-DispatchFailureRate-Warning`,
-      expression:
-        'IF((FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0)) > 0, (FILL(late, 0) + FILL(failed, 0)) / (FILL(dispatched, 0) + FILL(late, 0) + FILL(failed, 0)))',
-      metrics: [
-        custom(MetricName.ShadowDispatched, 'Sum'),
-        custom(MetricName.ShadowDispatchLate, 'Sum'),
-        custom(MetricName.ShadowDispatchFailed, 'Sum'),
-      ],
       threshold: a.maxShadowDispatchFailureRate,
+    },
+    {
+      ...base,
+      ...dispatch('late', 'ShadowDispatchLateRate'),
+      name: `${prefix}-Shadow-DispatchLateRate-Warning`,
+      threshold: a.maxShadowDispatchLateRate,
     },
     {
       ...base,
@@ -212,10 +286,34 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
     },
     {
       ...base,
-      name: `${prefix}-Api-Fault-Rate-Critical`,
+      operator: 'GreaterThanOrEqualToThreshold',
+      name: `${prefix}-Metrics-Heartbeat-Critical`,
+      expression: 'IF(FILL(gateway, 0) > 0 AND FILL(emitted, 0) == 0, 1, 0)',
       metrics: [
-        aws('AWS/ApiGateway', '5XXError', 'Average', { ApiName: `shadow-rollout-${stage}`, Stage: stage }),
+        aws('AWS/ApiGateway', 'Count', 'Sum', {
+          ApiName: `shadow-rollout-${stage}`,
+          Method: 'POST',
+          Resource: '/predict',
+          Stage: stage,
+        }),
+        custom(MetricName.PredictRequests, 'Sum'),
       ],
+      threshold: 1,
+    },
+    ...endpointAlarms,
+    {
+      ...base,
+      ...atLeast(
+        'ApiServerErrorRate',
+        aws(
+          'AWS/ApiGateway',
+          '5XXError',
+          'Average',
+          { ApiName: `shadow-rollout-${stage}`, Stage: stage },
+          sized('ApiServerErrorRate'),
+        ),
+      ),
+      name: `${prefix}-Api-Fault-Rate-Critical`,
       threshold: a.maxApiServerErrorRate,
     },
     {
@@ -231,6 +329,8 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
     {
       ...base,
       ...once,
+      // A DLQ that goes quiet while holding samples must stay in ALARM.
+      treatMissingData: 'ignore',
       name: `${prefix}-ShadowQueue-DLQ-Queue-Message-Count-Max-Warning`,
       metrics: [
         aws('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', {
@@ -287,7 +387,15 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
 
 const byKey = (m: MetricRef) => JSON.stringify([m.namespace, m.name, m.stat, m.period, m.dimensions]);
 
-describe.each(cases)('alarms of %s', (_label, config) => {
+// The three stages in one app (one synth), the distinct-thresholds prod in another.
+const synthesized = new Map<string, SynthesizedStage>();
+beforeAll(() => {
+  const all = synthConfigs(STAGES.map(deployableConfig));
+  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
+  synthesized.set('prod with distinct thresholds', synthConfig(distinct));
+});
+
+describe.each(cases)('alarms of %s', (label, config) => {
   const { stage } = config;
   let s: SynthesizedStage;
   let alarms: Map<string, AlarmDefinition>;
@@ -295,7 +403,7 @@ describe.each(cases)('alarms of %s', (_label, config) => {
   let topic: string;
   let rollbackArn: string;
   beforeAll(() => {
-    s = synthConfig(config);
+    s = synthesized.get(label) as SynthesizedStage;
     alarms = alarmsByName(s.template);
     expected = expectedAlarms(config, s);
     topic = `{${logicalId(s.stack.monitoring.alarmTopic)}}`;
@@ -304,7 +412,11 @@ describe.each(cases)('alarms of %s', (_label, config) => {
 
   it('are exactly the expected ones: none missing, none unasserted', () => {
     expect([...alarms.keys()].sort()).toEqual(expected.map((e) => e.name).sort());
-    expect(alarms.size).toBe(19 + 2 * FUNCTIONS.length);
+    const endpointVariants = [config.productionEndpoint, ...config.candidateEndpoints]
+      .map((e) => config.endpointVariants?.[e]?.length ?? 1)
+      .reduce((x, y) => x + y, 0);
+    // 16 rollout alarms, 5 of the evidence log, per endpoint variant 2, per function 2.
+    expect(alarms.size).toBe(16 + 5 + 2 * endpointVariants + 2 * FUNCTIONS.length);
   });
 
   it('each read the expected metric or expression, with the threshold from config, operator, periods and missing-data treatment', () => {
@@ -368,7 +480,7 @@ describe.each(cases)('alarms of %s', (_label, config) => {
       ),
     );
     expect(new Set(conversion?.metrics.map((m) => m.period))).toEqual(
-      new Set([config.alarms.conversionPeriodMinutes * 60]),
+      new Set([sizeAlarms(config).CanaryConversionDrop.periodMinutes * 60]),
     );
   });
 
@@ -489,6 +601,41 @@ describe.each(cases)('alarms of %s', (_label, config) => {
       );
     });
 
+    it("draws each endpoint's resource usage (CPU, memory, GPU) with production beside the candidates", () => {
+      for (const name of ['CPUUtilization', 'MemoryUtilization', 'GPUUtilization', 'GPUMemoryUtilization']) {
+        const drawn = graphs
+          .flatMap((g) => graphMetrics(g).refs)
+          .filter((r) => r.namespace === '/aws/sagemaker/Endpoints' && r.name === name)
+          .map((r) => r.dimensions.EndpointName);
+        expect(new Set(drawn)).toEqual(new Set([config.productionEndpoint, ...config.candidateEndpoints]));
+      }
+    });
+
+    it('graphs cold starts per function (ColdStart carries the function name), and the cold-start config fallbacks', () => {
+      const coldStarts = graph('Cold starts per function');
+      const functionNames = graphMetrics(coldStarts)
+        .refs.filter((r) => r.name === 'ColdStart')
+        .map((r) => r.dimensions.function_name);
+      expect(functionNames.sort()).toEqual(
+        FUNCTIONS.map(([, property]) => `{${logicalId(s.stack[property].handler.function)}}`).sort(),
+      );
+      expect(
+        drawsMetric(
+          graph('Runtime config errors, cold-start fallbacks, automatic rollbacks'),
+          MetricName.RuntimeConfigDeadlineFallbacks,
+          'Sum',
+        ),
+      ).toBe(true);
+    });
+
+    it('draws no graph that can never have data (no stream iterators, no provisioned concurrency)', () => {
+      const names = graphs.flatMap((g) => graphMetrics(g).refs).map((r) => r.name);
+      expect(names).not.toContain('IteratorAge');
+      expect(names).not.toContain('ProvisionedConcurrencySpilloverInvocations');
+      const expressions = graphs.flatMap((g) => graphMetrics(g).expressions).join(' ');
+      expect(expressions).not.toMatch(/Spillover/);
+    });
+
     it('shows queue depth and age of the shadow queue and its DLQ', () => {
       const queueName = (id: string) => `{${id}.QueueName}`;
       const queue = queueName(logicalId(s.stack.shadowQueue.queue));
@@ -563,24 +710,18 @@ describe.each(cases)('alarms of %s', (_label, config) => {
       });
     });
 
-    it('has no subscription when the stage lists no email', () => {
-      expect(config.alarmEmails).toEqual([]);
-      s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    it('has exactly the subscribers the stage was given (prod requires one)', () => {
+      const subscriptions = Object.values(s.template.findResources('AWS::SNS::Subscription')).map(
+        (r) => `${r.Properties.Protocol} ${r.Properties.Endpoint}`,
+      );
+      expect(subscriptions.sort()).toEqual(
+        [
+          ...config.alarmEmails.map((e) => `email ${e}`),
+          ...(config.alarmHttpsEndpoints ?? []).map((u) => `https ${u}`),
+        ].sort(),
+      );
+      if (config.requireAlarmSubscriber) expect(subscriptions.length).toBeGreaterThan(0);
+      if (stage === 'prod' && label === 'prod') expect(config.alarmEmails).toEqual([ON_CALL_EMAIL]);
     });
-  });
-});
-
-describe('alarm emails', () => {
-  it('subscribe each configured address to the alarm topic by email', () => {
-    const emails = ['oncall@example.com', 'ml-platform@example.com'];
-    const s = synthConfig({ ...stages.staging, alarmEmails: emails });
-    s.template.resourceCountIs('AWS::SNS::Subscription', emails.length);
-    for (const email of emails) {
-      s.template.hasResourceProperties('AWS::SNS::Subscription', {
-        Protocol: 'email',
-        Endpoint: email,
-        TopicArn: { Ref: logicalId(s.stack.monitoring.alarmTopic) },
-      });
-    }
   });
 });

@@ -1,7 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { parseDeploymentRecord } from '../../lambda/core/deployment-record';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
 import { EnvName } from '../../lambda/shared/env';
+import { allowedEndpoints, deployTimeKnobs } from '../../lambda/shared/settings';
 import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { stages } from '../../lib/config/stages';
@@ -17,6 +19,7 @@ import { analysisPermissions, appendPermissions, evidenceObjectPatterns } from '
 import {
   allPermissions,
   byJson,
+  deployableConfig,
   logicalId,
   type Permission,
   permissionsOfRole,
@@ -25,13 +28,17 @@ import {
   type SynthesizedStage,
   sagemakerEndpointArn,
   synthConfig,
+  synthConfigs,
+  synthFromContext,
 } from './support/synth';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 const synthesized = new Map<Stage, SynthesizedStage>();
 beforeAll(() => {
-  for (const stage of STAGES) synthesized.set(stage, synthConfig(stages[stage]));
+  // One app, one synth for the three stages.
+  const all = synthConfigs(STAGES.map(deployableConfig));
+  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
 });
 afterAll(removeSynthOutput);
 
@@ -96,7 +103,7 @@ const allow = (actions: string[], resources: string[]): Permission => ({
 });
 
 describe.each(STAGES)('stack for stage %s', (stage) => {
-  const config: StageConfig = stages[stage];
+  const config: StageConfig = deployableConfig(stage);
   let s: SynthesizedStage;
   beforeAll(() => {
     s = synthOf(stage);
@@ -114,10 +121,11 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
 
   describe('functions', () => {
     it('all run Node 24 on arm64 with active tracing, JSON logs and the Powertools service name', () => {
-      const functions = Object.values(resourcesOfType(s, 'AWS::Lambda::Function'));
-      expect(functions).toHaveLength(FUNCTION_NAMES.length);
-      for (const fn of functions) {
-        expect(fn.Properties).toMatchObject({
+      const functions = resourcesOfType(s, 'AWS::Lambda::Function');
+      // The service functions, and the CDK's deploy-time provider that writes the deployment record.
+      expect(Object.keys(functions)).toHaveLength(FUNCTION_NAMES.length + 1);
+      for (const name of FUNCTION_NAMES) {
+        expect(functionProps(s, name)).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           TracingConfig: { Mode: 'Active' },
@@ -133,14 +141,20 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       }
     });
 
-    it('each log to their own log group with the stage retention, kept on delete when data is retained', () => {
+    it('each log to their own log group with the stage retention, kept on delete (but not after a failed create) when data is retained', () => {
       const logGroups = resourcesOfType(s, 'AWS::Logs::LogGroup');
       for (const fn of FUNCTION_NAMES) {
         const groupId = render((functionProps(s, fn).LoggingConfig as { LogGroup: unknown }).LogGroup);
         const group = logGroups[groupId.slice(1, -1)];
         expect(group?.Properties.RetentionInDays).toBe(config.logRetentionDays);
-        expect(group?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
+        expect(group?.DeletionPolicy).toBe(config.retainData ? 'RetainExceptOnCreate' : 'Delete');
       }
+    });
+
+    it('reserve concurrency for the router only: the worker is capped by its event source instead', () => {
+      expect(functionProps(s, 'router').ReservedConcurrentExecutions).toBe(config.router.reservedConcurrency);
+      for (const fn of FUNCTION_NAMES.filter((f) => f !== 'router'))
+        expect(functionProps(s, fn).ReservedConcurrentExecutions).toBeUndefined();
     });
 
     it('roles carry no AWS managed policies', () => {
@@ -184,15 +198,16 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(functionProps(s, 'router').MemorySize).toBe(config.router.memoryMb);
     });
 
-    it('may invoke only the production and canary endpoints, send to the shadow queue and read the runtime config', () => {
-      const [canary] = config.candidateEndpoints;
+    it('may invoke exactly the endpoints runtime config accepts, send to the shadow queue and read the runtime config', () => {
+      // The runtime config's rule (lambda/shared/settings.ts), applied to the deployed environment.
+      const acceptedAtRuntime = allowedEndpoints(
+        deployTimeKnobs(envOf(s, 'router') as Record<string, string>),
+      );
+      expect(acceptedAtRuntime).toEqual([config.productionEndpoint, ...config.candidateEndpoints]);
       expect(permissionsOf(s, 'router')).toEqual(
         [
           ...basePermissions(s, 'router'),
-          allow(
-            ['sagemaker:InvokeEndpoint'],
-            [config.productionEndpoint, canary].map((n) => sagemakerEndpointArn(`${n}`)),
-          ),
+          allow(['sagemaker:InvokeEndpoint'], acceptedAtRuntime.map(sagemakerEndpointArn)),
           allow(['sqs:SendMessage'], [`{${logicalId(s.stack.shadowQueue.queue)}.Arn}`]),
           allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
           allow(['secretsmanager:GetSecretValue'], [`{${logicalId(s.stack.router.userKeySalt)}}`]),
@@ -254,7 +269,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
           },
           {
             effect: 'Allow',
-            actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
             resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
           },
           ...appendPermissions(s.stack.recordsDelivery),
@@ -506,13 +521,18 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(runtimeConfig()?.Properties.TimeToLiveSpecification).toBeUndefined();
     });
 
-    it('have point-in-time recovery exactly in prod, and are retained exactly when configured', () => {
+    it('have point-in-time recovery exactly in prod, and are retained exactly when configured, except after a failed create', () => {
       for (const t of [comparisons(), runtimeConfig()]) {
         expect(t?.Properties.PointInTimeRecoverySpecification).toEqual({
           PointInTimeRecoveryEnabled: stage === 'prod',
         });
-        expect(t?.DeletionPolicy).toBe(config.retainData ? 'Retain' : 'Delete');
-        expect(t?.Properties.DeletionProtectionEnabled).toBe(config.retainData);
+        // A failed first create removes the tables, so a retry does not fail on their fixed
+        // names; deletion protection would block that removal, so there is none.
+        expect(t?.DeletionPolicy).toBe(config.retainData ? 'RetainExceptOnCreate' : 'Delete');
+        expect((t as { UpdateReplacePolicy?: string })?.UpdateReplacePolicy).toBe(
+          config.retainData ? 'Retain' : 'Delete',
+        );
+        expect(t?.Properties.DeletionProtectionEnabled).toBeUndefined();
       }
     });
   });
@@ -596,6 +616,125 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
+  describe('first deploy and Control Tower hardening', () => {
+    it('encrypts every log group with the stage key, which CloudWatch Logs may use for this account and region only', () => {
+      const keyId = logicalId(s.stack.logEncryptionKey);
+      for (const group of Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'))) {
+        expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+        expect(group.Properties.RetentionInDays).toBe(config.logRetentionDays);
+      }
+      const key = resourcesOfType(s, 'AWS::KMS::Key')[keyId] as Resource;
+      expect(key.DeletionPolicy).toBe(config.retainData ? 'RetainExceptOnCreate' : 'Delete');
+      const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+      const logsStatement = statements.find((st) => st.Sid === 'CloudWatchLogsEncryptLogGroups') as Record<
+        string,
+        unknown
+      >;
+      expect(render((logsStatement.Principal as { Service: unknown }).Service)).toBe(
+        'logs.{AWS::Region}.amazonaws.com',
+      );
+      expect(
+        render(
+          (logsStatement.Condition as { ArnLike: Record<string, unknown> }).ArnLike[
+            'kms:EncryptionContext:aws:logs:arn'
+          ],
+        ),
+      ).toBe('arn:{AWS::Partition}:logs:{AWS::Region}:{AWS::AccountId}:log-group:*');
+      if (stage === 'prod') expect(config.logRetentionDays).toBeGreaterThanOrEqual(365);
+    });
+
+    it('lets nobody create grants on its KMS keys except for AWS resources and services (CT.KMS.PR.3)', () => {
+      const keys = Object.values(resourcesOfType(s, 'AWS::KMS::Key'));
+      // The alarm topic's, the log groups' and, where the stage encrypts evidence with KMS, the evidence log's.
+      expect(keys).toHaveLength(config.evidence.encryption === 'kms' ? 3 : 2);
+      for (const key of keys) {
+        expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual({
+          Sid: 'CreateGrantsForAwsServicesOnly',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        });
+      }
+    });
+
+    it("scopes every Lambda permission to this account (SourceAccount) and the caller's ARN", () => {
+      const permissions = Object.values(resourcesOfType(s, 'AWS::Lambda::Permission'));
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const p of permissions) {
+        expect(p.Properties.SourceArn).toBeDefined();
+        if (p.Properties.Principal === 'apigateway.amazonaws.com')
+          expect(p.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+      }
+    });
+
+    it('lets only the shadow queue redrive into the DLQ, and keeps the DLQ and the user-key secret when data is retained', () => {
+      const dlq = resourcesOfType(s, 'AWS::SQS::Queue')[logicalId(s.stack.shadowQueue.deadLetterQueue)];
+      expect(dlq?.Properties.RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':sqs:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                `:shadow-rollout-${stage}-shadow-samples`,
+              ],
+            ],
+          },
+        ],
+      });
+      const queue = resourcesOfType(s, 'AWS::SQS::Queue')[logicalId(s.stack.shadowQueue.queue)];
+      expect(queue?.Properties.QueueName).toBe(`shadow-rollout-${stage}-shadow-samples`);
+      const kept = config.retainData ? 'RetainExceptOnCreate' : 'Delete';
+      expect(dlq?.DeletionPolicy).toBe(kept);
+      const secret = resourcesOfType(s, 'AWS::SecretsManager::Secret')[logicalId(s.stack.router.userKeySalt)];
+      expect(secret?.DeletionPolicy).toBe(kept);
+    });
+
+    it('writes what it was deployed with into the runtime config table, for the CLI: the routing the router got, the endpoints it may call', () => {
+      const writers = Object.values(s.template.findResources('Custom::AWS'));
+      expect(writers).toHaveLength(1);
+      const create = JSON.parse(render((writers[0] as Resource).Properties.Create)) as {
+        service: string;
+        action: string;
+        parameters: { TableName: string; Item: { id: { S: string }; value: { S: string } } };
+      };
+      expect(create).toMatchObject({ service: 'DynamoDB', action: 'PutItem' });
+      expect(create.parameters.TableName).toBe(`{${logicalId(s.stack.runtimeConfig.table)}}`);
+      expect(create.parameters.Item.id.S).toBe('deployment');
+      const record = parseDeploymentRecord(create.parameters.Item.value.S);
+      const routerEnv = envOf(s, 'router') as Record<string, string>;
+      const knobs = deployTimeKnobs(routerEnv);
+      expect(record.deployTime).toEqual(knobs);
+      expect(record.allowedEndpoints).toEqual(allowedEndpoints(knobs));
+      expect(record).toMatchObject({
+        stage,
+        stackName: `ShadowRollout-${stage}`,
+        guardrails: config.guardrails,
+        comparator: config.shadow.comparator,
+        comparisonTable: `shadow-rollout-${stage}-comparisons`,
+      });
+      expect((writers[0] as Resource).Properties.Update).toEqual((writers[0] as Resource).Properties.Create);
+      // Its role may write that one table and its own logs, nothing else; no managed policy.
+      const writerRole = Object.entries(resourcesOfType(s, 'AWS::IAM::Role')).find(([id]) =>
+        id.startsWith('RuntimeConfigStoreDeploymentRecordRole'),
+      );
+      expect(permissionsOfRole(s.template, writerRole?.[0] ?? '').map((p) => p.actions)).toEqual([
+        ['dynamodb:PutItem'],
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ]);
+    });
+  });
+
   it('outputs the API URL, both table names, both queue URLs, the alarm topic, the dashboard and where the evidence is', () => {
     const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
@@ -645,7 +784,7 @@ describe('config variations', () => {
     s.template.hasOutput('ApiKeyId', {});
   });
 
-  it('grants mixed-case endpoints by their lower-cased ARN; only the first candidate serves as canary', () => {
+  it('grants mixed-case endpoints by their lower-cased ARN, every candidate to the router too', () => {
     const config: StageConfig = {
       ...stages.dev,
       productionEndpoint: 'Churn-V1',
@@ -658,8 +797,9 @@ describe('config variations', () => {
         .filter((p) => p.actions.includes('sagemaker:InvokeEndpoint'))
         .flatMap((p) => p.resources);
 
+    // Every deploy-time endpoint: a runtime `set` may make churn-v3 the canary.
     expect(invokeTargets(logicalId(s.stack.router.handler.role))).toEqual(
-      ['churn-v1', 'churn-v2'].map(sagemakerEndpointArn),
+      ['churn-v1', 'churn-v2', 'churn-v3'].map(sagemakerEndpointArn),
     );
     // The worker also replays production (the noise baseline), by its lower-cased ARN too.
     expect(invokeTargets(logicalId(s.stack.worker.handler.role))).toEqual(
@@ -689,16 +829,35 @@ describe('config variations', () => {
 
   it('associates a configured web ACL with the API stage', () => {
     const webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shadow/0000';
-    const s = synthConfig({ ...stages.prod, api: { ...stages.prod.api, webAclArn } });
+    const s = synthConfig({ ...deployableConfig('prod'), api: { ...stages.prod.api, webAclArn } });
     s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: webAclArn,
       ResourceArn: Match.anyValue(),
     });
   });
 
-  it('owns the account-level API Gateway logging role only when asked to', () => {
-    const s = synthConfig({ ...stages.dev, api: { ...stages.dev.api, cloudWatchRole: true } });
-    s.template.resourceCountIs('AWS::ApiGateway::Account', 1);
-    expect(synthOf('dev').template.findResources('AWS::ApiGateway::Account')).toEqual({});
+  it('owns the account-level API Gateway logging role only when asked to at deploy time (-c apiCloudWatchRole=true), and keeps it on delete', () => {
+    const s = synthFromContext({ stage: 'dev', apiCloudWatchRole: 'true' });
+    const accounts = Object.entries(s.template.findResources('AWS::ApiGateway::Account'));
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0] as [
+      string,
+      { DeletionPolicy?: string; Properties: Record<string, unknown> },
+    ];
+    expect(account.DeletionPolicy).toBe('Retain');
+    const roleId = render(account.Properties.CloudWatchRoleArn).replace(/^\{|\.Arn\}$/g, '');
+    expect((s.template.toJSON().Resources[roleId] as { DeletionPolicy?: string }).DeletionPolicy).toBe(
+      'Retain',
+    );
+    // The API stage is created only once the account has its logging role.
+    const stage = Object.values(s.template.findResources('AWS::ApiGateway::Stage'))[0] as {
+      DependsOn?: string[];
+    };
+    expect(stage.DependsOn).toContain(accountId);
+    for (const st of STAGES)
+      expect(synthOf(st).template.findResources('AWS::ApiGateway::Account')).toEqual({});
+    expect(() => synthFromContext({ stage: 'dev', apiCloudWatchRole: 'yes' })).toThrow(
+      /apiCloudWatchRole must be true or false/,
+    );
   });
 });

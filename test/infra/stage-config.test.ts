@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { STAGES, type StageConfig } from '../../lib/config/stage-config';
 import { resolveStage, StageConfigError, stages, validateStageConfig } from '../../lib/config/stages';
 import { buildShadowRolloutApp, configFromContext } from '../../lib/shadow-rollout-app';
 import {
+  deployableConfig,
   logicalId,
   newOutdir,
   permissionsOfRole,
@@ -27,7 +30,7 @@ describe('stage selection', () => {
   });
 
   it.each(STAGES)('builds the one stack ShadowRollout-%s from the stage context', (stage) => {
-    const s = synthFromContext({ stage });
+    const s = synthFromContext({ stage, alarmEmails: 'ops@example.com' });
     expect(s.stack.stackName).toBe(`ShadowRollout-${stage}`);
     expect(s.app.node.children.filter(Stack.isStack).map((c) => c.stackName)).toEqual([
       `ShadowRollout-${stage}`,
@@ -36,8 +39,8 @@ describe('stage selection', () => {
 });
 
 describe('stage configs', () => {
-  it.each(STAGES)('%s is valid', (stage) => {
-    expect(() => validateStageConfig(stages[stage])).not.toThrow();
+  it.each(STAGES)('%s is valid (prod with the subscriber it requires)', (stage) => {
+    expect(() => validateStageConfig(deployableConfig(stage))).not.toThrow();
     expect(stages[stage].stage).toBe(stage);
   });
 
@@ -86,19 +89,21 @@ describe('stage configs', () => {
 
   it('checks the noise baseline rate, the guardrails the alarms use and the alarm settings', () => {
     const broken: StageConfig = {
-      ...stages.prod,
+      ...deployableConfig('prod'),
       shadow: { ...stages.prod.shadow, noiseBaselineRate: 1.2 },
       guardrails: { ...stages.prod.guardrails, minConversionTraffic: 0, maxP99LatencyMs: 0 },
       alarms: {
         ...stages.prod.alarms,
-        periodMinutes: 60,
+        periodMinutes: 3,
         evaluationPeriods: 30,
         datapointsToAlarm: 31,
-        conversionPeriodMinutes: 0,
         maxApiServerErrorRate: 1,
         maxShadowDispatchFailureRate: -0.1,
+        maxShadowDispatchLateRate: 1.5,
         maxFunctionErrors: 0.5,
       },
+      router: { ...stages.prod.router, reservedConcurrency: 0 },
+      expectedTraffic: { requestsPerMinute: 0, smallestCanaryPercent: 0, outcomeShare: 2 },
     };
     expect(() => validateStageConfig(broken)).toThrow(StageConfigError);
     let message = '';
@@ -112,14 +117,48 @@ describe('stage configs', () => {
       'guardrails.minConversionTraffic must be at least 1',
       'guardrails.maxP99LatencyMs must be > 0',
       'alarms.datapointsToAlarm must be in [1, alarms.evaluationPeriods]',
-      'alarms.periodMinutes × alarms.evaluationPeriods must be at most one day',
-      'alarms.conversionPeriodMinutes must be a whole number of minutes in [1, 1440]',
+      'alarms.periodMinutes must be one of 1, 2, 5, 10, 15, 30, 60',
+      'alarms.evaluationPeriods must be at most 24',
       'alarms.maxApiServerErrorRate must be in [0, 1)',
       'alarms.maxShadowDispatchFailureRate must be in [0, 1)',
+      'alarms.maxShadowDispatchLateRate must be in [0, 1)',
       'alarms.maxFunctionErrors must be a whole number >= 0',
+      'router.reservedConcurrency must be a whole number in [1, 10000]',
+      'expectedTraffic.requestsPerMinute must be > 0',
+      'expectedTraffic.smallestCanaryPercent must be in (0, 100]',
+      'expectedTraffic.outcomeShare must be in (0, 1]',
     ]) {
       expect(message).toContain(problem);
     }
+  });
+
+  it('refuses a stage that requires alarm subscribers without any, saying how to add one', () => {
+    expect(stages.prod.requireAlarmSubscriber).toBe(true);
+    expect(() => validateStageConfig(stages.prod)).toThrow(
+      /stage prod needs at least one alarm subscriber, or its alarms reach nobody: deploy with -c alarmEmails=a@example.com,b@example.com \(or -c alarmHttpsEndpoints=https:\/\/…\)/,
+    );
+    expect(() =>
+      validateStageConfig({ ...stages.prod, alarmHttpsEndpoints: ['https://events.example.com/sns'] }),
+    ).not.toThrow();
+    expect(() =>
+      validateStageConfig({
+        ...stages.prod,
+        alarmEmails: ['not-an-address'],
+        alarmHttpsEndpoints: ['http://x.example.com'],
+      }),
+    ).toThrow(
+      /alarm email "not-an-address" is not an email address[\s\S]*alarm HTTPS endpoint "http:\/\/x.example.com" is not an https:\/\/ URL/,
+    );
+  });
+
+  it('refuses expected traffic too low for an alarm to ever evaluate, naming the alarm and what it needs', () => {
+    const quiet: StageConfig = {
+      ...deployableConfig('prod'),
+      expectedTraffic: { ...stages.prod.expectedTraffic, requestsPerMinute: 20 },
+    };
+    expect(() => validateStageConfig(quiet)).toThrow(
+      /alarm CanaryErrorRate needs 500 samples \(canary-served request\) per 60-minute datapoint, 167 requests per minute; expectedTraffic.requestsPerMinute is 20, so it would never evaluate/,
+    );
   });
 
   it('measures a noise baseline in every stage, less of it where traffic is larger', () => {
@@ -133,6 +172,21 @@ describe('stage configs', () => {
     expect(() => validateStageConfig({ ...stages.dev, candidateEndpoints: ['CHURN-V1'] })).toThrow(
       /candidate endpoint "CHURN-V1" is also the production endpoint/,
     );
+  });
+
+  it('fails `cdk synth` of prod without a subscriber with one line of cause and remedy, exit code 2', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ stage: 'prod' }),
+        CDK_OUTDIR: newOutdir('cli'),
+      },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('needs at least one alarm subscriber');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('fails the synth of an invalid config before any stack is created', () => {
@@ -159,11 +213,33 @@ describe('endpoint overrides from context', () => {
       sagemakerEndpointArn('fraud-v8'),
       sagemakerEndpointArn('fraud-v9'),
     ]);
+    // The router may call every deploy-time endpoint: runtime config may route to any of them.
     const router = permissionsOfRole(s.template, logicalId(s.stack.router.handler.role));
     expect(router.find((p) => p.actions.includes('sagemaker:InvokeEndpoint'))?.resources).toEqual([
       sagemakerEndpointArn('fraud-v7'),
       sagemakerEndpointArn('fraud-v8'),
+      sagemakerEndpointArn('fraud-v9'),
     ]);
+  });
+
+  it('add -c alarmEmails and -c alarmHttpsEndpoints to the stage subscribers, and read -c apiCloudWatchRole', () => {
+    const app = new App({
+      outdir: newOutdir('context'),
+      context: {
+        stage: 'prod',
+        alarmEmails: 'a@example.com, b@example.com',
+        alarmHttpsEndpoints: 'https://events.example.com/sns',
+        apiCloudWatchRole: 'true',
+      },
+    });
+    const config = configFromContext(app);
+    expect(config.alarmEmails).toEqual(['a@example.com', 'b@example.com']);
+    expect(config.alarmHttpsEndpoints).toEqual(['https://events.example.com/sns']);
+    expect(config.api.cloudWatchRole).toBe(true);
+    expect(
+      configFromContext(new App({ outdir: newOutdir('context'), context: { stage: 'dev' } })).api
+        .cloudWatchRole,
+    ).toBeUndefined();
   });
 
   it('keep the stage endpoints when absent, and reject a list that is not one', () => {

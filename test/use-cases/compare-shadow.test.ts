@@ -22,6 +22,7 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
   const invoked: string[] = [];
   const saved: ComparisonRecord[] = [];
   const counts = new Map<string, number>();
+  const latencies: { name: string; value: number }[] = [];
   const invokeModel: InvokeModel = async (endpoint) => {
     invoked.push(endpoint);
     return {
@@ -35,7 +36,7 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
   };
   const metrics: MetricsPort = {
     count: (name, value = 1) => counts.set(name, (counts.get(name) ?? 0) + value),
-    milliseconds: () => undefined,
+    milliseconds: (name, value) => latencies.push({ name, value }),
     ratio: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value),
   };
   const store = {
@@ -67,6 +68,7 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
     counts,
     appended,
     log,
+    latencies,
     ports: {
       invokeModel,
       store,
@@ -132,6 +134,19 @@ describe('compareShadow', () => {
       ['churn-v2', true],
       ['churn-v3', false],
     ]);
+  });
+
+  it('records the latency of every candidate call, failed ones too, as production latency is recorded', async () => {
+    const f = fakes({
+      'churn-v2': { body: '{"label":"churn","probability":0.8}', latencyMs: 12 },
+      'churn-v3': { status: 'error', latencyMs: 2000, error: { code: 'timeout', message: 'slow' } },
+    });
+    await compareShadow(shadowMessage({ candidates: ['churn-v2', 'churn-v3'] }), options, f.ports);
+    expect(f.latencies).toEqual([
+      { name: 'CandidateLatency', value: 12 },
+      { name: 'CandidateLatency', value: 2000 },
+    ]);
+    expect(f.counts.get('CandidateErrors')).toBe(1);
   });
 
   it('pushes a throttled candidate back to the queue instead of recording an error', async () => {

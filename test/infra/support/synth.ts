@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import type { StageConfig } from '../../../lib/config/stage-config';
+import type { Stage, StageConfig } from '../../../lib/config/stage-config';
+import { stages } from '../../../lib/config/stages';
 import { addShadowRolloutStack, buildShadowRolloutApp } from '../../../lib/shadow-rollout-app';
 import type { ShadowRolloutStack } from '../../../lib/shadow-rollout-stack';
 
@@ -24,6 +25,15 @@ export function removeSynthOutput(): void {
   outRoot = undefined;
 }
 
+/** The on-call address the tests deploy prod with (prod refuses to synthesize without a subscriber). */
+export const ON_CALL_EMAIL = 'ops@example.com';
+
+/** A stage's config as a team deploys it: prod with the one subscriber it requires. */
+export function deployableConfig(stage: Stage): StageConfig {
+  const config = stages[stage];
+  return config.requireAlarmSubscriber ? { ...config, alarmEmails: [ON_CALL_EMAIL] } : config;
+}
+
 /** Skips esbuild: asset hashes come from the source folder instead of a bundle. */
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
@@ -34,26 +44,49 @@ export interface SynthesizedStage {
   readonly outdir: string;
 }
 
-/** Synthesizes one stage from an explicit config (cdk-nag included: a finding throws). */
-export function synthConfig(config: StageConfig): SynthesizedStage {
-  const outdir = newOutdir(config.stage);
-  const app = new App({ outdir, context: NO_BUNDLING });
-  const stack = addShadowRolloutStack(app, config);
-  app.synth();
-  return { app, stack, template: Template.fromStack(stack), outdir };
+/**
+ * Synthesizes one stage from an explicit config (cdk-nag included: a finding throws). Control
+ * Tower's rules are left to test/infra/control-tower.test.ts unless asked for: they take most of
+ * a synth's time.
+ */
+export function synthConfig(
+  config: StageConfig,
+  options: { readonly controlTower?: boolean } = {},
+): SynthesizedStage {
+  return synthConfigs([config], options)[0] as SynthesizedStage;
 }
 
-/** Synthesizes the app the way `cdk synth -c key=value…` does, from context only. */
+/**
+ * Synthesizes several stages (of different names) in one app: one synth, one run of each policy
+ * check over all their templates.
+ */
+export function synthConfigs(
+  configs: readonly StageConfig[],
+  options: { readonly controlTower?: boolean } = {},
+): SynthesizedStage[] {
+  const outdir = newOutdir(configs.map((c) => c.stage).join('-'));
+  const app = new App({ outdir, context: NO_BUNDLING });
+  const stacks = configs.map((config) =>
+    addShadowRolloutStack(app, config, { controlTower: options.controlTower ?? false }),
+  );
+  app.synth();
+  return stacks.map((stack) => ({ app, stack, template: Template.fromStack(stack), outdir }));
+}
+
+/**
+ * Synthesizes the app the way `cdk synth -c key=value…` does, from context only (Control
+ * Tower's rules only when asked for, as in synthConfig).
+ */
 export function synthFromContext(
   context: Record<string, unknown>,
-  options: { readonly bundle?: boolean } = {},
+  options: { readonly bundle?: boolean; readonly controlTower?: boolean } = {},
 ): SynthesizedStage {
   const outdir = newOutdir(String(context.stage ?? 'none'));
   const app = new App({
     outdir,
     context: options.bundle === true ? context : { ...NO_BUNDLING, ...context },
   });
-  const stack = buildShadowRolloutApp(app);
+  const stack = buildShadowRolloutApp(app, { controlTower: options.controlTower ?? false });
   app.synth();
   return { app, stack, template: Template.fromStack(stack), outdir };
 }
