@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
 import { EVIDENCE_FOLDERS } from './evidence-log-files';
@@ -41,6 +41,9 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   static async open(logDir: string, options: DuckDbOptions = {}): Promise<DuckDbAnalysisEngine> {
     const tempDirectory = options.tempDirectory ?? join(logDir, '.duckdb-tmp');
     mkdirSync(tempDirectory, { recursive: true });
+    // Loaded here, not at import: a deployed bundle keeps DuckDB external (esm-bundling.ts) and,
+    // as an ES module, would otherwise try to resolve it when the bundle loads.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: options.memoryLimit ?? '192MB',
       threads: String(options.threads ?? 2),
