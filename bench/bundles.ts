@@ -82,7 +82,7 @@ export function initEnvironment(): Record<string, string> {
     [EnvName.candidateMaxAttempts]: String(prod.worker.candidateMaxAttempts),
     [EnvName.runtimeConfigTable]: 'runtime-config',
     [EnvName.guardrails]: JSON.stringify(prod.guardrails),
-    // As the stack sets them: the worker's and outcomes' stream, the report's workgroup and database.
+    // The evidence log as the stack wires it: the worker's and outcomes' stream, the report's workgroup.
     [EnvName.evidenceStreamName]: 'shadow-rollout-prod-evidence-records',
     [EnvName.analysisWorkGroup]: 'shadow-rollout-prod-analysis',
     [EnvName.analysisDatabase]: 'shadow_rollout_prod',

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
           dir,
           String(generated.endMs),
           String(runs),
+          values['memory-limit'] ?? '192MB',
         ],
         { encoding: 'utf8', maxBuffer: 1 << 20 },
       );

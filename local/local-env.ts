@@ -89,9 +89,6 @@ export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, 
   evidenceStreamName: 'no Firehose locally: the evidence log is JSON-lines files (EVIDENCE_LOG_DIR)',
   analysisWorkGroup: 'no Athena locally: DuckDB reads the evidence log files',
   analysisDatabase: 'no Glue locally: DuckDB reads the evidence log files',
-  reportAnswerWithinMs: 'the default (20 s) as on AWS',
-  reportAnalysisTimeoutMs: 'the default (10 min) as on AWS',
-  reportMaxLookbackDays: 'the default (31 days) as on AWS',
 };
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */

@@ -107,8 +107,13 @@ function requestOf(flags: ReportFlags): ReportRequest {
       candidate: flags.candidate,
     });
   } catch (error) {
-    if (error instanceof ApiError)
-      throw new CliError(`${error.message.replace(/^Invalid report request: /, '')} (see --help)`);
+    if (error instanceof ApiError) {
+      // The API's words for its query parameters, as the flags they are here.
+      const problems = error.message
+        .replace(/^Invalid report request: /, '')
+        .replace(/(^|; |give |or )(experiment|since|candidate|hours)\b/g, '$1--$2');
+      throw new CliError(`${problems} (see --help)`);
+    }
     throw error;
   }
 }

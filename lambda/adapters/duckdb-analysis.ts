@@ -41,8 +41,8 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   static async open(logDir: string, options: DuckDbOptions = {}): Promise<DuckDbAnalysisEngine> {
     const tempDirectory = options.tempDirectory ?? join(logDir, '.duckdb-tmp');
     mkdirSync(tempDirectory, { recursive: true });
-    // Loaded here, not at import: a deployed bundle keeps DuckDB external (esm-bundling.ts) and,
-    // as an ES module, would otherwise try to resolve it when the bundle loads.
+    // Loaded here, not at the top: the native module stays out of the Lambda bundles (external),
+    // and a bundle that never opens DuckDB never asks for it.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: options.memoryLimit ?? '192MB',

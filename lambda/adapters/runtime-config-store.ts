@@ -6,10 +6,10 @@ import {
   parseDeploymentRecord,
 } from '../core/deployment-record';
 import { UserError } from '../core/errors';
+import { experimentIdOf } from '../core/experiment';
 import {
   applyConfigAction,
   type ConfigAction,
-  currentExperiment,
   effectiveKnobs,
   type RoutingKnobs,
   type RuntimeConfigDocument,
@@ -113,7 +113,8 @@ export function withExperiment(
   deployTime: RoutingKnobs,
   doc: RuntimeConfigDocument | undefined,
 ): ExperimentKnobs {
-  return { ...effectiveKnobs(deployTime, doc), experiment: currentExperiment(deployTime, doc).id };
+  const knobs = effectiveKnobs(deployTime, doc);
+  return { ...knobs, experiment: experimentIdOf(knobs, doc) };
 }
 
 export interface RuntimeKnobsOptions {

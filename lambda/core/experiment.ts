@@ -40,8 +40,23 @@ export function experimentSettings(knobs: RoutingKnobs): Omit<ExperimentStart, '
 
 /** The experiment of the deploy-time values, before any runtime change. */
 export function deployTimeExperiment(knobs: RoutingKnobs): ExperimentStart {
-  const hash = createHash('sha256').update(experimentKey(knobs)).digest('hex').slice(0, 10);
-  return { id: `d${hash}`, startedAt: null, ...experimentSettings(knobs) };
+  return { id: deployTimeExperimentId(knobs), startedAt: null, ...experimentSettings(knobs) };
+}
+
+function deployTimeExperimentId(knobs: RoutingKnobs): string {
+  return `d${createHash('sha256').update(experimentKey(knobs)).digest('hex').slice(0, 10)}`;
+}
+
+/**
+ * The id alone, for the router (which stamps it on what it records): the document's experiment,
+ * or the deploy-time one for `knobs`, the effective values. Kept apart so the router's bundle
+ * carries no more of this module than it needs.
+ */
+export function experimentIdOf(
+  knobs: RoutingKnobs,
+  doc: { readonly experiment?: { readonly id: string } } | undefined,
+): string {
+  return doc?.experiment?.id ?? deployTimeExperimentId(knobs);
 }
 
 /** Experiment ids as the router stamps them: `v` + version, or `d` + hash; never anything else. */

@@ -43,7 +43,7 @@ export function parseReportRequest(raw: Readonly<Record<string, string | undefin
   if (hours !== undefined) {
     trailing = Number(hours);
     if (!(hours.trim() !== '' && Number.isFinite(trailing) && trailing > 0 && trailing <= MAX_TRAILING_HOURS))
-      problems.push(`hours must be a number in (0, ${MAX_TRAILING_HOURS}]`);
+      problems.push(`hours must be a positive number of hours, at most ${MAX_TRAILING_HOURS}`);
   }
   if (hours !== undefined && since !== undefined) problems.push('give since or hours, not both');
   if (problems.length > 0)

@@ -15,7 +15,7 @@ import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 
 const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
-const settings = reportSettings(process.env);
+const settings = reportSettings();
 const analysis = analysisSettings(process.env);
 const deployTime = deployTimeKnobs(process.env);
 const runtimeConfig = runtimeConfigSettings(process.env);

@@ -1,7 +1,7 @@
 import { AthenaAnalysisEngine } from '../adapters/athena-analysis';
 import { athenaClient } from '../adapters/clients';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
-import { type Env, EnvName, MissingEnvironmentError, numberIn } from './env';
+import { type Env, EnvName, MissingEnvironmentError } from './env';
 
 /** Where the report's SQL runs: Athena over the Glue tables (AWS) or DuckDB over the files (local). */
 export type AnalysisSettings =
@@ -36,12 +36,13 @@ export interface ReportSettings {
   readonly maxLookbackDays: number;
 }
 
-export function reportSettings(env: Env): ReportSettings {
+export function reportSettings(): ReportSettings {
   return {
-    // API Gateway gives an integration 29 s; the function 28 s: answer well before.
-    answerWithinMs: numberIn(env, EnvName.reportAnswerWithinMs, 20_000, 100, 25_000),
-    analysisTimeoutMs: numberIn(env, EnvName.reportAnalysisTimeoutMs, 600_000, 1000, 3_600_000),
-    maxLookbackDays: numberIn(env, EnvName.reportMaxLookbackDays, 31, 1, 3650),
+    // API Gateway gives an integration 29 s, the function 28 s: answer well before.
+    answerWithinMs: 20_000,
+    analysisTimeoutMs: 600_000,
+    // The longest an experiment without a recorded start (the deploy-time one) is read back.
+    maxLookbackDays: 31,
   };
 }
 

@@ -35,10 +35,6 @@ export const EnvName = {
   /** AWS: the Athena workgroup and Glue database the report queries the evidence log in. */
   analysisWorkGroup: 'ANALYSIS_WORKGROUP',
   analysisDatabase: 'ANALYSIS_DATABASE',
-  /** Report: answer within (ms), an analysis's longest run (ms), how far back a deploy-time experiment is read (days). */
-  reportAnswerWithinMs: 'REPORT_ANSWER_WITHIN_MS',
-  reportAnalysisTimeoutMs: 'REPORT_ANALYSIS_TIMEOUT_MS',
-  reportMaxLookbackDays: 'REPORT_MAX_LOOKBACK_DAYS',
   /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
   inputSchema: 'INPUT_SCHEMA',
 } as const;

@@ -118,9 +118,10 @@ export async function servePrediction(
     },
     production: result,
     candidates: sampled ? config.candidateEndpoints : [],
-    shadowSampled: sampled,
-    ...(config.experiment === undefined ? {} : { experiment: config.experiment }),
-    ...(config.modelTimeoutMs === undefined ? {} : { servedTimeoutMs: config.modelTimeoutMs }),
+    // shadowSampled is implied: a message without candidates is a record kept for outcome joins.
+    // Undefined fields are left out of the message body (JSON).
+    experiment: config.experiment,
+    servedTimeoutMs: config.modelTimeoutMs,
   };
   if (sampled) {
     const skipped = shadowSkipReason(message, config, ports.metrics);

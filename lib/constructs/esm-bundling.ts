@@ -62,10 +62,8 @@ export const SDK_STAND_INS: Readonly<Record<string, string>> = {
 /**
  * esbuild options of every deployed function: an ES module for Node 24, minified, with a source
  * map without sources (names and positions are what stack traces need; a smaller map loads faster
- * at cold start), and the AWS SDK bundled, so it runs the versions pinned in package-lock.json
- * instead of whatever the runtime ships that week. The one external is DuckDB: a native module
- * only local mode's report path loads (a dynamic import in lambda/shared/analysis.ts); a deployed
- * function queries Athena and never reaches it.
+ * at cold start), and no externals, so the AWS SDK runs the versions pinned in package-lock.json
+ * instead of whatever the runtime ships that week.
  */
 export const LAMBDA_ESBUILD_OPTIONS = {
   bundle: true,
@@ -78,5 +76,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   mainFields: [...ESM_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...SDK_STAND_INS },
+  // Local mode's analysis engine (DuckDB, a native module): imported only when the evidence log
+  // is a local folder, never on AWS, so it stays out of every bundle.
   external: ['@duckdb/node-api'],
 } satisfies BuildOptions;

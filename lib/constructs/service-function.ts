@@ -52,11 +52,6 @@ export interface ServiceFunctionProps {
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * Modules left out of the bundle: only for code paths the function never runs on AWS.
-   * @default - none (everything, the AWS SDK included, is bundled)
-   */
-  readonly externalModules?: readonly string[];
   /** @default 512 */
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
@@ -139,7 +134,7 @@ export class ServiceFunction extends Construct {
       bundling: {
         ...FUNCTION_DEFAULTS.bundling,
         mainFields: [...FUNCTION_DEFAULTS.bundling.mainFields],
-        externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules, ...(props.externalModules ?? [])],
+        externalModules: [...FUNCTION_DEFAULTS.bundling.externalModules],
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

@@ -9,22 +9,19 @@ import {
 } from '@aws-sdk/client-athena';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { report } from '../../cli/commands/report';
 import { resolveTarget } from '../../cli/target';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
 import { JsonLinesEvidenceLog } from '../../lambda/adapters/evidence-log-files';
 import { deployTimeExperiment } from '../../lambda/core/experiment';
-import { deploymentRecord } from '../support/deployment-record';
 import { recordLine } from '../support/evidence-lines';
 
 // No AWS account here: the stage path runs against mocked SDK clients. Athena's answers are the
 // rows DuckDB gives for the same statement over the same lines, in Athena's wire format.
 const athenaMock = mockClient(AthenaClient);
-const dbMock = mockClient(DynamoDBDocumentClient);
+const dbMock = mockClient(DynamoDBClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
-const tableMock = mockClient(DynamoDBClient);
 
 let dir: string;
 let duckdb: DuckDbAnalysisEngine;
@@ -40,20 +37,6 @@ beforeEach(() => {
   athenaMock.reset();
   dbMock.reset();
   cloudwatchMock.reset();
-  // As deployed: production churn-v1 and candidate churn-v2 (the records below name them).
-  tableMock.reset();
-  tableMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
-    deploymentRecord('dev', {
-      deployTime: {
-        productionEndpoint: 'churn-v1',
-        candidateEndpoints: ['churn-v2'],
-        shadowEnabled: true,
-        sampleRate: 1,
-        canaryPercent: 0,
-      },
-      allowedEndpoints: ['churn-v1', 'churn-v2'],
-    }).item,
-  );
 });
 
 /** Athena plays back what DuckDB answers for each statement started. */
@@ -118,7 +101,7 @@ describe('shadow-rollout report --stage (against AWS)', () => {
         }),
       })),
     );
-    dbMock.on(GetCommand).resolves({});
+    dbMock.on(GetItemCommand).resolves({});
     athenaAnswersLikeDuckDb();
     cloudwatchMock
       .on(DescribeAlarmsCommand)
@@ -151,10 +134,15 @@ describe('shadow-rollout report --stage (against AWS)', () => {
   it('refuses an unknown stage and bad report options with one clear line each', async () => {
     await expect(resolveTarget({ stage: 'qa' })).rejects.toThrow('Unknown stage "qa"');
     const target = await resolveTarget({ stage: 'dev' });
-    await expect(report(target, { hours: 'soon' })).rejects.toThrow('hours must be a number in (0, 744]');
-    await expect(report(target, { since: 'yesterday' })).rejects.toThrow('since must be an ISO-8601 time');
-    await expect(report(target, { experiment: 'DROP TABLE' })).rejects.toThrow(
-      'experiment must be an experiment id',
+    await expect(report(target, { hours: 'soon' })).rejects.toThrow(
+      '--hours must be a positive number of hours',
     );
+    await expect(report(target, { since: 'yesterday' })).rejects.toThrow('--since must be an ISO-8601 time');
+    await expect(report(target, { experiment: 'DROP TABLE' })).rejects.toThrow(
+      '--experiment must be an experiment id',
+    );
+    dbMock.on(GetItemCommand).resolves({});
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({});
+    await expect(report(target, { candidate: 'nope' })).rejects.toThrow('unknown candidate "nope"');
   });
 });
