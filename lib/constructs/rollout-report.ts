@@ -1,10 +1,10 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Guardrails, Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
+import type { LogStorage } from './encrypted-log-group';
 import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction } from './service-function';
 
@@ -34,10 +34,11 @@ export interface RolloutReportProps {
    * @default 1024
    */
   readonly memoryMb?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the function's logs.
+   * @default - a month, destroyed with the stack
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -57,8 +58,7 @@ export class RolloutReport extends Construct {
       description: 'Aggregates the comparison evidence of a time window and returns the verdict',
       memorySize: props.memoryMb ?? 1024,
       timeout: REPORT_TIMEOUT,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      logs: props.logs,
       environment: {
         [EnvName.guardrails]: JSON.stringify(props.guardrails),
         [EnvName.comparator]: JSON.stringify(props.comparator),
