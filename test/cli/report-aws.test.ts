@@ -15,6 +15,7 @@ import { resolveTarget } from '../../cli/target';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
 import { JsonLinesEvidenceLog } from '../../lambda/adapters/evidence-log-files';
 import { deployTimeExperiment } from '../../lambda/core/experiment';
+import { deploymentRecord } from '../support/deployment-record';
 import { recordLine } from '../support/evidence-lines';
 
 // No AWS account here: the stage path runs against mocked SDK clients. Athena's answers are the
@@ -37,6 +38,19 @@ beforeEach(() => {
   athenaMock.reset();
   dbMock.reset();
   cloudwatchMock.reset();
+  // As deployed: production churn-v1 and candidate churn-v2 (the deployment record the CLI reads).
+  dbMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
+    deploymentRecord('dev', {
+      deployTime: {
+        productionEndpoint: 'churn-v1',
+        candidateEndpoints: ['churn-v2'],
+        shadowEnabled: true,
+        sampleRate: 1,
+        canaryPercent: 0,
+      },
+      allowedEndpoints: ['churn-v1', 'churn-v2'],
+    }).item,
+  );
 });
 
 /** Athena plays back what DuckDB answers for each statement started. */
