@@ -14,7 +14,6 @@ export interface ReportRequest {
 }
 
 export const MAX_TRAILING_HOURS = 24 * 31;
-const FIELDS = ['experiment', 'since', 'candidate', 'hours'] as const;
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
@@ -23,9 +22,7 @@ const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  */
 export function parseReportRequest(raw: Readonly<Record<string, string | undefined>>): ReportRequest {
   const problems: string[] = [];
-  for (const key of Object.keys(raw))
-    if (raw[key] !== undefined && !(FIELDS as readonly string[]).includes(key))
-      problems.push(`unknown parameter "${key.slice(0, 40)}" (known: ${FIELDS.join(', ')})`);
+  // Other query parameters are ignored, as HTTP APIs commonly do (the CLI checks its own flags).
   const { experiment, since, candidate, hours } = raw;
   if (experiment !== undefined && !isExperimentId(experiment))
     problems.push('experiment must be an experiment id such as v7 (see `shadow-rollout status`)');
