@@ -289,6 +289,13 @@ export class ShadowRolloutStack extends Stack {
         // Its failure stops automatic walks, not rollbacks (alarms invoke the rollback function).
         { name: 'RolloutController', function: this.rolloutController.handler.function, severity: 'Warning' },
       ],
+      evidenceLog: {
+        streams: [
+          { name: 'Records', deliveryStreamName: this.recordsDelivery.deliveryStreamName },
+          { name: 'Outcomes', deliveryStreamName: this.outcomesDelivery.deliveryStreamName },
+        ],
+        bufferingInterval: Duration.seconds(config.evidence.bufferingSeconds),
+      },
       tables: [
         { name: 'Comparisons', table: this.store.table },
         { name: 'RuntimeConfig', table: this.runtimeConfig.table },

@@ -41,7 +41,7 @@ export function evidenceLog(
       return new FirehoseEvidenceLog(firehoseClient(), {
         streamName: settings.streamName,
         kind,
-        onRetry: () => metrics.count(MetricName.EvidenceAppendRetries),
+        onRetry,
       });
   }
 }

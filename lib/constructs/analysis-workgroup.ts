@@ -3,6 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
+import { acknowledgeControlTower } from '../policy/acknowledge';
 import { EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';
 import type { EvidenceCatalog } from './evidence-catalog';
 import type { ServiceFunction } from './service-function';
@@ -71,6 +72,13 @@ export class AnalysisWorkGroup extends Construct {
         },
       },
     });
+    if (key === undefined) {
+      acknowledgeControlTower(
+        this.workGroup,
+        'athena_workgroup_results_encrypted_at_rest_kms_check',
+        'Results are encrypted like the evidence bucket they live in: this stage chose S3-managed keys (evidence.encryption), so results use SSE-S3.',
+      );
+    }
   }
 
   get workGroupArn(): string {

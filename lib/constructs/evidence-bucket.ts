@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { EvidenceEncryption } from '../config/stage-config';
+import { acknowledgeControlTower } from '../policy/acknowledge';
+import { denyGrantsExceptForAwsServices } from './key-policy';
 
 /** The two relations of the log, as the shared SQL names them (and the Glue tables are named). */
 export const EVIDENCE_RELATIONS = ['records', 'outcomes'] as const;
@@ -82,7 +84,8 @@ export class EvidenceBucket extends Construct {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const encryption = props.encryption ?? 'kms';
     const retainData = props.retainData ?? true;
-    const removalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Kept on delete and replacement; a failed first create removes it, so the retry succeeds.
+    const removalPolicy = retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     if (encryption === 's3-managed' && (props.encryptionReason ?? '').trim() === '') {
       throw new Error('EvidenceBucket: S3-managed encryption needs an encryptionReason');
     }
@@ -94,20 +97,7 @@ export class EvidenceBucket extends Construct {
         removalPolicy,
         pendingWindow: Duration.days(30),
       });
-      // Grants only for AWS services acting on a resource (S3, Athena): nobody can hand the key
-      // to a principal outside IAM's view with CreateGrant.
-      this.key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'GrantsOnlyForAwsServices',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:CreateGrant'],
-          resources: ['*'],
-          conditions: {
-            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-          },
-        }),
-      );
+      denyGrantsExceptForAwsServices(this.key);
     }
 
     if (props.accessLogging ?? true) {
@@ -128,6 +118,27 @@ export class EvidenceBucket extends Construct {
         reason:
           'This is the server access log bucket of the evidence bucket; logging its own accesses would log forever.',
       });
+      const logBucket = this.accessLogBucket.node.defaultChild as s3.CfnBucket;
+      acknowledgeControlTower(
+        logBucket,
+        's3_bucket_logging_enabled_check',
+        'This is the server access log bucket of the evidence bucket: logging its own accesses would log forever.',
+      );
+      acknowledgeControlTower(
+        logBucket,
+        's3_bucket_default_encryption_kms_check',
+        'S3 delivers server access logs only to buckets encrypted with S3-managed keys (SSE-S3), not SSE-KMS.',
+      );
+      acknowledgeControlTower(
+        logBucket,
+        's3_bucket_versioning_enabled_check',
+        'Access log objects are written once by the S3 logging service under unique keys and never overwritten; expiry is the lifecycle.',
+      );
+      acknowledgeControlTower(
+        logBucket,
+        's3_bucket_object_lock_enabled_check',
+        'Access logs expire with the evidence retention; Object Lock is a one-way bucket setting that would also block deleting a non-production stage.',
+      );
     }
 
     const versioned = props.versioning ?? true;
@@ -176,7 +187,32 @@ export class EvidenceBucket extends Construct {
         eventBridgeConfiguration: { eventBridgeEnabled: true },
       };
     }
+    const evidenceBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    acknowledgeControlTower(
+      evidenceBucket,
+      's3_bucket_object_lock_enabled_check',
+      'Evidence is append-only by IAM (no role may delete or overwrite it; objects have generated keys) and versioned in prod; Object Lock is a one-way setting that would pin lifecycle and stack deletion.',
+    );
+    if (this.key === undefined) {
+      acknowledgeControlTower(
+        evidenceBucket,
+        's3_bucket_default_encryption_kms_check',
+        `Stage config evidence.encryption=s3-managed: ${props.encryptionReason ?? ''}`,
+      );
+    }
+    if (!versioned) {
+      acknowledgeControlTower(
+        evidenceBucket,
+        's3_bucket_versioning_enabled_check',
+        'Stage config evidence.versioning=false (non-production): objects are written once under generated keys, no role may overwrite or delete them, only the lifecycle expires them.',
+      );
+    }
     if (this.accessLogBucket === undefined) {
+      acknowledgeControlTower(
+        evidenceBucket,
+        's3_bucket_logging_enabled_check',
+        'Stage config evidence.accessLogging=false (non-production): only Firehose and the report role can reach the bucket; CloudTrail records management calls.',
+      );
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',
         reason:

@@ -1,9 +1,10 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EnvName } from '../../lambda/shared/env';
+import { encryptedLogGroup, type LogStorage } from './encrypted-log-group';
 import type { EvidenceRelation } from './evidence-bucket';
 import { deliveryErrorPrefix, EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';
 import type { ServiceFunction } from './service-function';
@@ -30,10 +31,11 @@ export interface EvidenceDeliveryStreamProps {
    * @default Duration.seconds(60)
    */
   readonly bufferingInterval?: Duration;
-  /** @default logs.RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Retention, removal and encryption of the delivery error logs.
+   * @default - one month, destroyed with the stack, CloudWatch Logs' own encryption
+   */
+  readonly logs?: LogStorage;
 }
 
 /**
@@ -56,10 +58,7 @@ export class EvidenceDeliveryStream extends Construct {
     this.relation = relation;
     const account = Stack.of(this).account;
 
-    this.logGroup = new logs.LogGroup(this, 'DeliveryLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
-    });
+    this.logGroup = encryptedLogGroup(this, 'DeliveryLogs', props.logs ?? {});
     const logStream = this.logGroup.addStream('S3Delivery');
 
     this.role = new iam.Role(this, 'DeliveryRole', {

@@ -23,7 +23,6 @@ import { recordLine } from '../support/evidence-lines';
 const athenaMock = mockClient(AthenaClient);
 const dbMock = mockClient(DynamoDBClient);
 const cloudwatchMock = mockClient(CloudWatchClient);
-const tableMock = mockClient(DynamoDBClient);
 
 let dir: string;
 let duckdb: DuckDbAnalysisEngine;
@@ -39,9 +38,8 @@ beforeEach(() => {
   athenaMock.reset();
   dbMock.reset();
   cloudwatchMock.reset();
-  // As deployed: production churn-v1 and candidate churn-v2 (the records below name them).
-  tableMock.reset();
-  tableMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
+  // As deployed: production churn-v1 and candidate churn-v2 (the deployment record the CLI reads).
+  dbMock.on(GetItemCommand, { Key: { id: { S: 'deployment' } } }).resolves(
     deploymentRecord('dev', {
       deployTime: {
         productionEndpoint: 'churn-v1',

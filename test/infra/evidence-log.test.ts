@@ -26,7 +26,7 @@ import {
   removeSynthOutput,
   render,
   type SynthesizedStage,
-  synthConfig,
+  synthConfigs,
 } from './support/synth';
 
 type Resource = {
@@ -41,7 +41,9 @@ type Resource = {
 const CASES = ['dev', 'prod'] as const satisfies readonly Stage[];
 const synthesized = new Map<Stage, SynthesizedStage>();
 beforeAll(() => {
-  for (const stage of CASES) synthesized.set(stage, synthConfig(deployableConfig(stage)));
+  // One app, one synth for both.
+  const all = synthConfigs(CASES.map(deployableConfig));
+  for (const [i, stage] of CASES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
 });
 afterAll(removeSynthOutput);
 
@@ -123,7 +125,7 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
         Statement: Record<string, unknown>[];
       };
       expect(policy.Statement).toContainEqual({
-        Sid: 'GrantsOnlyForAwsServices',
+        Sid: 'CreateGrantsForAwsServicesOnly',
         Effect: 'Deny',
         Principal: { AWS: '*' },
         Action: 'kms:CreateGrant',
@@ -204,7 +206,8 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
     });
 
     it(`is ${config.retainData ? 'kept' : 'deleted'} with the stack, with its key`, () => {
-      const policy = config.retainData ? 'Retain' : 'Delete';
+      // Kept on delete and replacement, removed by a failed first create (so the retry succeeds).
+      const policy = config.retainData ? 'RetainExceptOnCreate' : 'Delete';
       expect(resource(s, logicalId(s.stack.evidenceBucket.bucket)).DeletionPolicy).toBe(policy);
       const key = s.stack.evidenceBucket.key;
       if (key !== undefined) expect(resource(s, logicalId(key)).DeletionPolicy).toBe(policy);
@@ -520,7 +523,10 @@ describe.each(CASES)('evidence log for stage %s', (stage) => {
       expect(holders(/^firehose:/).sort()).toEqual(
         [logicalId(s.stack.worker.handler.role), logicalId(s.stack.outcomes.handler.role)].sort(),
       );
-      const readers = [logicalId(s.stack.report.handler.role), logicalId(s.stack.rolloutController.handler.role)];
+      const readers = [
+        logicalId(s.stack.report.handler.role),
+        logicalId(s.stack.rolloutController.handler.role),
+      ];
       expect(holders(/^(athena|glue):/).sort()).toEqual(readers.sort());
       // Firehose's own roles and the two readers are the only ones touching the bucket.
       expect(holders(/^s3:/).sort()).toEqual(

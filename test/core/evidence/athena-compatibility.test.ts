@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqlLiteral } from '../../../lambda/adapters/athena-analysis';
 import { OUTCOME_COLUMNS, RECORD_COLUMNS } from '../../../lambda/core/evidence/log-schema';
@@ -21,6 +21,21 @@ import type { SqlStatement } from '../../../lambda/core/evidence/sql/experiment-
  */
 
 const SQL_DIR = join(__dirname, '../../../lambda/core/evidence/sql');
+const DOC = join(__dirname, '../../../docs/evidence-log.md');
+
+/** The backticked terms of the documented shared subset (docs/evidence-log.md), lower-cased. */
+function documentedSubset(): Set<string> {
+  const text = readFileSync(DOC, 'utf8');
+  const start = text.indexOf('### The shared subset');
+  if (start < 0) throw new Error('docs/evidence-log.md has no "### The shared subset" section');
+  const end = text.indexOf('\n## ', start);
+  const section = text.slice(start, end < 0 ? undefined : end);
+  const terms = new Set<string>();
+  for (const m of section.matchAll(/`([^`]+)`/g)) {
+    for (const word of (m[1] ?? '').toLowerCase().match(/[a-z_]+/g) ?? []) terms.add(word);
+  }
+  return terms;
+}
 
 /** Functions in both Trino 4xx (Athena engine 3) and DuckDB 1.x with the same semantics for our use. */
 const SHARED_FUNCTIONS = new Set([
@@ -97,6 +112,8 @@ const DUCKDB_ONLY: readonly [RegExp, string][] = [
   [/\bread_(json|parquet|csv)\w*\s*\(/i, 'a DuckDB table function'],
   [/\b(list|struct|map)_\w+\s*\(/i, 'a DuckDB nested-type function'],
   [/\b(strftime|strptime|epoch_ms|date_trunc|to_timestamp)\s*\(/i, 'an engine-specific date function'],
+  [/\bfilter\s*\(\s*where\b/i, 'FILTER (WHERE …) (outside the documented subset)'],
+  [/\bmaterialized\b/i, 'MATERIALIZED'],
   [/"/, 'a quoted identifier'],
   [/`/, 'a backtick identifier'],
   [/;/, 'more than one statement'],
@@ -202,6 +219,22 @@ describe('the shared SQL on Athena (engine 3, Trino)', () => {
       );
       const otherTypes = castTypes.filter((type) => !SHARED_CAST_TYPES.has(type));
       expect({ name, otherTypes }).toEqual({ name, otherTypes: [] });
+    }
+  });
+
+  it('uses only functions and CAST types the documented shared subset names (docs/evidence-log.md)', () => {
+    const documented = documentedSubset();
+    for (const { name, statement } of all) {
+      const text = code(statement.sql);
+      const ctes = new Set(cteNames(statement.sql));
+      const called = [...text.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(/gi)]
+        .map((m) => (m[1] ?? '').toLowerCase())
+        .filter((word) => !SYNTAX_BEFORE_PAREN.has(word) && !ctes.has(word));
+      const castTypes = [...text.matchAll(/\bcast\s*\([^()]*?\bas\s+([a-z]+)\s*\)/gi)].map((m) =>
+        (m[1] ?? '').toLowerCase(),
+      );
+      const undocumented = [...new Set([...called, ...castTypes])].filter((term) => !documented.has(term));
+      expect({ name, undocumented }).toEqual({ name, undocumented: [] });
     }
   });
 
