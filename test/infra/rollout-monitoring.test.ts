@@ -675,7 +675,8 @@ describe.each(cases)('alarms of %s', (label, config) => {
       const users = Object.entries(resources)
         .filter(([id, resource]) => id !== keyId && JSON.stringify(resource).includes(`"${keyId}"`))
         .map(([, resource]) => resource.Type);
-      expect(users).toEqual(['AWS::SNS::Topic']);
+      // The topic, and the policy letting the rollout controller publish to it.
+      expect(users.sort()).toEqual(['AWS::IAM::Policy', 'AWS::SNS::Topic']);
     });
 
     it('accepts TLS only, and publications from this stage’s alarms only', () => {
