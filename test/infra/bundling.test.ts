@@ -41,7 +41,7 @@ describe('prod synth with bundling', () => {
     )
       .filter(([id, resource]) => resource.Type === 'AWS::Lambda::Function' && !id.startsWith('AWS679f53fac'))
       .map(([, resource]) => resource);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       const dir = path.join(
         s.outdir,
