@@ -86,6 +86,10 @@ export function initEnvironment(): Record<string, string> {
     [EnvName.alarmTopicArn]: 'arn:aws:sns:us-east-1:123456789012:alarms',
     [EnvName.shadowQueueName]: 'shadow',
     [EnvName.guardrailAlarmNames]: 'prod-Canary-ErrorRate-Critical',
+    // The evidence log as the stack wires it: the worker's and outcomes' stream, the report's workgroup.
+    [EnvName.evidenceStreamName]: 'shadow-rollout-prod-evidence-records',
+    [EnvName.analysisWorkGroup]: 'shadow-rollout-prod-analysis',
+    [EnvName.analysisDatabase]: 'shadow_rollout_prod',
   };
 }
 

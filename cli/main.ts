@@ -13,7 +13,9 @@ import { oneLineError } from './user-errors';
 const USAGE = `Usage: shadow-rollout <command> [--url URL | --stage NAME] [options]
 
 Commands
-  report                 evidence and verdict (--json, --html FILE, --hours N, --candidate NAME)
+  report                 evidence and verdict of the experiment in force since its start
+                         (--json, --html FILE, --candidate NAME, --experiment ID, --since ISO-TIME;
+                         --hours N: a trailing window, descriptive only, no verdict)
   status                 effective routing, where each value comes from, recent changes (--json)
   set                    change routing at runtime: --sample-rate 0..1, --canary-percent 0..100, --shadow on|off
   promote [ENDPOINT]     the candidate becomes production, only on a PROMOTE verdict (--force --reason TEXT
@@ -38,6 +40,8 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   html: { type: 'string' },
   hours: { type: 'string' },
+  since: { type: 'string' },
+  experiment: { type: 'string' },
   candidate: { type: 'string' },
   reason: { type: 'string' },
   'sample-rate': { type: 'string' },
@@ -52,7 +56,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Options each command reads, besides --help; any other is a mistake worth saying. */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
-  report: ['url', 'stage', 'json', 'html', 'hours', 'candidate'],
+  report: ['url', 'stage', 'json', 'html', 'hours', 'since', 'experiment', 'candidate'],
   status: ['url', 'stage', 'json'],
   set: ['url', 'stage', 'reason', 'sample-rate', 'canary-percent', 'shadow'],
   promote: ['url', 'stage', 'reason', 'force'],
@@ -143,13 +147,31 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     default:
       checkReportFlags(values);
-      print(await report(await resolveTarget(values), values));
+      print(await report(await resolveTarget(values), values, progressOnStderr()));
       return 0;
   }
 }
 
 function optionList(options: readonly OptionName[]): string {
   return options.map((o) => `--${o}`).join(', ');
+}
+
+/** Progress on one rewritten line of a terminal; in a pipe or log, a line every 10 s at most. */
+function progressOnStderr(): (text: string) => void {
+  let last = 0;
+  let shown = false;
+  process.on('exit', () => {
+    if (shown && process.stderr.isTTY) process.stderr.write('\n');
+  });
+  return (text) => {
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${text.padEnd(60)}`);
+      shown = true;
+    } else if (Date.now() - last >= 10_000) {
+      last = Date.now();
+      process.stderr.write(`${text}\n`);
+    }
+  };
 }
 
 function print(text: string): void {

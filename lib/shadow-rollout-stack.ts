@@ -4,10 +4,14 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { resourceNames } from './config/resource-names';
 import type { StageConfig } from './config/stage-config';
+import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
 import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
 import { ComparisonStore } from './constructs/comparison-store';
 import { LogEncryptionKey } from './constructs/encrypted-log-group';
+import { EvidenceBucket } from './constructs/evidence-bucket';
+import { EvidenceCatalog } from './constructs/evidence-catalog';
+import { EvidenceDeliveryStream } from './constructs/evidence-delivery-stream';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
 import { BINARY_MEDIA_TYPES, PredictionRouter, routerEndpoints } from './constructs/prediction-router';
@@ -60,6 +64,11 @@ export class ShadowRolloutStack extends Stack {
   readonly reader: ComparisonReader;
   readonly outcomes: OutcomeRecorder;
   readonly report: RolloutReport;
+  readonly evidenceBucket: EvidenceBucket;
+  readonly recordsDelivery: EvidenceDeliveryStream;
+  readonly outcomesDelivery: EvidenceDeliveryStream;
+  readonly evidenceCatalog: EvidenceCatalog;
+  readonly analysis: AnalysisWorkGroup;
   readonly rollback: AutomaticRollback;
   readonly monitoring: RolloutMonitoring;
   readonly rolloutController: RolloutController;
@@ -172,10 +181,52 @@ export class ShadowRolloutStack extends Stack {
     this.report = new RolloutReport(this, 'RolloutReport', {
       stage: config.stage,
       comparisonStore: this.store,
+      runtimeConfig: this.runtimeConfig,
+      deployTimeRouting,
       guardrails: config.guardrails,
       comparator: config.shadow.comparator,
       ...logging,
     });
+
+    this.evidenceBucket = new EvidenceBucket(this, 'EvidenceBucket', {
+      retentionDays: config.evidence.retentionDays,
+      queryResultRetentionDays: config.evidence.queryResultRetentionDays,
+      encryption: config.evidence.encryption,
+      encryptionReason: config.evidence.encryptionReason,
+      versioning: config.evidence.versioning,
+      accessLogging: config.evidence.accessLogging,
+      retainData: config.retainData,
+    });
+    const delivery = {
+      bucket: this.evidenceBucket,
+      bufferingInterval: Duration.seconds(config.evidence.bufferingSeconds),
+      ...logging,
+    };
+    this.recordsDelivery = new EvidenceDeliveryStream(this, 'RecordsDelivery', {
+      relation: 'records',
+      deliveryStreamName: names.evidenceRecordsStream,
+      ...delivery,
+    });
+    this.outcomesDelivery = new EvidenceDeliveryStream(this, 'OutcomesDelivery', {
+      relation: 'outcomes',
+      deliveryStreamName: names.evidenceOutcomesStream,
+      ...delivery,
+    });
+    this.evidenceCatalog = new EvidenceCatalog(this, 'EvidenceCatalog', {
+      bucket: this.evidenceBucket,
+      databaseName: names.evidenceDatabase,
+      retentionDays: config.evidence.retentionDays,
+    });
+    this.analysis = new AnalysisWorkGroup(this, 'Analysis', {
+      workGroupName: names.analysisWorkGroup,
+      bucket: this.evidenceBucket,
+      catalog: this.evidenceCatalog,
+      maxBytesScannedPerQuery: config.evidence.maxBytesScannedPerQuery,
+      deleteWithStack: !config.retainData,
+    });
+    this.recordsDelivery.connect(this.worker.handler);
+    this.outcomesDelivery.connect(this.outcomes.handler);
+    this.analysis.connect(this.report.handler);
 
     this.rollback = new AutomaticRollback(this, 'AutomaticRollback', {
       stage: config.stage,
@@ -187,7 +238,6 @@ export class ShadowRolloutStack extends Stack {
     this.rolloutController = new RolloutController(this, 'RolloutController', {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
-      comparisonStore: this.store,
       shadowQueue: this.shadowQueue,
       deployTimeRouting,
       guardrails: config.guardrails,
@@ -195,6 +245,8 @@ export class ShadowRolloutStack extends Stack {
       breaker: config.rollout.breaker,
       ...logging,
     });
+    // Its verdict is the report's: the same queries in the same workgroup.
+    this.analysis.connect(this.rolloutController.handler);
 
     this.api = new PredictionApi(this, 'PredictionApi', {
       stageName: config.stage,
@@ -237,6 +289,13 @@ export class ShadowRolloutStack extends Stack {
         // Its failure stops automatic walks, not rollbacks (alarms invoke the rollback function).
         { name: 'RolloutController', function: this.rolloutController.handler.function, severity: 'Warning' },
       ],
+      evidenceLog: {
+        streams: [
+          { name: 'Records', deliveryStreamName: this.recordsDelivery.deliveryStreamName },
+          { name: 'Outcomes', deliveryStreamName: this.outcomesDelivery.deliveryStreamName },
+        ],
+        bufferingInterval: Duration.seconds(config.evidence.bufferingSeconds),
+      },
       tables: [
         { name: 'Comparisons', table: this.store.table },
         { name: 'RuntimeConfig', table: this.runtimeConfig.table },
@@ -266,6 +325,18 @@ export class ShadowRolloutStack extends Stack {
     new CfnOutput(this, 'ShadowDeadLetterQueueUrl', {
       value: this.shadowQueue.deadLetterQueue.queueUrl,
       description: 'Shadow samples that failed every attempt',
+    });
+    new CfnOutput(this, 'EvidenceBucketName', {
+      value: this.evidenceBucket.bucket.bucketName,
+      description: 'S3 bucket of the evidence log (records/, outcomes/ by day)',
+    });
+    new CfnOutput(this, 'AnalysisWorkGroupName', {
+      value: this.analysis.workGroupName,
+      description: 'Athena workgroup for queries over the evidence log',
+    });
+    new CfnOutput(this, 'EvidenceDatabaseName', {
+      value: this.evidenceCatalog.databaseName,
+      description: 'Glue database with the records and outcomes tables',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,

@@ -17,6 +17,8 @@ export interface LocalEnvInput {
   /** Most time the router waits for the shadow dispatch. */
   readonly dispatchBudgetMs: number;
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
+  /** Folder of the evidence log (JSON lines, read by DuckDB). */
+  readonly evidenceLogDir: string;
 }
 
 /** The stack's default cap on a body stored in a comparison record (lib/constructs/shadow-worker.ts). */
@@ -69,6 +71,7 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     [EnvName.inputSchema]: inputSchemaJson(models.inputSchema ?? stage.router.inputSchema),
     [EnvName.runtimeConfigTable]: input.runtimeConfigTableName,
     [EnvName.runtimeConfigMaxAgeSeconds]: String(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS),
+    [EnvName.evidenceLogDir]: input.evidenceLogDir,
   };
 }
 
@@ -89,6 +92,9 @@ export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, 
   shadowQueueName: 'the local rollout controller reads the backlog age from the local queue, not CloudWatch',
   guardrailAlarmNames:
     'no CloudWatch alarms locally: `shadow-rollout alarm NAME` invokes the rollback function',
+  evidenceStreamName: 'no Firehose locally: the evidence log is JSON-lines files (EVIDENCE_LOG_DIR)',
+  analysisWorkGroup: 'no Athena locally: DuckDB reads the evidence log files',
+  analysisDatabase: 'no Glue locally: DuckDB reads the evidence log files',
 };
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */

@@ -101,6 +101,8 @@ export async function buildTypicalRecord(
       ...Object.fromEntries(stage.candidateEndpoints.map((name) => [name, CANDIDATE_LATENCY_MS])),
     }),
     store: new ComparisonStore(wire.client, settings.tableName),
+    // The cost model prices the DynamoDB item; the log's bytes are priced from its files.
+    evidenceLog: { append: async () => undefined },
     comparator: createComparator(comparatorConfig),
     labelOf: labelReader(comparatorConfig),
     metrics: NO_METRICS,

@@ -276,6 +276,7 @@ function recordLine(
     requestId,
     experiment,
     receivedAt,
+    receivedAtMs: Date.parse(receivedAt),
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
@@ -302,6 +303,7 @@ function recordLine(
     metricOverlap: null,
     metricRankCorrelation: null,
     timeoutMs,
+    servedTimeoutMs: timeoutMs,
   };
 }
 

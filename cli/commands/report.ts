@@ -1,12 +1,16 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ComparisonStore } from '../../lambda/adapters/comparison-store';
-import { buildReport } from '../../lambda/core/report';
-import { unknownCandidateProblem } from '../../lambda/core/report/candidate-selection';
+import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
+import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
+import { ApiError } from '../../lambda/core/errors';
 import { milliseconds, percent, range } from '../../lambda/core/report/format';
 import type { Report } from '../../lambda/core/report/types';
+import { parseReportRequest, type ReportRequest } from '../../lambda/core/report-request';
 import type { Interval } from '../../lambda/core/stats/interval';
+import { analysisEngine } from '../../lambda/shared/analysis';
+import type { ReportAnswerBody } from '../../lambda/use-cases/ports/report';
+import { reportFor } from '../../lambda/use-cases/report-for';
 import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
 import { resourceNames } from '../../lib/config/resource-names';
 import { resolveStage } from '../../lib/config/stages';
@@ -15,6 +19,8 @@ import { CliError, type Target } from '../target';
 import { rolloutStatusOf, rolloutSummary } from './rollout';
 
 export interface ReportFlags {
+  readonly experiment?: string | undefined;
+  readonly since?: string | undefined;
   readonly hours?: string | undefined;
   readonly candidate?: string | undefined;
   readonly json?: boolean | undefined;
@@ -23,6 +29,12 @@ export interface ReportFlags {
 
 /** A report plus, against AWS, the stage's alarms that are firing now. */
 export interface ReportWithAlarms extends Report {
+  readonly scope?: ReportAnswerBody['scope'];
+  readonly analysis?: {
+    readonly status: string;
+    readonly completedAt?: string;
+    readonly ageSeconds?: number;
+  };
   readonly alarmsInAlarm?: readonly string[];
   /** The current or last progressive rollout (absent when none was started). */
   readonly rollout?: RolloutStatus;
@@ -38,24 +50,49 @@ async function rolloutOf(target: Target): Promise<RolloutStatus | undefined> {
   }
 }
 
-const MAX_WINDOW_HOURS = 24 * 31;
+/** Where progress goes while an analysis runs (stderr, so `--json` output stays clean). */
+export type ProgressSink = (text: string) => void;
+
+/** How long the CLI waits for an analysis in all. */
+const MAX_WAIT_MS = 15 * 60_000;
 
 /**
- * Checks the flags before anything is read, so a typo costs no query: the window, the candidate
- * name, and that the page can be written where asked.
+ * `report`: the evidence and verdict of the experiment in force since its start (or
+ * `--experiment`, `--since`; `--hours` is a descriptive trailing window), as a table (default),
+ * JSON (`--json`) or a page (`--html FILE`). The same `reportFor` as `GET /report`: through the
+ * API in local mode, in this process against a stage (Athena in the stage's workgroup).
  */
-export function checkReportFlags(flags: ReportFlags): number {
-  const hours = flags.hours === undefined ? 24 : Number(flags.hours);
-  if (flags.hours?.trim() === '' || !Number.isFinite(hours) || hours <= 0 || hours > MAX_WINDOW_HOURS)
-    throw new CliError(
-      `--hours must be a positive number of hours, at most ${MAX_WINDOW_HOURS}, got "${flags.hours}"`,
-    );
-  if (flags.candidate !== undefined && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(flags.candidate))
-    throw new CliError(
-      `--candidate must be a SageMaker endpoint name, got "${flags.candidate.slice(0, 80)}"`,
-    );
+export async function report(
+  target: Target,
+  flags: ReportFlags,
+  progress: ProgressSink = () => undefined,
+): Promise<string> {
+  const request = checkReportFlags(flags);
+  const [built, rollout] = await Promise.all([
+    target.kind === 'local' ? fromLocalMode(target, request, progress) : fromAws(target, request, progress),
+    rolloutOf(target),
+  ]);
+  const data: ReportWithAlarms = rollout === undefined ? built : { ...built, rollout };
+  if (flags.html !== undefined) {
+    try {
+      writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
+    } catch (error) {
+      throw new CliError(`cannot write ${flags.html}: ${(error as Error).message}`);
+    }
+  }
+  if (flags.json) return JSON.stringify(data, null, 2);
+  const text = renderReport(data, target.label);
+  return flags.html === undefined ? text : `${text}\n\nWrote ${flags.html}`;
+}
+
+/**
+ * Checks the flags before anything is read, so a typo costs no query: the request by the API's
+ * rules (one place: parseReportRequest), and that the page can be written where asked.
+ */
+export function checkReportFlags(flags: ReportFlags): ReportRequest {
+  const request = requestOf(flags);
   if (flags.html !== undefined) checkWritable(flags.html);
-  return hours;
+  return request;
 }
 
 function checkWritable(file: string): void {
@@ -75,71 +112,106 @@ function checkWritable(file: string): void {
   }
 }
 
-/** `report`: the evidence and verdict, as a table (default), JSON (`--json`) or a page (`--html FILE`). */
-export async function report(target: Target, flags: ReportFlags): Promise<string> {
-  const hours = checkReportFlags(flags);
-  const [built, rollout] = await Promise.all([
-    target.kind === 'local'
-      ? fromLocalMode(target, hours, flags.candidate)
-      : fromAws(target, hours, flags.candidate),
-    rolloutOf(target),
-  ]);
-  const data: ReportWithAlarms = rollout === undefined ? built : { ...built, rollout };
-  if (flags.html !== undefined) {
-    try {
-      writeFileSync(flags.html, renderHtmlReport(data, { title: `shadow-rollout report: ${target.label}` }));
-    } catch (error) {
-      throw new CliError(`cannot write ${flags.html}: ${(error as Error).message}`);
+/** The flags checked by the same rules as the API's query (one place: parseReportRequest). */
+function requestOf(flags: ReportFlags): ReportRequest {
+  try {
+    return parseReportRequest({
+      experiment: flags.experiment,
+      since: flags.since,
+      hours: flags.hours,
+      candidate: flags.candidate,
+    });
+  } catch (error) {
+    if (error instanceof ApiError) {
+      // The API's words for its query parameters, as the flags they are here.
+      const problems = error.message
+        .replace(/^Invalid report request: /, '')
+        .replace(/(^|; |give |or )(experiment|since|candidate|hours)\b/g, '$1--$2');
+      throw new CliError(`${problems} (see --help)`);
     }
+    throw error;
   }
-  if (flags.json) return JSON.stringify(data, null, 2);
-  const text = renderReport(data, target.label);
-  return flags.html === undefined ? text : `${text}\n\nWrote ${flags.html}`;
 }
 
+/** `GET /report` on local mode; a 202 (analysis still running) is polled, with progress. */
 async function fromLocalMode(
   target: Target,
-  hours: number,
-  candidate: string | undefined,
+  request: ReportRequest,
+  progress: ProgressSink,
 ): Promise<ReportWithAlarms> {
   const url = new URL('/report', target.url);
-  url.searchParams.set('hours', String(hours));
-  if (candidate) url.searchParams.set('candidate', candidate);
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
-    throw new CliError(
-      `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
-    );
-  });
-  const body = (await response.json().catch(() => ({}))) as ReportWithAlarms & {
-    error?: { message: string };
-  };
-  if (response.status >= 400 && response.status < 500 && body.error?.message)
-    throw new CliError(body.error.message);
-  if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
-  return body;
+  for (const [key, value] of Object.entries(request)) url.searchParams.set(key, String(value));
+  const started = Date.now();
+  for (;;) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
+      throw new CliError(
+        `cannot reach local mode at ${target.url} (${error.message}); start it with npm start`,
+      );
+    });
+    const body = (await response.json().catch(() => ({}))) as ReportWithAlarms & {
+      error?: { message: string };
+      analysis?: { retryAfterSeconds?: number };
+    };
+    if (response.status === 202) {
+      const waited = Math.round((Date.now() - started) / 1000);
+      if (Date.now() - started > MAX_WAIT_MS)
+        throw new CliError(`the analysis is still running after ${waited} s; try again later`);
+      progress(`analysis running… ${waited} s`);
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(2000, 1000 * (body.analysis?.retryAfterSeconds ?? 1))),
+      );
+      continue;
+    }
+    // A 4xx is the user's mistake, said by the API in one line.
+    if (response.status >= 400 && response.status < 500 && body.error?.message)
+      throw new CliError(body.error.message);
+    if (!response.ok) throw new CliError(`the report failed: ${body.error?.message ?? response.status}`);
+    return body;
+  }
 }
 
-/** Against AWS the CLI reads the records itself and builds the report with the same core. */
+/** Against a stage the CLI runs the same use case itself: Athena in the stage's workgroup. */
 async function fromAws(
   target: Target,
-  hours: number,
-  candidate: string | undefined,
+  request: ReportRequest,
+  progress: ProgressSink,
 ): Promise<ReportWithAlarms> {
   const stage = resolveStage(target.stage);
-  const now = new Date();
-  const store = new ComparisonStore(target.documentClient, target.comparisonTable);
-  const [records, alarmsInAlarm] = await Promise.all([
-    store.listWindow(new Date(now.getTime() - hours * 3_600_000), now),
-    firingAlarms(resourceNames(stage).alarmPrefix, target.region),
-  ]);
-  const unknown = unknownCandidateProblem(records, candidate);
-  if (unknown !== undefined) throw new CliError(unknown);
-  const built = buildReport(records, target.guardrails, {
-    now,
-    ...(target.comparator ? { comparator: target.comparator } : {}),
-    ...(candidate ? { candidate } : {}),
+  const names = resourceNames(stage);
+  const engine = await analysisEngine({
+    kind: 'athena',
+    workGroup: names.analysisWorkGroup,
+    database: names.evidenceDatabase,
   });
-  return { ...built, alarmsInAlarm };
+  const started = Date.now();
+  const [answer, alarmsInAlarm] = await Promise.all([
+    reportFor(
+      request,
+      {
+        engine,
+        experiments: runtimeConfigExperiments(() => target.runtimeConfig.read(), target.deployTime),
+        cache: new InMemoryAnalysisCache(),
+        guardrails: target.guardrails,
+        now: () => new Date(),
+      },
+      {
+        // The CLI waits for the analysis itself, showing progress.
+        answerWithinMs: MAX_WAIT_MS,
+        analysisTimeoutMs: MAX_WAIT_MS,
+        maxLookbackDays: 31,
+        onProgress: (fraction) =>
+          progress(
+            `analysis running… ${Math.round(fraction * 100)}% (${Math.round((Date.now() - started) / 1000)} s)`,
+          ),
+      },
+    ).catch((error: unknown) => {
+      if (error instanceof ApiError) throw new CliError(error.message);
+      throw error;
+    }),
+    firingAlarms(names.alarmPrefix, target.region),
+  ]);
+  if (answer.status === 'pending') throw new CliError('the analysis is still running; try again later');
+  return { ...answer.report, alarmsInAlarm };
 }
 
 async function firingAlarms(prefix: string, region: string | undefined): Promise<string[]> {
@@ -180,10 +252,6 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   lines.push(
     `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
   );
-  const e = data.experiment;
-  lines.push(
-    `  experiment ${e.id} since ${e.since} (canary ${e.canaryPercent}% of users, sample rate ${percent(e.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
-  );
   if (data.invalidRecords > 0)
     lines.push(
       `  ${data.invalidRecords} records with impossible data (negative or non-finite latency) left out`,
@@ -202,6 +270,15 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   }
   if (data.alarmsInAlarm && data.alarmsInAlarm.length > 0)
     lines.push(`  alarms firing now: ${data.alarmsInAlarm.join(', ')}`);
+  const experiment = data.experiment;
+  if (experiment !== undefined)
+    lines.push(
+      data.scope === 'trailing-window'
+        ? `  trailing window of experiment ${experiment.id} from ${experiment.since}: descriptive only, no verdict`
+        : `  experiment ${experiment.id} since ${experiment.since} (canary ${experiment.canaryPercent}% of users, sample rate ${percent(experiment.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
+    );
+  if (data.analysis?.status === 'stale')
+    lines.push(`  last completed analysis, ${data.analysis.ageSeconds} s old (a newer one is running)`);
   lines.push(
     '',
     `Window ${data.window.from ?? '-'} .. ${data.window.to ?? '-'} (${data.phase}); ${data.samples.records} records, ${data.samples.comparisons} comparisons, ${data.samples.outcomes} outcomes; intervals at ${percent(1 - data.alpha)}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ComparisonStore } from '../../lambda/adapters/comparison-store';
-import { ReportVerdictSource } from '../../lambda/adapters/report-verdict-source';
+import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
+import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
+import { ReportForVerdictSource } from '../../lambda/adapters/report-verdict-source';
 import { parseDuration } from '../../lambda/core/rollout/duration';
 import {
   describeStep,
@@ -12,6 +13,7 @@ import {
 import type { StepEvidence } from '../../lambda/core/rollout/rollout';
 import type { HoldAction } from '../../lambda/core/rollout/transitions';
 import { InvalidConfigChangeError } from '../../lambda/core/runtime-config';
+import { analysisEngine, reportSettings } from '../../lambda/shared/analysis';
 import {
   holdRollout,
   type ManagePorts,
@@ -22,6 +24,7 @@ import {
   startRollout,
 } from '../../lambda/use-cases/rollout/manage-rollout';
 import type { RolloutSettings } from '../../lambda/use-cases/rollout/ports';
+import { resourceNames } from '../../lib/config/resource-names';
 import { resolveStage, stages } from '../../lib/config/stages';
 import { CliError, type Target } from '../target';
 
@@ -101,12 +104,26 @@ function localClient(url: string): RolloutClient {
 /** Against AWS the CLI runs the same use cases with your credentials (as `set` does). */
 function awsClient(target: Target): RolloutClient {
   const stage = stages[resolveStage(target.stage)];
+  const names = resourceNames(stage.stage);
+  const engine = analysisEngine({
+    kind: 'athena',
+    workGroup: names.analysisWorkGroup,
+    database: names.evidenceDatabase,
+  });
   const ports: ManagePorts = {
     config: target.runtimeConfig,
-    verdicts: new ReportVerdictSource(
-      new ComparisonStore(target.documentClient, target.comparisonTable),
-      stage.shadow.comparator,
-    ),
+    // The same report as `report --stage`: Athena in the stage's workgroup, waited for.
+    verdicts: {
+      currentVerdict: async (request) =>
+        new ReportForVerdictSource(
+          {
+            engine: await engine,
+            experiments: runtimeConfigExperiments(() => target.runtimeConfig.read(), target.deployTime),
+            cache: new InMemoryAnalysisCache(),
+          },
+          { ...reportSettings(), answerWithinMs: 15 * 60_000, analysisTimeoutMs: 15 * 60_000 },
+        ).currentVerdict(request),
+    },
   };
   const settings: RolloutSettings = {
     deployTime: target.deployTime,

@@ -1,4 +1,6 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -53,4 +55,21 @@ export function sqsClient(): SQSClient {
 
 export function dynamoDbClient(): DynamoDBClient {
   return new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) });
+}
+
+export function firehoseClient(): FirehoseClient {
+  // The SDK retries a failed call (throttling, 5xx) up to 3 attempts; the adapter then retries
+  // the records a successful call did not accept. The timeouts keep a worker batch bounded.
+  return new FirehoseClient({
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+  });
+}
+
+export function athenaClient(): AthenaClient {
+  // Polling calls are small; a slow one must not eat the report's deadline.
+  return new AthenaClient({
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+  });
 }

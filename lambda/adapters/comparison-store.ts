@@ -1,5 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ComparisonRecord, type Outcome, timeBucketsOfDay } from '../core/comparison-record';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ComparisonRecord, Outcome } from '../core/comparison-record';
 import { type OutcomeField, outcomeFields } from '../core/outcome';
 import { dynamoDbClient } from './clients';
 
@@ -29,8 +29,6 @@ export interface OutcomeSaveResult {
 
 const isConditionFailure = (error: unknown) =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
-
-const DAY_MS = 86_400_000;
 
 /**
  * The document client the comparison store expects, built once at cold start by the handlers
@@ -159,45 +157,6 @@ export class ComparisonStore {
       kept: writes.filter((w) => !w.added).map((w) => w.field),
       ...(record === undefined ? {} : { joined: { record, fields: joined.map((w) => w.field) } }),
     };
-  }
-
-  /** Every record received in [from, to], read from the byTime index shard by shard. */
-  async listWindow(from: Date, to: Date): Promise<ComparisonRecord[]> {
-    const days: string[] = [];
-    for (
-      let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-      t <= to.getTime();
-      t += DAY_MS
-    ) {
-      days.push(new Date(t).toISOString().slice(0, 10));
-    }
-    const pages = await Promise.all(
-      days.flatMap(timeBucketsOfDay).map((bucket) => this.queryBucket(bucket, from, to)),
-    );
-    return pages.flat().sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
-  }
-
-  private async queryBucket(timeBucket: string, from: Date, to: Date): Promise<ComparisonRecord[]> {
-    const records: ComparisonRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byTime',
-          KeyConditionExpression: 'timeBucket = :b AND receivedAt BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':b': timeBucket,
-            ':from': from.toISOString(),
-            ':to': to.toISOString(),
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      records.push(...((page.Items ?? []) as ComparisonRecord[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
   }
 
   /** The record for a request id, or undefined when it has no comparison yet. */

@@ -1,39 +1,30 @@
-import type { ComparatorConfig } from '../core/comparators/types';
-import type { ComparisonRecord } from '../core/comparison-record';
-import { buildReport } from '../core/report';
 import type { Report } from '../core/report/types';
 import type { StepEvidence } from '../core/rollout/rollout';
+import type { ReportForOptions, ReportForPorts } from '../use-cases/report-for';
+import { reportFor } from '../use-cases/report-for';
 import type { VerdictRequest, VerdictSource } from '../use-cases/rollout/ports';
 
-/** Reads the comparison records received in a time window (ComparisonStore.listWindow). */
-export interface RecordsInWindow {
-  listWindow(from: Date, to: Date): Promise<ComparisonRecord[]>;
-}
-
 /**
- * The verdict from today's report path: the records received since the experiment began, through
- * the same `buildReport` as `GET /report` and the CLI.
- *
- * SEAM: once the evidence log's `reportFor(experiment)` use case is merged, a VerdictSource that
- * calls it (the experiment that began at `experimentSince`) replaces this class in the three
- * places that build one: lambda/handlers/rollout-controller.ts, local/rollout/local-rollout.ts and
- * cli/commands/rollout.ts. Nothing else depends on where the verdict comes from.
+ * The rollout's verdict: the same `reportFor` as `GET /report` and the CLI, on the experiment in
+ * force. Every rollout step changes the canary share (or sample rate), which starts a new
+ * experiment, so the experiment in force is the step's own data since it began: nothing from
+ * earlier steps is pooled.
  */
-export class ReportVerdictSource implements VerdictSource {
+export class ReportForVerdictSource implements VerdictSource {
   constructor(
-    private readonly records: RecordsInWindow,
-    private readonly comparator: ComparatorConfig,
+    private readonly ports: Omit<ReportForPorts, 'guardrails' | 'now'>,
+    private readonly options: ReportForOptions,
   ) {}
 
   async currentVerdict(request: VerdictRequest): Promise<StepEvidence> {
-    const records = await this.records.listWindow(request.experimentSince, request.now);
-    const report = buildReport(records, request.guardrails, {
-      now: request.now,
-      comparator: this.comparator,
-      candidate: request.candidate,
-      production: request.production,
-    });
-    return verdictEvidence(report);
+    const answer = await reportFor(
+      { candidate: request.candidate },
+      { ...this.ports, guardrails: request.guardrails, now: () => request.now },
+      this.options,
+    );
+    if (answer.status === 'pending')
+      return { decision: 'CONTINUE', samples: 0, summary: 'the analysis of this step is still running' };
+    return verdictEvidence(answer.report);
   }
 }
 

@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { withDeadline } from '../core/deadline';
 import { UserError } from '../core/errors';
+import { experimentIdOf } from '../core/experiment';
 import {
   applyConfigAction,
   type ConfigAction,
@@ -98,6 +99,17 @@ export class RuntimeConfigStore implements RuntimeConfigDocuments {
   }
 }
 
+/** The knobs in force and the experiment they belong to, which the router stamps on what it records. */
+export type ExperimentKnobs = RoutingKnobs & { readonly experiment: string };
+
+export function withExperiment(
+  deployTime: RoutingKnobs,
+  doc: RuntimeConfigDocument | undefined,
+): ExperimentKnobs {
+  const knobs = effectiveKnobs(deployTime, doc);
+  return { ...knobs, experiment: experimentIdOf(knobs, doc) };
+}
+
 export interface RuntimeKnobsOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -122,8 +134,9 @@ export interface RuntimeKnobsOptions {
  * or the deploy-time values when there has never been one. A slow first read is not a failure:
  * it is reported apart (`onDeadlineFallback`) and completes in the background.
  */
-export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<RoutingKnobs> {
-  let current: RoutingKnobs | undefined;
+export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<ExperimentKnobs> {
+  const deployTime = withExperiment(options.deployTime, undefined);
+  let current: ExperimentKnobs | undefined;
   let fetchedAt = 0;
   let inFlight: Promise<void> | undefined;
 
@@ -132,9 +145,9 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Routin
       try {
         // Eventually consistent: the cache age already bounds staleness, at half the read cost.
         const doc = await readConfigDocument(options.client, options.tableName, { consistent: false });
-        current = effectiveKnobs(options.deployTime, doc);
+        current = withExperiment(options.deployTime, doc);
       } catch (error) {
-        current ??= options.deployTime;
+        current ??= deployTime;
         options.onError?.(error);
       } finally {
         fetchedAt = Date.now();
@@ -150,7 +163,7 @@ export function runtimeKnobs(options: RuntimeKnobsOptions): () => Promise<Routin
       await withDeadline(options.firstReadTimeoutMs, () => refresh()).catch(() =>
         options.onDeadlineFallback?.(),
       );
-      return current ?? options.deployTime;
+      return current ?? deployTime;
     }
     if (Date.now() - fetchedAt > options.maxAgeSeconds * 1000) void refresh();
     return current;

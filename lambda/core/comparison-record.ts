@@ -41,9 +41,14 @@ export interface ComparisonRecord {
   readonly requestId: string;
   readonly receivedAt: string;
   readonly comparedAt: string;
-  /** GSI partition for time-window reads: `YYYY-MM-DD#<shard>`. */
-  readonly timeBucket: string;
   readonly servedVariant: ServedVariant;
+  /** The experiment (runtime config version that started it) the router applied. */
+  readonly experiment?: string;
+  /** False for a request recorded only to join its outcome (no replay). @default candidates.length > 0 */
+  readonly shadowSampled?: boolean;
+  /** Timeouts in force for the served call (router) and the candidate calls (worker). */
+  readonly servedTimeoutMs?: number;
+  readonly candidateTimeoutMs?: number;
   readonly userKey: string | null;
   readonly input: StoredInput;
   readonly production: StoredModelResult;
@@ -57,23 +62,6 @@ export interface ComparisonRecord {
   readonly outcome?: Outcome;
   /** Epoch seconds; DynamoDB TTL deletes the item after this. */
   readonly expiresAt: number;
-}
-
-const TIME_BUCKET_SHARDS = 8;
-
-/**
- * GSI partition for a record: the day plus a shard, so a busy day spreads its writes over
- * several partitions and a report reads a day with a handful of queries.
- */
-export function timeBucketOf(receivedAt: string, requestId: string): string {
-  let hash = 0;
-  for (let i = 0; i < requestId.length; i++) hash = (hash * 31 + requestId.charCodeAt(i)) >>> 0;
-  return `${receivedAt.slice(0, 10)}#${hash % TIME_BUCKET_SHARDS}`;
-}
-
-/** Every GSI partition of one day, for the readers of a time window. */
-export function timeBucketsOfDay(day: string): string[] {
-  return Array.from({ length: TIME_BUCKET_SHARDS }, (_, shard) => `${day}#${shard}`);
 }
 
 /** Keeps a stored body within `maxBytes`, marking it when cut. */

@@ -40,6 +40,14 @@ export const MetricName = {
   NoiseBaselineAgreement: 'NoiseBaselineAgreement',
   DuplicateDeliveries: 'DuplicateDeliveries',
   InvalidShadowMessages: 'InvalidShadowMessages',
+  /** Evidence log: lines appended, and appends that failed after retries (the message is redelivered). */
+  EvidenceLinesAppended: 'EvidenceLinesAppended',
+  EvidenceAppendFailures: 'EvidenceAppendFailures',
+  /** Appends retried by the adapter before succeeding or failing. */
+  EvidenceAppendRetries: 'EvidenceAppendRetries',
+  /** Production-served requests recorded without a replay while a canary runs (outcome joins). */
+  ProductionRecorded: 'ProductionRecorded',
+  ProductionRecordFailed: 'ProductionRecordFailed',
   /** Runtime config */
   /** A read of the runtime config failed (the router keeps its last or the deploy-time values). */
   RuntimeConfigErrors: 'RuntimeConfigErrors',

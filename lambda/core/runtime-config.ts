@@ -1,4 +1,5 @@
 import { UserError } from './errors';
+import { deployTimeExperiment, type ExperimentStart, experimentKey, experimentSettings } from './experiment';
 import {
   endRollout,
   isActive,
@@ -66,9 +67,21 @@ export interface RuntimeConfigDocument {
   readonly rollout?: Rollout;
   /** Present while the shadow circuit breaker holds the sample rate down. */
   readonly breaker?: ShadowBreaker;
+  /** The experiment in force: it changes only when production, candidates, canary share or sample rate do. */
+  readonly experiment?: ExperimentStart;
+  /** Earlier experiments, newest first (the last HISTORY_LENGTH), so a report can name them. */
+  readonly experiments?: readonly ExperimentStart[];
 }
 
 const HISTORY_LENGTH = 20;
+
+/** The experiment in force under a document (or the deploy-time values alone). */
+export function currentExperiment(
+  deployTime: RoutingKnobs,
+  doc: RuntimeConfigDocument | undefined,
+): ExperimentStart {
+  return doc?.experiment ?? deployTimeExperiment(effectiveKnobs(deployTime, doc));
+}
 
 export class InvalidConfigChangeError extends UserError {
   override readonly name = 'InvalidConfigChangeError';
@@ -210,6 +223,7 @@ export function applyConfigAction(
       );
       const routing = { canaryPercent: merged.canaryPercent, sampleRate: merged.sampleRate };
       return nextDocument(
+        deployTime,
         current,
         { action: 'set', ...at, changed: change.values },
         {
@@ -242,6 +256,7 @@ export function applyConfigAction(
         canaryPercent: 0,
       };
       return nextDocument(
+        deployTime,
         current,
         {
           action: 'promote',
@@ -285,6 +300,7 @@ export function applyConfigAction(
         : { canaryPercent: 0 };
       const endsRollout = isActive(rollout) || (restore && rollout?.state === 'promoted');
       return nextDocument(
+        deployTime,
         current,
         {
           action: 'rollback',
@@ -330,6 +346,7 @@ export interface DocumentState {
  * history.
  */
 export function nextDocument(
+  deployTime: RoutingKnobs,
   current: RuntimeConfigDocument | undefined,
   entry: ConfigChange,
   state: DocumentState,
@@ -337,9 +354,20 @@ export function nextDocument(
   const keep = !('previousProduction' in state);
   const previousProduction = keep ? current?.previousProduction : state.previousProduction;
   const promotedAt = keep ? current?.promotedAt : state.promotedAt;
+  const version = (current?.version ?? 0) + 1;
+  const overrides = { ...current?.overrides, ...entry.changed };
+  // A new experiment starts when what it judges changes: production, candidates, canary share
+  // or sample rate (a rollout step and the circuit breaker included).
+  const before = effectiveKnobs(deployTime, current);
+  const after = { ...deployTime, ...overrides };
+  const running = currentExperiment(deployTime, current);
+  const startsExperiment = experimentKey(after) !== experimentKey(before);
+  const experiment: ExperimentStart = startsExperiment
+    ? { id: `v${version}`, startedAt: entry.at, ...experimentSettings(after) }
+    : running;
   return {
-    version: (current?.version ?? 0) + 1,
-    overrides: { ...current?.overrides, ...entry.changed },
+    version,
+    overrides,
     ...(previousProduction === undefined ? {} : { previousProduction }),
     ...(previousProduction === undefined || promotedAt === undefined ? {} : { promotedAt }),
     updatedAt: entry.at,
@@ -348,6 +376,10 @@ export function nextDocument(
     history: [entry, ...(current?.history ?? [])].slice(0, HISTORY_LENGTH),
     ...(state.rollout === undefined ? {} : { rollout: state.rollout }),
     ...(state.breaker === undefined ? {} : { breaker: state.breaker }),
+    experiment,
+    experiments: startsExperiment
+      ? [running, ...(current?.experiments ?? [])].slice(0, HISTORY_LENGTH)
+      : (current?.experiments ?? []),
   };
 }
 

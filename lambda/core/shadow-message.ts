@@ -25,6 +25,18 @@ export interface ShadowMessage {
   readonly production: ModelResult;
   /** Endpoint names of the candidates to replay the request against. */
   readonly candidates: readonly string[];
+  /**
+   * The experiment the router applied (the runtime config version that started it). Absent in
+   * messages from routers older than the evidence log: analysed as experiment `unknown`.
+   */
+  readonly experiment?: string;
+  /**
+   * Whether the request was shadow-sampled. False for a request recorded only so its outcome can
+   * be joined (every request is recorded while a canary runs). @default candidates.length > 0
+   */
+  readonly shadowSampled?: boolean;
+  /** The router's model timeout, so a failed served call counts at least as the timeout. */
+  readonly servedTimeoutMs?: number;
 }
 
 export class InvalidShadowMessageError extends Error {
@@ -79,6 +91,15 @@ export function parseShadowMessage(body: string): ShadowMessage {
   }
   if (!Array.isArray(m.candidates) || m.candidates.some((c) => typeof c !== 'string'))
     problems.push('candidates invalid');
+  if (m.experiment !== undefined && (typeof m.experiment !== 'string' || m.experiment === ''))
+    problems.push('experiment invalid');
+  if (m.shadowSampled !== undefined && typeof m.shadowSampled !== 'boolean')
+    problems.push('shadowSampled invalid');
+  if (
+    m.servedTimeoutMs !== undefined &&
+    !(typeof m.servedTimeoutMs === 'number' && Number.isFinite(m.servedTimeoutMs) && m.servedTimeoutMs > 0)
+  )
+    problems.push('servedTimeoutMs invalid');
   if (problems.length > 0)
     throw new InvalidShadowMessageError(`invalid shadow message: ${problems.join('; ')}`);
   return value as ShadowMessage;

@@ -3,18 +3,22 @@ import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-st
 import { powertoolsMetrics } from '../adapters/metrics';
 import { labelReader } from '../core/comparators/predicted-label';
 import { ApiError, PayloadTooLargeError } from '../core/errors';
-import { jsonResponse, responseForError } from '../core/http';
+import { errorResponse, jsonResponse, responseForError } from '../core/http';
 import { parseOutcome } from '../core/outcome';
+import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { observability } from '../shared/observability';
 import { comparatorConfig, recordTtlDays, tableName } from '../shared/settings';
+import { EvidenceAppendError } from '../use-cases/append-evidence';
 import { recordOutcome } from '../use-cases/record-outcome';
 
 const MAX_BODY_BYTES = 16_384;
 const ttlDays = recordTtlDays(process.env);
 const { logger, metrics } = observability('outcomes');
+const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   store: new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
-  metrics: powertoolsMetrics(metrics),
+  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'outcome'),
+  metrics: metricsPort,
   // The deployment's comparator says where a predicted label is, for label accuracy.
   labelOf: labelReader(comparatorConfig(process.env)),
 };
@@ -44,6 +48,11 @@ export const handler = async (
       { 'X-Request-Id': post.requestId },
     );
   } catch (error) {
+    if (error instanceof EvidenceAppendError) {
+      // Stored, but not yet in the evidence log: the caller's retry appends it (and changes nothing else).
+      logger.warn('outcome not appended to the evidence log', { errorName: (error.cause as Error)?.name });
+      return errorResponse(503, 'evidence_unavailable', 'The outcome could not be recorded; retry', null);
+    }
     if (!(error instanceof ApiError))
       logger.error('outcome write failed', { errorName: (error as Error)?.name });
     return responseForError(error, null);

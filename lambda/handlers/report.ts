@@ -1,44 +1,85 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
-import { ApiError, BadRequestError } from '../core/errors';
+import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
+import { dynamoDbClient } from '../adapters/clients';
+import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
+import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { ApiError } from '../core/errors';
 import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
-import { buildReport } from '../core/report';
-import { unknownCandidateProblem } from '../core/report/candidate-selection';
+import { parseReportRequest } from '../core/report-request';
+import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
 import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { comparatorConfig, tableName } from '../shared/settings';
+import { deployTimeKnobs, runtimeConfigSettings } from '../shared/settings';
+import type { AnalysisEngine } from '../use-cases/ports/evidence';
+import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 
-const MAX_WINDOW_HOURS = 24 * 31;
 const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
-const comparator = comparatorConfig(process.env);
+const settings = reportSettings();
+const analysis = analysisSettings(process.env);
+const deployTime = deployTimeKnobs(process.env);
+const runtimeConfig = runtimeConfigSettings(process.env);
 const { logger } = observability('report');
-const store = new ComparisonStore(dynamoDocumentClient(), tableName(process.env));
+const configStore =
+  runtimeConfig === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfig.tableName);
+const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
+const cache = new InMemoryAnalysisCache();
+let engine: Promise<AnalysisEngine> | undefined;
 
-/** `GET /report?hours=24&candidate=NAME`: the evidence and verdict for a recent window. */
+/**
+ * `GET /report?experiment=&since=&candidate=&hours=`: the evidence and verdict of the experiment
+ * in force since its start (or the one asked for). Answers within the API's limit at any volume:
+ * 200 with the report; past the deadline, 200 with the last completed report and its age; with
+ * none yet, 202 and where to ask again (the analysis keeps running).
+ */
 export const handler = async (
   event: APIGatewayProxyEvent,
   context: Context,
 ): Promise<APIGatewayProxyResult> => {
   logger.addContext(context);
   try {
-    const query = event.queryStringParameters ?? {};
-    const hours = query.hours === undefined ? 24 : Number(query.hours);
-    if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_WINDOW_HOURS) {
-      throw new BadRequestError(`hours must be a number in (0, ${MAX_WINDOW_HOURS}]`, 'invalid_window');
-    }
-    const candidate = query.candidate;
-    if (candidate !== undefined && !/^[a-zA-Z0-9-]{1,63}$/.test(candidate)) {
-      throw new BadRequestError('candidate must be a SageMaker endpoint name', 'invalid_candidate');
-    }
-    const now = new Date();
-    const records = await store.listWindow(new Date(now.getTime() - hours * 3_600_000), now);
-    const unknown = unknownCandidateProblem(records, candidate);
-    if (unknown !== undefined) throw new BadRequestError(unknown, 'unknown_candidate');
-    const report = buildReport(records, guardrails, { now, comparator, ...(candidate ? { candidate } : {}) });
-    return jsonResponse(200, report);
+    const request = parseReportRequest(event.queryStringParameters ?? {});
+    engine ??= analysisEngine(analysis);
+    const answer = await reportFor(
+      request,
+      { engine: await engine, experiments, cache, guardrails, now: () => new Date() },
+      settings,
+    );
+    return respond(answer, event);
   } catch (error) {
     if (!(error instanceof ApiError)) logger.error('report failed', { errorName: (error as Error)?.name });
     return responseForError(error, null);
   }
 };
+
+function respond(answer: ReportAnswer, event: APIGatewayProxyEvent): APIGatewayProxyResult {
+  switch (answer.status) {
+    case 'complete':
+      return jsonResponse(200, { ...answer.report, analysis: { status: 'complete' } });
+    case 'stale':
+      logger.info('report answered from the last completed analysis', { ageSeconds: answer.ageSeconds });
+      return jsonResponse(
+        200,
+        {
+          ...answer.report,
+          analysis: { status: 'stale', completedAt: answer.completedAt, ageSeconds: answer.ageSeconds },
+        },
+        { Age: String(answer.ageSeconds) },
+      );
+    case 'pending': {
+      const query = new URLSearchParams(
+        Object.entries(event.queryStringParameters ?? {}).filter(
+          (e): e is [string, string] => e[1] !== undefined,
+        ),
+      ).toString();
+      return jsonResponse(
+        202,
+        {
+          analysis: { status: 'pending', retryAfterSeconds: answer.retryAfterSeconds },
+          poll: `${event.path || '/report'}${query ? `?${query}` : ''}`,
+        },
+        { 'Retry-After': String(answer.retryAfterSeconds) },
+      );
+    }
+  }
+}

@@ -1,19 +1,21 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { CloudWatchGuardrailAlarms, CloudWatchShadowHealth } from '../adapters/cloudwatch-rollout-signals';
-import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
+import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { powertoolsMetrics } from '../adapters/metrics';
-import { ReportVerdictSource } from '../adapters/report-verdict-source';
+import { ReportForVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { SnsRolloutNotifier } from '../adapters/sns-notifier';
 import { parseGuardrails } from '../core/guardrails';
 import { MetricName } from '../core/metric-names';
 import type { BreakerLimits } from '../core/rollout/breaker';
+import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
 import { EnvName, list, MissingEnvironmentError, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { allowedEndpoints, comparatorConfig, deployTimeKnobs, tableName } from '../shared/settings';
+import { allowedEndpoints, deployTimeKnobs } from '../shared/settings';
 import { runControllerTick, type TickOutcome } from '../use-cases/rollout/run-controller';
 
 const { logger, metrics } = observability('rollout-controller');
@@ -26,12 +28,23 @@ const settings = {
   guardrails: parseGuardrails(requiredString(process.env, EnvName.guardrails)),
   breaker: breaker.limits,
 };
+const config = new RuntimeConfigStore(
+  dynamoDbClient(),
+  requiredString(process.env, EnvName.runtimeConfigTable),
+);
+// The same report as GET /report (Athena over the evidence log), waited for up to the tick's budget.
+const engine = analysisEngine(analysisSettings(process.env));
+const cache = new InMemoryAnalysisCache();
+const verdicts = {
+  currentVerdict: async (request: Parameters<ReportForVerdictSource['currentVerdict']>[0]) =>
+    new ReportForVerdictSource(
+      { engine: await engine, experiments: runtimeConfigExperiments(() => config.read(), deployTime), cache },
+      { ...reportSettings(), answerWithinMs: 40_000 },
+    ).currentVerdict(request),
+};
 const ports = {
-  config: new RuntimeConfigStore(dynamoDbClient(), requiredString(process.env, EnvName.runtimeConfigTable)),
-  verdicts: new ReportVerdictSource(
-    new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
-    comparatorConfig(process.env),
-  ),
+  config,
+  verdicts,
   notifier: new SnsRolloutNotifier(new SNSClient({}), requiredString(process.env, EnvName.alarmTopicArn)),
   metrics: powertoolsMetrics(metrics),
   health: new CloudWatchShadowHealth(cloudwatch, {

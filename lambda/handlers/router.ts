@@ -3,7 +3,7 @@ import { afterResponse } from '../adapters/after-response';
 import { dynamoDbClient, sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
-import { runtimeKnobs } from '../adapters/runtime-config-store';
+import { runtimeKnobs, withExperiment } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
 import { ApiError, ModelFailureError, ModelRejectedRequestError } from '../core/errors';
@@ -46,7 +46,7 @@ const knobs = settings.runtimeConfig
         logger.info('first runtime config read is slow; deploy-time values until it completes');
       },
     })
-  : async () => settings.routing;
+  : async () => withExperiment(settings.routing, undefined);
 const userKeySaltOf = userKeySalt(settings.userKeySalt);
 const queueClient = sqsClient();
 const ports: ServePredictionPorts = {
@@ -97,7 +97,7 @@ export const handler = async (
     const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
     const served = await servePrediction(
       request,
-      { ...settings.routing, ...runtime, userKeySalt: salt },
+      { ...settings.routing, ...runtime, userKeySalt: salt, modelTimeoutMs: settings.modelTimeoutMs },
       portsFor(request.requestId),
     );
     logServed(served);

@@ -8,6 +8,7 @@ import { createComparator } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
+import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { observability } from '../shared/observability';
 import { workerSettings } from '../shared/settings';
 import { compareShadow } from '../use-cases/compare-shadow';
@@ -20,12 +21,14 @@ const modelClient = sageMakerRuntimeClient({
   maxAttempts: settings.candidateMaxAttempts,
   attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
 });
+const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
   store: new ComparisonStore(dynamoDocumentClient(), settings.tableName),
+  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'record'),
   comparator: createComparator(settings.comparator),
   labelOf: labelReader(settings.comparator),
-  metrics: powertoolsMetrics(metrics),
+  metrics: metricsPort,
   now: () => new Date(),
 };
 

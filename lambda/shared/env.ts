@@ -28,6 +28,13 @@ export const EnvName = {
   runtimeConfigMaxAgeSeconds: 'RUNTIME_CONFIG_MAX_AGE_SECONDS',
   guardrails: 'GUARDRAILS',
   noiseBaselineRate: 'NOISE_BASELINE_RATE',
+  /** Local mode and tests: the folder of the JSON-lines evidence log. */
+  evidenceLogDir: 'EVIDENCE_LOG_DIR',
+  /** AWS: the Firehose delivery stream of the evidence log. */
+  evidenceStreamName: 'EVIDENCE_STREAM_NAME',
+  /** AWS: the Athena workgroup and Glue database the report queries the evidence log in. */
+  analysisWorkGroup: 'ANALYSIS_WORKGROUP',
+  analysisDatabase: 'ANALYSIS_DATABASE',
   /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
   inputSchema: 'INPUT_SCHEMA',
   alarmTopicArn: 'ALARM_TOPIC_ARN',

@@ -132,6 +132,7 @@ export interface WorkerSettings {
 }
 
 export function workerSettings(env: Env): WorkerSettings {
+  const candidateTimeoutMs = numberIn(env, EnvName.candidateTimeoutMs, 5000, 10, 60_000);
   return {
     tableName: requiredString(env, EnvName.tableName),
     comparator: comparatorConfig(env),
@@ -140,8 +141,9 @@ export function workerSettings(env: Env): WorkerSettings {
       maxStoredBodyBytes: numberIn(env, EnvName.maxStoredBodyBytes, 16_384, 256, 100_000),
       recordTtlDays: recordTtlDays(env),
       noiseBaselineRate: numberIn(env, EnvName.noiseBaselineRate, 0, 0, 1),
+      candidateTimeoutMs,
     },
-    candidateTimeoutMs: numberIn(env, EnvName.candidateTimeoutMs, 5000, 10, 60_000),
+    candidateTimeoutMs,
     candidateMaxAttempts: numberIn(env, EnvName.candidateMaxAttempts, 2, 1, 10),
   };
 }

@@ -11,12 +11,14 @@ import {
   type CandidateComparison,
   type ComparisonRecord,
   type StoredInput,
-  timeBucketOf,
   truncateUtf8,
 } from '../core/comparison-record';
+import { recordLines } from '../core/evidence/record-lines';
 import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
 import type { ShadowMessage } from '../core/shadow-message';
+import { appendEvidence } from './append-evidence';
+import type { EvidenceLog } from './ports/evidence';
 import { countJoinedOutcome } from './record-outcome';
 
 export interface CompareShadowOptions {
@@ -25,11 +27,15 @@ export interface CompareShadowOptions {
   readonly recordTtlDays: number;
   /** Share (0..1) of messages for which production is invoked again and compared with itself. */
   readonly noiseBaselineRate: number;
+  /** The candidate call's timeout, recorded so a failed call counts at least as the timeout. */
+  readonly candidateTimeoutMs: number;
 }
 
 export interface CompareShadowPorts {
   readonly invokeModel: InvokeModel;
-  readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison'>;
+  readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison' | 'get'>;
+  /** The append-only evidence log the report is computed from. */
+  readonly evidenceLog: EvidenceLog;
   readonly comparator: Comparator;
   /** Reads predicted labels, for label accuracy when an outcome was joined first. */
   readonly labelOf: LabelReader;
@@ -55,16 +61,18 @@ export type CompareOutcome = 'compared' | 'duplicate';
  *    candidate's evidence, like the caller's own mistake).
  * 5. Write the record once; losing a race to a concurrent delivery counts as a duplicate.
  *    If an outcome was posted first, it is joined now and counted for the served variant.
+ * 6. Append the stored record's lines to the evidence log. A duplicate delivery appends them
+ *    again (from the stored item, so the same lines): the delivery that wrote the item may have
+ *    stopped before its append. A failed append throws, failing this message so it is
+ *    redelivered; analysis deduplicates, so a record in DynamoDB is in the log once any delivery
+ *    of it succeeds.
  */
 export async function compareShadow(
   message: ShadowMessage,
   options: CompareShadowOptions,
   ports: CompareShadowPorts,
 ): Promise<CompareOutcome> {
-  if (await ports.store.isCompared(message.requestId)) {
-    ports.metrics.count(MetricName.DuplicateDeliveries);
-    return 'duplicate';
-  }
+  if (await ports.store.isCompared(message.requestId)) return duplicateDelivery(message.requestId, ports);
 
   const measureNoise =
     message.candidates.length > 0 &&
@@ -109,8 +117,11 @@ export async function compareShadow(
     requestId: message.requestId,
     receivedAt: message.receivedAt,
     comparedAt: ports.now().toISOString(),
-    timeBucket: timeBucketOf(message.receivedAt, message.requestId),
     servedVariant: message.servedVariant,
+    ...(message.experiment === undefined ? {} : { experiment: message.experiment }),
+    shadowSampled: message.shadowSampled ?? message.candidates.length > 0,
+    ...(message.servedTimeoutMs === undefined ? {} : { servedTimeoutMs: message.servedTimeoutMs }),
+    candidateTimeoutMs: options.candidateTimeoutMs,
     userKey: message.userKey,
     input: storedInput(message.request, options),
     production: boundedResult(message.production, options.maxStoredBodyBytes),
@@ -119,14 +130,27 @@ export async function compareShadow(
     expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
   };
   const saved = await ports.store.saveComparison(record);
-  if (saved.saved === 'duplicate') {
-    ports.metrics.count(MetricName.DuplicateDeliveries);
-    return 'duplicate';
-  }
-  // A canary-served record has nothing to compare; it exists to join the outcome.
+  if (saved.saved === 'duplicate') return duplicateDelivery(message.requestId, ports);
+  // A record without a replay (canary-served, or kept while a canary runs) joins outcomes only.
   if (message.candidates.length > 0) ports.metrics.count(MetricName.Compared);
   if (saved.joinedOutcome) countJoinedOutcome(ports.metrics, record, saved.joinedOutcome, ports.labelOf);
+  await appendEvidence(
+    ports,
+    recordLines(record, ports.labelOf).map((line) => ({ kind: 'record', line })),
+  );
   return 'compared';
+}
+
+/** Another delivery wrote the record: append what it stored, in case it stopped before appending. */
+async function duplicateDelivery(requestId: string, ports: CompareShadowPorts): Promise<CompareOutcome> {
+  ports.metrics.count(MetricName.DuplicateDeliveries);
+  const stored = await ports.store.get(requestId);
+  if (stored !== undefined)
+    await appendEvidence(
+      ports,
+      recordLines(stored, ports.labelOf).map((line) => ({ kind: 'record', line })),
+    );
+  return 'duplicate';
 }
 
 function candidateComparison(

@@ -3,8 +3,11 @@ import type { MetricsPort } from '../adapters/metrics';
 import type { LabelReader } from '../core/comparators/predicted-label';
 import { canonicalLabel } from '../core/comparators/values';
 import type { ComparisonRecord, Outcome } from '../core/comparison-record';
+import { outcomeLine } from '../core/evidence/record-lines';
 import { MetricName } from '../core/metric-names';
 import { type OutcomeField, type OutcomePost, pickOutcomeFields } from '../core/outcome';
+import { appendEvidence } from './append-evidence';
+import type { EvidenceLog } from './ports/evidence';
 
 /** What of a record the outcome metrics need. */
 export type JoinedRecord = Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
@@ -54,7 +57,10 @@ export interface RecordOutcomeResult {
 /**
  * Stores a business outcome for a request, merging fields first-wins per field.
  * 1. Write the post's fields that the request's outcome does not have yet.
- * 2. Count the fields that joined an existing record now (and the outcome itself when this post
+ * 2. Append the post, as posted, to the evidence log (every post: analysis merges them
+ *    first-wins per field too). A failed append throws (EvidenceAppendError): the caller retries
+ *    the post, which changes nothing in DynamoDB and appends the line.
+ * 3. Count the fields that joined an existing record now (and the outcome itself when this post
  *    created it); fields stored before the record are counted by the worker when it writes it.
  */
 export async function recordOutcome(
@@ -62,12 +68,14 @@ export async function recordOutcome(
   ttlDays: number,
   ports: {
     readonly store: Pick<ComparisonStore, 'saveOutcome'>;
+    readonly evidenceLog: EvidenceLog;
     readonly metrics: MetricsPort;
     readonly labelOf: LabelReader;
   },
 ): Promise<RecordOutcomeResult> {
   const expiresAt = Math.floor(Date.parse(post.outcome.receivedAt) / 1000) + ttlDays * 86_400;
   const saved = await ports.store.saveOutcome(post.requestId, post.outcome, expiresAt);
+  await appendEvidence(ports, [{ kind: 'outcome', line: outcomeLine(post.requestId, post.outcome) }]);
   if (saved.added.length === 0) return { status: 'duplicate', kept: saved.kept };
   if (saved.joined === undefined) return { status: 'pending', kept: saved.kept };
   countJoinedOutcome(

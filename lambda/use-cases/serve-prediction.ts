@@ -13,6 +13,10 @@ import type { ServedVariant } from '../core/variants';
 export interface RoutingConfig extends RoutingKnobs {
   readonly userKeySalt: string;
   readonly maxMessageBytes: number;
+  /** The experiment these knobs belong to, stamped on every recorded request. */
+  readonly experiment?: string;
+  /** The served call's timeout, recorded so a failed call counts at least as the timeout. */
+  readonly modelTimeoutMs?: number;
 }
 
 export interface ServePredictionPorts {
@@ -49,7 +53,9 @@ export interface Served {
  *    served variant (sticky by user) and the shadow sample (by request id).
  * 2. Invoke the served endpoint; the client bounds time and retries.
  * 3. For a sampled, production-served request, dispatch the shadow message within the dispatch
- *    budget; for a canary-served one, dispatch a record without candidates (to join outcomes).
+ *    budget. While a canary runs, every other request is dispatched as a record without
+ *    candidates, so both arms (canary and production) have outcomes to join, not only the
+ *    shadow sample.
  *    With `ports.defer` the dispatch is handed over and runs after the answer instead.
  *    A failure here is counted, never thrown: the caller's answer does not depend on it.
  *    A request the served model refused as the caller's mistake (`client_error`) is neither
@@ -81,7 +87,8 @@ export async function servePrediction(
   recordServed(ports.metrics, servedVariant, result);
   if (userKey === null) ports.metrics.count(MetricName.UnstickyRequests);
   const sticky = userKey !== null;
-  if (!sampled && servedVariant === 'production')
+  const canaryRunning = canaryEndpoint !== undefined && config.canaryPercent > 0;
+  if (!sampled && !canaryRunning)
     return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky };
   // The caller's mistake is no evidence about either model: nothing to replay or record.
   if (result.status === 'client_error') {
@@ -111,12 +118,16 @@ export async function servePrediction(
     },
     production: result,
     candidates: sampled ? config.candidateEndpoints : [],
+    // shadowSampled is implied: a message without candidates is a record kept for outcome joins.
+    // Undefined fields are left out of the message body (JSON).
+    experiment: config.experiment,
+    servedTimeoutMs: config.modelTimeoutMs,
   };
   if (sampled) {
     const skipped = shadowSkipReason(message, config, ports.metrics);
     if (skipped !== undefined) return { result, servedVariant, shadow: skipped, sticky };
   }
-  const dispatch = sampled ? dispatchShadowSample(message, ports) : recordCanary(message, config, ports);
+  const dispatch = sampled ? dispatchShadowSample(message, ports) : recordForOutcomes(message, config, ports);
   if (ports.defer === undefined) return { result, servedVariant, shadow: await dispatch, sticky };
   ports.defer(dispatch);
   return { result, servedVariant, shadow: { outcome: sampled ? 'deferred' : 'not_sampled' }, sticky };
@@ -155,8 +166,8 @@ const DISPATCH_METRIC = {
   failed: MetricName.ShadowDispatchFailed,
 } as const;
 
-/** A canary-served request is recorded without a replay, so its outcome can be joined later. */
-async function recordCanary(
+/** A request recorded without a replay while a canary runs, so its outcome can be joined later. */
+async function recordForOutcomes(
   message: ShadowMessage,
   config: RoutingConfig,
   ports: ServePredictionPorts,
@@ -168,8 +179,15 @@ async function recordCanary(
       : message;
   const result = await ports.dispatchShadow(fitted);
   // A late record most likely lands; only a failed send is counted as lost.
+  const canary = message.servedVariant === 'canary';
   ports.metrics.count(
-    result.outcome === 'failed' ? MetricName.CanaryRecordFailed : MetricName.CanaryRecorded,
+    result.outcome === 'failed'
+      ? canary
+        ? MetricName.CanaryRecordFailed
+        : MetricName.ProductionRecordFailed
+      : canary
+        ? MetricName.CanaryRecorded
+        : MetricName.ProductionRecorded,
   );
   return { outcome: 'not_sampled' };
 }

@@ -23,6 +23,13 @@ export interface ResourceNames {
   readonly dashboard: string;
   /** Prefix of every alarm name. */
   readonly alarmPrefix: string;
+  /** Firehose delivery streams appending to the evidence log, one per relation. */
+  readonly evidenceRecordsStream: string;
+  readonly evidenceOutcomesStream: string;
+  /** Glue database of the evidence tables (`records`, `outcomes`); Athena needs no quoting for it. */
+  readonly evidenceDatabase: string;
+  /** Athena workgroup the report runs its queries in. */
+  readonly analysisWorkGroup: string;
 }
 
 export function resourceNames(stage: Stage): ResourceNames {
@@ -35,5 +42,9 @@ export function resourceNames(stage: Stage): ResourceNames {
     alarmTopic: `${prefix}-alarms`,
     dashboard: prefix,
     alarmPrefix: prefix,
+    evidenceRecordsStream: `${prefix}-evidence-records`,
+    evidenceOutcomesStream: `${prefix}-evidence-outcomes`,
+    evidenceDatabase: prefix.replaceAll('-', '_'),
+    analysisWorkGroup: `${prefix}-analysis`,
   };
 }

@@ -123,6 +123,9 @@ export interface StageConfig {
     readonly maxReceiveCount: number;
   };
 
+  /** The append-only evidence log on S3 and the SQL that analyses it (Firehose, Glue, Athena). */
+  readonly evidence: EvidenceSettings;
+
   /** Verdict thresholds; the canary and candidate alarms use the same values. */
   readonly guardrails: Guardrails;
   /** Alarm timing and the operational thresholds that are not verdict guardrails. */
@@ -155,6 +158,40 @@ export interface StageConfig {
   readonly retainData: boolean;
   /** Days logs are kept. */
   readonly logRetentionDays: number;
+}
+
+/**
+ * How evidence objects are encrypted at rest: a customer-managed KMS key (rotated, auditable in
+ * CloudTrail, revocable) or S3-managed keys (no key to pay for or to grant).
+ */
+export type EvidenceEncryption = 'kms' | 's3-managed';
+
+export interface EvidenceSettings {
+  /**
+   * Days records and outcomes stay in the log (S3 lifecycle). The log is the verdict's evidence,
+   * so this outlives the DynamoDB records (`shadow.recordTtlDays`, which only serve look-ups) and
+   * bounds the longest experiment that can still be judged since its start.
+   */
+  readonly retentionDays: number;
+  readonly encryption: EvidenceEncryption;
+  /** Why this stage uses the encryption it does (kept next to the choice, shown in the docs). */
+  readonly encryptionReason: string;
+  /** S3 versioning: overwritten or deleted objects stay recoverable for `retentionDays`. */
+  readonly versioning: boolean;
+  /** S3 server access logs of the evidence bucket, into a log bucket of the stage. */
+  readonly accessLogging: boolean;
+  /**
+   * Longest time (seconds, 60–900) Firehose buffers lines before writing an object: how far
+   * behind the log (and the report) may be. Shorter means more, smaller objects.
+   */
+  readonly bufferingSeconds: number;
+  /**
+   * Bytes one Athena query may scan before Athena cancels it (at least 10 MB): a cost ceiling
+   * per report query, sized well above a whole retention of the stage's traffic.
+   */
+  readonly maxBytesScannedPerQuery: number;
+  /** Days Athena keeps query results (they are read once, right after the query). */
+  readonly queryResultRetentionDays: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 import { ALARM_PERIODS_MINUTES, SIZED_ALARMS, sizeAlarms } from '../monitoring/alarm-sizing';
 import {
   type AlarmSettings,
+  type EvidenceSettings,
   type ShadowBreakerSettings,
   STAGES,
   type Stage,
@@ -62,6 +63,8 @@ const alarms = {
   maxRuntimeConfigErrors: 0,
 } as const;
 
+const GB = 1_000_000_000;
+
 /**
  * Deploy-time configuration, one entry per stage. Endpoint names are the team's own
  * SageMaker endpoints; override them at deploy time with `-c productionEndpoint=… -c candidateEndpoints=a,b`.
@@ -103,6 +106,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 30,
+      encryption: 's3-managed',
+      encryptionReason:
+        'Demo and test traffic only: S3-managed keys avoid a key per developer stack; staging exercises the KMS path prod uses.',
+      versioning: false,
+      accessLogging: false,
+      bufferingSeconds: 60,
+      maxBytesScannedPerQuery: 1 * GB,
+      queryResultRetentionDays: 1,
+    },
     guardrails: { ...guardrails, minSampleSize: 100, minConversionTraffic: 20 },
     alarms: {
       ...alarms,
@@ -163,6 +177,16 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 90,
+      encryption: 'kms',
+      encryptionReason: 'The same customer-managed key path as prod, so its grants are proven before prod.',
+      versioning: false,
+      accessLogging: true,
+      bufferingSeconds: 60,
+      maxBytesScannedPerQuery: 10 * GB,
+      queryResultRetentionDays: 3,
+    },
     guardrails,
     alarms,
     rollout: {
@@ -224,6 +248,17 @@ export const stages: Readonly<Record<Stage, StageConfig>> = {
       candidateMaxAttempts: 2,
     },
     queue: { maxReceiveCount: 5 },
+    evidence: {
+      retentionDays: 400,
+      encryption: 'kms',
+      encryptionReason:
+        'Production evidence: a rotated customer-managed key whose every use is in CloudTrail and whose grants can be revoked.',
+      versioning: true,
+      accessLogging: true,
+      bufferingSeconds: 120,
+      maxBytesScannedPerQuery: 100 * GB,
+      queryResultRetentionDays: 7,
+    },
     guardrails: { ...guardrails, minSampleSize: 2000 },
     // One-minute datapoints where traffic fills them, 3 of 5 (docs/alarms.md gives each alarm's
     // period and time to alarm at the expected traffic).
@@ -439,6 +474,7 @@ export function validateStageConfig(config: StageConfig): void {
       `endpointVariants of "${endpoint}" must be one or more SageMaker variant names`,
     );
   }
+  problems.push(...evidenceSettingProblems(config.evidence));
   if (problems.length > 0) {
     throw new StageConfigError(`Invalid config for stage "${config.stage}":\n  - ${problems.join('\n  - ')}`);
   }
@@ -483,6 +519,40 @@ function alarmSettingProblems(a: AlarmSettings): string[] {
   ] as const) {
     check(isWhole(count, 0), `alarms.${name} must be a whole number >= 0`);
   }
+  return problems;
+}
+
+/** Athena's smallest per-query scan limit. */
+export const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+
+function evidenceSettingProblems(e: EvidenceSettings): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  check(
+    Number.isInteger(e.retentionDays) && e.retentionDays >= 1 && e.retentionDays <= 3650,
+    'evidence.retentionDays must be a whole number in [1, 3650]',
+  );
+  check(
+    e.encryption === 'kms' || e.encryption === 's3-managed',
+    'evidence.encryption must be kms or s3-managed',
+  );
+  check(e.encryptionReason.trim().length >= 20, 'evidence.encryptionReason must say why (20+ characters)');
+  check(
+    Number.isInteger(e.bufferingSeconds) && e.bufferingSeconds >= 60 && e.bufferingSeconds <= 900,
+    'evidence.bufferingSeconds must be a whole number in [60, 900] (Firehose with dynamic partitioning)',
+  );
+  check(
+    Number.isInteger(e.maxBytesScannedPerQuery) && e.maxBytesScannedPerQuery >= MIN_BYTES_SCANNED_CUTOFF,
+    `evidence.maxBytesScannedPerQuery must be a whole number of bytes, at least ${MIN_BYTES_SCANNED_CUTOFF} (Athena minimum)`,
+  );
+  check(
+    Number.isInteger(e.queryResultRetentionDays) &&
+      e.queryResultRetentionDays >= 1 &&
+      e.queryResultRetentionDays <= e.retentionDays,
+    'evidence.queryResultRetentionDays must be a whole number in [1, evidence.retentionDays]',
+  );
   return problems;
 }
 

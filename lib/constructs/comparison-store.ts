@@ -25,14 +25,11 @@ export interface ComparisonStoreProps {
 
 /**
  * The comparison records: one item per request id, written by the shadow worker, joined with
- * outcomes later, read back by id or by time window (reports). Items expire through TTL.
+ * outcomes later, read back by id. Items expire through TTL. No index: reports read the
+ * evidence log, so a typical comparison is one write unit, not two.
  */
 export class ComparisonStore extends Construct {
-  /** Name of the GSI that lists records of a time bucket in arrival order. */
-  static readonly BY_TIME_INDEX = 'byTime';
   static readonly PARTITION_KEY = 'requestId';
-  static readonly TIME_BUCKET_KEY = 'timeBucket';
-  static readonly RECEIVED_AT_KEY = 'receivedAt';
   static readonly TTL_ATTRIBUTE = 'expiresAt';
 
   readonly table: dynamodb.Table;
@@ -53,13 +50,6 @@ export class ComparisonStore extends Construct {
       // create (RetainExceptOnCreate deletes what that create made), leaving a table whose fixed
       // name fails every retry. Stack termination protection and the retain policy guard it.
       removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
-    });
-    // Reports read a whole time window; projecting everything avoids a GetItem per record.
-    this.table.addGlobalSecondaryIndex({
-      indexName: ComparisonStore.BY_TIME_INDEX,
-      partitionKey: { name: ComparisonStore.TIME_BUCKET_KEY, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: ComparisonStore.RECEIVED_AT_KEY, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     if (!pointInTimeRecovery) {
@@ -83,20 +73,6 @@ export class ComparisonStore extends Construct {
   /** Joins an outcome to a record, creating it when the outcome arrives first: one UpdateItem. */
   grantRecordOutcomes(grantee: iam.IGrantable): iam.Grant {
     return this.grantOnTable(grantee, 'dynamodb:UpdateItem');
-  }
-
-  /** Lists the records of a time window through the `byTime` index, and nothing on the table itself. */
-  grantQueryTimeWindow(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:Query'],
-      resourceArns: [this.byTimeIndexArn],
-    });
-  }
-
-  /** ARN of the `byTime` index. */
-  get byTimeIndexArn(): string {
-    return `${this.table.tableArn}/index/${ComparisonStore.BY_TIME_INDEX}`;
   }
 
   // Table.grant() would add `<table>/index/*` as well; item reads and writes need the table only.

@@ -84,5 +84,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   mainFields: [...ESM_MAIN_FIELDS],
   banner: { js: ESM_REQUIRE_BANNER },
   alias: { ...SDK_STAND_INS },
-  external: [],
+  // Local mode's analysis engine (DuckDB, a native module): imported only when the evidence log
+  // is a local folder, never on AWS, so it stays out of every bundle.
+  external: ['@duckdb/node-api'],
 } satisfies BuildOptions;

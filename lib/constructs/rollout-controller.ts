@@ -8,7 +8,6 @@ import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { EnvName } from '../../lambda/shared/env';
 import type { Guardrails, ShadowBreakerSettings, Stage } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
 import type { LogStorage } from './encrypted-log-group';
 import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction, serviceName } from './service-function';
@@ -18,8 +17,6 @@ export interface RolloutControllerProps {
   readonly stage: Stage;
   /** The routing document the controller changes with conditional writes (rollout state, share, sample rate). */
   readonly runtimeConfig: RuntimeConfigStore;
-  /** The records each step's verdict is built from (read by time window). */
-  readonly comparisonStore: ComparisonStore;
   /** The queue whose backlog age the circuit breaker watches. */
   readonly shadowQueue: ShadowQueue;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
@@ -78,7 +75,6 @@ export class RolloutController extends Construct {
       logs: props.logs,
       environment: {
         [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
-        [EnvName.tableName]: props.comparisonStore.table.tableName,
         [EnvName.productionEndpoint]: routing.productionEndpoint,
         [EnvName.candidateEndpoints]: routing.candidateEndpoints.join(','),
         [EnvName.shadowEnabled]: String(routing.shadowEnabled),
@@ -92,7 +88,6 @@ export class RolloutController extends Construct {
     });
     const role = this.handler.role;
     props.runtimeConfig.grantChangeRoutingConfig(role);
-    props.comparisonStore.grantQueryTimeWindow(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );

@@ -16,6 +16,10 @@ import {
 import { Construct } from 'constructs';
 import type { AlarmSettings, Guardrails } from '../config/stage-config';
 import type { AlarmSize, SizedAlarm } from '../monitoring/alarm-sizing';
+import {
+  EvidenceLogMonitoring,
+  type EvidenceLogMonitoringProps,
+} from '../monitoring/evidence-log-monitoring';
 import { GuardrailMonitoring, type Severity } from '../monitoring/guardrail-monitoring';
 import { ModelEndpointMonitoring, type MonitoredEndpoint } from '../monitoring/model-endpoint-monitoring';
 import { ServiceFunctionMonitoring } from '../monitoring/service-function-monitoring';
@@ -72,6 +76,12 @@ export interface RolloutMonitoringProps {
   readonly shadowQueue: ShadowQueue;
   /** Every function of the stage: each gets error and throttle alarms. */
   readonly functions: readonly MonitoredFunction[];
+  /**
+   * The evidence log's Firehose streams and their buffering interval: append failures and
+   * delivery to S3 get alarms and graphs.
+   * @default - no evidence log monitoring
+   */
+  readonly evidenceLog?: Omit<EvidenceLogMonitoringProps, 'serviceName'>;
   /** Tables drawn on the dashboard (no alarms: their failures surface as function errors). */
   readonly tables: readonly MonitoredTable[];
   /** Invoked by the canary guardrail alarms when they enter ALARM. */
@@ -140,6 +150,11 @@ export class RolloutMonitoring extends Construct {
       canaryGuardrailAction: multipleActions(notify, invokeOnAlarm(props.automaticRollback)),
     });
     this.facade.addSegment(this.guardrails);
+    if (props.evidenceLog !== undefined) {
+      this.facade.addSegment(
+        new EvidenceLogMonitoring(this.facade, { serviceName: props.serviceName, ...props.evidenceLog }),
+      );
+    }
 
     this.facade.addSegment(
       new ModelEndpointMonitoring(this.facade, {

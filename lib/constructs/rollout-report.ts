@@ -5,6 +5,7 @@ import { EnvName } from '../../lambda/shared/env';
 import type { Guardrails, Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
 import type { LogStorage } from './encrypted-log-group';
+import type { RuntimeConfigStore } from './runtime-config-store';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 /** Just under API Gateway's 29 s integration timeout, so a slow report ends as the function's own error. */
@@ -12,14 +13,24 @@ export const REPORT_TIMEOUT = Duration.seconds(28);
 
 export interface RolloutReportProps {
   readonly stage: Stage;
-  /** The records a report aggregates, read by time window. */
+  /** The comparison table (kept for the stage's outputs; the report reads the evidence log). */
   readonly comparisonStore: ComparisonStore;
+  /** Where the experiment in force (and its start) is recorded: read only. */
+  readonly runtimeConfig: RuntimeConfigStore;
+  /** Deploy-time routing: the experiment before any runtime change. */
+  readonly deployTimeRouting: {
+    readonly productionEndpoint: string;
+    readonly candidateEndpoints: readonly string[];
+    readonly shadowEnabled: boolean;
+    readonly shadowSampleRate: number;
+    readonly canaryPercent: number;
+  };
   /** Thresholds the verdict is decided by (the same the alarms use). */
   readonly guardrails: Guardrails;
   /** How candidate and production answers are compared (the worker's comparator). */
   readonly comparator: ComparatorConfig;
   /**
-   * Memory of the function; reports hold a whole window of records at once.
+   * Memory of the function; it holds aggregates only (the SQL engine does the scanning).
    * @default 1024
    */
   readonly memoryMb?: number;
@@ -31,8 +42,10 @@ export interface RolloutReportProps {
 }
 
 /**
- * Answers `GET /report`: the evidence (latency, errors, agreement, conversion) of a recent
- * window and the verdict (PROMOTE, CONTINUE or REJECT). Reads the `byTime` index only.
+ * Answers `GET /report`: the evidence (latency, errors, agreement, conversion) of the experiment
+ * in force since its start, and the verdict. The aggregates come from SQL over the evidence log
+ * (the analysis workgroup connects the function to Athena); it reads the runtime config to know
+ * the experiment.
  */
 export class RolloutReport extends Construct {
   readonly handler: ServiceFunction;
@@ -47,11 +60,16 @@ export class RolloutReport extends Construct {
       timeout: REPORT_TIMEOUT,
       logs: props.logs,
       environment: {
-        [EnvName.tableName]: props.comparisonStore.table.tableName,
         [EnvName.guardrails]: JSON.stringify(props.guardrails),
         [EnvName.comparator]: JSON.stringify(props.comparator),
+        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
+        [EnvName.productionEndpoint]: props.deployTimeRouting.productionEndpoint,
+        [EnvName.candidateEndpoints]: props.deployTimeRouting.candidateEndpoints.join(','),
+        [EnvName.shadowEnabled]: String(props.deployTimeRouting.shadowEnabled),
+        [EnvName.shadowSampleRate]: String(props.deployTimeRouting.shadowSampleRate),
+        [EnvName.canaryPercent]: String(props.deployTimeRouting.canaryPercent),
       },
     });
-    props.comparisonStore.grantQueryTimeWindow(this.handler.role);
+    props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
   }
 }

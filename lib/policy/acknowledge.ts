@@ -13,7 +13,17 @@ export type ControlTowerRule =
   /** CT.LAMBDA.PR.2: Lambda permissions scoped to an account or a local resource. */
   | 'lambda_function_public_access_prohibited_check'
   /** CT.DYNAMODB.PR.1: point-in-time recovery on tables. */
-  | 'dynamodb_table_pitr_enabled_check';
+  | 'dynamodb_table_pitr_enabled_check'
+  /** CT.S3.PR.2: server access logging on buckets. */
+  | 's3_bucket_logging_enabled_check'
+  /** CT.S3.PR.9: S3 Object Lock on buckets. */
+  | 's3_bucket_object_lock_enabled_check'
+  /** CT.S3.PR.10: default encryption with a KMS key. */
+  | 's3_bucket_default_encryption_kms_check'
+  /** CT.S3.PR.11: versioning on buckets. */
+  | 's3_bucket_versioning_enabled_check'
+  /** CT.ATHENA.PR.2: Athena query results encrypted with a KMS key. */
+  | 'athena_workgroup_results_encrypted_at_rest_kms_check';
 
 /**
  * Acknowledges one Control Tower control on `scope` (and what it contains), with the reason.

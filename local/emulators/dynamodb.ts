@@ -20,38 +20,21 @@ interface DynaliteOptions {
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
 /**
- * The comparison table's keys, as the stack defines them (lib/constructs/comparison-store.ts):
- * one item per request id, and a time-window index for reports.
+ * The comparison table's key, as the stack defines it (lib/constructs/comparison-store.ts): one
+ * item per request id. Reports read the evidence log, so the table has no index.
  */
-export const COMPARISON_TABLE_KEYS = {
-  partitionKey: 'requestId',
-  timeIndex: { name: 'byTime', partitionKey: 'timeBucket', sortKey: 'receivedAt' },
-} as const;
+export const COMPARISON_TABLE_KEYS = { partitionKey: 'requestId' } as const;
 
 /** The runtime config table's key, as the stack defines it (lib/constructs/runtime-config-store.ts). */
 export const RUNTIME_CONFIG_TABLE_KEY = 'id';
 
 export function comparisonTable(tableName: string): CreateTableCommandInput {
-  const { partitionKey, timeIndex } = COMPARISON_TABLE_KEYS;
+  const { partitionKey } = COMPARISON_TABLE_KEYS;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: partitionKey, AttributeType: 'S' },
-      { AttributeName: timeIndex.partitionKey, AttributeType: 'S' },
-      { AttributeName: timeIndex.sortKey, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: [{ AttributeName: partitionKey, AttributeType: 'S' }],
     KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: timeIndex.name,
-        KeySchema: [
-          { AttributeName: timeIndex.partitionKey, KeyType: 'HASH' },
-          { AttributeName: timeIndex.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
   };
 }
 

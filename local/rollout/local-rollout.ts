@@ -1,15 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ComparisonStore } from '../../lambda/adapters/comparison-store';
+import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
+import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
 import { powertoolsMetrics } from '../../lambda/adapters/metrics';
-import { ReportVerdictSource } from '../../lambda/adapters/report-verdict-source';
+import { ReportForVerdictSource } from '../../lambda/adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../../lambda/adapters/runtime-config-store';
-import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import type { ShadowHealth } from '../../lambda/core/rollout/breaker';
 import { parsePlan, type RolloutPlan } from '../../lambda/core/rollout/plan';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { reportSettings } from '../../lambda/shared/analysis';
 import { observability } from '../../lambda/shared/observability';
+import type { AnalysisEngine } from '../../lambda/use-cases/ports/evidence';
 import type { ManagePorts } from '../../lambda/use-cases/rollout/manage-rollout';
 import type { RolloutNotification } from '../../lambda/use-cases/rollout/ports';
 import {
@@ -23,14 +24,12 @@ import type { RolloutSettings as StageRolloutSettings } from '../../lib/config/s
 export interface LocalRolloutOptions {
   /** For the runtime config (plain client, as the CLI and Lambdas use it). */
   readonly dynamoDb: DynamoDBClient;
-  /** For the comparison records. */
-  readonly documentClient: DynamoDBDocumentClient;
+  /** The evidence log's engine (DuckDB over local mode's files): the verdict and the breaker's health. */
+  readonly engine: AnalysisEngine;
   readonly runtimeConfigTable: string;
-  readonly comparisonTable: string;
   readonly deployTime: RoutingKnobs;
   readonly allowedEndpoints: readonly string[];
   readonly guardrails: Guardrails;
-  readonly comparator: ComparatorConfig;
   /** The stage's rollout settings: its default plan and the breaker's limits. */
   readonly stage: StageRolloutSettings;
   readonly stageName: string;
@@ -41,6 +40,13 @@ export interface LocalRolloutOptions {
   readonly onNotification?: (notification: RolloutNotification) => void;
   readonly onError?: (what: string, error: unknown) => void;
 }
+
+/** The candidate's calls and failures since a time (client errors are the caller's, not counted). */
+const CANDIDATE_CALLS_SQL = `SELECT COUNT(*) AS calls,
+  SUM(CASE WHEN candidateStatus = 'error' THEN 1 ELSE 0 END) AS errors
+FROM records
+WHERE dt >= ? AND receivedAtMs >= CAST(? AS BIGINT)
+  AND candidateEndpoint IS NOT NULL AND candidateStatus IN ('ok', 'error')`;
 
 export interface LocalRollout {
   readonly ports: ManagePorts;
@@ -61,9 +67,16 @@ export interface LocalRollout {
  * Ticks never overlap: the next is scheduled when one ends.
  */
 export function localRollout(options: LocalRolloutOptions): LocalRollout {
-  const records = new ComparisonStore(options.documentClient, options.comparisonTable);
   const config = new RuntimeConfigStore(options.dynamoDb, options.runtimeConfigTable);
-  const verdicts = new ReportVerdictSource(records, options.comparator);
+  const verdicts = new ReportForVerdictSource(
+    {
+      engine: options.engine,
+      experiments: runtimeConfigExperiments(() => config.read(), options.deployTime),
+      cache: new InMemoryAnalysisCache(),
+    },
+    // Local mode waits for its analysis: a tick is never answered from an older one.
+    { ...reportSettings(), answerWithinMs: 120_000 },
+  );
   const notifier = {
     notify: async (notification: RolloutNotification) => options.onNotification?.(notification),
   };
@@ -75,16 +88,19 @@ export function localRollout(options: LocalRolloutOptions): LocalRollout {
     notifier,
     metrics: powertoolsMetrics(metrics),
     health: {
+      // The candidate's calls in the breaker's window, from the evidence log (as CloudWatch's
+      // metrics would tell the controller on AWS); the backlog's age from the local queue.
       read: async (now: Date): Promise<ShadowHealth> => {
-        const recent = await records.listWindow(new Date(now.getTime() - windowMs), now);
-        let candidateCalls = 0;
-        let candidateErrors = 0;
-        for (const record of recent)
-          for (const candidate of record.candidates) {
-            candidateCalls += 1;
-            if (candidate.result.status === 'error') candidateErrors += 1;
-          }
-        return { candidateCalls, candidateErrors, backlogAgeSeconds: options.backlogAgeSeconds() };
+        const since = now.getTime() - windowMs;
+        const [row] = await options.engine.query(CANDIDATE_CALLS_SQL, [
+          new Date(since).toISOString().slice(0, 10),
+          since,
+        ]);
+        return {
+          candidateCalls: Number(row?.calls ?? 0),
+          candidateErrors: Number(row?.errors ?? 0),
+          backlogAgeSeconds: options.backlogAgeSeconds(),
+        };
       },
     },
     ...(options.onError ? { onError: options.onError } : {}),

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ROUTING_CONFIG_ID, runtimeKnobs } from '../../lambda/adapters/runtime-config-store';
+import { ROUTING_CONFIG_ID, runtimeKnobs, withExperiment } from '../../lambda/adapters/runtime-config-store';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 
 const deployTime: RoutingKnobs = {
@@ -62,7 +62,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
     }
 
     // Assert
-    expect(first).toEqual(deployTime);
+    expect(first).toEqual(withExperiment(deployTime, undefined));
     expect(fallbacks).toBe(1);
     expect(later.canaryPercent).toBe(5);
     expect(errors).toEqual([]);
@@ -87,7 +87,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
     });
 
     // Act
-    expect(await knobs()).toEqual(deployTime);
+    expect(await knobs()).toEqual(withExperiment(deployTime, undefined));
     release(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     for (let i = 0; i < 100 && errors.length === 0; i++)
       await new Promise((resolve) => setImmediate(resolve));
@@ -95,7 +95,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
     // Assert
     expect(fallbacks).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(await knobs()).toEqual(deployTime);
+    expect(await knobs()).toEqual(withExperiment(deployTime, undefined));
     mock.restore();
   });
 });

@@ -13,7 +13,7 @@ describe('typical comparison record (real router → worker code path)', () => {
         'requestId',
         'receivedAt',
         'comparedAt',
-        'timeBucket',
+        'shadowSampled',
         'production',
         'candidates',
         'expiresAt',

@@ -1,5 +1,7 @@
+import { deployTimeExperiment } from '../../lambda/core/experiment';
 import {
   applyConfigAction,
+  currentExperiment,
   effectiveKnobs,
   InvalidConfigChangeError,
   overrideProblems,
@@ -101,5 +103,66 @@ describe('runtime config', () => {
     expect(() =>
       applyConfigAction({ ...deployTime, candidateEndpoints: [] }, undefined, { action: 'promote' }, meta),
     ).toThrow('there is no candidate to promote');
+  });
+
+  describe('experiments', () => {
+    it('starts one when the canary share, sample rate, candidate or production changes, and only then', () => {
+      const at = (minute: number) => ({
+        ...meta,
+        at: `2026-11-22T10:${String(minute).padStart(2, '0')}:00.000Z`,
+      });
+      const first = applyConfigAction(
+        deployTime,
+        undefined,
+        { action: 'set', values: { canaryPercent: 5 } },
+        at(1),
+      );
+      expect(first.experiment).toMatchObject({
+        id: 'v1',
+        startedAt: at(1).at,
+        canaryPercent: 5,
+        sampleRate: 1,
+      });
+      expect(first.experiments).toEqual([deployTimeExperiment(deployTime)]);
+
+      // Same values again and a shadow switch that leaves the sample as it is: same experiment.
+      const same = applyConfigAction(
+        deployTime,
+        first,
+        { action: 'set', values: { canaryPercent: 5 } },
+        at(2),
+      );
+      expect(same.experiment).toEqual(first.experiment);
+      expect(same.experiments).toEqual(first.experiments);
+
+      const sampled = applyConfigAction(
+        deployTime,
+        same,
+        { action: 'set', values: { sampleRate: 0.5 } },
+        at(3),
+      );
+      expect(sampled.experiment).toMatchObject({ id: 'v3', sampleRate: 0.5 });
+      const off = applyConfigAction(
+        deployTime,
+        sampled,
+        { action: 'set', values: { shadowEnabled: false } },
+        at(4),
+      );
+      expect(off.experiment).toMatchObject({ id: 'v4', sampleRate: 0 });
+      const promoted = applyConfigAction(deployTime, off, { action: 'promote' }, at(5));
+      expect(promoted.experiment).toMatchObject({ id: 'v5', productionEndpoint: 'churn-v2' });
+      expect(promoted.experiments?.map((e) => e.id)).toEqual([
+        'v4',
+        'v3',
+        'v1',
+        deployTimeExperiment(deployTime).id,
+      ]);
+    });
+
+    it('names the deploy-time values by their hash until a runtime change', () => {
+      const id = currentExperiment(deployTime, undefined).id;
+      expect(id).toMatch(/^d[0-9a-f]{10}$/);
+      expect(currentExperiment({ ...deployTime, canaryPercent: 1 }, undefined).id).not.toBe(id);
+    });
   });
 });

@@ -98,7 +98,7 @@ describe('npm run demo: traffic, outcomes as a shop posts them, and the verdict'
   it('refuses a candidate without records and an alarm that does not exist, listing what does', () => {
     expectOneLineMistake(
       cli(['report', '--candidate', 'nope', '--url', local.url]),
-      'no records for candidate "nope" in this window (candidates: churn-v2)',
+      'unknown candidate "nope" in experiment',
     );
     expectOneLineMistake(
       cli(['alarm', 'foo', '--url', local.url]),

@@ -58,7 +58,6 @@ describe('worker handler', () => {
     const record = storedRecord();
     expect(record).toMatchObject({
       servedVariant: 'production',
-      timeBucket: expect.stringMatching(/^2026-11-22#\d$/),
       production: { endpoint: 'churn-v1', status: 'ok' },
       candidates: [
         {
@@ -136,11 +135,25 @@ describe('worker handler', () => {
   });
 
   it('does not call the candidate again for a request already compared (redelivery)', async () => {
-    dbMock.on(GetCommand).resolves({ Item: { comparedAt: '2026-11-22T10:00:01.000Z' } });
+    const message = shadowMessage();
+    const stored = {
+      requestId: message.requestId,
+      receivedAt: message.receivedAt,
+      comparedAt: '2026-11-22T10:00:01.000Z',
+      servedVariant: 'production',
+      userKey: null,
+      input: { contentType: 'application/json', bytes: 19, sha256: 'x' },
+      production: message.production,
+      candidates: [],
+      expiresAt: 1,
+    };
+    dbMock.on(GetCommand).resolves({ Item: stored });
 
-    const response = await handler(sqsEvent(sqsRecord(JSON.stringify(shadowMessage()), 'again', 2)), context);
+    const response = await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'again', 2)), context);
 
     expect(response.batchItemFailures).toEqual([]);
+    // The stored record is appended again, in case the delivery that wrote it stopped before.
+    expect(output.metric('EvidenceLinesAppended')).toBe(1);
     expect(modelMock).toHaveReceivedCommandTimes(InvokeEndpointCommand, 0);
     expect(dbMock).toHaveReceivedCommandTimes(UpdateCommand, 0);
     expect(output.metric('DuplicateDeliveries')).toBe(1);

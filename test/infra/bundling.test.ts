@@ -35,7 +35,7 @@ describe('prod synth with bundling', () => {
     expect(bundle).toContain('event streams are not bundled');
 
     // Every function is an ES module built the same way, none with a CommonJS bundle beside it.
-    // The service's functions; the CDK's own deploy-time custom resource provider ships its code.
+    // The service's seven functions; the CDK's own deploy-time custom resource provider ships its code.
     const functions = Object.entries(
       s.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
     )

@@ -1,4 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -105,6 +105,7 @@ describe.each(cases)('AwsSolutions checks: %s', (label, config) => {
           ? [{ path: `PredictionApi/Api/Default/${method}`, id: 'AwsSolutions-APIG4' }]
           : []),
       ]),
+      ...evidenceAcknowledgements(s, config),
       ...(config.pointInTimeRecovery
         ? []
         : ['ComparisonStore/Table', 'RuntimeConfigStore/Table'].map((path) => ({
@@ -125,6 +126,27 @@ describe.each(cases)('AwsSolutions checks: %s', (label, config) => {
     expect(actual.map(key).sort()).toEqual(expected.map(key).sort());
   });
 });
+
+/** The evidence log's: object prefixes in each grant, the access log bucket (or its absence). */
+function evidenceAcknowledgements(s: SynthesizedStage, config: StageConfig) {
+  const bucketId = s.stack.getLogicalId(s.stack.evidenceBucket.bucket.node.defaultChild as CfnElement);
+  const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`;
+  return [
+    ...['records', 'query-results', 'outcomes'].map((prefix) => ({
+      path: 'EvidenceBucket/AnalysisPolicy/Resource',
+      id: objects(prefix),
+    })),
+    ...['records', 'outcomes'].flatMap((relation) =>
+      [relation, `delivery-errors/${relation}`].map((prefix) => ({
+        path: `EvidenceBucket/Deliver${relation === 'records' ? 'Records' : 'Outcomes'}Policy/Resource`,
+        id: objects(prefix),
+      })),
+    ),
+    config.evidence.accessLogging
+      ? { path: 'EvidenceBucket/AccessLogs', id: 'AwsSolutions-S1' }
+      : { path: 'EvidenceBucket/Bucket', id: 'AwsSolutions-S1' },
+  ];
+}
 
 describe('the AwsSolutions checks are live', () => {
   it('fail the synth on a non-compliant resource added to a stage stack', () => {

@@ -96,6 +96,8 @@ describe('AWS Control Tower proactive controls (cfn-guard) at synth', () => {
         ...functions.map((f) => `${f}/Handler/Logs`),
         'PredictionApi/AccessLogs',
         'RuntimeConfigStore/DeploymentRecordLogs',
+        'RecordsDelivery/DeliveryLogs',
+        'OutcomesDelivery/DeliveryLogs',
       ];
       const expected = [
         // Functions outside a VPC: they reach only AWS endpoints; a VPC would add NAT or endpoints.
@@ -115,6 +117,26 @@ describe('AWS Control Tower proactive controls (cfn-guard) at synth', () => {
           : ['ComparisonStore/Table', 'RuntimeConfigStore/Table'].map(
               (t) => `${t} dynamodb_table_pitr_enabled_check`,
             )),
+        // The evidence log: Object Lock nowhere (append-only by IAM); the rest only where the
+        // stage chose it, and on the access log bucket what S3 log delivery rules out.
+        'EvidenceBucket/Bucket/Resource s3_bucket_object_lock_enabled_check',
+        ...(config.evidence.encryption === 'kms'
+          ? []
+          : [
+              'EvidenceBucket/Bucket/Resource s3_bucket_default_encryption_kms_check',
+              'Analysis/WorkGroup athena_workgroup_results_encrypted_at_rest_kms_check',
+            ]),
+        ...(config.evidence.versioning
+          ? []
+          : ['EvidenceBucket/Bucket/Resource s3_bucket_versioning_enabled_check']),
+        ...(config.evidence.accessLogging
+          ? [
+              's3_bucket_logging_enabled_check',
+              's3_bucket_default_encryption_kms_check',
+              's3_bucket_versioning_enabled_check',
+              's3_bucket_object_lock_enabled_check',
+            ].map((rule) => `EvidenceBucket/AccessLogs/Resource ${rule}`)
+          : ['EvidenceBucket/Bucket/Resource s3_bucket_logging_enabled_check']),
       ].sort();
       expect(controlTowerAcknowledgements(stack)).toEqual(expected);
     },

@@ -340,6 +340,32 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
       ],
       threshold: 0,
     },
+    {
+      ...base,
+      name: `${prefix}-Evidence-AppendFailures-Warning`,
+      metrics: [custom(MetricName.EvidenceAppendFailures, 'Sum')],
+      threshold: 0,
+    },
+    ...(['Records', 'Outcomes'] as const).flatMap((relation): ExpectedAlarm[] => {
+      const stream = relation === 'Records' ? s.stack.recordsDelivery : s.stack.outcomesDelivery;
+      const dimensions = { DeliveryStreamName: `{${logicalId(stream.deliveryStream)}}` };
+      return [
+        {
+          ...base,
+          name: `${prefix}-Evidence${relation}Delivery-DataFreshness-Warning`,
+          metrics: [aws('AWS/Firehose', 'DeliveryToS3.DataFreshness', 'Maximum', dimensions)],
+          // The buffer interval, plus the slack a delivery retry may take.
+          threshold: config.evidence.bufferingSeconds + 15 * 60,
+        },
+        {
+          ...base,
+          operator: LT,
+          name: `${prefix}-Evidence${relation}Delivery-DeliverySuccess-Warning`,
+          metrics: [aws('AWS/Firehose', 'DeliveryToS3.Success', 'Average', dimensions)],
+          threshold: 1,
+        },
+      ];
+    }),
     ...FUNCTIONS.flatMap(([name, property, severity]): ExpectedAlarm[] => {
       const dimensions = { FunctionName: `{${logicalId(s.stack[property].handler.function)}}` };
       return [
@@ -390,7 +416,8 @@ describe.each(cases)('alarms of %s', (label, config) => {
     const endpointVariants = [config.productionEndpoint, ...config.candidateEndpoints]
       .map((e) => config.endpointVariants?.[e]?.length ?? 1)
       .reduce((x, y) => x + y, 0);
-    expect(alarms.size).toBe(16 + 2 * endpointVariants + 2 * FUNCTIONS.length);
+    // 16 rollout alarms, 5 of the evidence log, per endpoint variant 2, per function 2.
+    expect(alarms.size).toBe(16 + 5 + 2 * endpointVariants + 2 * FUNCTIONS.length);
   });
 
   it('each read the expected metric or expression, with the threshold from config, operator, periods and missing-data treatment', () => {
@@ -643,8 +670,12 @@ describe.each(cases)('alarms of %s', (label, config) => {
           ]),
         },
       });
-      // This key and the log groups' key.
-      s.template.resourceCountIs('AWS::KMS::Key', 2);
+      // Its own key: nothing but the topic is encrypted with it (the evidence log has another).
+      const resources = s.template.toJSON().Resources as Record<string, { Type: string }>;
+      const users = Object.entries(resources)
+        .filter(([id, resource]) => id !== keyId && JSON.stringify(resource).includes(`"${keyId}"`))
+        .map(([, resource]) => resource.Type);
+      expect(users).toEqual(['AWS::SNS::Topic']);
     });
 
     it('accepts TLS only, and publications from this stage’s alarms only', () => {

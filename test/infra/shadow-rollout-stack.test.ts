@@ -15,6 +15,7 @@ import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
 import type { ServiceFunction } from '../../lib/constructs/service-function';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/shadow-queue';
 import { DEFAULT_MAX_STORED_BODY_BYTES } from '../../lib/constructs/shadow-worker';
+import { analysisPermissions, appendPermissions, evidenceObjectPatterns } from './support/evidence';
 import {
   allPermissions,
   byJson,
@@ -272,6 +273,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
             actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
             resources: [`{${logicalId(s.stack.store.table)}.Arn}`],
           },
+          ...appendPermissions(s.stack.recordsDelivery),
         ].sort(byJson),
       );
     });
@@ -333,6 +335,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [
           ...basePermissions(s, 'outcomes'),
           allow(['dynamodb:UpdateItem'], [tableArn(s, 'comparisons')]),
+          ...appendPermissions(s.stack.outcomesDelivery),
         ].sort(byJson),
       );
     });
@@ -341,7 +344,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
   describe('rollout report', () => {
     it('gets the stage guardrails and comparator, and answers before API Gateway gives up', () => {
       const env = envOf(s, 'report');
-      expect(env[EnvName.tableName]).toEqual({ Ref: logicalId(s.stack.store.table) });
+      expect(env[EnvName.tableName]).toBeUndefined();
       expect(JSON.parse(String(env[EnvName.guardrails]))).toEqual(config.guardrails);
       expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
       expect(functionProps(s, 'report')).toMatchObject({
@@ -351,11 +354,27 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(REPORT_TIMEOUT.toSeconds()).toBeLessThan(29);
     });
 
-    it('may only Query the byTime index: no table read, no Scan', () => {
+    it('knows the experiment in force: the runtime config table and the deploy-time routing, as the router', () => {
+      const router = envOf(s, 'router');
+      const report = envOf(s, 'report');
+      expect(report[EnvName.runtimeConfigTable]).toEqual({ Ref: logicalId(s.stack.runtimeConfig.table) });
+      for (const name of [
+        EnvName.productionEndpoint,
+        EnvName.candidateEndpoints,
+        EnvName.shadowEnabled,
+        EnvName.shadowSampleRate,
+        EnvName.canaryPercent,
+      ]) {
+        expect(report[name]).toEqual(router[name]);
+      }
+    });
+
+    it('may only read the runtime config item and run queries in its workgroup: no comparison records', () => {
       expect(permissionsOf(s, 'report')).toEqual(
         [
           ...basePermissions(s, 'report'),
-          allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+          allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
+          ...analysisPermissions(s),
         ].sort(byJson),
       );
     });
@@ -455,7 +474,8 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         [
           ...basePermissions(s, 'rolloutController'),
           allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(s, 'runtimeConfig')]),
-          allow(['dynamodb:Query'], [`${tableArn(s, 'comparisons')}/index/${ComparisonStore.BY_TIME_INDEX}`]),
+          // Its verdict is the report's: queries in the workgroup, nothing of the comparison table.
+          ...analysisPermissions(s),
           allow(['sns:Publish'], [`{${logicalId(s.stack.monitoring.alarmTopic)}}`]),
           allow(
             ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -477,11 +497,13 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         // GetMetricData: the rollout controller's circuit breaker reads metrics (read-only).
         new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'cloudwatch:GetMetricData']),
       );
-      // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`).
+      // No wildcard hides in a resource pattern either (e.g. `…:endpoint/*`, `…/index/*`),
+      // except objects under an evidence log prefix, whose keys Firehose and Athena generate.
       const patterns = allPermissions(s.template)
         .flatMap((p) => p.resources)
         .filter((r) => r !== '*' && r.includes('*'));
-      expect(patterns).toEqual([]);
+      const evidenceObjects = new Set(evidenceObjectPatterns(s));
+      expect(patterns.filter((r) => !evidenceObjects.has(r))).toEqual([]);
     });
   });
 
@@ -543,23 +565,14 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       });
     });
 
-    it('comparisons: on-demand, encrypted, keyed by request id, with TTL and a time-window index', () => {
+    it('comparisons: on-demand, encrypted, keyed by request id, with TTL and no index (one write per comparison)', () => {
       expect(comparisons()?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: { AttributeName: ComparisonStore.TTL_ATTRIBUTE, Enabled: true },
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byTime',
-            KeySchema: [
-              { AttributeName: 'timeBucket', KeyType: 'HASH' },
-              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
       });
+      expect(comparisons()?.Properties.GlobalSecondaryIndexes).toBeUndefined();
     });
 
     it('runtime config: on-demand, AWS-managed encryption, keyed by `id` as Powertools reads it', () => {
@@ -700,7 +713,8 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
 
     it('lets nobody create grants on its KMS keys except for AWS resources and services (CT.KMS.PR.3)', () => {
       const keys = Object.values(resourcesOfType(s, 'AWS::KMS::Key'));
-      expect(keys).toHaveLength(2);
+      // The alarm topic's, the log groups' and, where the stage encrypts evidence with KMS, the evidence log's.
+      expect(keys).toHaveLength(config.evidence.encryption === 'kms' ? 3 : 2);
       for (const key of keys) {
         expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual({
           Sid: 'CreateGrantsForAwsServicesOnly',
@@ -789,13 +803,16 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
   });
 
-  it('outputs the API URL, both table names, both queue URLs, the alarm topic and the dashboard', () => {
+  it('outputs the API URL, both table names, both queue URLs, the alarm topic, the dashboard and where the evidence is', () => {
     const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmTopicArn',
+      'AnalysisWorkGroupName',
       'ApiUrl',
       'ComparisonTableName',
       'DashboardName',
+      'EvidenceBucketName',
+      'EvidenceDatabaseName',
       'RuntimeConfigTableName',
       'ShadowDeadLetterQueueUrl',
       'ShadowQueueUrl',
@@ -809,6 +826,9 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.alarmTopic) });
     expect(outputs.DashboardName?.Value).toEqual({ Ref: logicalId(s.stack.monitoring.dashboard) });
+    expect(outputs.EvidenceBucketName?.Value).toEqual({ Ref: logicalId(s.stack.evidenceBucket.bucket) });
+    expect(outputs.AnalysisWorkGroupName?.Value).toBe(resourceNames(stage).analysisWorkGroup);
+    expect(outputs.EvidenceDatabaseName?.Value).toBe(resourceNames(stage).evidenceDatabase);
   });
 });
 

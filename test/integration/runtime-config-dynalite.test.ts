@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { RuntimeConfigStore, runtimeKnobs } from '../../lambda/adapters/runtime-config-store';
+import { deployTimeExperiment } from '../../lambda/core/experiment';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { captureOutput } from '../support/captured-output';
 import { startDynalite } from '../support/dynalite';
@@ -42,7 +43,7 @@ describe('runtime config against DynamoDB (dynalite)', () => {
       maxAgeSeconds: 0.05,
       firstReadTimeoutMs: 1000,
     });
-    expect(await knobs()).toEqual(deployTime);
+    expect(await knobs()).toEqual({ ...deployTime, experiment: deployTimeExperiment(deployTime).id });
 
     await store.change(deployTime, { action: 'set', values: { canaryPercent: 25 } }, meta);
 
@@ -64,7 +65,7 @@ describe('runtime config against DynamoDB (dynalite)', () => {
       firstReadTimeoutMs: 1000,
       onError: (e) => errors.push(e),
     });
-    expect(await knobs()).toEqual(deployTime);
+    expect(await knobs()).toEqual({ ...deployTime, experiment: deployTimeExperiment(deployTime).id });
     expect(errors.length).toBe(1);
   });
 

@@ -1,8 +1,11 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
 import { captureOutput } from '../support/captured-output';
 import { startDynalite } from '../support/dynalite';
 import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
@@ -41,25 +44,24 @@ const get = async (requestId: string) =>
   (await db.send(new GetCommand({ TableName: TABLE, Key: { requestId } }))).Item;
 
 describe('worker against DynamoDB (dynalite)', () => {
-  it('stores a comparison that a time-window query finds', async () => {
+  it('stores a comparison readable by request id, and appends its line to the evidence log', async () => {
     const message = shadowMessage({ requestId: 'window-1' });
     await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'm1')), context);
 
     const item = await get('window-1');
     expect(item?.candidates[0].comparison.agree).toBe(true);
-    const { Items } = await db.send(
-      new QueryCommand({
-        TableName: TABLE,
-        IndexName: 'byTime',
-        KeyConditionExpression: 'timeBucket = :b AND receivedAt BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':b': item?.timeBucket,
-          ':from': '2026-11-22T00:00:00Z',
-          ':to': '2026-11-22T23:59:59Z',
-        },
+    const folder = join(WORKER_ENV.EVIDENCE_LOG_DIR, 'records', 'dt=2026-11-22');
+    const lines = readdirSync(folder)
+      .flatMap((file) => readFileSync(join(folder, file), 'utf8').split('\n'))
+      .filter((line) => line.includes('"requestId":"window-1"'));
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        requestId: 'window-1',
+        candidateEndpoint: 'churn-v2',
+        agree: true,
+        dt: '2026-11-22',
       }),
-    );
-    expect(Items?.map((i) => i.requestId)).toContain('window-1');
+    ]);
   });
 
   it('keeps exactly one record when the same message is delivered twice at once', async () => {
@@ -172,6 +174,39 @@ describe('worker running several batches at once in one process', () => {
       ]);
     } finally {
       output.restore();
+    }
+  });
+
+  it('loses no record when the log append fails after the DynamoDB write: the redelivery appends it', async () => {
+    // Arrange: the day's log folder cannot be created (a file is in the way), as if the
+    // function had stopped between the DynamoDB write and the append.
+    const day = join(WORKER_ENV.EVIDENCE_LOG_DIR, 'records', 'dt=2026-11-25');
+    mkdirSync(join(WORKER_ENV.EVIDENCE_LOG_DIR, 'records'), { recursive: true });
+    writeFileSync(day, 'in the way');
+    const message = shadowMessage({ requestId: 'crash-1', receivedAt: '2026-11-25T08:00:00.000Z' });
+
+    // Act 1: the first delivery writes DynamoDB, cannot append, and fails its item.
+    const first = await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'c1')), context);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'c1' }]);
+    expect((await get('crash-1'))?.comparedAt).toBeDefined();
+    expect(output.metric('EvidenceAppendFailures')).toBe(1);
+
+    // Act 2: the folder can be written again; SQS redelivers.
+    rmSync(day);
+    const again = await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'c1', 2)), context);
+
+    // Assert: no second candidate call, and the stored record is in the log, read back by DuckDB.
+    expect(again.batchItemFailures).toEqual([]);
+    expect(modelMock.commandCalls(InvokeEndpointCommand)).toHaveLength(1);
+    const engine = await DuckDbAnalysisEngine.open(WORKER_ENV.EVIDENCE_LOG_DIR, { threads: 1 });
+    try {
+      const rows = await engine.query(
+        'SELECT requestId, candidateEndpoint, agree FROM records WHERE requestId = ?',
+        ['crash-1'],
+      );
+      expect(rows).toEqual([{ requestId: 'crash-1', candidateEndpoint: 'churn-v2', agree: true }]);
+    } finally {
+      engine.close();
     }
   });
 });

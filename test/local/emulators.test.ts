@@ -19,7 +19,7 @@ import { startSqs } from '../../local/emulators/sqs';
 const region = 'us-east-1';
 
 describe('local DynamoDB (dynalite)', () => {
-  it('creates the comparison table (with its byTime index) and the runtime config table', async () => {
+  it('creates the comparison table (keyed by request id, no index) and the runtime config table', async () => {
     const dynamodb = await startDynamoDb({
       tables: [comparisonTable('comparisons'), runtimeConfigTable('config')],
       region,
@@ -29,14 +29,7 @@ describe('local DynamoDB (dynalite)', () => {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: 'comparisons' }));
 
       expect(Table?.KeySchema).toEqual([{ AttributeName: 'requestId', KeyType: 'HASH' }]);
-      expect(Table?.GlobalSecondaryIndexes?.[0]).toMatchObject({
-        IndexName: 'byTime',
-        KeySchema: [
-          { AttributeName: 'timeBucket', KeyType: 'HASH' },
-          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      });
+      expect(Table?.GlobalSecondaryIndexes ?? []).toEqual([]);
       const config = await client.send(new DescribeTableCommand({ TableName: 'config' }));
       expect(config.Table?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     } finally {

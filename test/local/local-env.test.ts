@@ -29,6 +29,7 @@ const input = {
     sqs: 'http://sqs.us-east-1.localhost:2',
     dynamodb: 'http://127.0.0.1:3',
   },
+  evidenceLogDir: '/tmp/evidence',
 };
 
 describe('local environment of the handlers', () => {
@@ -80,14 +81,7 @@ describe('local mode mirrors the stack', () => {
     const { RuntimeConfigStore } = await import('../../lib/constructs/runtime-config-store');
     const { DEFAULT_RUNTIME_CONFIG_MAX_AGE } = await import('../../lib/constructs/prediction-router');
 
-    expect(COMPARISON_TABLE_KEYS).toEqual({
-      partitionKey: ComparisonStore.PARTITION_KEY,
-      timeIndex: {
-        name: ComparisonStore.BY_TIME_INDEX,
-        partitionKey: ComparisonStore.TIME_BUCKET_KEY,
-        sortKey: ComparisonStore.RECEIVED_AT_KEY,
-      },
-    });
+    expect(COMPARISON_TABLE_KEYS).toEqual({ partitionKey: ComparisonStore.PARTITION_KEY });
     expect(LOCAL_MAX_STORED_BODY_BYTES).toBe(DEFAULT_MAX_STORED_BODY_BYTES);
     expect(RUNTIME_CONFIG_TABLE_KEY).toBe(RuntimeConfigStore.PARTITION_KEY);
     expect(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS).toBe(DEFAULT_RUNTIME_CONFIG_MAX_AGE.toSeconds());

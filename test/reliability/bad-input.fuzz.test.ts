@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -28,6 +31,7 @@ beforeAll(async () => {
     USER_KEY_SALT: 'salt',
     MAX_PAYLOAD_BYTES: '65536',
     TABLE_NAME: 'comparisons',
+    EVIDENCE_LOG_DIR: mkdtempSync(join(tmpdir(), 'shadow-rollout-evidence-')),
     GUARDRAILS: JSON.stringify(stages.dev.guardrails),
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-fuzz',
   });

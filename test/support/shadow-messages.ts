@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ShadowMessage } from '../../lambda/core/shadow-message';
 
@@ -58,4 +61,6 @@ export const WORKER_ENV = {
   CANDIDATE_TIMEOUT_MS: '500',
   CANDIDATE_MAX_ATTEMPTS: '1',
   POWERTOOLS_SERVICE_NAME: 'shadow-rollout-test',
+  // Each test file (its own module registry) appends to its own log.
+  EVIDENCE_LOG_DIR: mkdtempSync(join(tmpdir(), 'shadow-rollout-evidence-')),
 };

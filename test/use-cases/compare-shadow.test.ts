@@ -3,11 +3,20 @@ import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
 import { createComparator } from '../../lambda/core/comparators';
 import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
+import type { RecordLine } from '../../lambda/core/evidence/log-lines';
 import type { ModelResult } from '../../lambda/core/model-result';
+import { EvidenceAppendError } from '../../lambda/use-cases/append-evidence';
 import { CandidateThrottledError, compareShadow } from '../../lambda/use-cases/compare-shadow';
+import type { EvidenceLine } from '../../lambda/use-cases/ports/evidence';
 import { shadowMessage } from '../support/shadow-messages';
 
-const options = { captureInput: false, maxStoredBodyBytes: 4096, recordTtlDays: 7, noiseBaselineRate: 0 };
+const options = {
+  captureInput: false,
+  maxStoredBodyBytes: 4096,
+  recordTtlDays: 7,
+  noiseBaselineRate: 0,
+  candidateTimeoutMs: 5000,
+};
 
 function fakes(answers: Record<string, Partial<ModelResult>>) {
   const invoked: string[] = [];
@@ -33,8 +42,18 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
   const store = {
     isCompared: async (id: string) => saved.some((r) => r.requestId === id),
     saveComparison: async (record: ComparisonRecord) => {
+      if (saved.some((r) => r.requestId === record.requestId)) return { saved: 'duplicate' as const };
       saved.push(record);
       return { saved: 'created' as const };
+    },
+    get: async (id: string) => saved.find((r) => r.requestId === id),
+  };
+  const appended: EvidenceLine[] = [];
+  const log = {
+    failing: false,
+    append: async (lines: readonly EvidenceLine[]) => {
+      if (log.failing) throw new Error('stream unavailable');
+      appended.push(...lines);
     },
   };
   const comparator = createComparator({
@@ -48,9 +67,12 @@ function fakes(answers: Record<string, Partial<ModelResult>>) {
     saved,
     counts,
     latencies,
+    appended,
+    log,
     ports: {
       invokeModel,
       store,
+      evidenceLog: log,
       comparator,
       labelOf: labelReader(undefined),
       metrics,
@@ -143,5 +165,66 @@ describe('compareShadow', () => {
     expect(f.invoked).toEqual([]);
     expect(f.saved[0]).toMatchObject({ servedVariant: 'canary', candidates: [] });
     expect(f.counts.get('Compared')).toBeUndefined();
+  });
+
+  describe('evidence log', () => {
+    const recordLinesOf = (lines: readonly EvidenceLine[]) =>
+      lines.filter((l) => l.kind === 'record').map((l) => l.line as RecordLine);
+
+    it('appends one line per candidate, stamped with the experiment', async () => {
+      const f = fakes({
+        'churn-v2': { body: '{"label":"churn","probability":0.8}' },
+        'churn-v3': { status: 'error', latencyMs: 40, error: { code: 'timeout', message: 'slow' } },
+      });
+      await compareShadow(
+        shadowMessage({ candidates: ['churn-v2', 'churn-v3'], experiment: '7', servedTimeoutMs: 3000 }),
+        options,
+        f.ports,
+      );
+      const lines = recordLinesOf(f.appended);
+      expect(lines.map((l) => [l.candidateEndpoint, l.candidateStatus, l.agree, l.experiment])).toEqual([
+        ['churn-v2', 'ok', true, '7'],
+        ['churn-v3', 'error', null, '7'],
+      ]);
+      expect(lines[0]).toMatchObject({ shadowSampled: true, timeoutMs: 5000, servedTimeoutMs: 3000 });
+      expect(f.counts.get('EvidenceLinesAppended')).toBe(2);
+    });
+
+    it('fails the message when the append fails, and a redelivery appends the stored record', async () => {
+      const f = fakes({ 'churn-v2': { body: '{"label":"churn","probability":0.8}' } });
+      f.log.failing = true;
+      // Arrange: the first delivery writes DynamoDB, then cannot append (as if it crashed there).
+      await expect(compareShadow(shadowMessage(), options, f.ports)).rejects.toThrow(EvidenceAppendError);
+      expect(f.saved).toHaveLength(1);
+      expect(f.appended).toEqual([]);
+      expect(f.counts.get('EvidenceAppendFailures')).toBe(1);
+
+      // Act: the message comes back.
+      f.log.failing = false;
+      const outcome = await compareShadow(shadowMessage(), options, f.ports);
+
+      // Assert: no second candidate call, and the log has the stored record's line.
+      expect(outcome).toBe('duplicate');
+      expect(f.invoked).toEqual(['churn-v2']);
+      expect(recordLinesOf(f.appended)).toEqual([
+        expect.objectContaining({
+          requestId: shadowMessage().requestId,
+          candidateEndpoint: 'churn-v2',
+          agree: true,
+        }),
+      ]);
+    });
+
+    it('a record kept only for outcome joins is logged without a candidate and not as sampled', async () => {
+      const f = fakes({});
+      await compareShadow(
+        shadowMessage({ servedVariant: 'production', candidates: [], shadowSampled: false }),
+        options,
+        f.ports,
+      );
+      expect(recordLinesOf(f.appended)).toEqual([
+        expect.objectContaining({ candidateEndpoint: null, shadowSampled: false, agree: null }),
+      ]);
+    });
   });
 });

@@ -102,6 +102,33 @@ describe('servePrediction', () => {
     expect(canaryUser.g.counts.get('ShadowSampled')).toBeUndefined();
   });
 
+  it('while a canary runs, records every production-served request too, without a replay', async () => {
+    // Arrange: a canary on 10% of users, shadow sampling off, so nothing is replayed.
+    const f = fakes();
+    const running = { ...config, canaryPercent: 10, sampleRate: 0, experiment: 'v4', modelTimeoutMs: 3000 };
+
+    // Act: 40 users' requests.
+    const served = [];
+    for (let i = 0; i < 40; i++)
+      served.push(await servePrediction(request(`p${i}`, `user-${i}`), running, f.ports));
+
+    // Assert: every request is recorded, each stamped with the experiment; none was replayed.
+    const production = served.filter((s) => s.servedVariant === 'production').length;
+    expect(production).toBeGreaterThan(0);
+    expect(f.dispatched).toHaveLength(40);
+    expect(f.dispatched.every((m) => m.candidates.length === 0)).toBe(true);
+    expect(f.dispatched.every((m) => m.experiment === 'v4' && m.servedTimeoutMs === 3000)).toBe(true);
+    expect(f.counts.get('ProductionRecorded')).toBe(production);
+    expect(f.counts.get('CanaryRecorded') ?? 0).toBe(40 - production);
+    expect(served.every((s) => s.shadow.outcome === 'not_sampled')).toBe(true);
+  });
+
+  it('records nothing beyond the shadow sample when no canary runs', async () => {
+    const f = fakes();
+    await servePrediction(request('q1', 'user-1'), { ...config, sampleRate: 0 }, f.ports);
+    expect(f.dispatched).toEqual([]);
+  });
+
   it('falls back to the request id (unsticky) without a user id', async () => {
     const f = fakes();
     const served = await servePrediction(request('r-anon'), { ...config, canaryPercent: 100 }, f.ports);

@@ -10,6 +10,11 @@
  * `dt` is the day of `receivedAt` (UTC) for records and of the post for outcomes.
  */
 
+/** The UTC day (`YYYY-MM-DD`) of an ISO-8601 time: the `dt` partition. */
+export function dayOf(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString().slice(0, 10);
+}
+
 export const EVIDENCE_LOG_VERSION = 1;
 
 /** A model call as analysed: `client_error` is the caller's mistake and never counts for a model. */
@@ -25,6 +30,8 @@ export interface RecordLine {
   /** The experiment: the runtime config version the router applied to this request. */
   readonly experiment: string;
   readonly receivedAt: string;
+  /** `receivedAt` as epoch milliseconds: time buckets without engine-specific date functions. */
+  readonly receivedAtMs: number;
   readonly dt: string;
   readonly servedVariant: 'production' | 'canary';
   /** Salted hash of the caller's user key, or null. */
@@ -57,8 +64,13 @@ export interface RecordLine {
   readonly metricMaxAbsDelta: number | null;
   readonly metricOverlap: number | null;
   readonly metricRankCorrelation: number | null;
-  /** The model timeout at the time, so a failed call can count at least as the timeout. */
+  /**
+   * The candidate call's timeout at the time (the worker's), so a failed candidate call counts
+   * at least as the timeout.
+   */
   readonly timeoutMs: number;
+  /** The served call's timeout at the time (the router's), likewise for a failed served call. */
+  readonly servedTimeoutMs: number;
 }
 
 /** One `POST /outcomes` as posted: absent fields are null (merged first-wins per field). */

@@ -82,6 +82,7 @@ export function startRolloutDocument(
     sampleRate,
   );
   return nextDocument(
+    deployTime,
     current,
     {
       action: 'rollout-start',
@@ -125,6 +126,7 @@ export function holdRolloutDocument(
           `the rollout is already paused (${rollout.hold?.reason ?? 'on hold'})`,
         );
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-pause', ...meta, changed: {} },
         { rollout: pauseRollout(rollout, 'pause', meta, routing), breaker },
@@ -150,6 +152,7 @@ export function holdRolloutDocument(
           }),
         };
         return nextDocument(
+          deployTime,
           current,
           { action: 'rollout-resume', ...meta, changed: {} },
           { rollout: resumed, breaker },
@@ -180,6 +183,7 @@ export function holdRolloutDocument(
         sampleRate,
       );
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-resume', ...meta, changed },
         { rollout: restarted, breaker: undefined },
@@ -188,6 +192,7 @@ export function holdRolloutDocument(
     case 'abort': {
       const sampleRate = breaker ? breaker.nominalSampleRate : knobs.sampleRate;
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-abort', ...meta, changed: { canaryPercent: 0 } },
         { rollout: endRollout(rollout, 'aborted', 'abort', meta, { canaryPercent: 0, sampleRate }), breaker },
@@ -227,6 +232,7 @@ export function applyTickDecision(
       );
       const step = currentStep(next);
       return nextDocument(
+        deployTime,
         current,
         {
           action: 'rollout-step',
@@ -239,6 +245,7 @@ export function applyTickDecision(
     }
     case 'complete':
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-complete', ...meta, ...line, changed: {} },
         {
@@ -257,6 +264,7 @@ export function applyTickDecision(
       );
     case 'pause':
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-pause', ...meta, ...line, changed: {} },
         {
@@ -266,6 +274,7 @@ export function applyTickDecision(
       );
     case 'manual-change':
       return nextDocument(
+        deployTime,
         current,
         { action: 'rollout-pause', ...meta, changed: {} },
         { rollout: pauseRollout(rollout, 'manual-change', meta, knobs), breaker },
@@ -279,6 +288,7 @@ export function applyTickDecision(
 
 /** The document after the breaker's decision, or undefined when there is nothing to write. */
 export function applyBreakerDecision(
+  deployTime: RoutingKnobs,
   current: RuntimeConfigDocument | undefined,
   decision: BreakerDecision,
   at: string,
@@ -305,6 +315,7 @@ export function applyBreakerDecision(
   if (decision.kind === 'open') {
     const rate = decision.breaker.reducedSampleRate;
     return nextDocument(
+      deployTime,
       current,
       { action: 'breaker-open', ...meta, changed: { sampleRate: rate } },
       { rollout: note(rate, 'breaker-open'), breaker: decision.breaker },
@@ -313,6 +324,7 @@ export function applyBreakerDecision(
   const restore = decision.restoreSampleRate;
   const rate = restore ?? current?.overrides.sampleRate ?? 0;
   return nextDocument(
+    deployTime,
     current,
     { action: 'breaker-close', ...meta, changed: restore === undefined ? {} : { sampleRate: restore } },
     { rollout: note(rate, 'breaker-close'), breaker: undefined },

@@ -18,12 +18,13 @@ export interface AnalysisEngine {
   /**
    * Runs one query of the shared SQL subset (relations `records` and `outcomes`, positional `?`
    * parameters) and returns its rows as plain objects (numbers as numbers, nulls as null).
-   * Rejects with `AnalysisDeadlineError` when `deadline` (epoch ms) passes first.
+   * Rejects with `AnalysisDeadlineError` when `deadline` (epoch ms) passes first. Reports
+   * progress (the share done, 0..1) to `onProgress` while it runs, when the engine knows it.
    */
   query(
     sql: string,
     parameters: readonly (string | number)[],
-    options?: { readonly deadline?: number },
+    options?: { readonly deadline?: number; readonly onProgress?: (fraction: number) => void },
   ): Promise<Record<string, unknown>[]>;
 }
 

@@ -111,7 +111,7 @@ export async function runControllerTick(
         now,
       });
       outcome = { ...outcome, breaker: decision };
-      doc = applyBreakerDecision(doc, decision, at) ?? doc;
+      doc = applyBreakerDecision(settings.deployTime, doc, decision, at) ?? doc;
     }
     const rollout = doc?.rollout;
     if (doc !== undefined && isActive(rollout)) {

@@ -98,6 +98,7 @@ describe('buildReportFromAggregates', () => {
       requestId,
       experiment: experiment.id,
       receivedAt: experiment.since,
+      receivedAtMs: Date.parse(experiment.since),
       dt: experiment.since.slice(0, 10),
       servedVariant: 'production',
       userKey: null,
@@ -124,6 +125,7 @@ describe('buildReportFromAggregates', () => {
       metricOverlap: null,
       metricRankCorrelation: null,
       timeoutMs: 2000,
+      servedTimeoutMs: 2000,
     });
     const aggregates = aggregateLines(
       [line('a', -100), line('b', Number.NaN), line('c', 120), line('c', 5)],

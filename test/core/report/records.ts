@@ -57,7 +57,6 @@ export function aRecord(
     requestId: `r${i}`,
     receivedAt,
     comparedAt: receivedAt,
-    timeBucket: '2025-01-01#0',
     servedVariant: parts.servedVariant ?? 'production',
     userKey: null,
     input: { contentType: 'application/json', bytes: 2, sha256: 'x' },

@@ -180,7 +180,6 @@ export function syntheticRecords(
       requestId: `req-${i}`,
       receivedAt: at,
       comparedAt: at,
-      timeBucket: `${at.slice(0, 10)}#0`,
       servedVariant: canary ? 'canary' : 'production',
       userKey: null,
       input: INPUT,

@@ -1,0 +1,216 @@
+import type {
+  CanaryArm,
+  ExperimentAggregates,
+  ExperimentRef,
+  LatencyBuckets,
+  MetricSums,
+  ModelCalls,
+  PairedCounts,
+  TimelineRow,
+  UserRatioSums,
+} from '../report/aggregates';
+import { NO_REASON, NOT_APPLICABLE_BUCKET } from './sql/experiment-aggregates.sql';
+
+export type Row = Readonly<Record<string, unknown>>;
+
+const MAX_REASONS = 10;
+
+/** Comparator numbers: the log's column and the name the report shows. */
+const METRICS = [
+  ['m_equal', 'equal'],
+  ['m_label_match', 'labelMatch'],
+  ['m_score_delta', 'scoreDelta'],
+  ['m_fields_checked', 'fieldsChecked'],
+  ['m_fields_disagreeing', 'fieldsDisagreeing'],
+  ['m_max_abs_delta', 'maxAbsDelta'],
+  ['m_overlap', 'overlap'],
+  ['m_rank_correlation', 'rankCorrelation'],
+] as const;
+
+const num = (row: Row | undefined, column: string): number => {
+  const value = row?.[column];
+  if (value === null || value === undefined) return 0;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+};
+const present = (row: Row, column: string) => row[column] !== null && row[column] !== undefined;
+
+/** The grouping set a totals row belongs to: the set of its non-null keys. */
+function setOf(row: Row): string {
+  return [
+    'production_bucket',
+    'candidate_call_bucket',
+    'pair_production_bucket',
+    'pair_candidate_bucket',
+    'served_variant',
+    'served_endpoint',
+    'arm_bucket',
+    'time_bucket',
+    'disagreement',
+  ]
+    .filter((key) => present(row, key))
+    .join('+');
+}
+
+function histogram(rows: readonly Row[], key: string): LatencyBuckets {
+  return rows
+    .filter((row) => num(row, key) !== NOT_APPLICABLE_BUCKET)
+    .map((row) => [num(row, key), num(row, 'rows_in_group')] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => a[0] - b[0]);
+}
+
+const paired = (row: Row | undefined, prefix: string): PairedCounts => ({
+  n00: num(row, `${prefix}_00`),
+  n01: num(row, `${prefix}_01`),
+  n10: num(row, `${prefix}_10`),
+  n11: num(row, `${prefix}_11`),
+});
+
+const ratioSums = (row: Row | undefined, prefix: string): UserRatioSums => ({
+  users: num(row, 'users'),
+  sumM: num(row, `${prefix}_m`),
+  sumY: num(row, `${prefix}_y`),
+  sumM2: num(row, `${prefix}_m2`),
+  sumY2: num(row, `${prefix}_y2`),
+  sumMY: num(row, `${prefix}_my`),
+});
+
+/**
+ * The experiment's aggregates from the rows of `experimentTotalsQuery` and (with a canary)
+ * `experimentUsersQuery`. Pure: no engine, no I/O.
+ */
+export function aggregatesFromRows(input: {
+  readonly experiment: ExperimentRef;
+  readonly candidate: string;
+  readonly bucketMinutes: number;
+  readonly totals: readonly Row[];
+  readonly users: readonly Row[];
+}): ExperimentAggregates {
+  const { experiment, candidate, bucketMinutes } = input;
+  const bySet = new Map<string, Row[]>();
+  for (const row of input.totals) {
+    const set = setOf(row);
+    const rows = bySet.get(set) ?? [];
+    rows.push(row);
+    bySet.set(set, rows);
+  }
+  const rowsOf = (set: string) => bySet.get(set) ?? [];
+  const total = rowsOf('')[0];
+  const records = num(total, 'records');
+
+  const modelCalls = (endpoint: string, prefix: string, bucketKey: string): ModelCalls => ({
+    endpoint,
+    calls: num(total, `${prefix}_calls`),
+    errors: num(total, `${prefix}_errors`),
+    clientErrors: num(total, `${prefix}_client_errors`),
+    latency: histogram(rowsOf(bucketKey), bucketKey),
+    latencyMoments: {
+      n: num(total, `${prefix}_calls`),
+      sum: num(total, `${prefix}_latency_sum`),
+      sumSquares: num(total, `${prefix}_latency_sum_squares`),
+    },
+    logLatencyMoments: {
+      n: num(total, `${prefix}_calls`),
+      sum: num(total, `${prefix}_log_latency_sum`),
+      sumSquares: num(total, `${prefix}_log_latency_sum_squares`),
+    },
+  });
+
+  const canary: CanaryArm[] = [];
+  if (experiment.canaryPercent > 0) {
+    const armHistograms = rowsOf('served_variant+arm_bucket');
+    for (const variant of ['production', 'canary'] as const) {
+      const endpoint = variant === 'production' ? experiment.production : candidate;
+      const arm = rowsOf('served_variant+served_endpoint').find(
+        (row) => row.served_variant === variant && row.served_endpoint === endpoint,
+      );
+      const users = input.users.find((row) => row.served_variant === variant);
+      canary.push({
+        variant,
+        endpoint,
+        requests: num(arm, 'served_requests'),
+        users: num(users, 'users'),
+        conversion: ratioSums(users, 'conversion'),
+        accuracy: ratioSums(users, 'accuracy'),
+        value: ratioSums(users, 'value'),
+        errors: num(arm, 'served_errors'),
+        latency: histogram(
+          armHistograms.filter((row) => row.served_variant === variant),
+          'arm_bucket',
+        ),
+      });
+    }
+  }
+
+  const bucketMs = bucketMinutes * 60_000;
+  const timeline: TimelineRow[] = rowsOf('time_bucket')
+    .filter((row) => num(row, 'time_bucket') !== NOT_APPLICABLE_BUCKET)
+    .sort((a, b) => num(a, 'time_bucket') - num(b, 'time_bucket'))
+    .map((row) => ({
+      start: new Date(num(row, 'time_bucket') * bucketMs).toISOString(),
+      records: num(row, 'records'),
+      comparisons: num(row, 'comparisons'),
+      agreements: num(row, 'agreements'),
+      candidateCalls: num(row, 'candidate_calls'),
+      candidateErrors: num(row, 'candidate_errors'),
+      productionCalls: num(row, 'production_calls'),
+      productionErrors: num(row, 'production_errors'),
+    }));
+
+  const reasons = rowsOf('disagreement')
+    .filter((row) => row.disagreement !== NO_REASON)
+    .map((row) => ({ reason: String(row.disagreement), count: num(row, 'rows_in_group') }))
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
+    .slice(0, MAX_REASONS);
+
+  const metrics: MetricSums[] = METRICS.filter(([column]) => num(total, `${column}_count`) > 0).map(
+    ([column, name]) => ({
+      name,
+      count: num(total, `${column}_count`),
+      sum: num(total, `${column}_sum`),
+      min: num(total, `${column}_min`),
+      max: num(total, `${column}_max`),
+    }),
+  );
+
+  const first = total?.first_ms;
+  const last = total?.last_ms;
+  return {
+    experiment,
+    candidate,
+    records,
+    duplicates: num(total, 'duplicate_lines'),
+    invalidRecords: num(total, 'invalid_records'),
+    from: first === null || first === undefined ? null : new Date(Number(first)).toISOString(),
+    to: last === null || last === undefined ? null : new Date(Number(last)).toISOString(),
+    requestsSeen: experiment.canaryPercent > 0 ? records : null,
+    shadowSampled: num(total, 'shadow_sampled'),
+    production: modelCalls(experiment.production, 'production', 'production_bucket'),
+    candidateCalls: modelCalls(candidate, 'candidate', 'candidate_call_bucket'),
+    shadow: {
+      pairs: num(total, 'pairs'),
+      errors: paired(total, 'pair_errors'),
+      comparisons: num(total, 'comparisons'),
+      agreements: num(total, 'agreements'),
+      agreementWithNoise: paired(total, 'noise'),
+      latencyDifference: {
+        n: num(total, 'pairs'),
+        sum: num(total, 'difference_sum'),
+        sumSquares: num(total, 'difference_sum_squares'),
+      },
+      productionLatency: histogram(rowsOf('pair_production_bucket'), 'pair_production_bucket'),
+      candidateLatency: histogram(rowsOf('pair_candidate_bucket'), 'pair_candidate_bucket'),
+      accuracy: paired(total, 'accuracy'),
+    },
+    canary,
+    outcomes: {
+      converted: num(total, 'outcomes_converted'),
+      labelled: num(total, 'outcomes_labelled'),
+      withValue: num(total, 'outcomes_with_value'),
+    },
+    timeline: { bucketMinutes, rows: timeline },
+    reasons,
+    metrics,
+  };
+}

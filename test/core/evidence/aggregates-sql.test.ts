@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DuckDbAnalysisEngine } from '../../../lambda/adapters/duckdb-analysis';
+import { JsonLinesEvidenceLog } from '../../../lambda/adapters/evidence-log-files';
+import { aggregatesFromRows } from '../../../lambda/core/evidence/aggregates-from-rows';
+import type { OutcomeLine, RecordLine } from '../../../lambda/core/evidence/log-lines';
+import {
+  type ExperimentSlice,
+  experimentTotalsQuery,
+  experimentUsersQuery,
+} from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
+import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
+import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
+import { oracleAggregates } from '../../support/evidence-oracle';
+
+const slice: ExperimentSlice = {
+  experiment: 'v1',
+  production: 'churn-v1',
+  candidate: 'churn-v2',
+  sinceMs: DAY0 + 43_200_000,
+  untilMs: DAY0 + 2.5 * 86_400_000,
+  bucketMinutes: 60,
+};
+const experiment = (canaryPercent: number): ExperimentRef => ({
+  id: slice.experiment,
+  since: new Date(slice.sinceMs).toISOString(),
+  until: new Date(slice.untilMs).toISOString(),
+  production: slice.production,
+  candidates: [slice.candidate, 'churn-v3'],
+  canaryPercent,
+  sampleRate: 0.5,
+});
+
+interface Lines {
+  readonly records: readonly RecordLine[];
+  readonly outcomes: readonly OutcomeLine[];
+}
+
+/** Writes the lines with the real file adapter and runs both statements in DuckDB. */
+async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<ExperimentAggregates> {
+  const dir = mkdtempSync(join(tmpdir(), 'evidence-sql-'));
+  const engine = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
+  try {
+    await new JsonLinesEvidenceLog(dir).append([
+      ...lines.records.map((line) => ({ kind: 'record' as const, line })),
+      ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
+    ]);
+    const totals = experimentTotalsQuery(slice);
+    const users = experimentUsersQuery(slice);
+    return aggregatesFromRows({
+      experiment: ref,
+      candidate: slice.candidate,
+      bucketMinutes: slice.bucketMinutes,
+      totals: await engine.query(totals.sql, totals.parameters),
+      users: ref.canaryPercent > 0 ? await engine.query(users.sql, users.parameters) : [],
+    });
+  } finally {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts exactly; sums of measured values to rounding (the engines add in another order). */
+function expectSameAggregates(actual: unknown, expected: unknown, path = 'aggregates'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (Number.isInteger(expected) && Number.isInteger(actual)) {
+      if (actual !== expected) throw new Error(`${path}: ${actual} !== ${expected}`);
+    } else if (Math.abs(actual - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
+      throw new Error(`${path}: ${actual} is not ${expected}`);
+    }
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual)).toBe(true);
+    const list = actual as unknown[];
+    if (list.length !== expected.length)
+      throw new Error(
+        `${path}: ${list.length} items, expected ${expected.length}: ${JSON.stringify(list)} vs ${JSON.stringify(expected)}`,
+      );
+    for (const [i, item] of expected.entries()) expectSameAggregates(list[i], item, `${path}[${i}]`);
+    return;
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    const object = actual as Record<string, unknown>;
+    const keys = new Set([...Object.keys(expected), ...Object.keys(object)]);
+    for (const key of keys)
+      expectSameAggregates(object[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+    return;
+  }
+  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
+}
+
+describe('experiment aggregates in SQL (DuckDB) against the line-by-line oracle', () => {
+  it('agree on seeded random evidence, with and without a canary', async () => {
+    await fc.assert(
+      fc.asyncProperty(evidenceArbitrary, fc.constantFrom(0, 10), async (lines, canaryPercent) => {
+        const ref = experiment(canaryPercent);
+        expectSameAggregates(await sqlAggregates(lines, ref), oracleAggregates(lines, slice, ref));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('duplicated lines change nothing but the duplicate count', async () => {
+    await fc.assert(
+      fc.asyncProperty(evidenceArbitrary, async (lines) => {
+        const ref = experiment(10);
+        const once = await sqlAggregates(lines, ref);
+        const twice = await sqlAggregates(
+          { records: [...lines.records, ...lines.records], outcomes: [...lines.outcomes, ...lines.outcomes] },
+          ref,
+        );
+        const linesInSlice = lines.records.filter(
+          (l) =>
+            l.experiment === slice.experiment &&
+            l.receivedAtMs >= slice.sinceMs &&
+            l.receivedAtMs < slice.untilMs,
+        ).length;
+        expectSameAggregates({ ...twice, duplicates: 0 }, { ...once, duplicates: 0 });
+        expect(twice.duplicates).toBe(once.duplicates + linesInSlice);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('joins outcomes posted before or after the comparison, split over fields, first post winning per field', async () => {
+    const at = DAY0 + 86_400_000;
+    const records = [
+      recordLine({
+        requestId: 'a',
+        receivedAtMs: at,
+        servedLabel: 'churn',
+        candidateLabel: 'stay',
+        agree: false,
+        reason: 'labels differ',
+      }),
+      recordLine({ requestId: 'b', receivedAtMs: at, servedLabel: 'churn', candidateLabel: 'churn' }),
+    ];
+    const split = [
+      // a: label before the comparison was made, conversion later, then a contradicting repost.
+      outcomeLine('a', at - 1000, { label: 'stay' }),
+      outcomeLine('a', at + 60_000, { converted: true }),
+      outcomeLine('a', at + 120_000, { converted: false, label: 'churn' }),
+      // b: everything in one post, a day later.
+      outcomeLine('b', at + 86_400_000, { converted: false, label: 'churn', value: 12.5 }),
+    ];
+    const together = [
+      outcomeLine('a', at, { label: 'stay', converted: true }),
+      outcomeLine('b', at, { converted: false, label: 'churn', value: 12.5 }),
+    ];
+    const ref = experiment(10);
+    const fromSplit = await sqlAggregates({ records, outcomes: split }, ref);
+    const fromOne = await sqlAggregates({ records, outcomes: together }, ref);
+
+    expectSameAggregates(fromSplit, fromOne);
+    // a: production wrong, candidate right; b: both right.
+    expect(fromSplit.shadow.accuracy).toEqual({ n00: 0, n01: 1, n10: 0, n11: 1 });
+    expect(fromSplit.outcomes).toEqual({ converted: 2, labelled: 2, withValue: 1 });
+    expect(fromSplit.canary.find((arm) => arm.variant === 'production')?.conversion).toMatchObject({
+      sumM: 2,
+      sumY: 1,
+    });
+  });
+});
