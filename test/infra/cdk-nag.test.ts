@@ -132,10 +132,13 @@ function evidenceAcknowledgements(s: SynthesizedStage, config: StageConfig) {
   const bucketId = s.stack.getLogicalId(s.stack.evidenceBucket.bucket.node.defaultChild as CfnElement);
   const objects = (prefix: string) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`;
   return [
-    ...['records', 'query-results', 'outcomes'].map((prefix) => ({
-      path: 'EvidenceBucket/AnalysisPolicy/Resource',
-      id: objects(prefix),
-    })),
+    // One analysis policy per reader: the report and the rollout controller.
+    ...['AnalysisPolicy', 'AnalysisPolicy2'].flatMap((policy) =>
+      ['records', 'query-results', 'outcomes'].map((prefix) => ({
+        path: `EvidenceBucket/${policy}/Resource`,
+        id: objects(prefix),
+      })),
+    ),
     ...['records', 'outcomes'].flatMap((relation) =>
       [relation, `delivery-errors/${relation}`].map((prefix) => ({
         path: `EvidenceBucket/Deliver${relation === 'records' ? 'Records' : 'Outcomes'}Policy/Resource`,
