@@ -252,6 +252,14 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   lines.push(
     `Verdict for ${data.candidate.endpoint ?? '(no candidate)'} vs ${data.production.endpoint ?? '(no production)'} on ${label}: ${v.decision}`,
   );
+  // The experiment right under the verdict: what the verdict covers, from when.
+  const experiment = data.experiment;
+  if (experiment !== undefined)
+    lines.push(
+      data.scope === 'trailing-window'
+        ? `  trailing window of experiment ${experiment.id} from ${experiment.since}: descriptive only, no verdict`
+        : `  experiment ${experiment.id} since ${experiment.since} (canary ${experiment.canaryPercent}% of users, sample rate ${percent(experiment.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
+    );
   if (data.invalidRecords > 0)
     lines.push(
       `  ${data.invalidRecords} records with impossible data (negative or non-finite latency) left out`,
@@ -270,13 +278,6 @@ export function renderReport(data: ReportWithAlarms, label: string): string {
   }
   if (data.alarmsInAlarm && data.alarmsInAlarm.length > 0)
     lines.push(`  alarms firing now: ${data.alarmsInAlarm.join(', ')}`);
-  const experiment = data.experiment;
-  if (experiment !== undefined)
-    lines.push(
-      data.scope === 'trailing-window'
-        ? `  trailing window of experiment ${experiment.id} from ${experiment.since}: descriptive only, no verdict`
-        : `  experiment ${experiment.id} since ${experiment.since} (canary ${experiment.canaryPercent}% of users, sample rate ${percent(experiment.sampleRate)}): the verdict covers this configuration from its start${data.window.to ? ` to ${data.window.to}` : ''}`,
-    );
   if (data.analysis?.status === 'stale')
     lines.push(`  last completed analysis, ${data.analysis.ageSeconds} s old (a newer one is running)`);
   lines.push(

@@ -49,6 +49,7 @@ describe('--stage targets what is deployed, not lib/config/stages.ts', () => {
     expect(shown).toMatch(/production endpoint\s+fraud-v7\s+\(deploy-time\)/);
     expect(promoted).toContain('fraud-v7 -> fraud-v8');
     const written = JSON.parse(String(dbMock.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.value?.S));
+    // The old production is the first candidate (the way back); fraud-v9 stays in shadow.
     expect(written.overrides).toMatchObject({
       productionEndpoint: 'fraud-v8',
       candidateEndpoints: ['fraud-v7', 'fraud-v9'],
