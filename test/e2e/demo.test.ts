@@ -38,17 +38,18 @@ describe('npm run demo: traffic, outcomes as a shop posts them, and the verdict'
     expect(run.stdout).toMatch(
       /Verdict \(GET \/report, 60 comparisons, 60 outcomes\): (PROMOTE|CONTINUE|REJECT)/,
     );
-    // The demo waits for the worker; under load a straggler may still be on its way.
+    // The demo waits for the worker; under load a straggler may still be on its way. In shadow
+    // (no canary) conversion has no second arm to compare with: the report counts the outcomes
+    // and leaves the per-variant comparison to the canary (next test).
     const data = await waitFor(
       () => {
         const r = report(local.url);
-        return r.conversion?.production.trials === 60 ? r : undefined;
+        return r.samples.outcomes === 60 ? r : undefined;
       },
       'all 60 conversions joined to their records',
       30_000,
     );
-    expect(data.conversion?.production.successes).toBeGreaterThan(15);
-    expect(data.conversion?.production.successes).toBeLessThan(45);
+    expect(data.conversion).toBeNull();
     // Labels arrive after the conversions, as separate posts: both must be kept.
     expect(data.accuracy?.candidate.trials).toBeGreaterThan(15);
     expect(data.accuracy?.candidate.trials).toBeLessThan(45);
