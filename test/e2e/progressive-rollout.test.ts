@@ -53,9 +53,8 @@ function startTraffic(url: string, concurrency = 3): { stop(): Promise<number> }
         });
         await response.arrayBuffer();
         const requestId = response.headers.get('x-request-id');
-        // Every canary answer converts, and one production answer in three is followed up: enough for the guardrail.
-        const variant = response.headers.get('x-served-variant');
-        if (response.ok && requestId && (variant === 'canary' || i % 3 === 0))
+        // Both arms followed up alike: an outcome for every answer (asymmetric follow-up would bias the per-user comparison).
+        if (response.ok && requestId)
           await fetch(`${url}/outcomes`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
