@@ -44,7 +44,7 @@ function startTraffic(url: string, concurrency = 3): { stop(): Promise<number> }
   let sent = 0;
   const worker = async (w: number) => {
     for (let i = 0; running; i++) {
-      const user = `user-${(w * 7919 + i * 31) % 400}`;
+      const user = `user-${(w * 7919 + i * 31) % 2000}`;
       try {
         const response = await fetch(`${url}/predict`, {
           method: 'POST',
@@ -53,9 +53,8 @@ function startTraffic(url: string, concurrency = 3): { stop(): Promise<number> }
         });
         await response.arrayBuffer();
         const requestId = response.headers.get('x-request-id');
-        // Every canary answer converts, and one production answer in three is followed up: enough for the guardrail.
-        const variant = response.headers.get('x-served-variant');
-        if (response.ok && requestId && (variant === 'canary' || i % 3 === 0))
+        // Both arms followed up alike: an outcome for every answer (asymmetric follow-up would bias the per-user comparison).
+        if (response.ok && requestId)
           await fetch(`${url}/outcomes`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -77,7 +76,7 @@ function startTraffic(url: string, concurrency = 3): { stop(): Promise<number> }
   };
 }
 
-/** A short plan: shadow, then 10 %; the guardrails loosened where this test is not about them. */
+/** A short plan: shadow, then 50 % (conversion is judged per user: half of them in each arm); the guardrails loosened where this test is not about them. */
 function writePlan(dir: string): string {
   const guardrails = {
     minSampleSize: 30,
@@ -95,7 +94,7 @@ function writePlan(dir: string): string {
     guardrails,
   });
   const file = join(dir, 'plan.json');
-  writeFileSync(file, JSON.stringify({ steps: [step(0), step(10)], promote: true }));
+  writeFileSync(file, JSON.stringify({ steps: [step(0), step(50)], promote: true }));
   return file;
 }
 
@@ -118,7 +117,6 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         '--models',
         'test/e2e/models.good-candidate.json',
       ]);
-      traffic = startTraffic(local.url);
     });
     afterAll(async () => {
       await traffic?.stop();
@@ -141,31 +139,27 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         expect(started.code).toBe(0);
         expect(started.stdout).toContain('RUNNING at step 0');
 
-        await waitFor(
-          async () => ((await status(local.url)).step === 1 ? true : undefined),
-          'step 1',
-          WALK_TIMEOUT_MS,
-        );
-        expect((await routing(local.url)).canaryPercent).toBe(10);
+        // Paused before any traffic: no step can have the evidence to move yet, whatever the timing.
         const paused = await cli('rollout', 'pause', '--reason', 'e2e hold', '--url', local.url);
         expect(paused.code).toBe(0);
-        expect(paused.stdout).toContain('PAUSED at step 1');
-        // Evidence that would promote a running rollout, then room for several ticks: still held.
+        expect(paused.stdout).toContain('PAUSED at step 0');
+        traffic = startTraffic(local.url);
+        // Evidence that would advance a running rollout, then room for several ticks: still held.
         await waitFor(
           async () => {
             const s = await status(local.url);
             return s.verdict?.decision === 'PROMOTE' && s.verdict.samples >= 20 ? true : undefined;
           },
-          'a PROMOTE verdict on step 1 while paused',
+          'a PROMOTE verdict on step 0 while paused',
           WALK_TIMEOUT_MS,
         );
         await new Promise((r) => setTimeout(r, 3000));
         expect(await status(local.url)).toMatchObject({
           state: 'paused',
-          step: 1,
+          step: 0,
           hold: { reason: 'e2e hold' },
         });
-        expect((await routing(local.url)).canaryPercent).toBe(10);
+        expect((await routing(local.url)).canaryPercent).toBe(0);
         expect((await cli('rollout', 'pause', '--url', local.url)).stderr).toContain(
           'Refused: the rollout is already paused',
         );
@@ -182,12 +176,12 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         expect(done.state).toBe('promoted');
         expect(done.history.map((t) => [t.event, t.step, t.canaryPercent])).toEqual([
           ['start', 0, 0],
-          ['advance', 1, 10],
-          ['pause', 1, 10],
-          ['resume', 1, 10],
+          ['pause', 0, 0],
+          ['resume', 0, 0],
+          ['advance', 1, 50],
           ['promote', 1, 0],
         ]);
-        expect(done.history[1]?.evidence?.decision).toBe('PROMOTE');
+        expect(done.history[3]?.evidence?.decision).toBe('PROMOTE');
         expect(done.history[4]?.evidence?.decision).toBe('PROMOTE');
         expect(await routing(local.url)).toMatchObject({ productionEndpoint: 'churn-v2', canaryPercent: 0 });
 
@@ -225,7 +219,8 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
     }, 60_000);
 
     it('promote refuses without a PROMOTE verdict; --force needs a reason and is recorded', async () => {
-      // Right after the rollback a new experiment begins: too few samples for PROMOTE.
+      // A new sample rate starts a new experiment: too few samples for PROMOTE yet.
+      expect((await cli('set', '--sample-rate', '0.9', '--url', local.url)).code).toBe(0);
       const refused = await cli('promote', '--url', local.url);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^Refused: the verdict for churn-v2 is (CONTINUE|REJECT), not PROMOTE/);
