@@ -173,7 +173,9 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
           'the rollout to end',
           WALK_TIMEOUT_MS,
         );
-        expect(done.state).toBe('promoted');
+        // On a failure, say why the walk ended where it did (the last transition and its evidence).
+        if (done.state !== 'promoted')
+          throw new Error(`the walk ended ${done.state}: ${JSON.stringify(done.history.at(-1))}`);
         expect(done.history.map((t) => [t.event, t.step, t.canaryPercent])).toEqual([
           ['start', 0, 0],
           ['pause', 0, 0],

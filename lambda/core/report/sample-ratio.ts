@@ -44,8 +44,14 @@ export function checkSampleRatios(a: ExperimentAggregates, alpha = SAMPLE_RATIO_
     CANARY_CAUSES,
     alpha,
   );
+  // Only production-served requests are shadow-sampled (a canary-served answer is the candidate's
+  // own): the sample rate applies to them, not to every request seen.
+  const canaryRequests = a.canary
+    .filter((arm) => arm.variant === 'canary')
+    .reduce((s, arm) => s + arm.requests, 0);
+  const productionServedSeen = a.requestsSeen === null ? null : Math.max(0, a.requestsSeen - canaryRequests);
   const sampled =
-    a.requestsSeen === null
+    productionServedSeen === null
       ? notApplicable(
           'shadowSampleRate',
           a.experiment.sampleRate,
@@ -56,10 +62,10 @@ export function checkSampleRatios(a: ExperimentAggregates, alpha = SAMPLE_RATIO_
       : test(
           'shadowSampleRate',
           a.shadowSampled,
-          a.requestsSeen,
+          productionServedSeen,
           a.experiment.sampleRate,
           'requests',
-          'requests shadow-sampled',
+          'production-served requests shadow-sampled',
           SAMPLE_RATE_CAUSES,
           alpha,
         );
