@@ -53,12 +53,14 @@ function startTraffic(url: string, concurrency = 3): { stop(): Promise<number> }
         });
         await response.arrayBuffer();
         const requestId = response.headers.get('x-request-id');
-        // Both arms followed up alike: an outcome for every answer (asymmetric follow-up would bias the per-user comparison).
+        // Both arms followed up alike: an outcome for every answer (asymmetric follow-up would bias
+        // the per-user comparison), half of them conversions. Every answer converting would leave
+        // the conversion test no variance and no non-conversions: it could never decide.
         if (response.ok && requestId)
           await fetch(`${url}/outcomes`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ requestId, converted: true }),
+            body: JSON.stringify({ requestId, converted: (w + i) % 2 === 0 }),
           }).then((r) => r.arrayBuffer());
         sent += 1;
       } catch {
