@@ -280,7 +280,8 @@ function recordLine(
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
-    shadowSampled: true,
+    // A canary-served answer is never shadow-sampled (the router replays production-served ones).
+    shadowSampled: !canary,
     servedEndpoint,
     servedStatus: served.failed ? 'error' : 'ok',
     servedErrorCode: served.failed ? 'model_error' : null,
