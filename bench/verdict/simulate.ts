@@ -280,7 +280,7 @@ function recordLine(
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
-    // A canary-served answer is never shadow-sampled (the router replays production-served ones).
+    // A canary-served answer is the candidate's own: it is never shadow-sampled.
     shadowSampled: !canary,
     servedEndpoint,
     servedStatus: served.failed ? 'error' : 'ok',

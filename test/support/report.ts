@@ -70,3 +70,33 @@ export function reportOfLines(
 /** `n` items made by `make(i)`. */
 export const times = <T>(n: number, make: (i: number) => T): T[] =>
   Array.from({ length: n }, (_, i) => make(i));
+
+/** Counts exactly; sums of measured values to rounding (the engines add in another order). */
+export function expectSameAggregates(actual: unknown, expected: unknown, path = 'aggregates'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (Number.isInteger(expected) && Number.isInteger(actual)) {
+      if (actual !== expected) throw new Error(`${path}: ${actual} !== ${expected}`);
+    } else if (Math.abs(actual - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
+      throw new Error(`${path}: ${actual} is not ${expected}`);
+    }
+    return;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) throw new Error(`${path}: not a list: ${JSON.stringify(actual)}`);
+    const list = actual as unknown[];
+    if (list.length !== expected.length)
+      throw new Error(
+        `${path}: ${list.length} items, expected ${expected.length}: ${JSON.stringify(list)} vs ${JSON.stringify(expected)}`,
+      );
+    for (const [i, item] of expected.entries()) expectSameAggregates(list[i], item, `${path}[${i}]`);
+    return;
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    const object = actual as Record<string, unknown>;
+    const keys = new Set([...Object.keys(expected), ...Object.keys(object)]);
+    for (const key of keys)
+      expectSameAggregates(object[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+    return;
+  }
+  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
+}
