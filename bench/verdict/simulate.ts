@@ -280,7 +280,8 @@ function recordLine(
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
-    shadowSampled: true,
+    // A canary-served answer is the candidate's own: it is never shadow-sampled.
+    shadowSampled: !canary,
     servedEndpoint,
     servedStatus: served.failed ? 'error' : 'ok',
     servedErrorCode: served.failed ? 'model_error' : null,
