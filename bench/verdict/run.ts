@@ -7,8 +7,11 @@
  *   npm run bench:verdict -- --runs 50         fewer runs
  *   npm run bench:verdict -- --only clustered  scenarios whose name contains the text
  *   npm run bench:verdict -- --markdown FILE   also write the table as Markdown
+ *   npm run bench:verdict -- --range 0:12      scenarios 0 to 11 only (run chunks in parallel)
+ *   npm run bench:verdict -- --no-trailing     without the trailing-window lines
  */
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { scenarios } from './scenarios';
 import { runScenario, type ScenarioResult } from './simulate';
 import { runTrailingWindow, TRAILING_ERROR_RATE, type TrailingResult } from './trailing-window';
@@ -21,6 +24,8 @@ function flag(name: string): string | undefined {
 const runs = Number(flag('runs') ?? 200);
 const only = flag('only');
 const markdownPath = flag('markdown');
+const range = flag('range')?.split(':').map(Number);
+const trailing = !process.argv.includes('--no-trailing');
 const ALPHA = 0.05;
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
@@ -34,7 +39,7 @@ function row(r: ScenarioResult, kind: string | undefined): string {
 
 const lines = [
   `Verdict simulation: ${runs} seeded runs per scenario, peeking every 100 records up to 20,000, alpha = ${ALPHA}.`,
-  `Machine: ${process.platform} ${process.arch}, Node ${process.version}; ${new Date().toISOString()}; command: npm run bench:verdict -- --runs ${runs}${only ? ` --only ${only}` : ''}`,
+  `Machine: ${process.platform} ${process.arch}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${new Date().toISOString()}; command: npm run bench:verdict -- ${process.argv.slice(2).join(' ')}`,
   '',
   '| scenario | right verdict | right % (first decision) | false PROMOTE (any peek) | false REJECT (any peek) | INVALID (any peek) | median records to decision | p90 | fixed horizon (90 % power) | median / fixed |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -43,12 +48,13 @@ console.log(lines.join('\n'));
 const started = Date.now();
 for (const [i, scenario] of scenarios().entries()) {
   if (only !== undefined && !scenario.name.includes(only)) continue;
+  if (range !== undefined && (i < (range[0] ?? 0) || i >= (range[1] ?? Number.POSITIVE_INFINITY))) continue;
   const result = runScenario(scenario, runs, 1000 + i, ALPHA);
   const line = row(result, scenario.kind);
   lines.push(line);
   console.log(`${line}  (${(result.milliseconds / 1000).toFixed(0)} s)`);
 }
-if (only === undefined || 'trailing'.includes(only) || only.includes('trailing')) {
+if (trailing && (only === undefined || 'trailing'.includes(only) || only.includes('trailing'))) {
   lines.push(
     '',
     `Trailing-window peeking: errors ${pct(TRAILING_ERROR_RATE)} against a 1 % limit (every other guardrail met), read hourly for 30 days, ${runs} runs per traffic rate; false PROMOTE:`,

@@ -151,7 +151,8 @@ export class ExperimentGenerator {
       const mean = this.userCanary ? truth.canaryConversion : truth.productionConversion;
       this.userRate = userRate(random, mean, truth.userCorrelation);
     }
-    const receivedAt = new Date(START + i * this.spacingMs).toISOString();
+    const receivedAtMs = START + i * this.spacingMs;
+    const receivedAt = new Date(receivedAtMs).toISOString();
     const requestId = `req-${i}`;
     const userKey = `user-${userIndex}`;
     const actual = LABELS[random() < 0.3 ? 0 : 1] as string;
@@ -182,6 +183,7 @@ export class ExperimentGenerator {
           this.experimentId,
           requestId,
           receivedAt,
+          receivedAtMs,
           userKey,
           true,
           servedEndpoint,
@@ -208,6 +210,7 @@ export class ExperimentGenerator {
             this.experimentId,
             requestId,
             receivedAt,
+            receivedAtMs,
             userKey,
             false,
             servedEndpoint,
@@ -262,6 +265,7 @@ function recordLine(
   experiment: string,
   requestId: string,
   receivedAt: string,
+  receivedAtMs: number,
   userKey: string,
   canary: boolean,
   servedEndpoint: string,
@@ -276,7 +280,7 @@ function recordLine(
     requestId,
     experiment,
     receivedAt,
-    receivedAtMs: Date.parse(receivedAt),
+    receivedAtMs,
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,

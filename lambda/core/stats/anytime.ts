@@ -219,22 +219,28 @@ export function logEvidenceMeanAbove(counts: TernaryCounts, m: number, bets: Bet
   const { plus, minus, zero } = counts;
   if (plus + minus + zero === 0) return 0;
   const maxBet = 1 / (1 + m);
-  let top = NEG_INF;
-  const terms: number[] = [];
-  for (let i = 0; i < bets.fractions.length; i++) {
-    const lambda = (bets.fractions[i] as number) * maxBet;
-    const v =
-      (bets.logWeights[i] as number) +
+  const { fractions, logWeights } = bets;
+  const term = (i: number) => {
+    const lambda = (fractions[i] as number) * maxBet;
+    return (
+      (logWeights[i] as number) +
       (plus > 0 ? plus * log1p(lambda * (1 - m)) : 0) +
       (minus > 0 ? minus * log1p(-lambda * (1 + m)) : 0) +
-      (zero > 0 ? zero * log1p(-lambda * m) : 0);
-    terms.push(v);
-    if (v > top) top = v;
-  }
-  if (top === NEG_INF) return NEG_INF;
+      (zero > 0 ? zero * log1p(-lambda * m) : 0)
+    );
+  };
+  // Log-sum-exp in one pass (running maximum), without allocating: this runs at every look.
+  let top = NEG_INF;
   let sum = 0;
-  for (const v of terms) sum += Math.exp(v - top);
-  return top + log(sum);
+  for (let i = 0; i < fractions.length; i++) {
+    const v = term(i);
+    if (v === NEG_INF) continue;
+    if (v > top) {
+      sum = sum * Math.exp(top - v) + 1;
+      top = v;
+    } else sum += Math.exp(v - top);
+  }
+  return top === NEG_INF ? NEG_INF : top + log(sum);
 }
 
 /** ln of the evidence that E X < m (the mirror image: X -> -X). */
@@ -261,7 +267,7 @@ export function meanBounds(
   const boundLower = log(1 / alphaLower);
   let lo = estimate;
   let hi = 1;
-  for (let i = 0; i < 40 && hi - lo > 1e-7; i++) {
+  for (let i = 0; i < 40 && hi - lo > 1e-6; i++) {
     const mid = (lo + hi) / 2;
     if (logEvidenceMeanBelow(counts, mid, bets) >= boundUpper) hi = mid;
     else lo = mid;
@@ -269,7 +275,7 @@ export function meanBounds(
   const upper = hi;
   lo = -1;
   hi = estimate;
-  for (let i = 0; i < 40 && hi - lo > 1e-7; i++) {
+  for (let i = 0; i < 40 && hi - lo > 1e-6; i++) {
     const mid = (lo + hi) / 2;
     if (logEvidenceMeanAbove(counts, mid, bets) >= boundLower) lo = mid;
     else hi = mid;
