@@ -9,11 +9,14 @@
  *   npm run bench:verdict -- --markdown FILE   also write the table as Markdown
  *   npm run bench:verdict -- --range 0:12      scenarios 0 to 11 only (run chunks in parallel)
  *   npm run bench:verdict -- --no-trailing     without the trailing-window lines
+ *   npm run bench:verdict -- --first-decided TEXT --runs 50
+ *                                              per guardrail, the median records at which it was
+ *                                              first decided (which one a PROMOTE waited for)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { scenarios } from './scenarios';
-import { runScenario, type ScenarioResult } from './simulate';
+import { firstDecidedPerGuardrail, runScenario, type ScenarioResult } from './simulate';
 import { runTrailingWindow, TRAILING_ERROR_RATE, type TrailingResult } from './trailing-window';
 
 function flag(name: string): string | undefined {
@@ -35,6 +38,17 @@ const ratio = (a: number | null, b: number | null) =>
 
 function row(r: ScenarioResult, kind: string | undefined): string {
   return `| ${r.name} | ${r.expected} | ${pct(r.right)} | ${pct(r.falsePromote)} | ${pct(r.falseReject)} | ${r.expected === 'INVALID' ? '–' : pct(r.invalid)} | ${num(r.medianSamples)} | ${num(r.p90Samples)} | ${num(r.fixedHorizon)} | ${ratio(r.medianSamples, r.fixedHorizon)} ${kind ?? ''} |`;
+}
+
+const firstDecided = flag('first-decided');
+if (firstDecided !== undefined) {
+  for (const [i, scenario] of scenarios().entries()) {
+    if (!scenario.name.includes(firstDecided)) continue;
+    console.log(`${scenario.name} (${runs} runs, fixed horizon ${num(scenario.fixedHorizon ?? null)}):`);
+    for (const [name, r] of Object.entries(firstDecidedPerGuardrail(scenario, runs, 1000 + i, ALPHA)))
+      console.log(`  ${name}: median ${num(r?.median ?? null)} records (decided in ${r?.decidedRuns} runs)`);
+  }
+  process.exit(0);
 }
 
 const lines = [

@@ -5,12 +5,12 @@
  * - `met` is a one-sided anytime-valid test at `alpha`. PROMOTE needs every blocking guardrail
  *   met, and a bad candidate violates at least one in truth, so P(ever PROMOTE a bad candidate)
  *   <= alpha, however often the report is read.
- * - `violated` is a one-sided anytime-valid test at `alpha / K`, K the number of blocking
- *   guardrails with a test in this experiment (fixed by its configuration, not by the data).
- *   A good candidate is falsely rejected only if one of them errs: P(ever falsely REJECT) <=
- *   alpha (Bonferroni).
- * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase, paired
- * accuracy), each bound gets half of its test's alpha (union bound).
+ * - `violated` is a one-sided anytime-valid test at the guardrail's share of `alpha`
+ *   (`rejectAlphas`: a weighted Bonferroni split over the blocking guardrails of this
+ *   experiment, the weights fixed by its configuration, not by the data). A good candidate is
+ *   falsely rejected only if one of them errs: P(ever falsely REJECT) <= sum of shares = alpha.
+ * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase), each bound
+ * gets half of its test's alpha (union bound); paired accuracy is one exact test.
  */
 import { DEFAULT_MAX_ACCURACY_DROP, type Guardrails } from '../guardrails';
 import {
