@@ -1,0 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:', {autoinstall_known_extensions: 'false', autoload_known_extensions: 'false'});
+const c = await inst.connect();
+const tryq = async (q) => { try { const r = await c.runAndReadAll(q); console.log('OK', JSON.stringify(r.getRowObjectsJS()).slice(0, 300)); } catch (e) { console.log('ERR', String(e.message).slice(0, 200)); } };
+await tryq(`SELECT version() AS v`);
+await tryq(`COPY (SELECT 1 AS a, 'x' AS b) TO '/tmp/ev/kv.parquet' (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: 'a.jsonl,b.jsonl'})`);
+await tryq(`SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('/tmp/ev/kv.parquet')`);
+await tryq(`SELECT * FROM read_parquet('/tmp/ev/nothing/*.parquet')`);
+await tryq(`SELECT * FROM read_json('/tmp/ev/nothing/*.jsonl', columns={a:'INTEGER'})`);
+await tryq(`SELECT * FROM read_parquet([])`);
+await tryq(`SELECT * FROM read_json(['/tmp/ev/kv.parquet'][1:0], columns={a:'INTEGER'})`);
+await tryq(`SELECT current_setting('threads') AS t`);
