@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
@@ -21,7 +21,7 @@ import {
  *   running, unchanged for `quietMs`), and a closed file never changes again;
  * - the Parquet file is written under a temporary name, flushed to disk, then renamed into place
  *   (atomic): readers see all of it or none of it;
- * - it names its sources in its own metadata (`sources`), so the JSON files are removed only
+ * - it names its sources in its own metadata (`sources`, comma-separated file names), so the JSON files are removed only
  *   after it is durable, and a run that stopped in between (crash, kill) is finished by the next
  *   one (sources still present are removed; their lines are in the Parquet file);
  * - between the rename and the removal a reader may see a line twice (Parquet and JSON), which
@@ -98,6 +98,7 @@ export async function compactEvidenceLog(
     mergedFiles: 0,
     rolledForward: 0,
   };
+  if (!existsSync(root)) return { skipped: false, ...totals, ms: Date.now() - started };
   const release = await lock(root);
   if (release === undefined) return { skipped: true, ...totals, ms: Date.now() - started };
   try {
@@ -224,7 +225,7 @@ async function sourcesOf(file: string, runSql: RunSql): Promise<string[]> {
     `SELECT CAST(value AS VARCHAR) AS sources FROM parquet_kv_metadata(${quote(file)}) WHERE CAST(key AS VARCHAR) = 'sources'`,
   );
   const text = rows[0]?.sources;
-  return typeof text === 'string' ? (JSON.parse(text) as string[]) : [];
+  return typeof text === 'string' && text !== '' ? text.split(',') : [];
 }
 
 /** Writes the sources' lines as one Parquet file, durably; returns its size. */
@@ -254,7 +255,7 @@ async function writeParquet(
       )} WHERE requestId IS NOT NULL`,
     );
   await runSql(
-    `COPY (${parts.join(' UNION ALL ')}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(JSON.stringify(sources))}})`,
+    `COPY (${parts.join(' UNION ALL ')}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(sources.join(','))}})`,
   );
   await syncFile(temporary);
   await rename(temporary, final);
@@ -291,12 +292,16 @@ async function lock(root: string): Promise<(() => Promise<void>) | undefined> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       let holder = 0;
+      let ageMs = 0;
       try {
         holder = Number(readFileSync(file, 'utf8').trim());
+        ageMs = Date.now() - statSync(file).mtimeMs;
       } catch {
-        // Released meanwhile: try again.
+        continue; // released meanwhile: try again
       }
       if (Number.isInteger(holder) && holder > 0 && running(holder)) return undefined;
+      // Just created by a compaction that has not written its pid yet.
+      if (!(holder > 0) && ageMs < 60_000) return undefined;
       // Left by a process that died while compacting: its run is finished by this one.
       await unlink(file).catch(() => undefined);
     }
