@@ -7,7 +7,7 @@ import { buildSync } from 'esbuild';
 import { generateEvidence } from './report/generate';
 
 /**
- * `npm run bench:report [-- --sizes 10000,100000,1000000] [--runs 3] [--memory-limit 192MB]
+ * `npm run bench:report [-- --sizes 10000,100000,1000000] [--runs 3] [--memory-limit 256MB]
  * [--threads 2] [--json-report-max 1000000]`: report time and peak memory over a generated
  * evidence log in local mode, per size:
  * 1. write N requests straight into a fresh log as JSON lines (bench/report/generate.ts);
@@ -23,14 +23,14 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000,1000000' },
     runs: { type: 'string', default: '3' },
-    'memory-limit': { type: 'string', default: '192MB' },
+    'memory-limit': { type: 'string', default: '256MB' },
     threads: { type: 'string', default: '2' },
     'json-report-max': { type: 'string', default: '1000000' },
   },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number);
 const runs = Number(values.runs);
-const memoryLimit = values['memory-limit'] ?? '192MB';
+const memoryLimit = values['memory-limit'] ?? '256MB';
 const threads = values.threads ?? '2';
 const jsonReportMax = Number(values['json-report-max']);
 if (sizes.some((n) => !Number.isInteger(n) || n <= 0) || !(runs >= 1)) {

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (dir === undefined || (mode !== 'report' && mode !== 'compact'))
     throw new Error('usage: run-report report|compact DIR …');
   if (mode === 'compact') {
-    const [memoryLimit = '192MB', threads = '2'] = rest;
+    const [memoryLimit = '256MB', threads = '2'] = rest;
     const engine = await DuckDbAnalysisEngine.open(dir, { memoryLimit, threads: Number(threads) });
     // Every file of the generated log is closed (its writer, the generator, is gone).
     const result = await engine.compact({ quietMs: 0 });
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const [nowArg, runsArg = '3', memoryLimit = '192MB', threads = '2'] = rest;
+  const [nowArg, runsArg = '3', memoryLimit = '256MB', threads = '2'] = rest;
   const now = Number(nowArg);
   const runs = Number(runsArg);
   const engine = await DuckDbAnalysisEngine.open(dir, { memoryLimit, threads: Number(threads) });

@@ -13,7 +13,7 @@ import {
 import { EVIDENCE_FOLDERS, type EvidenceRelation } from './evidence-log-files';
 
 export interface DuckDbOptions {
-  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '192MB' */
+  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '256MB' */
   readonly memoryLimit?: string;
   /** @default 2 */
   readonly threads?: number;
@@ -56,7 +56,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     // and a bundle that never opens DuckDB never asks for it.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: options.memoryLimit ?? '192MB',
+      memory_limit: options.memoryLimit ?? '256MB',
       threads: String(options.threads ?? 2),
       temp_directory: tempDirectory,
       preserve_insertion_order: 'false',

@@ -8,6 +8,8 @@ import {
   EVIDENCE_FOLDERS,
   type EvidenceRelation,
   parsePartFileName,
+  type RotationPolicy,
+  rotateWriters,
 } from './evidence-log-files';
 
 /**
@@ -307,4 +309,62 @@ async function lock(root: string): Promise<(() => Promise<void>) | undefined> {
     }
   }
   return undefined;
+}
+
+export interface CompactionSchedule {
+  /** Stops the timer; resolves once a run under way has finished. */
+  stop(): Promise<void>;
+}
+
+export interface CompactionScheduleOptions {
+  /** Between runs. @default 5 minutes */
+  readonly everyMs?: number;
+  /**
+   * Which writers' current segments a run closes first. @default 8 MB or 30 minutes old: a
+   * report reads at most that much JSON per writer, and a day's Parquet files are rewritten
+   * (merged) at most every few runs.
+   */
+  readonly rotation?: RotationPolicy;
+  readonly compaction?: CompactionOptions;
+  readonly onCompacted?: (result: CompactionResult) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Local mode's compaction: a run at start (files left by earlier runs of the process) and then on
+ * a timer, each closing this process's due segments and compacting what is closed. Runs never
+ * overlap; a failed run is reported and the next one tries again (nothing is removed before its
+ * Parquet file is durable).
+ */
+export function scheduleCompaction(
+  target: { compact(options?: CompactionOptions): Promise<CompactionResult> },
+  options: CompactionScheduleOptions = {},
+): CompactionSchedule {
+  const everyMs = options.everyMs ?? 5 * 60_000;
+  const rotation = options.rotation ?? { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        await rotateWriters(rotation);
+        const result = await target.compact(options.compaction);
+        options.onCompacted?.(result);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    });
+  };
+  run();
+  const timer = setInterval(run, everyMs);
+  // The schedule alone must not keep a process alive.
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -34,12 +34,24 @@ export function currentSegments(): ReadonlyMap<string, number> {
   return new Map([...liveWriters].map(([writer, log]) => [writer, log.segment]));
 }
 
+/** When a writer's current segment is worth closing: by size, by age. */
+export interface RotationPolicy {
+  readonly minBytes?: number;
+  readonly maxAgeMs?: number;
+  readonly now?: number;
+}
+
 /**
- * Closes the current segment of every writer of this process that has written to it (compaction
- * then takes its files); resolves once the appends already under way on them have landed.
+ * Closes the current segment of every writer of this process that has written to it (all of them,
+ * or those the policy picks), so compaction can take its files; resolves once the appends already
+ * under way on older segments have landed.
  */
-export async function rotateWriters(): Promise<void> {
-  await Promise.all([...liveWriters.values()].map((log) => log.rotate()));
+export async function rotateWriters(policy?: RotationPolicy): Promise<void> {
+  await Promise.all(
+    [...liveWriters.values()].map((log) =>
+      policy === undefined || log.due(policy) ? log.rotate() : undefined,
+    ),
+  );
 }
 
 export interface JsonLinesEvidenceLogOptions {
@@ -64,6 +76,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   readonly writer = `${Date.now().toString(36)}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private current = 0;
   private bytesInSegment = 0;
+  private segmentStartedMs = Date.now();
   private readonly segmentBytes: number;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly folders = new Set<string>();
@@ -74,6 +87,16 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     liveWriters.set(this.writer, this);
+  }
+
+  /** Whether the current segment is due for rotation under the policy (never when empty). */
+  due(policy: RotationPolicy): boolean {
+    if (this.bytesInSegment === 0) return false;
+    const now = policy.now ?? Date.now();
+    return (
+      this.bytesInSegment >= (policy.minBytes ?? 0) ||
+      (policy.maxAgeMs !== undefined && now - this.segmentStartedMs >= policy.maxAgeMs)
+    );
   }
 
   /** The segment appends go to now. */
@@ -118,6 +141,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   private nextSegment(): void {
     this.current += 1;
     this.bytesInSegment = 0;
+    this.segmentStartedMs = Date.now();
   }
 
   private appendTo(file: string, text: string): Promise<void> {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
+import { type CompactionResult, scheduleCompaction } from '../../lambda/adapters/evidence-compaction';
 import { JsonLinesEvidenceLog, rotateWriters } from '../../lambda/adapters/evidence-log-files';
 import { aggregatesFromRows } from '../../lambda/core/evidence/aggregates-from-rows';
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
@@ -343,5 +344,89 @@ describe('compaction of the local evidence log into Parquet', () => {
       ].sort(),
     );
     expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 6 }]);
+  });
+
+  it('runs in local mode at start and then on its timer, closing due segments first, never two runs at once', async () => {
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'before-start' }) }]);
+    const results: CompactionResult[] = [];
+    let firstRun!: () => void;
+    const ranOnce = new Promise<void>((resolve) => {
+      firstRun = resolve;
+    });
+    // minBytes 1: any written segment is due.
+    const schedule = scheduleCompaction(engine, {
+      everyMs: 3_600_000,
+      rotation: { minBytes: 1 },
+      onCompacted: (result) => {
+        results.push(result);
+        firstRun();
+      },
+    });
+    try {
+      await ranOnce;
+      expect(results).toEqual([expect.objectContaining({ jsonFiles: 1, parquetFiles: 1 })]);
+      expect(files().jsonl).toEqual([]);
+      expect(await engine.query('SELECT requestId FROM records', [])).toEqual([
+        { requestId: 'before-start' },
+      ]);
+    } finally {
+      await schedule.stop();
+    }
+  });
+});
+
+describe('the compaction schedule', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('repeats every interval without overlapping runs, and stop waits for the run under way', async () => {
+    jest.useFakeTimers();
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    const releases: (() => void)[] = [];
+    const target = {
+      compact: async (): Promise<CompactionResult> => {
+        active += 1;
+        most = Math.max(most, active);
+        runs += 1;
+        await new Promise<void>((resolve) => releases.push(resolve));
+        active -= 1;
+        return {
+          skipped: false,
+          jsonFiles: 0,
+          jsonBytes: 0,
+          parquetFiles: 0,
+          parquetBytes: 0,
+          mergedFiles: 0,
+          rolledForward: 0,
+          ms: 0,
+        };
+      },
+    };
+    const schedule = scheduleCompaction(target, { everyMs: 1000 });
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    await settle();
+    expect(runs).toBe(1);
+    // Two intervals pass while the first run is still under way: they queue, they do not overlap.
+    jest.advanceTimersByTime(2000);
+    await settle();
+    expect(runs).toBe(1);
+    releases.shift()?.();
+    await settle();
+    expect(runs).toBe(2);
+    let stopped = false;
+    const stopping = schedule.stop().then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(stopped).toBe(false);
+    releases.shift()?.();
+    await stopping;
+    // The run queued before stop does not start.
+    expect(runs).toBe(2);
+    expect(most).toBe(1);
   });
 });
