@@ -10,7 +10,7 @@ import {
   compactEvidenceLog,
   readJsonLines,
 } from './evidence-compaction';
-import { EVIDENCE_FOLDERS, type EvidenceRelation } from './evidence-log-files';
+import { EVIDENCE_FOLDERS, type EvidenceRelation, rotateWriters } from './evidence-log-files';
 
 export interface DuckDbOptions {
   /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '256MB' */
@@ -76,11 +76,21 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       try {
         return await this.run(sql, parameters, options);
       } catch (error) {
-        // A compaction by another process removed a file between planning and reading: the
-        // views list the folders again, and the lines are in its Parquet file now.
-        if (!isVanishedFile(error)) throw error;
-        this.views = { records: undefined, outcomes: undefined };
-        return this.run(sql, parameters, options);
+        if (isVanishedFile(error)) {
+          // A compaction by another process removed a file between planning and reading: the
+          // views list the folders again, and the lines are in its Parquet file now.
+          this.views = { records: undefined, outcomes: undefined };
+          return this.run(sql, parameters, options);
+        }
+        if (isOutOfMemory(error)) {
+          // Parsing every column of a large burst of JSON lines needs more memory than reading
+          // the same lines from Parquet: compact what is there (this process's writers move on
+          // to new segments first), then read again.
+          await rotateWriters();
+          await this.compactNow({});
+          return this.run(sql, parameters, options);
+        }
+        throw error;
       }
     });
   }
@@ -90,19 +100,21 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
    * with the queries: a query never sees a file vanish under it in this process.
    */
   compact(options: CompactionOptions = {}): Promise<CompactionResult> {
-    return this.inTurn(async () => {
-      const connection = await this.instance.connect();
-      try {
-        return await compactEvidenceLog(
-          this.logDir,
-          async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
-          options,
-        );
-      } finally {
-        connection.closeSync();
-        this.views = { records: undefined, outcomes: undefined };
-      }
-    });
+    return this.inTurn(() => this.compactNow(options));
+  }
+
+  private async compactNow(options: CompactionOptions): Promise<CompactionResult> {
+    const connection = await this.instance.connect();
+    try {
+      return await compactEvidenceLog(
+        this.logDir,
+        async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+        options,
+      );
+    } finally {
+      connection.closeSync();
+      this.views = { records: undefined, outcomes: undefined };
+    }
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
@@ -215,6 +227,10 @@ function holdingOf(folder: string): Holding {
     }
   }
   return json && parquet ? 'both' : json ? 'json' : parquet ? 'parquet' : 'none';
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return /Out of Memory Error/i.test(error instanceof Error ? error.message : String(error));
 }
 
 function isVanishedFile(error: unknown): boolean {
