@@ -8,8 +8,8 @@ import { aggregatesFromRows } from '../../../lambda/core/evidence/aggregates-fro
 import type { OutcomeLine, RecordLine } from '../../../lambda/core/evidence/log-lines';
 import {
   type ExperimentSlice,
+  experimentDistributionsQuery,
   experimentTotalsQuery,
-  experimentUsersQuery,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import { aggregateLines } from '../../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
@@ -48,14 +48,15 @@ async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<Experime
       ...lines.records.map((line) => ({ kind: 'record' as const, line })),
       ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
     ]);
-    const totals = experimentTotalsQuery(slice);
-    const users = experimentUsersQuery(slice);
+    const withUsers = { ...slice, perUser: ref.canaryPercent > 0 };
+    const totals = experimentTotalsQuery(withUsers);
+    const distributions = experimentDistributionsQuery(withUsers);
     return aggregatesFromRows({
       experiment: ref,
       candidate: slice.candidate,
       bucketMinutes: slice.bucketMinutes,
       totals: await engine.query(totals.sql, totals.parameters),
-      users: ref.canaryPercent > 0 ? await engine.query(users.sql, users.parameters) : [],
+      distributions: await engine.query(distributions.sql, distributions.parameters),
     });
   } finally {
     engine.close();
