@@ -1,7 +1,10 @@
-// Entry of every local-mode service thread. Node's loader hooks are per thread and `--import tsx`
-// does not reach worker threads, so each thread registers tsx itself before loading TypeScript.
+// Entry of every local-mode service thread. Loader hooks are per thread and what the starting
+// thread registered (`node --import tsx`, jest's transform) does not reach this one, so it
+// registers tsx itself, for both module systems, before loading TypeScript.
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { register as registerCommonJs } from 'tsx/cjs/api';
+import { register as registerEsm } from 'tsx/esm/api';
 
-register();
+registerCommonJs();
+registerEsm();
 await import(workerData.host);
