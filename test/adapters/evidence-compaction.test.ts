@@ -22,7 +22,7 @@ import {
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
-import { oracleAggregates } from '../support/evidence-oracle';
+import { aggregatesOfSlice, expectSameAggregates, servingArms } from '../support/report';
 
 /**
  * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
@@ -81,13 +81,16 @@ const asLines = (lines: Lines) => [
 async function report(): Promise<ExperimentAggregates> {
   const totals = experimentTotalsQuery(slice);
   const distributions = experimentDistributionsQuery(slice);
-  return aggregatesFromRows({
-    experiment: ref,
-    candidate: slice.candidate,
-    bucketMinutes: slice.bucketMinutes,
-    totals: await engine.query(totals.sql, totals.parameters),
-    distributions: await engine.query(distributions.sql, distributions.parameters),
-  });
+  // Arms as the TypeScript aggregator lists them, which these tests compare against.
+  return servingArms(
+    aggregatesFromRows({
+      experiment: ref,
+      candidate: slice.candidate,
+      bucketMinutes: slice.bucketMinutes,
+      totals: await engine.query(totals.sql, totals.parameters),
+      distributions: await engine.query(distributions.sql, distributions.parameters),
+    }),
+  );
 }
 
 /** Every file of the log, by kind: what compaction left where. */
@@ -107,28 +110,6 @@ function files(): { jsonl: string[]; parquet: string[]; other: string[] } {
     }
   }
   return found;
-}
-
-/** Counts exactly; sums of measured values to rounding (engines add in another order). */
-function expectSame(actual: unknown, expected: unknown, path = 'aggregates'): void {
-  if (typeof expected === 'number' && typeof actual === 'number') {
-    const close = Number.isInteger(expected)
-      ? actual === expected
-      : Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
-    if (!close) throw new Error(`${path}: ${actual} is not ${expected}`);
-    return;
-  }
-  if (typeof expected === 'object' && expected !== null && typeof actual === 'object' && actual !== null) {
-    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
-    for (const key of keys)
-      expectSame(
-        (actual as Record<string, unknown>)[key],
-        (expected as Record<string, unknown>)[key],
-        `${path}.${key}`,
-      );
-    return;
-  }
-  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
 }
 
 describe('compaction of the local evidence log into Parquet', () => {
@@ -157,12 +138,12 @@ describe('compaction of the local evidence log into Parquet', () => {
               await engine.compact({ maxFilesPerDay });
             }
           }
-          expectSame(await report(), oracleAggregates(lines, slice, ref));
+          expectSameAggregates(await report(), aggregatesOfSlice(lines, slice, ref));
           // And once everything is compacted.
           await rotateWriters();
           await engine.compact({ maxFilesPerDay });
           expect(files().jsonl).toEqual([]);
-          expectSame(await report(), oracleAggregates(lines, slice, ref));
+          expectSameAggregates(await report(), aggregatesOfSlice(lines, slice, ref));
         },
       ),
       { numRuns: 12 },
@@ -239,19 +220,19 @@ describe('compaction of the local evidence log into Parquet', () => {
     const saved = mkdtempSync(join(tmpdir(), 'evidence-sources-'));
     try {
       for (const [i, source] of sources.entries()) copyFileSync(join(dir, source), join(saved, String(i)));
-      const exact = oracleAggregates(lines, slice, ref);
+      const exact = aggregatesOfSlice(lines, slice, ref);
       expect(exact.records).toBe(2);
       await engine.compact();
       // The state a crash leaves after the rename and before the removal: both copies present.
       for (const [i, source] of sources.entries()) copyFileSync(join(saved, String(i)), join(dir, source));
       const crashed = await report();
-      expectSame({ ...crashed, duplicates: 0 }, { ...exact, duplicates: 0 });
+      expectSameAggregates({ ...crashed, duplicates: 0 }, { ...exact, duplicates: 0 });
       expect(crashed.duplicates).toBe(exact.duplicates + lines.records.length);
 
       const next = await engine.compact();
       expect(next).toMatchObject({ rolledForward: sources.length, jsonFiles: 0, parquetFiles: 0 });
       expect(files().jsonl).toEqual([]);
-      expectSame(await report(), exact);
+      expectSameAggregates(await report(), exact);
     } finally {
       rmSync(saved, { recursive: true, force: true });
     }
