@@ -20,9 +20,9 @@ import {
   experimentDistributionsQuery,
   experimentTotalsQuery,
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
+import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
-import { oracleAggregates } from '../support/evidence-oracle';
 
 /**
  * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
@@ -78,17 +78,35 @@ const asLines = (lines: Lines) => [
   ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
 ];
 
+/**
+ * The report's aggregates, read by the SQL in DuckDB. The SQL always lists production's arm and
+ * the judged candidate's canary arm, zero when unserved; the TypeScript aggregator lists the arms
+ * that served, so arms without requests are left out here.
+ */
 async function report(): Promise<ExperimentAggregates> {
   const totals = experimentTotalsQuery(slice);
   const distributions = experimentDistributionsQuery(slice);
-  return aggregatesFromRows({
+  const aggregates = aggregatesFromRows({
     experiment: ref,
     candidate: slice.candidate,
     bucketMinutes: slice.bucketMinutes,
     totals: await engine.query(totals.sql, totals.parameters),
     distributions: await engine.query(distributions.sql, distributions.parameters),
   });
+  return { ...aggregates, canary: aggregates.canary.filter((arm) => arm.requests > 0) };
 }
+
+/** The same lines through the TypeScript aggregator (the SQL's twin, lambda/core/report). */
+const oracleAggregates = (
+  lines: Lines,
+  s: ExperimentSlice,
+  experiment: ExperimentRef,
+): ExperimentAggregates =>
+  aggregateLines(lines.records, lines.outcomes, {
+    experiment,
+    candidate: s.candidate,
+    bucketMinutes: s.bucketMinutes,
+  });
 
 /** Every file of the log, by kind: what compaction left where. */
 function files(): { jsonl: string[]; parquet: string[]; other: string[] } {
