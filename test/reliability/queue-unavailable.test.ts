@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parseModelsFile } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { captureOutput } from '../support/captured-output';
 
 /**
