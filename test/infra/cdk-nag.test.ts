@@ -6,16 +6,7 @@ import type { IConstruct } from 'constructs';
 import { STAGES, type StageConfig } from '../../lib/config/stage-config';
 import { stages } from '../../lib/config/stages';
 import { addShadowRolloutStack } from '../../lib/shadow-rollout-app';
-import {
-  deployableConfig,
-  newOutdir,
-  removeSynthOutput,
-  type SynthesizedStage,
-  synthConfig,
-  synthConfigs,
-} from './support/synth';
-
-afterAll(removeSynthOutput);
+import { deployableConfig, newOutdir, type SynthesizedStage, synthesizedOnce } from './support/synth';
 
 interface Acknowledgement {
   readonly path: string;
@@ -44,17 +35,12 @@ const cases: [string, StageConfig][] = [
 ];
 
 // The three stages in one app (one synth); the apiKey variant of staging in its own.
-const synthesized = new Map<string, SynthesizedStage>();
-beforeAll(() => {
-  const all = synthConfigs(STAGES.map(deployableConfig));
-  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
-  synthesized.set('staging with api.auth=apiKey', synthConfig(apiKeyStaging));
-});
+const synthOf = synthesizedOnce(() => Object.fromEntries(cases));
 
 describe.each(cases)('AwsSolutions checks: %s', (label, config) => {
   let s: SynthesizedStage;
   beforeAll(() => {
-    s = synthesized.get(label) as SynthesizedStage;
+    s = synthOf(label);
   });
 
   it('leave no unacknowledged finding, error or warning', () => {

@@ -23,10 +23,9 @@ import {
   deployableConfig,
   logicalId,
   permissionsOfRole,
-  removeSynthOutput,
   render,
   type SynthesizedStage,
-  synthConfigs,
+  synthesizedOnce,
 } from './support/synth';
 
 type Resource = {
@@ -39,19 +38,9 @@ type Resource = {
 // One synth per encryption mode: dev (S3-managed, no versioning or access logs) and prod (KMS,
 // versioned, access-logged). Staging takes prod's path (asserted on its config below).
 const CASES = ['dev', 'prod'] as const satisfies readonly Stage[];
-const synthesized = new Map<Stage, SynthesizedStage>();
-beforeAll(() => {
-  // One app, one synth for both.
-  const all = synthConfigs(CASES.map(deployableConfig));
-  for (const [i, stage] of CASES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
-});
-afterAll(removeSynthOutput);
-
-function synthOf(stage: Stage): SynthesizedStage {
-  const s = synthesized.get(stage);
-  if (s === undefined) throw new Error(`stage ${stage} was not synthesized`);
-  return s;
-}
+const synthOf = synthesizedOnce(() =>
+  Object.fromEntries(CASES.map((stage) => [stage, deployableConfig(stage)])),
+);
 
 function resource(s: SynthesizedStage, id: string): Resource {
   const found = (s.template.toJSON().Resources as Record<string, Resource>)[id];

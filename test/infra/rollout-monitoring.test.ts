@@ -16,13 +16,9 @@ import {
   deployableConfig,
   logicalId,
   ON_CALL_EMAIL,
-  removeSynthOutput,
   type SynthesizedStage,
-  synthConfig,
-  synthConfigs,
+  synthesizedOnce,
 } from './support/synth';
-
-afterAll(removeSynthOutput);
 
 /**
  * Prod with every threshold, period and count distinct from every other: an alarm that took its
@@ -389,12 +385,7 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
 const byKey = (m: MetricRef) => JSON.stringify([m.namespace, m.name, m.stat, m.period, m.dimensions]);
 
 // The three stages in one app (one synth), the distinct-thresholds prod in another.
-const synthesized = new Map<string, SynthesizedStage>();
-beforeAll(() => {
-  const all = synthConfigs(STAGES.map(deployableConfig));
-  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
-  synthesized.set('prod with distinct thresholds', synthConfig(distinct));
-});
+const synthOf = synthesizedOnce(() => Object.fromEntries(cases));
 
 describe.each(cases)('alarms of %s', (label, config) => {
   const { stage } = config;
@@ -404,7 +395,7 @@ describe.each(cases)('alarms of %s', (label, config) => {
   let topic: string;
   let rollbackArn: string;
   beforeAll(() => {
-    s = synthesized.get(label) as SynthesizedStage;
+    s = synthOf(label);
     alarms = alarmsByName(s.template);
     expected = expectedAlarms(config, s);
     topic = `{${logicalId(s.stack.monitoring.alarmTopic)}}`;
