@@ -315,7 +315,7 @@ describe('compaction of the local evidence log into Parquet', () => {
     }
   });
 
-  it('takes files of writers in no running process once quiet, and of another running process only the segments it has left', async () => {
+  it('takes files of writers in no running process once quiet, and of another running process or thread only the segments it has left', async () => {
     const folder = join(dir, 'records', 'dt=2026-11-28');
     const line = (id: string) => `${JSON.stringify(recordLine({ requestId: id }))}\n`;
     const deadPid = 4_194_301; // above Linux's default pid_max: no such process
@@ -327,17 +327,26 @@ describe('compaction of the local evidence log into Parquet', () => {
     writeFileSync(join(folder, `part-k2-${livePid}-abcdef-0.jsonl`), line('live-left'));
     writeFileSync(join(folder, `part-k2-${livePid}-abcdef-1.jsonl`), line('live-current'));
     writeFileSync(join(folder, 'copied-by-hand.jsonl'), line('no-writer'));
+    // Writers of another thread of this process (local mode's shadow path): not in this thread's
+    // registry, so treated like another process's.
+    const pid = process.pid;
+    writeFileSync(join(folder, `part-k3-${pid}-abcdef-0.jsonl`), line('thread-current'));
+    writeFileSync(join(folder, `part-k4-${pid}-abcdef-0.jsonl`), line('thread-left'));
+    writeFileSync(join(folder, `part-k4-${pid}-abcdef-1.jsonl`), line('thread-next'));
     const old = (Date.now() - 3_600_000) / 1000;
     for (const name of [
       `part-k0-${deadPid}-abcdef-0.jsonl`,
       `part-k2-${livePid}-abcdef-0.jsonl`,
       `part-k2-${livePid}-abcdef-1.jsonl`,
       'copied-by-hand.jsonl',
+      `part-k3-${pid}-abcdef-0.jsonl`,
+      `part-k4-${pid}-abcdef-0.jsonl`,
+      `part-k4-${pid}-abcdef-1.jsonl`,
     ])
       utimesSync(join(folder, name), old, old);
 
     const result = await engine.compact({ quietMs: 60_000 });
-    expect(result.jsonFiles).toBe(3);
+    expect(result.jsonFiles).toBe(4);
     expect(
       readdirSync(folder)
         .filter((n) => n.endsWith('.jsonl'))
@@ -346,10 +355,12 @@ describe('compaction of the local evidence log into Parquet', () => {
       [
         `part-k1-${deadPid}-abcdef-0.jsonl`, // not quiet yet
         `part-k2-${livePid}-abcdef-1.jsonl`, // its writer may still append
-        `part-${log.writer}-0.jsonl`, // this process's writer, current segment
+        `part-k3-${pid}-abcdef-0.jsonl`, // another thread's current segment
+        `part-k4-${pid}-abcdef-1.jsonl`, // likewise
+        `part-${log.writer}-0.jsonl`, // this thread's writer, current segment
       ].sort(),
     );
-    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 6 }]);
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 9 }]);
   });
 
   it('runs in local mode at start and then on its timer, closing due segments first, never two runs at once', async () => {
@@ -378,6 +389,35 @@ describe('compaction of the local evidence log into Parquet', () => {
       ]);
     } finally {
       await schedule.stop();
+    }
+  });
+});
+
+describe('segments of the JSON-lines writer', () => {
+  it('moves on to a new segment by size and by age, and lines of old segments stay where they were', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'evidence-segments-'));
+    const bySize = new JsonLinesEvidenceLog(root, { segmentBytes: 1 });
+    const byAge = new JsonLinesEvidenceLog(root, { segmentMaxAgeMs: 0 });
+    try {
+      for (const log of [bySize, byAge]) {
+        await log.append([{ kind: 'record', line: recordLine({ requestId: `${log.writer}-1` }) }]);
+        await log.append([{ kind: 'record', line: recordLine({ requestId: `${log.writer}-2` }) }]);
+      }
+      const names = readdirSync(join(root, 'records', 'dt=2026-11-28')).sort();
+      expect(names).toEqual(
+        [
+          `part-${bySize.writer}-0.jsonl`,
+          `part-${bySize.writer}-1.jsonl`,
+          `part-${byAge.writer}-0.jsonl`,
+          `part-${byAge.writer}-1.jsonl`,
+        ].sort(),
+      );
+      expect(bySize.segment).toBe(2);
+      expect(byAge.segment).toBe(1);
+    } finally {
+      await bySize.close();
+      await byAge.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
