@@ -4,6 +4,7 @@ import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
 import {
+  closedWriterIds,
   currentSegments,
   EVIDENCE_FOLDERS,
   type EvidenceRelation,
@@ -184,14 +185,15 @@ function isClosed(
   const part = parsePartFileName(name);
   if (part === undefined) return quiet;
   const current = context.live.get(part.writer);
-  // A writer of this process: its older segments are final (rotateWriters waited for them).
+  // A writer of this thread: its older segments are final (rotateWriters waited for them).
   if (current !== undefined) return part.segment < current;
-  // A writer of this process that was closed: final.
-  if (part.pid === process.pid) return true;
+  // A writer of this thread that was closed: final.
+  if (closedWriterIds().has(part.writer)) return true;
   // A writer no longer running.
-  if (!running(part.pid)) return quiet;
-  // A writer of another running process (e.g. `npm start` while the CLI compacts): only the
-  // segments it has left.
+  if (part.pid !== process.pid && !running(part.pid)) return quiet;
+  // A writer of another running process (e.g. `npm start` while the CLI compacts) or of another
+  // thread of this one (local mode's shadow path): only the segments it has left (it moves on
+  // by size and by age).
   return quiet && part.segment < (context.laterSegment.get(part.writer) ?? part.segment);
 }
 
