@@ -311,6 +311,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const { DuckDbAnalysisEngine } = await import('../lambda/adapters/duckdb-analysis');
     const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir);
     cleanup.push(async () => rolloutEngine.close());
+    // Closed JSON-lines files become Parquet (reports read a few columns instead of every line).
+    const { scheduleCompaction } = await import('../lambda/adapters/evidence-compaction');
+    const compaction = scheduleCompaction(rolloutEngine, {
+      onError: (error) => options.onRolloutError?.('evidence compaction', error),
+    });
+    cleanup.push(() => compaction.stop());
     const rollout = localRollout({
       dynamoDb: dynamoDbClient(),
       engine: rolloutEngine,
