@@ -26,8 +26,19 @@ export function parsePartFileName(name: string): PartFileName | undefined {
   return { writer: match[1] as string, pid: Number(match[2]), segment: Number(match[3] ?? 0) };
 }
 
-/** Writers of this process, by id: what compaction may treat as closed without a quiet period. */
+/**
+ * Writers of this thread, by id: what compaction may treat as closed without a quiet period.
+ * Module state is per thread: a writer in another worker thread of this process (local mode's
+ * worker runs in one) is not here, and counts as a writer of another running process.
+ */
 const liveWriters = new Map<string, JsonLinesEvidenceLog>();
+/** Writers of this thread that closed: their files are final. */
+const closedWriters = new Set<string>();
+
+/** Whether `writer` is a writer of this thread that closed (and so appends no more). */
+export function closedInThisThread(writer: string): boolean {
+  return closedWriters.has(writer);
+}
 
 /** The segment each live writer of this process appends to now (older segments are closed). */
 export function currentSegments(): ReadonlyMap<string, number> {
@@ -136,6 +147,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   async close(): Promise<void> {
     await this.rotate();
     liveWriters.delete(this.writer);
+    closedWriters.add(this.writer);
   }
 
   private nextSegment(): void {
