@@ -332,6 +332,11 @@ export interface CompactionScheduleOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** How often local mode compacts, and closes its writers' due segments (every thread's). */
+export const COMPACTION_EVERY_MS = 5 * 60_000;
+/** A segment is closed once it holds this many bytes or is this old. */
+export const DEFAULT_ROTATION: RotationPolicy = { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+
 /**
  * Local mode's compaction: a run at start (files left by earlier runs of the process) and then on
  * a timer, each closing this process's due segments and compacting what is closed. Runs never
@@ -342,8 +347,8 @@ export function scheduleCompaction(
   target: { compact(options?: CompactionOptions): Promise<CompactionResult> },
   options: CompactionScheduleOptions = {},
 ): CompactionSchedule {
-  const everyMs = options.everyMs ?? 5 * 60_000;
-  const rotation = options.rotation ?? { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+  const everyMs = options.everyMs ?? COMPACTION_EVERY_MS;
+  const rotation = options.rotation ?? DEFAULT_ROTATION;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const run = () => {

@@ -363,6 +363,27 @@ describe('compaction of the local evidence log into Parquet', () => {
     expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 9 }]);
   });
 
+  it("takes of a writer in another thread of this process (local mode's worker) only the segments it has left", async () => {
+    const folder = join(dir, 'records', 'dt=2026-11-28');
+    const line = (id: string) => `${JSON.stringify(recordLine({ requestId: id }))}\n`;
+    // Named as JsonLinesEvidenceLog names its files: this pid, a writer this thread never created.
+    const otherThread = `k3-${process.pid}-fedcba`;
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'mine' }) }]);
+    writeFileSync(join(folder, `part-${otherThread}-0.jsonl`), line('other-thread-left'));
+    writeFileSync(join(folder, `part-${otherThread}-1.jsonl`), line('other-thread-current'));
+    const old = (Date.now() - 3_600_000) / 1000;
+    for (const segment of [0, 1]) utimesSync(join(folder, `part-${otherThread}-${segment}.jsonl`), old, old);
+
+    await engine.compact({ quietMs: 60_000 });
+
+    const left = readdirSync(folder).filter((n) => n.endsWith('.jsonl'));
+    // Its current segment stays: that thread may still append to it.
+    expect(left).toContain(`part-${otherThread}-1.jsonl`);
+    expect(left).not.toContain(`part-${otherThread}-0.jsonl`);
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 3 }]);
+  });
+
   it('runs in local mode at start and then on its timer, closing due segments first, never two runs at once', async () => {
     const log = writer();
     await log.append([{ kind: 'record', line: recordLine({ requestId: 'before-start' }) }]);
