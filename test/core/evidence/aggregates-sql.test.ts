@@ -11,10 +11,9 @@ import {
   experimentDistributionsQuery,
   experimentTotalsQuery,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
-import { aggregateLines } from '../../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
-import { expectSameAggregates } from '../../support/report';
+import { aggregatesOfSlice, expectSameAggregates, servingArms } from '../../support/report';
 
 const slice: ExperimentSlice = {
   experiment: 'v1',
@@ -64,23 +63,7 @@ async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<Experime
   }
 }
 
-/** The TypeScript twin of the SQL (the verdict simulations' aggregator), over the same lines. */
-const typescriptAggregates = (lines: Lines, ref: ExperimentRef): ExperimentAggregates =>
-  aggregateLines(lines.records, lines.outcomes, {
-    experiment: ref,
-    candidate: slice.candidate,
-    bucketMinutes: slice.bucketMinutes,
-  });
-
-/**
- * The SQL always lists production's arm and the judged candidate's canary arm, zero when unserved;
- * the aggregator lists the arms that served (docs in aggregate-lines.ts). In this evidence each
- * variant has one endpoint, so this is the only difference in the arms.
- */
-const servingArms = (a: ExperimentAggregates): ExperimentAggregates => ({
-  ...a,
-  canary: a.canary.filter((arm) => arm.requests > 0),
-});
+const typescriptAggregates = (lines: Lines, ref: ExperimentRef) => aggregatesOfSlice(lines, slice, ref);
 
 describe('experiment aggregates in SQL (DuckDB) against the TypeScript aggregator', () => {
   it('agree on seeded random evidence, with and without a canary', async () => {
