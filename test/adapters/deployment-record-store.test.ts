@@ -1,22 +1,17 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { readDeploymentRecord } from '../../lambda/adapters/deployment-record-store';
 import { deploymentRecord } from '../support/deployment-record';
-import { startDynalite } from '../support/dynalite';
-import { createRuntimeConfigTable } from '../support/runtime-config-table';
+import { startRuntimeConfigTable } from '../support/runtime-config-table';
 
 const TABLE = 'runtime-config';
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let table: Awaited<ReturnType<typeof startRuntimeConfigTable>>;
 let db: DynamoDBClient;
 
 beforeAll(async () => {
-  dynamo = await startDynalite('comparisons');
-  await createRuntimeConfigTable(dynamo.endpoint, TABLE);
-  db = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  table = await startRuntimeConfigTable(TABLE);
+  db = table.client;
 });
-afterAll(async () => {
-  db.destroy();
-  await dynamo.stop();
-});
+afterAll(() => table.stop());
 
 describe('readDeploymentRecord (dynalite)', () => {
   it('is undefined before the first deploy wrote the record', async () => {

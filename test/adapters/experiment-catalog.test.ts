@@ -1,14 +1,9 @@
 import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
 import type { ExperimentStart } from '../../lambda/core/experiment';
-import type { RoutingKnobs, RuntimeConfigDocument } from '../../lambda/core/runtime-config';
+import type { RuntimeConfigDocument } from '../../lambda/core/runtime-config';
+import { DEPLOY_TIME_ROUTING } from '../support/runtime-config-table';
 
-const DEPLOY_TIME: RoutingKnobs = {
-  productionEndpoint: 'churn-v1',
-  candidateEndpoints: ['churn-v2'],
-  shadowEnabled: true,
-  sampleRate: 0.5,
-  canaryPercent: 0,
-};
+const DEPLOY_TIME = { ...DEPLOY_TIME_ROUTING, sampleRate: 0.5 };
 const started = (id: string, canaryPercent: number): ExperimentStart => ({
   id,
   startedAt: '2026-11-30T08:00:00.000Z',

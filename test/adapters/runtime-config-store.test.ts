@@ -2,15 +2,9 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTING_CONFIG_ID, runtimeKnobs, withExperiment } from '../../lambda/adapters/runtime-config-store';
-import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { DEPLOY_TIME_ROUTING } from '../support/runtime-config-table';
 
-const deployTime: RoutingKnobs = {
-  productionEndpoint: 'churn-v1',
-  candidateEndpoints: ['churn-v2'],
-  shadowEnabled: true,
-  sampleRate: 1,
-  canaryPercent: 0,
-};
+const deployTime = DEPLOY_TIME_ROUTING;
 
 /** A GetItem that answers only when the test says so: the deadline always passes first. */
 function gatedGetItem() {

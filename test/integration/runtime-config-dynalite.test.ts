@@ -1,38 +1,25 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { RuntimeConfigStore, runtimeKnobs } from '../../lambda/adapters/runtime-config-store';
 import { deployTimeExperiment } from '../../lambda/core/experiment';
-import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { captureOutput } from '../support/captured-output';
-import { startDynalite } from '../support/dynalite';
-import { createRuntimeConfigTable } from '../support/runtime-config-table';
+import { DEPLOY_TIME_ROUTING, startRuntimeConfigTable } from '../support/runtime-config-table';
+import { waitFor } from '../support/wait-for';
 
 const CONFIG_TABLE = 'runtime-config';
-const deployTime: RoutingKnobs = {
-  productionEndpoint: 'churn-v1',
-  candidateEndpoints: ['churn-v2'],
-  shadowEnabled: true,
-  sampleRate: 1,
-  canaryPercent: 0,
-};
+const deployTime = DEPLOY_TIME_ROUTING;
 const meta = { by: 'test', reason: 'test', allowedEndpoints: ['churn-v1', 'churn-v2'] };
 
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let table: Awaited<ReturnType<typeof startRuntimeConfigTable>>;
 let client: DynamoDBClient;
 let store: RuntimeConfigStore;
 
 beforeAll(async () => {
-  dynamo = await startDynalite('unused-comparisons');
-  await createRuntimeConfigTable(dynamo.endpoint, CONFIG_TABLE);
-  client = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  table = await startRuntimeConfigTable(CONFIG_TABLE);
+  client = table.client;
   store = new RuntimeConfigStore(client, CONFIG_TABLE);
 });
-afterAll(async () => {
-  client.destroy();
-  await dynamo.stop();
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+afterAll(() => table.stop());
 
 describe('runtime config against DynamoDB (dynalite)', () => {
   it('serves deploy-time values until a change, then the change within the cache age, without blocking requests', async () => {
@@ -47,11 +34,13 @@ describe('runtime config against DynamoDB (dynalite)', () => {
 
     await store.change(deployTime, { action: 'set', values: { canaryPercent: 25 } }, meta);
 
-    let seen = (await knobs()).canaryPercent;
-    for (let i = 0; i < 50 && seen !== 25; i++) {
-      await sleep(20);
-      seen = (await knobs()).canaryPercent;
-    }
+    // Each call past the cache age starts a refresh in the background; one of them brings it.
+    const seen = await waitFor(
+      async () => ((await knobs()).canaryPercent === 25 ? 25 : undefined),
+      'the change to reach the router',
+      10_000,
+      20,
+    );
     expect(seen).toBe(25);
   });
 
@@ -82,7 +71,7 @@ describe('runtime config against DynamoDB (dynalite)', () => {
     await store.change(deployTime, { action: 'set', values: { canaryPercent: 40 } }, meta);
     Object.assign(process.env, {
       RUNTIME_CONFIG_TABLE: CONFIG_TABLE,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
       PRODUCTION_ENDPOINT: 'churn-v1',
       CANDIDATE_ENDPOINTS: 'churn-v2',
     });
