@@ -5,20 +5,11 @@ import { clientErrorStatus, modelErrorCode, modelInvoker } from '../../lambda/ad
 import { LOCAL_CREDENTIALS } from '../../local/local-aws';
 import type { EndpointBehaviour } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
+import { endpointBehaviour } from '../support/router-on-emulators';
 
 // The invoker against the local SageMaker-protocol model server: the SDK's real wire format for
 // answers, container errors, throttling and unknown endpoints.
-const behaviour = (overrides: Partial<EndpointBehaviour> = {}): EndpointBehaviour => ({
-  model: 'churn-v1',
-  variant: 'AllTraffic',
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  errorType: 'ModelError',
-  throttleRate: 0,
-  containerTimeoutMs: 60_000,
-  ...overrides,
-});
+const behaviour = (overrides: Partial<EndpointBehaviour> = {}) => endpointBehaviour('churn-v1', overrides);
 const JSON_INPUT = {
   contentType: 'application/json',
   accept: 'application/json',

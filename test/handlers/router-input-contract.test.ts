@@ -1,8 +1,6 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type LocalSqs, startSqs } from '../../local/emulators/sqs';
-import { type ModelServer, startModelServer } from '../../local/model-server/server';
 import { captureOutput } from '../support/captured-output';
-import { ROUTER_TEST_ENV } from '../support/router-env';
+import { lambdaContext, predictEvent } from '../support/proxy-events';
+import { routerOnEmulators } from '../support/router-on-emulators';
 
 // A stage that declares its input contract: the router checks it before calling any model.
 const CONTRACT = {
@@ -16,64 +14,19 @@ const CONTRACT = {
   },
 };
 
-let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-let models: ModelServer;
-let sqs: LocalSqs;
+const router = routerOnEmulators({ INPUT_SCHEMA: JSON.stringify(CONTRACT) });
 let output: ReturnType<typeof captureOutput>;
 
-beforeAll(async () => {
-  const churn = {
-    variant: 'AllTraffic',
-    latencyMs: 0,
-    jitterMs: 0,
-    errorRate: 0,
-    errorType: 'ModelError' as const,
-    throttleRate: 0,
-    containerTimeoutMs: 60_000,
-  };
-  [models, sqs] = await Promise.all([
-    startModelServer({
-      endpoints: { 'churn-v1': { ...churn, model: 'churn-v1' }, 'churn-v2': { ...churn, model: 'churn-v2' } },
-    }),
-    startSqs({
-      region: 'us-east-1',
-      queueName: 'shadow',
-      deadLetterQueueName: 'shadow-dlq',
-      visibilityTimeoutSeconds: 30,
-      maxReceiveCount: 3,
-    }),
-  ]);
-  Object.assign(process.env, ROUTER_TEST_ENV, {
-    MODEL_TIMEOUT_MS: '5000',
-    DISPATCH_BUDGET_MS: '2000',
-    SHADOW_QUEUE_URL: sqs.queue.url,
-    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: models.url,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    INPUT_SCHEMA: JSON.stringify(CONTRACT),
-  });
-  ({ handler } = await import('../../lambda/handlers/router'));
-});
-afterAll(async () => {
-  await Promise.all([models.close(), sqs.stop()]);
-});
 beforeEach(() => {
   output = captureOutput();
 });
 afterEach(() => output.restore());
 
 const predict = (body: string, contentType = 'application/json') =>
-  handler(
-    {
-      httpMethod: 'POST',
-      path: '/predict',
-      resource: '/predict',
-      headers: { 'Content-Type': contentType, 'X-Request-Id': 'contract-1' },
-      body,
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEvent,
-    { functionName: 'router', awsRequestId: 'lambda-req' } as Context,
+  router().handler(
+    predictEvent(body, { 'Content-Type': contentType, 'X-Request-Id': 'contract-1' }),
+    lambdaContext('router'),
   );
-
 describe('router with an input contract: 400 before any model is called, nothing counted against one', () => {
   it.each([
     ['[1,2,3]', '$ must be object, got array'],
@@ -83,8 +36,8 @@ describe('router with an input contract: 400 before any model is called, nothing
     ['{"monthly_charges":10}', '$ must have property "tenure_months"'],
     ['{"tenure_months":4,"age":30}', '$ must not have property "age"'],
   ])('%s', async (body, violation) => {
-    const calls = models.invocations('churn-v1') + models.invocations('churn-v2');
-    const depth = sqs.depth(sqs.queue.name);
+    const calls = router().models.invocations('churn-v1') + router().models.invocations('churn-v2');
+    const depth = router().sqs.depth(router().sqs.queue.name);
 
     const response = await predict(body);
 
@@ -96,8 +49,8 @@ describe('router with an input contract: 400 before any model is called, nothing
         requestId: 'contract-1',
       },
     });
-    expect(models.invocations('churn-v1') + models.invocations('churn-v2')).toBe(calls);
-    expect(sqs.depth(sqs.queue.name)).toBe(depth);
+    expect(router().models.invocations('churn-v1') + router().models.invocations('churn-v2')).toBe(calls);
+    expect(router().sqs.depth(router().sqs.queue.name)).toBe(depth);
     expect(output.metric('RejectedRequests')).toBe(1);
     for (const metric of ['PredictRequests', 'ProductionErrors', 'ProductionLatency', 'ShadowSampled'])
       expect(output.text()).not.toContain(`"${metric}"`);

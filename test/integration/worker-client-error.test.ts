@@ -9,6 +9,7 @@ import { type ModelServer, startModelServer } from '../../local/model-server/ser
 import { captureOutput } from '../support/captured-output';
 import { startDynalite } from '../support/dynalite';
 import { aggregatesOfLines } from '../support/report';
+import { endpointBehaviour } from '../support/router-on-emulators';
 import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
 
 // The worker as deployed, against the local model server (the candidate behaves like a real
@@ -27,16 +28,7 @@ beforeAll(async () => {
     startDynalite(TABLE),
     startModelServer({
       endpoints: {
-        'churn-v2': {
-          model: 'churn-v2',
-          variant: 'AllTraffic',
-          latencyMs: 0,
-          jitterMs: 0,
-          errorRate: 0,
-          errorType: 'ModelError',
-          throttleRate: 0,
-          containerTimeoutMs: 60_000,
-        },
+        'churn-v2': endpointBehaviour('churn-v2'),
       },
     }),
   ]);

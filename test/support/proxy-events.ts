@@ -18,6 +18,11 @@ export interface ApiRequest {
   readonly requestId?: string;
   /** @default now */
   readonly receivedAt?: Date;
+  /**
+   * Deliver the body base64-encoded whatever its content type (a stage whose binary media types
+   * cover it). @default local mode's rule: text types as text, others base64
+   */
+  readonly base64?: boolean;
 }
 
 /**
@@ -38,7 +43,7 @@ export function proxyEvent(request: ApiRequest): APIGatewayProxyEvent {
     socket: { remoteAddress: '127.0.0.1', localPort: 3000 },
   } as unknown as IncomingMessage;
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
-  return toProxyEvent({
+  const event = toProxyEvent({
     request: incoming,
     body,
     route: match.route,
@@ -47,6 +52,9 @@ export function proxyEvent(request: ApiRequest): APIGatewayProxyEvent {
     requestId: request.requestId ?? randomUUID(),
     receivedAt: request.receivedAt ?? new Date(),
   });
+  return request.base64 === true && body.length > 0
+    ? { ...event, body: body.toString('base64'), isBase64Encoded: true }
+    : event;
 }
 
 /** `POST /predict` with a JSON body (other headers added or overriding). */
