@@ -100,6 +100,36 @@ function writePlan(dir: string): string {
   return file;
 }
 
+/**
+ * Local mode on a models file, its rollout ticking every half second, for one describe block:
+ * started in its `beforeAll`; stopped, with any traffic started, in its `afterAll`.
+ */
+function localRollout(models: string) {
+  let local: LocalProcess | undefined;
+  let traffic: { stop(): Promise<number> } | undefined;
+  beforeAll(async () => {
+    local = await startLocalProcess(['--batch-window', '0.1', '--rollout-tick', '0.5', '--models', models]);
+  });
+  afterAll(async () => {
+    await traffic?.stop();
+    await local?.stop();
+  });
+  const running = (): LocalProcess => {
+    if (local === undefined) throw new Error('local mode is started in beforeAll');
+    return local;
+  };
+  return {
+    get url(): string {
+      return running().url;
+    },
+    output: (): string => running().output(),
+    /** Demo-like traffic until the block ends. */
+    startTraffic: (): void => {
+      traffic = startTraffic(running().url);
+    },
+  };
+}
+
 describe('progressive rollout in local mode, through HTTP and the CLI only', () => {
   let dir: string;
   beforeAll(() => {
@@ -108,22 +138,7 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('a clearly good candidate', () => {
-    let local: LocalProcess;
-    let traffic: { stop(): Promise<number> };
-    beforeAll(async () => {
-      local = await startLocalProcess([
-        '--batch-window',
-        '0.1',
-        '--rollout-tick',
-        '0.5',
-        '--models',
-        'test/e2e/models.good-candidate.json',
-      ]);
-    });
-    afterAll(async () => {
-      await traffic?.stop();
-      await local?.stop();
-    });
+    const local = localRollout('test/e2e/models.good-candidate.json');
 
     it(
       'walks every step to promoted, holding while paused; promote then names what is already production',
@@ -145,7 +160,7 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         const paused = await cli('rollout', 'pause', '--reason', 'e2e hold', '--url', local.url);
         expect(paused.code).toBe(0);
         expect(paused.stdout).toContain('PAUSED at step 0');
-        traffic = startTraffic(local.url);
+        local.startTraffic();
         // Evidence that would advance a running rollout, then room for several ticks: still held.
         await waitFor(
           async () => {
@@ -247,23 +262,8 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
   });
 
   describe('a clearly bad candidate', () => {
-    let local: LocalProcess;
-    let traffic: { stop(): Promise<number> };
-    beforeAll(async () => {
-      local = await startLocalProcess([
-        '--batch-window',
-        '0.1',
-        '--rollout-tick',
-        '0.5',
-        '--models',
-        'test/e2e/models.bad-candidate.json',
-      ]);
-      traffic = startTraffic(local.url);
-    });
-    afterAll(async () => {
-      await traffic?.stop();
-      await local?.stop();
-    });
+    const local = localRollout('test/e2e/models.bad-candidate.json');
+    beforeAll(() => local.startTraffic());
 
     it(
       'rolls back at the first step whose guardrail fails; status and the report say why',

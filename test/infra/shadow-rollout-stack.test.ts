@@ -23,30 +23,21 @@ import {
   logicalId,
   type Permission,
   permissionsOfRole,
-  removeSynthOutput,
   render,
   type SynthesizedStage,
   sagemakerEndpointArn,
   synthConfig,
-  synthConfigs,
+  synthesizedOnce,
   synthFromContext,
 } from './support/synth';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
-const synthesized = new Map<Stage, SynthesizedStage>();
-beforeAll(() => {
-  // One app, one synth for the three stages.
-  const all = synthConfigs(STAGES.map(deployableConfig));
-  for (const [i, stage] of STAGES.entries()) synthesized.set(stage, all[i] as SynthesizedStage);
-});
-afterAll(removeSynthOutput);
-
-function synthOf(stage: Stage): SynthesizedStage {
-  const s = synthesized.get(stage);
-  if (s === undefined) throw new Error(`stage ${stage} was not synthesized`);
-  return s;
-}
+// One app, one synth for the three stages.
+const synthOf = synthesizedOnce(
+  () =>
+    Object.fromEntries(STAGES.map((stage) => [stage, deployableConfig(stage)])) as Record<Stage, StageConfig>,
+);
 
 function resourcesOfType(s: SynthesizedStage, type: string): Record<string, Resource> {
   return s.template.findResources(type) as Record<string, Resource>;

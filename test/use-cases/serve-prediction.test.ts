@@ -89,12 +89,14 @@ describe('servePrediction', () => {
       const again = await servePrediction(request(`a${i}`, user), canaryConfig, f.ports);
       expect(again.servedVariant).toBe(first.servedVariant);
     }
+    // At a 50 % share, one of the first 200 users is on the canary unless bucketing is broken.
     const canaryUser = await (async () => {
-      for (let i = 0; ; i++) {
+      for (let i = 0; i < 200; i++) {
         const g = fakes();
         const s = await servePrediction(request(`x${i}`, `u${i}`), canaryConfig, g.ports);
         if (s.servedVariant === 'canary') return { g, s };
       }
+      throw new Error('no canary user among the first 200 at a 50 % canary share');
     })();
     expect(canaryUser.g.invoked).toEqual(['churn-v2']);
     expect(canaryUser.g.dispatched[0]).toMatchObject({ servedVariant: 'canary', candidates: [] });
