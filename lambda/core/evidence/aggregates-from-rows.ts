@@ -13,6 +13,7 @@ import {
   DISTRIBUTION_KEYS,
   NO_REASON,
   NOT_APPLICABLE_BUCKET,
+  SERVED_BY_ANOTHER,
   SERVED_BY_CANDIDATE,
   SERVED_BY_PRODUCTION,
 } from './sql/experiment-aggregates.sql';
@@ -144,9 +145,14 @@ export function aggregatesFromRows(input: {
   const canary: CanaryArm[] = [];
   if (experiment.canaryPercent > 0) {
     const armHistograms = rowsOf('served_variant+arm_bucket');
+    // The canary is served by the first candidate (the router's rule). When the judged candidate
+    // only replays, the canary arm is another endpoint's (role 0 in the SQL): reported under its
+    // own name, so the judged candidate is never judged on its conversion.
+    const canaryEndpoint = experiment.candidates[0] ?? candidate;
+    const canaryRole = canaryEndpoint === candidate ? SERVED_BY_CANDIDATE : SERVED_BY_ANOTHER;
     for (const variant of ['production', 'canary'] as const) {
-      const endpoint = variant === 'production' ? experiment.production : candidate;
-      const role = variant === 'production' ? SERVED_BY_PRODUCTION : SERVED_BY_CANDIDATE;
+      const endpoint = variant === 'production' ? experiment.production : canaryEndpoint;
+      const role = variant === 'production' ? SERVED_BY_PRODUCTION : canaryRole;
       const arm = combineTotals(
         input.totals.filter((row) => row.served_variant === variant && num(row, 'served_role') === role),
       );

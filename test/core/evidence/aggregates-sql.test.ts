@@ -186,3 +186,39 @@ describe('the sample-ratio counts while lines keep arriving', () => {
     }
   });
 });
+
+describe('a canary served by another candidate than the judged one', () => {
+  it('is reported under the endpoint that served it, never as the judged candidate’s arm', async () => {
+    const at = DAY0 + 86_400_000;
+    const ref: ExperimentRef = { ...experiment(50), candidates: ['churn-v3', slice.candidate] };
+    const records = [
+      // Production answers, replayed to the judged candidate.
+      recordLine({ requestId: 'p1', receivedAtMs: at, userKey: 'u1' }),
+      recordLine({ requestId: 'p2', receivedAtMs: at + 1, userKey: 'u2' }),
+      // The canary (churn-v3) answers; the judged churn-v2 never served anyone.
+      ...['c1', 'c2', 'c3'].map((requestId, i) =>
+        recordLine({
+          requestId,
+          receivedAtMs: at + 2 + i,
+          userKey: `canary-user-${i}`,
+          servedVariant: 'canary',
+          servedEndpoint: 'churn-v3',
+          shadowSampled: false,
+          candidateEndpoint: null,
+          candidateStatus: null,
+          candidateLatencyMs: null,
+          candidateLabel: null,
+          agree: null,
+        }),
+      ),
+    ];
+    const outcomes = ['p1', 'p2', 'c1', 'c2', 'c3'].map((id, i) =>
+      outcomeLine(id, at + 60_000, { converted: i < 2 }),
+    );
+    const sql = await sqlAggregates({ records, outcomes }, ref);
+    const canaryArm = sql.canary.find((arm) => arm.variant === 'canary');
+    expect(canaryArm).toMatchObject({ endpoint: 'churn-v3', requests: 3, users: 3 });
+    expect(canaryArm?.conversion).toMatchObject({ sumM: 3, sumY: 0 });
+    expectSameAggregates(servingArms(sql), typescriptAggregates({ records, outcomes }, ref));
+  });
+});

@@ -78,7 +78,7 @@ lines AS (
     r.servedVariant AS served_variant,
     r.userKey AS user_key,
     CASE WHEN r.shadowSampled THEN 1 ELSE 0 END AS shadow_sampled,
-    CASE WHEN r.servedEndpoint = ? THEN 1 WHEN r.servedEndpoint = ? THEN 2 ELSE 0 END AS served_role,
+    CASE WHEN r.servedEndpoint = ? THEN ${SERVED_BY_PRODUCTION} WHEN r.servedEndpoint = ? THEN ${SERVED_BY_CANDIDATE} ELSE ${SERVED_BY_ANOTHER} END AS served_role,
     r.servedStatus AS served_status,
     r.servedLatencyMs AS served_latency,
     r.servedTimeoutMs AS served_timeout,
@@ -200,6 +200,8 @@ export const DISTRIBUTION_KEYS = [
 /** `served_role`: the request was served by production, by the judged candidate. */
 export const SERVED_BY_PRODUCTION = 1;
 export const SERVED_BY_CANDIDATE = 2;
+/** Served by neither: the canary of a candidate other than the judged one. */
+export const SERVED_BY_ANOTHER = 0;
 
 /** The per-request columns both statements derive from `facts`. */
 function keyedCte(slice: ExperimentSlice): SqlStatement {
