@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { allowedEndpoints, deployTimeRouting } from './config/function-environments';
 import { resourceNames } from './config/resource-names';
 import type { StageConfig } from './config/stage-config';
 import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
@@ -14,7 +15,7 @@ import { EvidenceCatalog } from './constructs/evidence-catalog';
 import { EvidenceDeliveryStream } from './constructs/evidence-delivery-stream';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
-import { BINARY_MEDIA_TYPES, PredictionRouter, routerEndpoints } from './constructs/prediction-router';
+import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
 import { RolloutController } from './constructs/rollout-controller';
 import { type MonitoredEndpoint, RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
@@ -110,21 +111,13 @@ export class ShadowRolloutStack extends Stack {
       maxReceiveCount: config.queue.maxReceiveCount,
     });
 
-    const deployTimeRouting = {
-      productionEndpoint: config.productionEndpoint,
-      candidateEndpoints: config.candidateEndpoints,
-      shadowEnabled: config.shadow.enabled,
-      shadowSampleRate: config.shadow.sampleRate,
-      canaryPercent: config.canaryPercent,
-    };
+    const routing = deployTimeRouting(config);
 
     this.router = new PredictionRouter(this, 'PredictionRouter', {
       stage: config.stage,
-      productionEndpoint: config.productionEndpoint,
-      candidateEndpoints: config.candidateEndpoints,
       shadowQueue: this.shadowQueue,
       runtimeConfig: this.runtimeConfig,
-      routing: deployTimeRouting,
+      routing,
       limits: config.router,
       retainUserKeySalt: config.retainData,
       ...logging,
@@ -135,14 +128,8 @@ export class ShadowRolloutStack extends Stack {
         v: 1,
         stage: config.stage,
         stackName: this.stackName,
-        deployTime: {
-          productionEndpoint: config.productionEndpoint,
-          candidateEndpoints: config.candidateEndpoints,
-          shadowEnabled: config.shadow.enabled,
-          sampleRate: config.shadow.sampleRate,
-          canaryPercent: config.canaryPercent,
-        },
-        allowedEndpoints: routerEndpoints(config),
+        deployTime: routing,
+        allowedEndpoints: allowedEndpoints(routing),
         guardrails: config.guardrails,
         comparator: config.shadow.comparator,
         comparisonTable: names.comparisonTable,
@@ -182,9 +169,8 @@ export class ShadowRolloutStack extends Stack {
       stage: config.stage,
       comparisonStore: this.store,
       runtimeConfig: this.runtimeConfig,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
       ...logging,
     });
 
@@ -231,7 +217,7 @@ export class ShadowRolloutStack extends Stack {
     this.rollback = new AutomaticRollback(this, 'AutomaticRollback', {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       ...logging,
     });
 
@@ -239,9 +225,8 @@ export class ShadowRolloutStack extends Stack {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
       shadowQueue: this.shadowQueue,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
       breaker: config.rollout.breaker,
       ...logging,
     });

@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { RUNTIME_CONFIG_TABLE_KEY } from '../configuration/tables';
 import {
   DEPLOYMENT_RECORD_ID,
   type DeploymentRecord,
@@ -17,7 +18,7 @@ export async function readDeploymentRecord(
   const { Item } = await db.send(
     new GetItemCommand({
       TableName: tableName,
-      Key: { id: { S: DEPLOYMENT_RECORD_ID } },
+      Key: { [RUNTIME_CONFIG_TABLE_KEY]: { S: DEPLOYMENT_RECORD_ID } },
       ConsistentRead: true,
     }),
   );

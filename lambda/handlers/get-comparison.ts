@@ -1,13 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
+import { comparisonReaderSettings } from '../configuration/function-settings';
 import { BadRequestError, NotFoundError } from '../core/errors';
 import { jsonResponse, responseForError } from '../core/http';
 import { isValidRequestId } from '../core/request-id';
 import { observability } from '../shared/observability';
-import { tableName } from '../shared/settings';
 
+const settings = comparisonReaderSettings(process.env);
 const { logger } = observability('get-comparison');
-const store = new ComparisonStore(dynamoDocumentClient(), tableName(process.env));
+const store = new ComparisonStore(dynamoDocumentClient(), settings.comparisonTable);
 
 /** `GET /comparisons/{requestId}`: the stored comparison record, or 404. */
 export const handler = async (

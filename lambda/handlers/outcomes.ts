@@ -1,26 +1,26 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
+import { outcomeRecorderSettings } from '../configuration/function-settings';
 import { labelReader } from '../core/comparators/predicted-label';
 import { ApiError, PayloadTooLargeError } from '../core/errors';
 import { errorResponse, jsonResponse, responseForError } from '../core/http';
 import { parseOutcome } from '../core/outcome';
 import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { observability } from '../shared/observability';
-import { comparatorConfig, recordTtlDays, tableName } from '../shared/settings';
 import { EvidenceAppendError } from '../use-cases/append-evidence';
 import { recordOutcome } from '../use-cases/record-outcome';
 
 const MAX_BODY_BYTES = 16_384;
-const ttlDays = recordTtlDays(process.env);
+const settings = outcomeRecorderSettings(process.env);
 const { logger, metrics } = observability('outcomes');
 const metricsPort = powertoolsMetrics(metrics);
 const ports = {
-  store: new ComparisonStore(dynamoDocumentClient(), tableName(process.env)),
+  store: new ComparisonStore(dynamoDocumentClient(), settings.comparisonTable),
   evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'outcome'),
   metrics: metricsPort,
   // The deployment's comparator says where a predicted label is, for label accuracy.
-  labelOf: labelReader(comparatorConfig(process.env)),
+  labelOf: labelReader(settings.comparator),
 };
 
 /** `POST /outcomes`: joins a business outcome to the request's record, in either order. */
@@ -35,7 +35,7 @@ export const handler = async (
     if (body && Buffer.byteLength(body) > MAX_BODY_BYTES)
       throw new PayloadTooLargeError(`An outcome is at most ${MAX_BODY_BYTES} bytes`);
     const post = parseOutcome(body, new Date().toISOString());
-    const result = await recordOutcome(post, ttlDays, ports);
+    const result = await recordOutcome(post, settings.recordTtlDays, ports);
     logger.debug('outcome stored', { requestId: post.requestId, status: result.status, kept: result.kept });
     return jsonResponse(
       202,

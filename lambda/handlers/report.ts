@@ -3,25 +3,21 @@ import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { rolloutReportSettings } from '../configuration/function-settings';
 import { ApiError } from '../core/errors';
-import { parseGuardrails } from '../core/guardrails';
 import { jsonResponse, responseForError } from '../core/http';
 import { parseReportRequest } from '../core/report-request';
 import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
-import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { deployTimeKnobs, runtimeConfigSettings } from '../shared/settings';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 
-const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
+const { guardrails, deployTime, runtimeConfigTable } = rolloutReportSettings(process.env);
 const settings = reportSettings();
 const analysis = analysisSettings(process.env);
-const deployTime = deployTimeKnobs(process.env);
-const runtimeConfig = runtimeConfigSettings(process.env);
 const { logger } = observability('report');
 const configStore =
-  runtimeConfig === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfig.tableName);
+  runtimeConfigTable === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfigTable);
 const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
 const cache = new InMemoryAnalysisCache();
 let engine: Promise<AnalysisEngine> | undefined;

@@ -1,18 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { dynamoDbClient } from '../adapters/clients';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { rollbackSettings } from '../configuration/function-settings';
 import { alarmFromEvent } from '../core/alarm-event';
 import { MetricName } from '../core/metric-names';
-import { EnvName, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { allowedEndpoints, deployTimeKnobs } from '../shared/settings';
 
-const deployTime = deployTimeKnobs(process.env);
+const settings = rollbackSettings(process.env);
 const { logger, metrics } = observability('rollback');
-const store = new RuntimeConfigStore(
-  dynamoDbClient(),
-  requiredString(process.env, EnvName.runtimeConfigTable),
-);
+const store = new RuntimeConfigStore(dynamoDbClient(), settings.runtimeConfigTable);
 
 /**
  * Automatic rollback: a canary guardrail alarm (directly, or through SNS) sets the canary share
@@ -32,13 +28,9 @@ export const handler = async (
     }
     const reason = `alarm ${alarm.name} entered ALARM at ${alarm.at}: ${alarm.reason}`.slice(0, 500);
     const { before, after } = await store.change(
-      deployTime,
+      settings.deployTime,
       { action: 'rollback' },
-      {
-        by: 'automatic-rollback',
-        reason,
-        allowedEndpoints: allowedEndpoints(deployTime),
-      },
+      { by: 'automatic-rollback', reason, allowedEndpoints: settings.allowedEndpoints },
     );
     metrics.addMetric(MetricName.AutomaticRollbacks, 'Count', 1);
     logger.warn('canary rolled back', { alarm: alarm.name, before, after });

@@ -9,29 +9,17 @@ import { powertoolsMetrics } from '../adapters/metrics';
 import { ReportForVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { SnsRolloutNotifier } from '../adapters/sns-notifier';
-import { parseGuardrails } from '../core/guardrails';
+import { rolloutControllerSettings } from '../configuration/function-settings';
 import { MetricName } from '../core/metric-names';
-import type { BreakerLimits } from '../core/rollout/breaker';
 import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
-import { EnvName, list, MissingEnvironmentError, requiredString } from '../shared/env';
 import { observability } from '../shared/observability';
-import { allowedEndpoints, deployTimeKnobs } from '../shared/settings';
 import { runControllerTick, type TickOutcome } from '../use-cases/rollout/run-controller';
 
 const { logger, metrics } = observability('rollout-controller');
 const cloudwatch = new CloudWatchClient({});
-const breaker = breakerLimits(requiredString(process.env, EnvName.rolloutBreaker));
-const deployTime = deployTimeKnobs(process.env);
-const settings = {
-  deployTime,
-  allowedEndpoints: allowedEndpoints(deployTime),
-  guardrails: parseGuardrails(requiredString(process.env, EnvName.guardrails)),
-  breaker: breaker.limits,
-};
-const config = new RuntimeConfigStore(
-  dynamoDbClient(),
-  requiredString(process.env, EnvName.runtimeConfigTable),
-);
+const settings = rolloutControllerSettings(process.env);
+const { deployTime } = settings;
+const config = new RuntimeConfigStore(dynamoDbClient(), settings.runtimeConfigTable);
 // The same report as GET /report (Athena over the evidence log), waited for up to the tick's budget.
 const engine = analysisEngine(analysisSettings(process.env));
 const cache = new InMemoryAnalysisCache();
@@ -45,14 +33,14 @@ const verdicts = {
 const ports = {
   config,
   verdicts,
-  notifier: new SnsRolloutNotifier(new SNSClient({}), requiredString(process.env, EnvName.alarmTopicArn)),
+  notifier: new SnsRolloutNotifier(new SNSClient({}), settings.alarmTopicArn),
   metrics: powertoolsMetrics(metrics),
   health: new CloudWatchShadowHealth(cloudwatch, {
-    serviceName: requiredString(process.env, 'POWERTOOLS_SERVICE_NAME'),
-    queueName: requiredString(process.env, EnvName.shadowQueueName),
-    windowMinutes: breaker.windowMinutes,
+    serviceName: settings.serviceName,
+    queueName: settings.shadowQueueName,
+    windowMinutes: settings.breakerWindowMinutes,
   }),
-  alarms: new CloudWatchGuardrailAlarms(cloudwatch, list(process.env, EnvName.guardrailAlarmNames)),
+  alarms: new CloudWatchGuardrailAlarms(cloudwatch, settings.guardrailAlarmNames),
   onError: (what: string, error: unknown) => {
     metrics.addMetric(MetricName.RolloutTickFailures, 'Count', 1);
     logger.error(`${what} unavailable this tick`, {
@@ -89,35 +77,3 @@ export const handler = async (_event: unknown, context: Context): Promise<TickOu
     metrics.publishStoredMetrics();
   }
 };
-
-/** The stage's breaker settings (ROLLOUT_BREAKER, JSON of lib/config's `rollout.breaker`). */
-function breakerLimits(json: string): { limits: BreakerLimits; windowMinutes: number } {
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    throw new MissingEnvironmentError(`${EnvName.rolloutBreaker} is not valid JSON`);
-  }
-  const keys = [
-    'maxCandidateErrorRate',
-    'maxBacklogAgeSeconds',
-    'minCandidateCalls',
-    'reducedSampleRateFactor',
-    'windowMinutes',
-    'minOpenMinutes',
-  ] as const;
-  const missing = keys.filter((key) => typeof raw[key] !== 'number');
-  if (missing.length > 0)
-    throw new MissingEnvironmentError(`${EnvName.rolloutBreaker} needs numbers for: ${missing.join(', ')}`);
-  const n = (key: (typeof keys)[number]) => raw[key] as number;
-  return {
-    windowMinutes: n('windowMinutes'),
-    limits: {
-      maxCandidateErrorRate: n('maxCandidateErrorRate'),
-      maxBacklogAgeSeconds: n('maxBacklogAgeSeconds'),
-      minCandidateCalls: n('minCandidateCalls'),
-      reducedSampleRateFactor: n('reducedSampleRateFactor'),
-      minOpenMs: n('minOpenMinutes') * 60_000,
-    },
-  };
-}

@@ -6,13 +6,13 @@ import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs, withExperiment } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
+import { routerSettings } from '../configuration/function-settings';
 import { ApiError, ModelFailureError, ModelRejectedRequestError } from '../core/errors';
 import { responseForError } from '../core/http';
 import { MetricName } from '../core/metric-names';
 import { parsePredictRequest, requestIdOf } from '../core/predict-request';
 import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../core/shadow-dispatch';
 import { observability } from '../shared/observability';
-import { routerSettings } from '../shared/settings';
 import {
   type Served,
   type ServePredictionPorts,
@@ -28,12 +28,12 @@ const modelClient = sageMakerRuntimeClient({
   maxAttempts: settings.modelMaxAttempts,
   attemptTimeoutMs: Math.ceil(settings.modelTimeoutMs / settings.modelMaxAttempts),
 });
-const knobs = settings.runtimeConfig
+const knobs = settings.runtimeConfigTable
   ? runtimeKnobs({
       client: dynamoDbClient(),
-      tableName: settings.runtimeConfig.tableName,
-      deployTime: settings.routing,
-      maxAgeSeconds: settings.runtimeConfig.maxAgeSeconds,
+      tableName: settings.runtimeConfigTable,
+      deployTime: settings,
+      maxAgeSeconds: settings.runtimeConfigMaxAgeSeconds,
       firstReadTimeoutMs: 300,
       onError: (error) => {
         metrics.addMetric(MetricName.RuntimeConfigErrors, 'Count', 1);
@@ -46,8 +46,8 @@ const knobs = settings.runtimeConfig
         logger.info('first runtime config read is slow; deploy-time values until it completes');
       },
     })
-  : async () => withExperiment(settings.routing, undefined);
-const userKeySaltOf = userKeySalt(settings.userKeySalt);
+  : async () => withExperiment(settings, undefined);
+const userKeySaltOf = userKeySalt(settings.userKeySaltSource);
 const queueClient = sqsClient();
 const ports: ServePredictionPorts = {
   invokeModel: modelInvoker(modelClient, settings.modelTimeoutMs),
@@ -97,7 +97,7 @@ export const handler = async (
     const [runtime, salt] = await Promise.all([knobs(), userKeySaltOf()]);
     const served = await servePrediction(
       request,
-      { ...settings.routing, ...runtime, userKeySalt: salt, modelTimeoutMs: settings.modelTimeoutMs },
+      { ...settings, ...runtime, userKeySalt: salt },
       portsFor(request.requestId),
     );
     logServed(served);

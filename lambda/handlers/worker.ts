@@ -4,13 +4,13 @@ import { sageMakerRuntimeClient } from '../adapters/clients';
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
+import { workerSettings } from '../configuration/function-settings';
 import { createComparator } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
 import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { observability } from '../shared/observability';
-import { workerSettings } from '../shared/settings';
 import { compareShadow } from '../use-cases/compare-shadow';
 
 const settings = workerSettings(process.env);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import { comparisonReaderEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
 import type { LogStorage } from './encrypted-log-group';
@@ -28,7 +28,7 @@ export class ComparisonReader extends Construct {
       description: 'Returns the comparison record of one request',
       memorySize: 256,
       logs: props.logs,
-      environment: { [EnvName.tableName]: props.comparisonStore.table.tableName },
+      environment: comparisonReaderEnvironment({ comparisonTable: props.comparisonStore.table.tableName }),
     });
     props.comparisonStore.grantReadComparison(this.handler.role);
   }

@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { COMPARISON_EXPIRY_ATTRIBUTE, COMPARISON_TABLE_KEY } from '../../lambda/configuration/tables';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 
 export interface ComparisonStoreProps {
@@ -29,8 +30,8 @@ export interface ComparisonStoreProps {
  * evidence log, so a typical comparison is one write unit, not two.
  */
 export class ComparisonStore extends Construct {
-  static readonly PARTITION_KEY = 'requestId';
-  static readonly TTL_ATTRIBUTE = 'expiresAt';
+  static readonly PARTITION_KEY = COMPARISON_TABLE_KEY;
+  static readonly TTL_ATTRIBUTE = COMPARISON_EXPIRY_ATTRIBUTE;
 
   readonly table: dynamodb.Table;
 

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
-import { EnvName } from '../../lambda/shared/env';
+import { outcomeRecorderEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
 import type { ComparisonStore } from './comparison-store';
 import type { LogStorage } from './encrypted-log-group';
@@ -36,11 +36,10 @@ export class OutcomeRecorder extends Construct {
       description: 'Joins business outcomes to the comparison records',
       memorySize: 256,
       logs: props.logs,
-      environment: {
-        [EnvName.tableName]: props.comparisonStore.table.tableName,
-        [EnvName.recordTtlDays]: String(props.recordTtlDays),
-        [EnvName.comparator]: JSON.stringify(props.comparator),
-      },
+      environment: outcomeRecorderEnvironment({
+        comparisonTable: props.comparisonStore.table.tableName,
+        shadow: { recordTtlDays: props.recordTtlDays, comparator: props.comparator },
+      }),
     });
     props.comparisonStore.grantRecordOutcomes(this.handler.role);
   }

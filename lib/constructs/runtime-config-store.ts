@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { RUNTIME_CONFIG_TABLE_KEY } from '../../lambda/configuration/tables';
 import { DEPLOYMENT_RECORD_ID, type DeploymentRecord } from '../../lambda/core/deployment-record';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 import { acknowledgeCustomResourceProvider } from './custom-resource-provider';
@@ -36,7 +37,7 @@ export interface RuntimeConfigStoreProps {
  */
 export class RuntimeConfigStore extends Construct {
   /** Partition key of the runtime config documents. */
-  static readonly PARTITION_KEY = 'id';
+  static readonly PARTITION_KEY = RUNTIME_CONFIG_TABLE_KEY;
 
   readonly table: dynamodb.Table;
 
