@@ -1,21 +1,21 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { functionObservability } from '../composition/lifecycle';
 import { rolloutReportSettings } from '../configuration/function-settings';
-import { ApiError } from '../core/errors';
-import { jsonResponse, responseForError } from '../core/http';
+import { jsonResponse } from '../core/http';
 import { parseReportRequest } from '../core/report-request';
 import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
-import { observability } from '../shared/observability';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 
 const { guardrails, deployTime, runtimeConfigTable } = rolloutReportSettings(process.env);
 const settings = reportSettings();
 const analysis = analysisSettings(process.env);
-const { logger } = observability('report');
+const lifecycle = functionObservability('report');
+const { logger } = lifecycle;
 const configStore =
   runtimeConfigTable === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfigTable);
 const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
@@ -28,25 +28,16 @@ let engine: Promise<AnalysisEngine> | undefined;
  * 200 with the report; past the deadline, 200 with the last completed report and its age; with
  * none yet, 202 and where to ask again (the analysis keeps running).
  */
-export const handler = async (
-  event: APIGatewayProxyEvent,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
-  logger.addContext(context);
-  try {
-    const request = parseReportRequest(event.queryStringParameters ?? {});
-    engine ??= analysisEngine(analysis);
-    const answer = await reportFor(
-      request,
-      { engine: await engine, experiments, cache, guardrails, now: () => new Date() },
-      settings,
-    );
-    return respond(answer, event);
-  } catch (error) {
-    if (!(error instanceof ApiError)) logger.error('report failed', { errorName: (error as Error)?.name });
-    return responseForError(error, null);
-  }
-};
+export const handler = lifecycle.apiHandler(async (event) => {
+  const request = parseReportRequest(event.queryStringParameters ?? {});
+  engine ??= analysisEngine(analysis);
+  const answer = await reportFor(
+    request,
+    { engine: await engine, experiments, cache, guardrails, now: () => new Date() },
+    settings,
+  );
+  return respond(answer, event);
+});
 
 function respond(answer: ReportAnswer, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   switch (answer.status) {

@@ -1,21 +1,20 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { CloudWatchGuardrailAlarms, CloudWatchShadowHealth } from '../adapters/cloudwatch-rollout-signals';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
-import { powertoolsMetrics } from '../adapters/metrics';
 import { ReportForVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { SnsRolloutNotifier } from '../adapters/sns-notifier';
+import { functionObservability } from '../composition/lifecycle';
 import { rolloutControllerSettings } from '../configuration/function-settings';
 import { MetricName } from '../core/metric-names';
 import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
-import { observability } from '../shared/observability';
 import { runControllerTick, type TickOutcome } from '../use-cases/rollout/run-controller';
 
-const { logger, metrics } = observability('rollout-controller');
+const lifecycle = functionObservability('rollout-controller');
+const { logger, metrics } = lifecycle;
 const cloudwatch = new CloudWatchClient({});
 const settings = rolloutControllerSettings(process.env);
 const { deployTime } = settings;
@@ -34,7 +33,7 @@ const ports = {
   config,
   verdicts,
   notifier: new SnsRolloutNotifier(new SNSClient({}), settings.alarmTopicArn),
-  metrics: powertoolsMetrics(metrics),
+  metrics,
   health: new CloudWatchShadowHealth(cloudwatch, {
     serviceName: settings.serviceName,
     queueName: settings.shadowQueueName,
@@ -42,7 +41,7 @@ const ports = {
   }),
   alarms: new CloudWatchGuardrailAlarms(cloudwatch, settings.guardrailAlarmNames),
   onError: (what: string, error: unknown) => {
-    metrics.addMetric(MetricName.RolloutTickFailures, 'Count', 1);
+    metrics.count(MetricName.RolloutTickFailures);
     logger.error(`${what} unavailable this tick`, {
       errorName: (error as Error)?.name,
       error: (error as Error)?.message,
@@ -54,8 +53,7 @@ const ports = {
  * The rollout controller, invoked every minute by an EventBridge Scheduler schedule: one tick of
  * the controller use case (breaker, then the active rollout's step), logged with what it decided.
  */
-export const handler = async (_event: unknown, context: Context): Promise<TickOutcome> => {
-  logger.addContext(context);
+export const handler = lifecycle.lambdaHandler(async (_event: unknown): Promise<TickOutcome> => {
   try {
     const outcome = await runControllerTick(ports, settings);
     const acted =
@@ -70,10 +68,8 @@ export const handler = async (_event: unknown, context: Context): Promise<TickOu
     });
     return outcome;
   } catch (error) {
-    metrics.addMetric(MetricName.RolloutTickFailures, 'Count', 1);
+    metrics.count(MetricName.RolloutTickFailures);
     logger.error('rollout controller tick failed', { errorName: (error as Error)?.name });
     throw error;
-  } finally {
-    metrics.publishStoredMetrics();
   }
-};
+});

@@ -2,11 +2,11 @@ import { firehoseClient } from '../adapters/clients';
 import { JsonLinesEvidenceLog } from '../adapters/evidence-log-files';
 import { FirehoseEvidenceLog } from '../adapters/evidence-log-firehose';
 import { retryingEvidenceLog } from '../adapters/evidence-log-retry';
-import type { MetricsPort } from '../adapters/metrics';
 import * as Setting from '../configuration/function-settings';
 import { type Env, MissingEnvironmentError, readSetting } from '../configuration/setting';
 import { MetricName } from '../core/metric-names';
 import type { EvidenceLine, EvidenceLog } from '../use-cases/ports/evidence';
+import type { MetricsPort } from '../use-cases/ports/metrics';
 
 /** Where the evidence log is: files (local mode, tests) or a Firehose delivery stream (AWS). */
 export type EvidenceLogSettings =

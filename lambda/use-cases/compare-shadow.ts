@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ComparisonStore } from '../adapters/comparison-store';
-import type { MetricsPort } from '../adapters/metrics';
 import type { InvokeModel } from '../adapters/model-endpoint';
 import { isNoiseBaselineSampled } from '../core/bucketing';
 import { decodeAnswer } from '../core/comparators';
@@ -19,6 +18,7 @@ import type { ModelResult } from '../core/model-result';
 import type { ShadowMessage } from '../core/shadow-message';
 import { appendEvidence } from './append-evidence';
 import type { EvidenceLog } from './ports/evidence';
+import type { MetricsPort } from './ports/metrics';
 import { countJoinedOutcome } from './record-outcome';
 
 export interface CompareShadowOptions {

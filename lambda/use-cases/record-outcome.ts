@@ -1,5 +1,4 @@
 import type { ComparisonStore } from '../adapters/comparison-store';
-import type { MetricsPort } from '../adapters/metrics';
 import type { LabelReader } from '../core/comparators/predicted-label';
 import { canonicalLabel } from '../core/comparators/values';
 import type { ComparisonRecord, Outcome } from '../core/comparison-record';
@@ -8,6 +7,7 @@ import { MetricName } from '../core/metric-names';
 import { type OutcomeField, type OutcomePost, pickOutcomeFields } from '../core/outcome';
 import { appendEvidence } from './append-evidence';
 import type { EvidenceLog } from './ports/evidence';
+import type { MetricsPort } from './ports/metrics';
 
 /** What of a record the outcome metrics need. */
 export type JoinedRecord = Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
