@@ -1,20 +1,8 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { withDeadline } from '../core/deadline';
-import type { BodyEncoding, ModelErrorCode, ModelResult } from '../core/model-result';
+import type { BodyEncoding, ModelErrorCode } from '../core/model-result';
 import { isTextMediaType } from '../core/predict-request';
-
-export interface ModelRequest {
-  readonly contentType: string;
-  readonly accept?: string | undefined;
-  readonly body: string;
-  readonly encoding: BodyEncoding;
-}
-
-/**
- * Calls one endpoint and always resolves: a failure is a result with `status: 'error'`, an input
- * the model refused as the caller's mistake one with `status: 'client_error'`.
- */
-export type InvokeModel = (endpoint: string, request: ModelRequest) => Promise<ModelResult>;
+import type { InvokeModel } from '../use-cases/ports/models';
 
 export function modelInvoker(client: SageMakerRuntimeClient, timeoutMs: number): InvokeModel {
   return async (endpoint, request) => {

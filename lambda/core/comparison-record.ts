@@ -79,3 +79,11 @@ export function truncateUtf8(text: string, maxBytes: number): string {
     .toString('utf8')
     .replace(/\uFFFD$/, '');
 }
+
+/**
+ * When DynamoDB's TTL removes a request's record (epoch seconds): `ttlDays` after the request was
+ * received. An outcome posted before its comparison gets the same lifetime.
+ */
+export function expiresAtFor(receivedAt: string, ttlDays: number): number {
+  return Math.floor(Date.parse(receivedAt) / 1000) + ttlDays * 86_400;
+}

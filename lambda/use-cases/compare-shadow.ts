@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ComparisonStore } from '../adapters/comparison-store';
-import type { InvokeModel } from '../adapters/model-endpoint';
 import { isNoiseBaselineSampled } from '../core/bucketing';
 import { decodeAnswer } from '../core/comparators';
 import type { LabelReader } from '../core/comparators/predicted-label';
@@ -9,6 +7,7 @@ import {
   boundedResult,
   type CandidateComparison,
   type ComparisonRecord,
+  expiresAtFor,
   type StoredInput,
   truncateUtf8,
 } from '../core/comparison-record';
@@ -17,9 +16,11 @@ import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
 import type { ShadowMessage } from '../core/shadow-message';
 import { appendEvidence } from './append-evidence';
+import { countJoinedOutcome } from './joined-outcome';
+import type { ComparisonRecords } from './ports/comparison-records';
 import type { EvidenceLog } from './ports/evidence';
 import type { MetricsPort } from './ports/metrics';
-import { countJoinedOutcome } from './record-outcome';
+import type { InvokeModel } from './ports/models';
 
 export interface CompareShadowOptions {
   readonly captureInput: boolean;
@@ -33,7 +34,7 @@ export interface CompareShadowOptions {
 
 export interface CompareShadowPorts {
   readonly invokeModel: InvokeModel;
-  readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison' | 'get'>;
+  readonly store: Pick<ComparisonRecords, 'isCompared' | 'saveComparison' | 'get'>;
   /** The append-only evidence log the report is computed from. */
   readonly evidenceLog: EvidenceLog;
   readonly comparator: Comparator;
@@ -127,7 +128,7 @@ export async function compareShadow(
     production: boundedResult(message.production, options.maxStoredBodyBytes),
     candidates,
     ...(noiseBaseline ? { noiseBaseline } : {}),
-    expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
+    expiresAt: expiresAtFor(message.receivedAt, options.recordTtlDays),
   };
   const saved = await ports.store.saveComparison(record);
   if (saved.saved === 'duplicate') return duplicateDelivery(message.requestId, ports);

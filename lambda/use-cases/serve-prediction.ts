@@ -1,5 +1,3 @@
-import type { InvokeModel } from '../adapters/model-endpoint';
-import type { DispatchResult, DispatchShadow } from '../adapters/shadow-dispatcher';
 import { hashUserKey, isShadowSampled, servedVariantFor } from '../core/bucketing';
 import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
@@ -8,6 +6,8 @@ import type { RoutingKnobs } from '../core/runtime-config';
 import { messageBytes, SHADOW_MESSAGE_VERSION, type ShadowMessage } from '../core/shadow-message';
 import type { ServedVariant } from '../core/variants';
 import type { MetricsPort } from './ports/metrics';
+import type { InvokeModel } from './ports/models';
+import type { DispatchResult, DispatchShadow } from './ports/shadow-queue';
 
 /** The routing decision inputs: the runtime knobs plus the deploy-time secrets and limits. */
 export interface RoutingConfig extends RoutingKnobs {

@@ -1,4 +1,3 @@
-import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
 import { createComparator } from '../../lambda/core/comparators';
 import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
@@ -8,6 +7,7 @@ import { EvidenceAppendError } from '../../lambda/use-cases/append-evidence';
 import { CandidateThrottledError, compareShadow } from '../../lambda/use-cases/compare-shadow';
 import type { EvidenceLine } from '../../lambda/use-cases/ports/evidence';
 import type { MetricsPort } from '../../lambda/use-cases/ports/metrics';
+import type { InvokeModel } from '../../lambda/use-cases/ports/models';
 import { shadowMessage } from '../support/shadow-messages';
 
 const options = {

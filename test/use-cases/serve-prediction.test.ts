@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
-import type { DispatchShadow } from '../../lambda/adapters/shadow-dispatcher';
 import type { PredictRequest } from '../../lambda/core/predict-request';
 import type { ShadowMessage } from '../../lambda/core/shadow-message';
 import type { MetricsPort } from '../../lambda/use-cases/ports/metrics';
+import type { InvokeModel } from '../../lambda/use-cases/ports/models';
+import type { DispatchShadow } from '../../lambda/use-cases/ports/shadow-queue';
 import { type RoutingConfig, servePrediction } from '../../lambda/use-cases/serve-prediction';
 
 const config: RoutingConfig = {
