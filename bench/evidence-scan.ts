@@ -6,8 +6,8 @@
  * the Firehose adapter does (one JSON line each, newline-terminated) and gzips them in objects
  * the size Firehose's buffer produces at a given traffic. Athena reads whole gzipped JSON
  * objects (no column pruning for JSON), so the bytes a query scans are the compressed bytes of
- * the partitions it reads; a report runs one statement without a canary, two with one, each
- * reading the records and outcomes once. Athena bills at least 10 MB per query.
+ * the partitions it reads; a report runs two statements, each reading the records and outcomes
+ * once. Athena bills at least 10 MB per query. Then the same for Parquet, per column read.
  */
 import { gzipSync } from 'node:zlib';
 import { EVIDENCE_LOG_VERSION, type OutcomeLine, type RecordLine } from '../lambda/core/evidence/log-lines';
@@ -139,3 +139,108 @@ for (const linesPerObject of [600, 6_000, 60_000]) {
     `| ${linesPerObject.toLocaleString('en')} | ${r.jsonBytesPerLine.toFixed(0)} | ${r.gzipBytesPerLine.toFixed(0)} | ${o.gzipBytesPerLine.toFixed(0)} | ${mb(r.gzipBytesPerLine * MILLION)} | ${mb(perStatement)} | ${mb(perReport)} | ${((perReport / 1e12) * ATHENA_USD_PER_TB).toFixed(4)} |`,
   );
 }
+
+/**
+ * With Parquet (Firehose record-format conversion through the Glue table, SNAPPY, its default),
+ * Athena reads only the columns a statement uses: their compressed sizes, from the Parquet
+ * footer of the same lines written by DuckDB (row groups of ~123k rows; Firehose writes one file
+ * per buffer, so at most a few row groups per object, which changes little per column).
+ */
+const RECORD_COLUMNS_READ = [
+  'requestid',
+  'experiment',
+  'receivedatms',
+  'servedvariant',
+  'userkey',
+  'shadowsampled',
+  'servedendpoint',
+  'servedstatus',
+  'servedlatencyms',
+  'servedtimeoutms',
+  'servedlabel',
+  'noiseagree',
+  'candidateendpoint',
+  'candidatestatus',
+  'candidatelatencyms',
+  'timeoutms',
+  'candidatelabel',
+  'agree',
+  'reason',
+  'metricequal',
+  'metriclabelmatch',
+  'metricscoredelta',
+  'metricfieldschecked',
+  'metricfieldsdisagreeing',
+  'metricmaxabsdelta',
+  'metricoverlap',
+  'metricrankcorrelation',
+];
+const OUTCOME_COLUMNS_READ = ['requestid', 'postedat', 'converted', 'value', 'label'];
+
+async function parquetBytesPerLine(
+  lines: readonly string[],
+  relation: 'records' | 'outcomes',
+  columnsRead: readonly string[],
+  compression: 'snappy' | 'gzip',
+): Promise<{ all: number; read: number }> {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { RECORD_COLUMNS, OUTCOME_COLUMNS } = await import('../lambda/core/evidence/log-schema');
+  const dir = mkdtempSync(join(tmpdir(), 'evidence-scan-'));
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  try {
+    writeFileSync(join(dir, 'lines.jsonl'), lines.join(''));
+    const columns = relation === 'records' ? RECORD_COLUMNS : OUTCOME_COLUMNS;
+    const spec = Object.entries(columns)
+      .map(([name, type]) => `${name}: '${type}'`)
+      .join(', ');
+    // Glue lower-cases column names; the Parquet file Firehose writes has the table's names.
+    const select = Object.keys(columns)
+      .map((name) => `${name} AS ${name.toLowerCase()}`)
+      .join(', ');
+    const file = join(dir, 'lines.parquet');
+    await connection.run(
+      `COPY (SELECT ${select} FROM read_json('${join(dir, 'lines.jsonl')}', format = 'newline_delimited', columns = {${spec}})) TO '${file}' (FORMAT parquet, COMPRESSION ${compression})`,
+    );
+    const reader = await connection.runAndReadAll(
+      `SELECT path_in_schema AS col, SUM(total_compressed_size) AS bytes FROM parquet_metadata('${file}') GROUP BY path_in_schema`,
+    );
+    let all = 0;
+    let read = 0;
+    for (const row of reader.getRowObjectsJS()) {
+      const bytes = Number(row.bytes);
+      all += bytes;
+      if (columnsRead.includes(String(row.col))) read += bytes;
+    }
+    return { all: all / lines.length, read: read / lines.length };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function parquetTable(): Promise<void> {
+  console.log('');
+  console.log(
+    '| Parquet (Firehose conversion) | record B/line, all columns | record B/line, columns a report reads | outcome B/line, read | one statement, 1M records + 100k outcomes (MB) | report, 2 statements (MB, ≥ 10 MB billed each) | USD per report at $5/TB |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const compression of ['snappy', 'gzip'] as const) {
+    const r = await parquetBytesPerLine(records, 'records', RECORD_COLUMNS_READ, compression);
+    const o = await parquetBytesPerLine(outcomes, 'outcomes', OUTCOME_COLUMNS_READ, compression);
+    const perStatement = r.read * MILLION + o.read * (MILLION / 10);
+    const perReport = 2 * Math.max(perStatement, ATHENA_MIN_BILLED_BYTES);
+    console.log(
+      `| ${compression.toUpperCase()} | ${r.all.toFixed(1)} | ${r.read.toFixed(1)} | ${o.read.toFixed(1)} | ${mb(perStatement)} | ${mb(perReport)} | ${((perReport / 1e12) * ATHENA_USD_PER_TB).toFixed(4)} |`,
+    );
+  }
+}
+
+parquetTable().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

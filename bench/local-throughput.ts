@@ -5,21 +5,30 @@
  *
  *   npm run bench:local -- --requests 2000 --concurrency 16
  */
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { captureLambdaOutput } from '../local/lambda-output';
 import { LOCAL_CREDENTIALS } from '../local/local-aws';
-import { seededRandom, typicalChurnCustomer } from '../local/models/traffic';
 import { LOCAL_REGION, startLocal } from '../local/start-local';
+import { type LoadOptions, type LoadResult, sendLoad } from './local-load';
 import { percentile } from './stats';
 
 const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' } },
+  options: {
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    // `thread` (default): the callers run in a thread of their own, as a separate client would;
+    // `inline`: on local mode's own event loop, as this benchmark did until session 4.
+    client: { type: 'string', default: 'thread' },
+  },
 });
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
+if (values.client !== 'thread' && values.client !== 'inline')
+  throw new Error('--client must be thread or inline');
 
 const output = captureLambdaOutput();
 output.open(join(tmpdir(), 'shadow-rollout-bench-local.log'));
@@ -39,43 +48,21 @@ async function main(): Promise<void> {
   });
   try {
     print(
-      `local mode at ${system.url}: ${REQUESTS} requests, concurrency ${CONCURRENCY}, 100% shadow sampling`,
+      `local mode at ${system.url}: ${REQUESTS} requests, concurrency ${CONCURRENCY}, 100% shadow sampling, callers ${values.client === 'inline' ? "on local mode's event loop" : 'in a thread of their own'}`,
     );
-    const latencies: number[] = [];
-    const statuses = new Map<number, number>();
-    const sampledIds = new Set<string>();
-    const random = seededRandom(42);
-    const inputs = Array.from({ length: REQUESTS }, () => typicalChurnCustomer(random));
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        for (let i = next++; i < REQUESTS; i = next++) {
-          const body = inputs[i];
-          const t = performance.now();
-          const response = await fetch(`${system.url}/predict`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'x-request-id': `local-bench-${i}`,
-              'x-user-id': `user-${i % 300}`,
-            },
-            body: JSON.stringify(body),
-          });
-          await response.arrayBuffer();
-          latencies.push(performance.now() - t);
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          if (response.headers.get('x-shadow') === 'sampled') sampledIds.add(`local-bench-${i}`);
-        }
-      }),
-    );
-    const served = (performance.now() - started) / 1000;
+    const load: LoadOptions = { url: system.url, requests: REQUESTS, concurrency: CONCURRENCY };
+    const loadBefore = loadavg()[0] ?? 0;
+    const result = values.client === 'inline' ? await sendLoad(load) : await sendLoadFromThread(load);
+    const served = result.servedSeconds;
+    const latencies = result.latencies;
+    const statuses = new Map(Object.entries(result.statuses).map(([status, n]) => [Number(status), n]));
+    const sampledIds = new Set(result.sampledIds);
 
     // Drained: nothing left in the shadow queue, then count what the worker stored.
     const deadline = Date.now() + 180_000;
     while (system.queueDepth(system.queue.name) > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    const drained = (performance.now() - started) / 1000;
+    const drained = (performance.timeOrigin + performance.now() - result.startedAt) / 1000;
     const storedIds = await storedRequestIds(dynamo, system.tableName);
     const stored = storedIds.size;
     const deadLettered = system.queueDepth(system.deadLetterQueue.name);
@@ -98,6 +85,9 @@ async function main(): Promise<void> {
       `Served in ${served.toFixed(1)} s; every comparison stored ${drained.toFixed(1)} s after the first request.`,
     );
     print(
+      `Load average (1 min) ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after, on ${cpus().length} cores.`,
+    );
+    print(
       `Not confirmed within the dispatch budget (X-Shadow: skipped, may still land): ${REQUESTS - dispatched}.`,
     );
   } finally {
@@ -105,6 +95,21 @@ async function main(): Promise<void> {
     await system.stop();
     await output.restore();
   }
+}
+
+/** Runs the callers in a worker thread (through local mode's TypeScript thread entry). */
+function sendLoadFromThread(load: LoadOptions): Promise<LoadResult> {
+  const worker = new Worker(join(__dirname, '../local/threads/thread-entry.mjs'), {
+    workerData: { host: join(__dirname, 'local-load.ts'), load },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (result: LoadResult) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load thread exited (${code}) without a result`)));
+  });
 }
 
 async function storedRequestIds(dynamo: DynamoDBClient, tableName: string): Promise<Set<string>> {

@@ -51,6 +51,20 @@ function gateOf(fn: LocalFunction): ConcurrencyGate | undefined {
   return gate;
 }
 
+/**
+ * Lambda names a log stream after the execution environment, not the invocation; locally each
+ * function has one environment (this process), so one id per function.
+ */
+const environmentIds = new Map<string, string>();
+function environmentIdOf(fn: LocalFunction): string {
+  let id = environmentIds.get(fn.name);
+  if (!id) {
+    id = randomBytes(16).toString('hex');
+    environmentIds.set(fn.name, id);
+  }
+  return id;
+}
+
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 export class FunctionTimeoutError extends Error {
@@ -71,7 +85,7 @@ export function lambdaContext(fn: LocalFunction, deadline: number): Context {
     memoryLimitInMB: String(fn.memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${fn.name}`,
-    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    logStreamName: `${day}/[$LATEST]${environmentIdOf(fn)}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: unsupported,
     fail: unsupported,

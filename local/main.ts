@@ -136,6 +136,10 @@ async function main(): Promise<void> {
       onRequest: (entry) => terminal.print(requestLine(entry)),
       onBatch: (outcome) => terminal.print(batchLine(outcome)),
       onPollError: (error) => terminal.print(`${time()} worker poll failed: ${(error as Error).message}`),
+      onServiceCrash: (service, error) =>
+        terminal.print(
+          `${time()} the ${service} thread stopped: ${error.message}; comparisons stop until a restart (Ctrl-C, npm start)`,
+        ),
     });
   } catch (error) {
     // A taken port, a locked data dir, a bad models file: main's catch prints them in one line.

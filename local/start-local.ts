@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterResponse } from '../lambda/adapters/after-response';
 import { dynamoDbClient } from '../lambda/adapters/clients';
 import { allowedEndpoints, deployTimeRouting } from '../lambda/configuration/function-settings';
@@ -20,16 +19,17 @@ import {
   startApiServer,
 } from './api-server/server';
 import { type DataDirLock, lockDataDir } from './data-dir-lock';
-import { comparisonTable, runtimeConfigTable, startDynamoDb } from './emulators/dynamodb';
+import { comparisonTable, runtimeConfigTable } from './emulators/dynamodb';
 import { type LocalQueue, startSqs } from './emulators/sqs';
-import { type BatchOutcome, EventSourcePoller, type SqsBatchHandler } from './event-source-poller/poller';
+import type { BatchOutcome, SqsBatchHandler } from './event-source-poller/poller';
 import type { LocalFunction } from './lambda-runtime';
-import { LOCAL_CREDENTIALS } from './local-aws';
 import { CONFLICTING_AWS_VARIABLES, localEnvironment } from './local-env';
 import { loadModelsFile, type ModelsFile } from './model-server/models-file';
 import { startModelServer } from './model-server/server';
 import { localRollout } from './rollout/local-rollout';
 import { rolloutRoutes, rolloutTargets } from './rollout/routes';
+import { deserializeError } from './threads/protocol';
+import { startServiceThread } from './threads/service-thread';
 
 export const DEFAULT_MODELS_FILE = join(__dirname, 'models.json');
 export const LOCAL_REGION = 'us-east-1';
@@ -78,6 +78,12 @@ const LOCAL_ACCURACY_MARGIN = { maxAccuracyDrop: 0.05 } as const;
  * timeout (504) although the models were fast. Measured in BENCHMARKS.md.
  */
 const LOCAL_ROUTER_CONCURRENCY = 16;
+/**
+ * The shadow thread's nice value (Linux). On AWS the shadow path never slows a caller down: it
+ * runs elsewhere. On a laptop whose cores are busy, the API's thread comes first and the worker
+ * works the queue down with what is left; on idle cores the nice value changes nothing.
+ */
+const SHADOW_THREAD_NICENESS = 10;
 
 export interface StartLocalOptions {
   /** API port; 0 picks a free one. @default 3000 */
@@ -117,6 +123,8 @@ export interface StartLocalOptions {
   readonly onRequest?: (entry: RequestLogEntry) => void;
   readonly onBatch?: (outcome: BatchOutcome) => void;
   readonly onPollError?: (error: unknown) => void;
+  /** The shadow thread (dynalite, the worker's model server, the worker) died while running. */
+  readonly onServiceCrash?: (service: string, error: Error) => void;
 }
 
 export interface LocalSystem {
@@ -229,12 +237,30 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   };
 
   try {
-    const [dynamodb, sqs, modelServer] = await Promise.all([
-      startDynamoDb({
-        tables: [comparisonTable(LOCAL_TABLE_NAME), runtimeConfigTable(LOCAL_RUNTIME_CONFIG_TABLE_NAME)],
-        region: LOCAL_REGION,
-        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      }).then(remember(cleanup)),
+    // Two event loops: this one runs the API, the router and the other API functions, the queue
+    // and the model server the router calls; the shadow thread runs dynalite, the worker with its
+    // poller and a model server for the worker's calls. Each path finds what it calls on every
+    // request in its own loop, and one waits for the other only at the queue (see threads/services.ts).
+    const [shadow, sqs, modelServer] = await Promise.all([
+      startServiceThread(
+        'shadow',
+        {
+          niceness: SHADOW_THREAD_NICENESS,
+          dynamodb: {
+            tables: [comparisonTable(LOCAL_TABLE_NAME), runtimeConfigTable(LOCAL_RUNTIME_CONFIG_TABLE_NAME)],
+            region: LOCAL_REGION,
+            ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+          },
+          models: { endpoints: models.endpoints, region: LOCAL_REGION },
+        },
+        {
+          onEvent: (event) => {
+            if (event.kind === 'batch') onBatch(event.outcome);
+            else options.onPollError?.(deserializeError(event.error));
+          },
+          onCrash: (error) => options.onServiceCrash?.('shadow', error),
+        },
+      ).then(remember(cleanup)),
       startSqs({
         region: LOCAL_REGION,
         queueName: QUEUE_NAME,
@@ -249,7 +275,11 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         return server;
       }),
     ]);
-    const endpoints = { sageMakerRuntime: modelServer.url, sqs: sqs.endpoint, dynamodb: dynamodb.endpoint };
+    const endpoints = {
+      sageMakerRuntime: modelServer.url,
+      sqs: sqs.endpoint,
+      dynamodb: shadow.info.dynamodbEndpoint,
+    };
     const evidenceLogDir = options.dataDir
       ? join(options.dataDir, 'evidence')
       : mkdtempSync(join(tmpdir(), 'shadow-rollout-evidence-'));
@@ -258,8 +288,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       cleanup.unshift(async () => rmSync(evidenceLogDir, { recursive: true, force: true }));
 
     for (const name of CONFLICTING_AWS_VARIABLES) delete process.env[name];
-    Object.assign(
-      process.env,
+    const environment = (sageMakerRuntime: string) =>
       localEnvironment({
         stage,
         models,
@@ -269,19 +298,24 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         shadowQueueUrl: sqs.queue.url,
         sampleRate: options.sampleRate ?? 1,
         dispatchBudgetMs: Math.max(stage.router.dispatchBudgetMs, LOCAL_MIN_DISPATCH_BUDGET_MS),
-        endpoints,
+        endpoints: { ...endpoints, sageMakerRuntime },
         evidenceLogDir,
-      }),
-    );
+      });
+    Object.assign(process.env, environment(endpoints.sageMakerRuntime));
     // Deferred shadow sends need nothing to keep them alive here: this process does not freeze.
     afterResponse.activate('long-lived-process');
     // Imported only now: the handlers build their clients and read settings at import (cold start).
-    const worker: SqsBatchHandler = (await import('../lambda/handlers/worker')).handler;
     const rollback = (await import('../lambda/handlers/rollback')).handler;
     const knobs = deployTimeRouting(process.env);
     const { DuckDbAnalysisEngine } = await import('../lambda/adapters/duckdb-analysis');
     const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir);
     cleanup.push(async () => rolloutEngine.close());
+    // Closed JSON-lines files become Parquet (reports read a few columns instead of every line).
+    const { scheduleCompaction } = await import('../lambda/adapters/evidence-compaction');
+    const compaction = scheduleCompaction(rolloutEngine, {
+      onError: (error) => options.onRolloutError?.('evidence compaction', error),
+    });
+    cleanup.push(() => compaction.stop());
     const rollout = localRollout({
       dynamoDb: dynamoDbClient(),
       engine: rolloutEngine,
@@ -302,7 +336,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       ...adminTargets(
         {
           region: LOCAL_REGION,
-          dynamodbEndpoint: dynamodb.endpoint,
+          dynamodbEndpoint: shadow.info.dynamodbEndpoint,
           comparisonTable: LOCAL_TABLE_NAME,
           runtimeConfigTable: LOCAL_RUNTIME_CONFIG_TABLE_NAME,
           deployTime: knobs,
@@ -314,30 +348,25 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       ),
     };
 
-    const sqsClient = new SQSClient({
-      region: LOCAL_REGION,
-      endpoint: sqs.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    const poller = new EventSourcePoller({
-      sqs: sqsClient,
-      queueUrl: sqs.queue.url,
-      queueArn: sqs.queue.arn,
-      function: functions.worker,
-      handler: worker,
-      batchSize: stage.worker.batchSize,
-      maxBatchingWindowMs: options.maxBatchingWindowMs ?? stage.worker.maxBatchingWindowSeconds * 1000,
-      maxConcurrency: stage.worker.maxConcurrency,
-      ...(options.receiveWaitSeconds === undefined ? {} : { receiveWaitSeconds: options.receiveWaitSeconds }),
-      ...(options.failFirstDelivery ? { failFirstDelivery: true } : {}),
-      onBatch,
-      ...(options.onPollError ? { onPollError: options.onPollError } : {}),
-    });
-    poller.start();
-    cleanup.push(async () => {
-      await poller.stop();
-      sqsClient.destroy();
-    });
+    // The worker's environment is the stack's, with its own model server (the same models file).
+    await shadow.call(
+      'startWorker',
+      { ...(process.env as Record<string, string>), ...environment(shadow.info.modelServerUrl) },
+      {
+        // The emulator's address: the thread then needs no `*.localhost` name lookup.
+        sqsEndpoint: `http://127.0.0.1:${new URL(sqs.endpoint).port}`,
+        queueUrl: sqs.queue.url,
+        queueArn: sqs.queue.arn,
+        function: functions.worker,
+        batchSize: stage.worker.batchSize,
+        maxBatchingWindowMs: options.maxBatchingWindowMs ?? stage.worker.maxBatchingWindowSeconds * 1000,
+        maxConcurrency: stage.worker.maxConcurrency,
+        ...(options.receiveWaitSeconds === undefined
+          ? {}
+          : { receiveWaitSeconds: options.receiveWaitSeconds }),
+        ...(options.failFirstDelivery ? { failFirstDelivery: true } : {}),
+      },
+    );
 
     rollout.start();
     cleanup.push(() => rollout.stop());
@@ -367,7 +396,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         if (tick % 10 === 0) stopOptions.onDrainProgress?.(sqs.depth(sqs.queue.name));
         await sleep(100);
       }
-      await poller.stop();
+      await shadow.call('stopWorker');
       const report: StopReport = {
         requestsInFlight,
         deferredSends,

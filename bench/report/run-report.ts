@@ -5,16 +5,31 @@ import { stages } from '../../lib/config/stages';
 import { BENCH_EXPERIMENT } from './generate';
 
 /**
- * One report over a generated log, in a fresh process (so its peak resident memory is the
- * report's alone): `tsx bench/report/run-report.ts <log dir> <now ms> <runs> [memory limit]`.
- * Prints JSON.
+ * One step of the report benchmark over a generated log, in a fresh process (so its peak
+ * resident memory is that step's alone). Prints JSON.
+ *
+ *   run-report report  <log dir> <now ms> <runs> <memory limit> <threads>
+ *   run-report compact <log dir> <memory limit> <threads>
  */
 async function main(): Promise<void> {
-  const [dir, nowArg, runsArg, memoryLimit] = process.argv.slice(2);
-  if (dir === undefined || nowArg === undefined) throw new Error('usage: run-report.ts DIR NOW_MS [RUNS]');
+  const [mode, dir, ...rest] = process.argv.slice(2);
+  if (dir === undefined || (mode !== 'report' && mode !== 'compact'))
+    throw new Error('usage: run-report report|compact DIR …');
+  if (mode === 'compact') {
+    const [memoryLimit = '256MB', threads = '2'] = rest;
+    const engine = await DuckDbAnalysisEngine.open(dir, { memoryLimit, threads: Number(threads) });
+    // Every file of the generated log is closed (its writer, the generator, is gone).
+    const result = await engine.compact({ quietMs: 0 });
+    engine.close();
+    process.stdout.write(
+      `${JSON.stringify({ ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+    );
+    return;
+  }
+  const [nowArg, runsArg = '3', memoryLimit = '256MB', threads = '2'] = rest;
   const now = Number(nowArg);
-  const runs = Number(runsArg ?? 3);
-  const engine = await DuckDbAnalysisEngine.open(dir, memoryLimit ? { memoryLimit } : {});
+  const runs = Number(runsArg);
+  const engine = await DuckDbAnalysisEngine.open(dir, { memoryLimit, threads: Number(threads) });
   const timings: number[] = [];
   let records = 0;
   for (let run = 0; run < runs; run++) {

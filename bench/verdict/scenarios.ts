@@ -72,6 +72,12 @@ function conversionDrop(
   return Math.ceil((Z2 * variance) / (p - c - limit) ** 2);
 }
 
+/** Relative drop 1 - c/p against r, as the contrast (1 - r) p - c (5 requests per user, no ICC). */
+function relativeDrop(p: number, c: number, canaryShare: number, r: number): number {
+  const variance = ((1 - r) ** 2 * p * (1 - p)) / (1 - canaryShare) + (c * (1 - c)) / canaryShare;
+  return Math.ceil((Z2 * variance) / ((1 - r) * p - c) ** 2);
+}
+
 /**
  * Noise-adjusted agreement: candidate disagreement (all comparisons) minus production's
  * self-disagreement (a share `baseline` of them), against the margin.
@@ -82,6 +88,13 @@ function noiseAdjusted(candidate: number, noise: number, baseline: number, margi
 }
 /** Disagreement of two answers that each flip with probability f: 2 f (1 - f). */
 const flips = (f: number) => 2 * f * (1 - f);
+
+/**
+ * Excess disagreement (beyond production's own flips) of exactly 10 points — twice the 5-point
+ * margin of `minAgreement: 0.95` — for answers that flip 3 % of the time: latent answers differ
+ * on 0.85 × (1 - x) of requests, and a difference survives the flips with 1 - 2 × flips(0.03).
+ */
+const TEN_POINTS_LESS_AGREEING = 1 - 0.1 / (0.85 * (1 - 2 * flips(0.03)));
 
 const PRODUCTION_LATENCY = { shift: 0, scale: 1, errors: IDENTICAL.productionErrorRate };
 
@@ -210,6 +223,32 @@ export function scenarios(): Scenario[] {
     },
     {
       ...base,
+      name: 'relative conversion -40 % (5 % to 3 %, limit -20 %), absolute drop on its 2-point limit',
+      truth: withCanary({ productionConversion: 0.05, canaryConversion: 0.03 }),
+      guardrails: { ...GUARDRAILS, maxConversionDropRelative: 0.2 },
+      expected: 'REJECT',
+      guardrail: 'maxConversionDropRelative',
+      acceptable: ['maxConversionDropRelative', 'maxConversionDrop'],
+      bad: true,
+      fixedHorizon: relativeDrop(0.05, 0.03, 0.5, 0.2),
+      kind: 'rates',
+    },
+    {
+      ...base,
+      name: 'canary converts like production (10 %), absolute and relative (-20 %) limits',
+      truth: withCanary({}),
+      guardrails: { ...GUARDRAILS, maxConversionDropRelative: 0.2 },
+      expected: 'PROMOTE',
+      bad: false,
+      fixedHorizon: Math.max(
+        Math.ceil(PROMOTE_IDENTICAL / 0.5),
+        conversionDrop(0.1, 0.1, 0.5, 0.02, 5, 0),
+        relativeDrop(0.1, 0.1, 0.5, 0.2),
+      ),
+      kind: 'rates',
+    },
+    {
+      ...base,
       name: 'better: accuracy +9.5 points, agreement 87 % (agreement as evidence)',
       truth: {
         ...IDENTICAL,
@@ -257,37 +296,37 @@ export function scenarios(): Scenario[] {
     },
     {
       ...base,
-      name: 'noisy production, candidate 10 points less agreeing, 1 % noise baseline',
+      name: 'noisy production, candidate 10 points less agreeing beyond the noise, 1 % noise baseline',
       truth: {
         ...IDENTICAL,
         productionFlip: 0.03,
         candidateFlip: 0.03,
         noiseBaselineShare: 0.01,
         labelShare: 0,
-        candidateRightWhenProductionRight: 0.88,
+        candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING,
       },
       expected: 'REJECT',
       guardrail: 'minAgreement',
       bad: true,
-      // Latent answers differ on 0.85 × 12 % ≈ 10 % of requests, on top of the flips.
-      fixedHorizon: noiseAdjusted(flips(0.03) + 0.102 * (1 - 2 * flips(0.03)), flips(0.03), 0.01, 0.05),
+      fixedHorizon: noiseAdjusted(flips(0.03) + 0.1, flips(0.03), 0.01, 0.05),
+      kind: 'rates',
     },
     {
       ...base,
-      name: 'noisy production, candidate 10 points less agreeing, 10 % noise baseline',
+      name: 'noisy production, candidate 10 points less agreeing beyond the noise, 10 % noise baseline',
       truth: {
         ...IDENTICAL,
         productionFlip: 0.03,
         candidateFlip: 0.03,
         noiseBaselineShare: 0.1,
         labelShare: 0,
-        candidateRightWhenProductionRight: 0.88,
+        candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING,
       },
       expected: 'REJECT',
       guardrail: 'minAgreement',
       bad: true,
-      // Latent answers differ on 0.85 × 12 % ≈ 10 % of requests, on top of the flips.
-      fixedHorizon: noiseAdjusted(flips(0.03) + 0.102 * (1 - 2 * flips(0.03)), flips(0.03), 0.1, 0.05),
+      fixedHorizon: noiseAdjusted(flips(0.03) + 0.1, flips(0.03), 0.1, 0.05),
+      kind: 'rates',
     },
     {
       ...base,

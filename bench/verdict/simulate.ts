@@ -151,7 +151,8 @@ export class ExperimentGenerator {
       const mean = this.userCanary ? truth.canaryConversion : truth.productionConversion;
       this.userRate = userRate(random, mean, truth.userCorrelation);
     }
-    const receivedAt = new Date(START + i * this.spacingMs).toISOString();
+    const receivedAtMs = START + i * this.spacingMs;
+    const receivedAt = new Date(receivedAtMs).toISOString();
     const requestId = `req-${i}`;
     const userKey = `user-${userIndex}`;
     const actual = LABELS[random() < 0.3 ? 0 : 1] as string;
@@ -182,6 +183,7 @@ export class ExperimentGenerator {
           this.experimentId,
           requestId,
           receivedAt,
+          receivedAtMs,
           userKey,
           true,
           servedEndpoint,
@@ -208,6 +210,7 @@ export class ExperimentGenerator {
             this.experimentId,
             requestId,
             receivedAt,
+            receivedAtMs,
             userKey,
             false,
             servedEndpoint,
@@ -262,6 +265,7 @@ function recordLine(
   experiment: string,
   requestId: string,
   receivedAt: string,
+  receivedAtMs: number,
   userKey: string,
   canary: boolean,
   servedEndpoint: string,
@@ -276,11 +280,12 @@ function recordLine(
     requestId,
     experiment,
     receivedAt,
-    receivedAtMs: Date.parse(receivedAt),
+    receivedAtMs,
     dt: receivedAt.slice(0, 10),
     servedVariant: canary ? 'canary' : 'production',
     userKey,
-    shadowSampled: true,
+    // A canary-served answer is the candidate's own: it is never shadow-sampled.
+    shadowSampled: !canary,
     servedEndpoint,
     servedStatus: served.failed ? 'error' : 'ok',
     servedErrorCode: served.failed ? 'model_error' : null,
@@ -487,4 +492,52 @@ export function simulatedAggregates(truth: Truth, requests: number, seed = 1): E
     for (const line of outcomes) aggregator.addOutcome(line);
   }
   return aggregator.aggregates();
+}
+
+/**
+ * Median records at which each guardrail was first decided (met or violated), over `runs` seeded
+ * runs stopped at the verdict's first decision: which guardrail a PROMOTE waited for.
+ */
+export function firstDecidedPerGuardrail(
+  scenario: Scenario,
+  runs: number,
+  seed: number,
+  alpha = 0.05,
+): Partial<Record<GuardrailName, { readonly median: number; readonly decidedRuns: number }>> {
+  const at = new Map<GuardrailName, number[]>();
+  for (let run = 0; run < runs; run++) {
+    const generator = new ExperimentGenerator(scenario.truth, mulberry32(seed * 100_003 + run));
+    const aggregator = createAggregator({
+      experiment: experimentOf(scenario.truth),
+      candidate: scenario.truth.judged,
+    });
+    const seen = new Set<GuardrailName>();
+    for (let n = 1; n <= scenario.horizon; n++) {
+      const { records, outcomes } = generator.next();
+      for (const line of records) aggregator.addRecord(line);
+      for (const line of outcomes) aggregator.addOutcome(line);
+      if (n % scenario.peekEvery !== 0) continue;
+      const { guardrails, verdict } = judgeAggregates(
+        aggregator.aggregates(),
+        scenario.guardrails ?? GUARDRAILS,
+        {
+          alpha,
+          projections: false,
+        },
+      );
+      for (const check of guardrails) {
+        if ((check.status === 'met' || check.status === 'violated') && !seen.has(check.guardrail)) {
+          seen.add(check.guardrail);
+          at.set(check.guardrail, [...(at.get(check.guardrail) ?? []), n]);
+        }
+      }
+      if (verdict.decision !== 'CONTINUE') break;
+    }
+  }
+  const out: Partial<Record<GuardrailName, { median: number; decidedRuns: number }>> = {};
+  for (const [name, sizes] of at) {
+    sizes.sort((a, b) => a - b);
+    out[name] = { median: sizes[Math.ceil(sizes.length / 2) - 1] as number, decidedRuns: sizes.length };
+  }
+  return out;
 }

@@ -68,6 +68,7 @@ export const GUARDRAIL_DISPLAY: Readonly<
   minAgreement: { label: 'Agreement with production', kind: 'min', format: percent },
   maxAccuracyDrop: { label: 'Accuracy drop vs production', kind: 'max', format: drop },
   maxConversionDrop: { label: 'Conversion drop (canary)', kind: 'max', format: drop },
+  maxConversionDropRelative: { label: 'Relative conversion drop (canary)', kind: 'max', format: percent },
 };
 
 /** Axis label for a share: `0%`, `2.5%`, `40%`. */

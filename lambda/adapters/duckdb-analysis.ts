@@ -1,12 +1,19 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
+import type { ColumnType } from '../core/evidence/log-schema';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
-import { EVIDENCE_FOLDERS } from './evidence-log-files';
+import {
+  type CompactionOptions,
+  type CompactionResult,
+  columnsOf,
+  compactEvidenceLog,
+  readJsonLines,
+} from './evidence-compaction';
+import { EVIDENCE_FOLDERS, type EvidenceRelation, rotateWriters } from './evidence-log-files';
 
 export interface DuckDbOptions {
-  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '192MB' */
+  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '256MB' */
   readonly memoryLimit?: string;
   /** @default 2 */
   readonly threads?: number;
@@ -19,13 +26,17 @@ export type QueryProgress = (fraction: number) => void;
 
 const PROGRESS_INTERVAL_MS = 250;
 
+/** What a relation's folder holds: which readers its view needs (a glob must match a file). */
+type Holding = 'none' | 'json' | 'parquet' | 'both';
+
 /**
- * The evidence log's analysis engine in local mode and tests: DuckDB, embedded, reading the
- * JSON-lines files in place through views `records` and `outcomes` (explicit columns, `dt` from
- * the folder names). Each query runs on its own connection, so a deadline interrupts only it.
+ * The evidence log's analysis engine in local mode and tests: DuckDB, embedded, reading the log
+ * in place through views `records` and `outcomes`: the compacted Parquet files and the JSON
+ * lines not yet compacted (explicit columns, `dt` from the folder names). Each query runs on its
+ * own connection, so a deadline interrupts only it.
  */
 export class DuckDbAnalysisEngine implements AnalysisEngine {
-  private viewsReady = { records: false, outcomes: false };
+  private views: Record<EvidenceRelation, Holding | undefined> = { records: undefined, outcomes: undefined };
   /**
    * One query at a time: each already uses every thread, and two at once hold two sets of scan
    * buffers (the peak memory a laptop notices). Also keeps view definitions, which are catalog
@@ -45,7 +56,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     // and a bundle that never opens DuckDB never asks for it.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: options.memoryLimit ?? '192MB',
+      memory_limit: options.memoryLimit ?? '256MB',
       threads: String(options.threads ?? 2),
       temp_directory: tempDirectory,
       preserve_insertion_order: 'false',
@@ -61,7 +72,53 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     parameters: readonly (string | number)[],
     options: { readonly deadline?: number; readonly onProgress?: QueryProgress } = {},
   ): Promise<Record<string, unknown>[]> {
-    const result = this.turn.then(() => this.run(sql, parameters, options));
+    return this.inTurn(async () => {
+      try {
+        return await this.run(sql, parameters, options);
+      } catch (error) {
+        if (isVanishedFile(error)) {
+          // A compaction by another process removed a file between planning and reading: the
+          // views list the folders again, and the lines are in its Parquet file now.
+          this.views = { records: undefined, outcomes: undefined };
+          return this.run(sql, parameters, options);
+        }
+        if (isOutOfMemory(error)) {
+          // Parsing every column of a large burst of JSON lines needs more memory than reading
+          // the same lines from Parquet: compact what is there (this process's writers move on
+          // to new segments first), then read again.
+          await rotateWriters();
+          await this.compactNow({});
+          return this.run(sql, parameters, options);
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Compacts the log's closed JSON-lines files into Parquet (evidence-compaction.ts), in turn
+   * with the queries: a query never sees a file vanish under it in this process.
+   */
+  compact(options: CompactionOptions = {}): Promise<CompactionResult> {
+    return this.inTurn(() => this.compactNow(options));
+  }
+
+  private async compactNow(options: CompactionOptions): Promise<CompactionResult> {
+    const connection = await this.instance.connect();
+    try {
+      return await compactEvidenceLog(
+        this.logDir,
+        async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+        options,
+      );
+    } finally {
+      connection.closeSync();
+      this.views = { records: undefined, outcomes: undefined };
+    }
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(work);
     this.turn = result.then(
       () => undefined,
       () => undefined,
@@ -115,32 +172,38 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   }
 
   /**
-   * (Re)defines a view once its folder has files: DuckDB refuses a glob that matches nothing, so
-   * until then the view is an empty relation with the same columns.
+   * (Re)defines each view for what its folder holds now: DuckDB refuses a glob that matches
+   * nothing, so a view reads Parquet, JSON lines, both, or is an empty relation with the same
+   * columns. Globs are expanded at each query, so new files of a kind already held are seen.
    */
   private async ensureViews(connection: DuckDBConnection): Promise<void> {
-    for (const kind of ['record', 'outcome'] as const) {
-      const relation = EVIDENCE_FOLDERS[kind];
-      if (this.viewsReady[relation]) continue;
-      const columns = kind === 'record' ? RECORD_COLUMNS : OUTCOME_COLUMNS;
+    for (const relation of Object.values(EVIDENCE_FOLDERS)) {
       const folder = join(this.logDir, relation);
-      const hasFiles = hasLogFiles(folder);
-      await connection.run(
-        `CREATE OR REPLACE VIEW ${relation} AS ${hasFiles ? readJson(folder, columns) : emptyRelation(columns)}`,
-      );
-      this.viewsReady[relation] = hasFiles;
+      const holding = holdingOf(folder);
+      if (this.views[relation] === holding) continue;
+      await connection.run(`CREATE OR REPLACE VIEW ${relation} AS ${viewOf(folder, relation, holding)}`);
+      this.views[relation] = holding;
     }
   }
 }
 
-function readJson(folder: string, columns: Readonly<Record<string, ColumnType>>): string {
-  const spec = Object.entries(columns)
-    .map(([name, type]) => `${name}: '${type}'`)
-    .join(', ');
-  const glob = join(folder, 'dt=*', '*.jsonl').replaceAll("'", "''");
-  // ignore_errors: a line cut short by a killed writer reads as nulls instead of failing the
-  // query; without a request id it is no line of the log.
-  return `SELECT * FROM read_json('${glob}', format = 'newline_delimited', columns = {${spec}}, hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}, ignore_errors = true) WHERE requestId IS NOT NULL`;
+function viewOf(folder: string, relation: EvidenceRelation, holding: Holding): string {
+  const columns = columnsOf(relation);
+  const names = [...Object.keys(columns), 'dt'].join(', ');
+  const glob = (extension: string) => join(folder, 'dt=*', `*.${extension}`).replaceAll("'", "''");
+  const hive = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
+  const parquet = `SELECT ${names} FROM read_parquet('${glob('parquet')}', ${hive}, union_by_name = true)`;
+  const json = `SELECT ${names} FROM ${readJsonLines(glob('jsonl'), relation, hive)} WHERE requestId IS NOT NULL`;
+  switch (holding) {
+    case 'none':
+      return emptyRelation(columns);
+    case 'json':
+      return json;
+    case 'parquet':
+      return parquet;
+    case 'both':
+      return `${parquet} UNION ALL ${json}`;
+  }
 }
 
 function emptyRelation(columns: Readonly<Record<string, ColumnType>>): string {
@@ -150,14 +213,29 @@ function emptyRelation(columns: Readonly<Record<string, ColumnType>>): string {
   return `SELECT ${select}, CAST(NULL AS VARCHAR) AS dt WHERE false`;
 }
 
-function hasLogFiles(folder: string): boolean {
-  if (!existsSync(folder)) return false;
-  return readdirSync(folder, { withFileTypes: true }).some(
-    (entry) =>
-      entry.isDirectory() &&
-      entry.name.startsWith('dt=') &&
-      readdirSync(join(folder, entry.name)).some((file) => file.endsWith('.jsonl')),
-  );
+function holdingOf(folder: string): Holding {
+  let json = false;
+  let parquet = false;
+  if (existsSync(folder)) {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !entry.name.startsWith('dt=')) continue;
+      for (const file of readdirSync(join(folder, entry.name))) {
+        if (file.endsWith('.jsonl')) json = true;
+        else if (file.endsWith('.parquet')) parquet = true;
+      }
+      if (json && parquet) break;
+    }
+  }
+  return json && parquet ? 'both' : json ? 'json' : parquet ? 'parquet' : 'none';
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return /Out of Memory Error/i.test(error instanceof Error ? error.message : String(error));
+}
+
+function isVanishedFile(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /No files found that match|No such file or directory|Cannot open file/i.test(message);
 }
 
 /** Numbers as numbers (DuckDB's BIGINT and HUGEINT come back as bigint). */

@@ -21,6 +21,13 @@ export interface Guardrails {
   readonly maxAccuracyDrop?: number;
   /** Max absolute conversion-rate drop of the canary versus production (0..1, e.g. 0.01 = 1 point). */
   readonly maxConversionDrop: number;
+  /**
+   * Max relative conversion-rate drop of the canary versus production (0..1: 0.1 = the canary
+   * converts at least 90 % as often as production), judged per user like the absolute drop.
+   * Use it where base rates differ a lot between products or seasons, so that one absolute
+   * number would be too strict for some and too loose for others. Absent: not judged.
+   */
+  readonly maxConversionDropRelative?: number;
   /** Fewest comparisons before a PROMOTE (a REJECT may come earlier: its tests are always valid). */
   readonly minSampleSize: number;
   /** Fewest joined outcomes per variant in an alarm period before the conversion alarm may fire. */
@@ -76,6 +83,11 @@ export function guardrailProblems(value: unknown): string[] {
     if (typeof g.maxAccuracyDrop !== 'number' || !Number.isFinite(g.maxAccuracyDrop)) {
       problems.push('guardrails.maxAccuracyDrop must be a finite number');
     } else check('maxAccuracyDrop', (v) => v > 0 && v < 1, 'in (0, 1)');
+  }
+  if (g.maxConversionDropRelative !== undefined) {
+    if (typeof g.maxConversionDropRelative !== 'number' || !Number.isFinite(g.maxConversionDropRelative)) {
+      problems.push('guardrails.maxConversionDropRelative must be a finite number');
+    } else check('maxConversionDropRelative', (v) => v > 0 && v < 1, 'in (0, 1)');
   }
   if (g.agreement !== undefined && g.agreement !== 'guardrail' && g.agreement !== 'evidence') {
     problems.push(

@@ -2,8 +2,8 @@ import { BadRequestError, NotFoundError } from '../core/errors';
 import { aggregatesFromRows } from '../core/evidence/aggregates-from-rows';
 import {
   type ExperimentSlice,
+  experimentDistributionsQuery,
   experimentTotalsQuery,
-  experimentUsersQuery,
 } from '../core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentStart } from '../core/experiment';
 import type { Guardrails } from '../core/guardrails';
@@ -210,16 +210,18 @@ async function analyse(
       deadline,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-  const [totals, users] = await Promise.all([
-    run(experimentTotalsQuery(scope.slice)),
-    scope.ref.canaryPercent > 0 ? run(experimentUsersQuery(scope.slice)) : Promise.resolve([]),
+  // Per-user sums only with a canary: without one, no arm is compared per user.
+  const slice = { ...scope.slice, perUser: scope.ref.canaryPercent > 0 };
+  const [totals, distributions] = await Promise.all([
+    run(experimentTotalsQuery(slice)),
+    run(experimentDistributionsQuery(slice)),
   ]);
   const aggregates = aggregatesFromRows({
     experiment: scope.ref,
     candidate: scope.slice.candidate,
     bucketMinutes: scope.slice.bucketMinutes,
     totals,
-    users,
+    distributions,
   });
   const built = buildReportFromAggregates(aggregates, ports.guardrails, { now });
   const report: ReportAnswerBody = scope.trailing

@@ -31,6 +31,10 @@ const guardrails = {
   // Accuracy non-inferiority margin once labels arrive: at most 1 point below production.
   maxAccuracyDrop: 0.01,
   maxConversionDrop: 0.01,
+  // And at most 10 % fewer conversions than production, relative: at a 10 % base rate the two
+  // limits coincide; when the base rate falls (season, new market) one point becomes a large
+  // share of it, and only the relative limit still catches a canary that loses a third of it.
+  maxConversionDropRelative: 0.1,
   minSampleSize: 500,
   minConversionTraffic: 200,
   maxShadowBacklogAgeSeconds: 300,

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -163,7 +163,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     writeProxyResult(res, result, {
       'x-amzn-RequestId': requestId,
-      'x-amz-apigw-id': randomBytes(8).toString('base64url'),
+      // API Gateway's extended request id, the one the function saw.
+      'x-amz-apigw-id': built.requestContext.extendedRequestId ?? '',
     });
     return log(result.statusCode, flatHeaders(result));
   }

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { listen } from '../http-server';
 import { demoModels, ModelInputError } from '../models/index';
 import type { EndpointBehaviour } from './models-file';
@@ -48,7 +47,20 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const region = options.region ?? 'us-east-1';
   const random = options.random ?? Math.random;
   const counts = new Map<string, number>();
-  const pending = new Set<AbortController>();
+  // Latencies being played out, so that close() ends them at once. Plain timers: an
+  // AbortController per invocation cost more CPU than the rest of the model server together.
+  const pending = new Map<NodeJS.Timeout, () => void>();
+  let closing = false;
+  /** Resolves true after `ms`, or false as soon as the server closes. */
+  const wait = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      if (closing) return resolve(false);
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        resolve(true);
+      }, ms);
+      pending.set(timer, () => resolve(false));
+    });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const match = INVOCATIONS_PATH.exec(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -75,20 +87,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     // Throttling happens at the front door, before the container sees the request.
     if (random() < behaviour.throttleRate) return sendError(res, throttlingException());
 
-    const abort = new AbortController();
-    pending.add(abort);
-    try {
-      const latencyMs = Math.max(0, behaviour.latencyMs + (random() * 2 - 1) * behaviour.jitterMs);
-      if (latencyMs >= behaviour.containerTimeoutMs) {
-        await sleep(behaviour.containerTimeoutMs, undefined, { signal: abort.signal });
-        return sendError(res, containerTimedOut(endpoint, region));
-      }
-      await sleep(latencyMs, undefined, { signal: abort.signal });
-    } catch {
-      return; // server closing
-    } finally {
-      pending.delete(abort);
+    const latencyMs = Math.max(0, behaviour.latencyMs + (random() * 2 - 1) * behaviour.jitterMs);
+    if (latencyMs >= behaviour.containerTimeoutMs) {
+      if (!(await wait(behaviour.containerTimeoutMs))) return; // server closing
+      return sendError(res, containerTimedOut(endpoint, region));
     }
+    if (!(await wait(latencyMs))) return; // server closing
     if (random() < behaviour.errorRate) return sendError(res, injectedError(behaviour, endpoint, region));
 
     const model = demoModels[behaviour.model];
@@ -123,7 +127,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     port,
     invocations: (endpoint) => counts.get(endpoint) ?? 0,
     close: async () => {
-      for (const abort of pending) abort.abort();
+      closing = true;
+      for (const [timer, cancel] of pending) {
+        clearTimeout(timer);
+        cancel();
+      }
+      pending.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
-import { buildReport } from '../../lambda/core/report';
+import { recordLines } from '../../lambda/core/evidence/record-lines';
 import { stages } from '../../lib/config/stages';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
 import { captureOutput } from '../support/captured-output';
 import { startDynalite } from '../support/dynalite';
+import { aggregatesOfLines } from '../support/report';
 import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
 
 // The worker as deployed, against the local model server (the candidate behaves like a real
@@ -92,10 +94,19 @@ describe('worker: a candidate that refuses the replayed input as invalid', () =>
     await replay('refused-2', '[1,2,3]');
     const records = [await get('accepted-1'), await get('refused-2')];
 
-    const report = buildReport(records, stages.dev.guardrails, { comparator: stages.dev.shadow.comparator });
+    // The stored items as the evidence log gets them, aggregated as the report's SQL does.
+    const labelOf = labelReader(stages.dev.shadow.comparator);
+    const lines = records.flatMap((record) => recordLines(record, labelOf));
+    const aggregates = aggregatesOfLines(lines, [], {
+      experiment: {
+        id: lines[0]?.experiment ?? '',
+        since: new Date(0).toISOString(),
+        until: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
 
-    expect(report.errors.candidate).toMatchObject({ successes: 0, trials: 1 });
-    expect(report.agreement.candidate.trials).toBe(1);
-    expect(report.latency.candidate.count).toBe(1);
+    expect(aggregates.candidateCalls).toMatchObject({ calls: 1, errors: 0, clientErrors: 1 });
+    expect(aggregates.shadow).toMatchObject({ pairs: 1, comparisons: 1 });
+    expect(aggregates.shadow.errors).toEqual({ n00: 1, n01: 0, n10: 0, n11: 0 });
   });
 });

@@ -149,3 +149,27 @@ describe('local model server, called with the real SageMaker runtime client', ()
     }
   });
 });
+
+describe('local model server, closing', () => {
+  it('ends the calls still in their latency at once, so a stop does not wait for slow models', async () => {
+    const server = await startModelServer({
+      endpoints: { slow: behaviour({ latencyMs: 600_000, containerTimeoutMs: 900_000 }) },
+    });
+    const client = new SageMakerRuntimeClient({ endpoint: server.url, maxAttempts: 1 });
+    try {
+      const call = client.send(
+        new InvokeEndpointCommand({ EndpointName: 'slow', Body: customer, ContentType: 'application/json' }),
+      );
+      const outcome = call.then(
+        () => 'answered',
+        () => 'cut off',
+      );
+      while (server.invocations('slow') === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Ten minutes of latency: only close() ending it lets this test finish.
+      await server.close();
+      expect(await outcome).toBe('cut off');
+    } finally {
+      client.destroy();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import type { ExperimentStart } from '../../lambda/core/experiment';
 import type { AnalysisEngine } from '../../lambda/use-cases/ports/evidence';
 import type { CompletedAnalysis } from '../../lambda/use-cases/ports/report';
 import { reportFor } from '../../lambda/use-cases/report-for';
-import { GUARDRAILS } from '../core/report/records';
+import { GUARDRAILS } from '../support/report';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 const current: ExperimentStart = {

@@ -9,7 +9,13 @@ import type {
   TimelineRow,
   UserRatioSums,
 } from '../report/aggregates';
-import { NO_REASON, NOT_APPLICABLE_BUCKET } from './sql/experiment-aggregates.sql';
+import {
+  DISTRIBUTION_KEYS,
+  NO_REASON,
+  NOT_APPLICABLE_BUCKET,
+  SERVED_BY_CANDIDATE,
+  SERVED_BY_PRODUCTION,
+} from './sql/experiment-aggregates.sql';
 
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -35,21 +41,32 @@ const num = (row: Row | undefined, column: string): number => {
 };
 const present = (row: Row, column: string) => row[column] !== null && row[column] !== undefined;
 
-/** The grouping set a totals row belongs to: the set of its non-null keys. */
+/** The grouping set a distributions row belongs to: the set of its non-null keys. */
 function setOf(row: Row): string {
-  return [
-    'production_bucket',
-    'candidate_call_bucket',
-    'pair_production_bucket',
-    'pair_candidate_bucket',
-    'served_variant',
-    'served_endpoint',
-    'arm_bucket',
-    'time_bucket',
-    'disagreement',
-  ]
-    .filter((key) => present(row, key))
-    .join('+');
+  return DISTRIBUTION_KEYS.filter((key) => present(row, key)).join('+');
+}
+
+/**
+ * The totals from the per-time-bucket rows of `experimentTotalsQuery`: every column a sum or a
+ * count, but minima (`…_min`, `first_ms`) and maxima (`…_max`, `last_ms`), which combine as such.
+ * A column null in every row (no value at all) stays null.
+ */
+export function combineTotals(rows: readonly Row[]): Row {
+  const total: Record<string, unknown> = {};
+  for (const row of rows) {
+    for (const [column, value] of Object.entries(row)) {
+      if (column === 'time_bucket' || value === null || value === undefined) continue;
+      const n = Number(value);
+      const previous = total[column];
+      if (previous === undefined || previous === null) total[column] = n;
+      else if (column.endsWith('_min') || column === 'first_ms')
+        total[column] = Math.min(previous as number, n);
+      else if (column.endsWith('_max') || column === 'last_ms')
+        total[column] = Math.max(previous as number, n);
+      else total[column] = (previous as number) + n;
+    }
+  }
+  return total;
 }
 
 function histogram(rows: readonly Row[], key: string): LatencyBuckets {
@@ -77,26 +94,31 @@ const ratioSums = (row: Row | undefined, prefix: string): UserRatioSums => ({
 });
 
 /**
- * The experiment's aggregates from the rows of `experimentTotalsQuery` and (with a canary)
- * `experimentUsersQuery`. Pure: no engine, no I/O.
+ * The experiment's aggregates from the rows of `experimentTotalsQuery` (`totals`) and
+ * `experimentDistributionsQuery` (`distributions`). Pure: no engine, no I/O.
  */
 export function aggregatesFromRows(input: {
   readonly experiment: ExperimentRef;
   readonly candidate: string;
   readonly bucketMinutes: number;
   readonly totals: readonly Row[];
-  readonly users: readonly Row[];
+  readonly distributions: readonly Row[];
 }): ExperimentAggregates {
   const { experiment, candidate, bucketMinutes } = input;
   const bySet = new Map<string, Row[]>();
-  for (const row of input.totals) {
+  const perUser: Row[] = [];
+  for (const row of input.distributions) {
+    if (num(row, 'per_user') === 1) {
+      perUser.push(row);
+      continue;
+    }
     const set = setOf(row);
     const rows = bySet.get(set) ?? [];
     rows.push(row);
     bySet.set(set, rows);
   }
   const rowsOf = (set: string) => bySet.get(set) ?? [];
-  const total = rowsOf('')[0];
+  const total = combineTotals(input.totals);
   const records = num(total, 'records');
 
   const modelCalls = (endpoint: string, prefix: string, bucketKey: string): ModelCalls => ({
@@ -122,10 +144,11 @@ export function aggregatesFromRows(input: {
     const armHistograms = rowsOf('served_variant+arm_bucket');
     for (const variant of ['production', 'canary'] as const) {
       const endpoint = variant === 'production' ? experiment.production : candidate;
-      const arm = rowsOf('served_variant+served_endpoint').find(
-        (row) => row.served_variant === variant && row.served_endpoint === endpoint,
+      const role = variant === 'production' ? SERVED_BY_PRODUCTION : SERVED_BY_CANDIDATE;
+      const arm = rowsOf('served_variant+served_role').find(
+        (row) => row.served_variant === variant && num(row, 'served_role') === role,
       );
-      const users = input.users.find((row) => row.served_variant === variant);
+      const users = perUser.find((row) => row.served_variant === variant);
       canary.push({
         variant,
         endpoint,
@@ -144,7 +167,7 @@ export function aggregatesFromRows(input: {
   }
 
   const bucketMs = bucketMinutes * 60_000;
-  const timeline: TimelineRow[] = rowsOf('time_bucket')
+  const timeline: TimelineRow[] = input.totals
     .filter((row) => num(row, 'time_bucket') !== NOT_APPLICABLE_BUCKET)
     .sort((a, b) => num(a, 'time_bucket') - num(b, 'time_bucket'))
     .map((row) => ({

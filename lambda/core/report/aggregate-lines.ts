@@ -1,32 +1,50 @@
 /**
- * `ExperimentAggregates` computed in TypeScript from evidence-log lines: the reference the SQL
- * of the analysis engine is tested against, and what the simulations feed the verdict with.
+ * `ExperimentAggregates` computed in TypeScript from evidence-log lines, with the semantics of
+ * the analysis SQL (`core/evidence/sql/experiment-aggregates.sql.ts`, docs/evidence-log.md): the
+ * reference the SQL is property-tested against, and what the simulations feed the verdict with.
  * Incremental, so a simulation that looks after every batch pays for each line once.
  *
- * Semantics (the same as the SQL, docs/evidence-log.md):
- * - a record line is keyed by request id + candidate endpoint, an outcome merges into its
- *   request first-wins per field; either may arrive first;
- * - a request's served call counts once for the served endpoint, each replay for its endpoint;
- * - a failed call counts at max(latency, timeout); a client error counts for no model;
- * - a line with a negative or non-finite latency is counted in `invalidRecords` and not used;
- * - a request without a user key is its own user (unit of randomization: the request).
+ * Semantics (those of the SQL):
+ * - a record counts when its experiment matches and `receivedAtMs` is in [since, until);
+ * - lines are keyed by request id + candidate endpoint; a repeated key is a duplicate. A
+ *   request's served call comes from its first line, the judged candidate's replay from its first
+ *   line for that candidate; replays on other endpoints are not used;
+ * - a request is invalid (counted in `invalidRecords`, used nowhere else) when its served latency
+ *   or its judged replay's latency is missing, negative or not finite;
+ * - a failed call counts at max(latency, timeout): the served call's `servedTimeoutMs`, the
+ *   replay's `timeoutMs`; a client error counts for no model;
+ * - outcome posts merge per field, the earliest `postedAt` winning, whether posted before or
+ *   after the request; posts dated (`dt`) before the day before `since` are not read;
+ * - a request without a user key is its own user (unit of randomization: the request);
+ * - canary arms (only with a configured canary): one per variant and endpoint that served a
+ *   request, with that endpoint's users, outcomes and latency. Here the SQL differs (2026-11-30):
+ *   it always lists production's arm and the judged candidate's canary arm, zero when unserved,
+ *   and sums users and latency per variant whatever the endpoint, so a canary on another
+ *   candidate lends the judged one its conversion.
+ *
+ * A line may arrive before or after the others of its request (an outcome before its record, a
+ * judged replay after the served line): each request's contribution is withdrawn and added again
+ * when what is known about it changes.
  */
 import type { OutcomeLine, RecordLine } from '../evidence/log-lines';
 import {
   type CanaryArm,
   type ExperimentAggregates,
   type ExperimentRef,
+  LATENCY_FLOOR_MS,
   type LatencyBuckets,
   latencyBucket,
   type MetricSums,
-  type Moments,
+  type ModelCalls,
   type PairedCounts,
   type TimelineRow,
   type UserRatioSums,
 } from './aggregates';
 
-const { floor, log, max } = Math;
+const { floor, log, max, min } = Math;
 const finite = Number.isFinite;
+const DAY_MS = 86_400_000;
+const MAX_REASONS = 10;
 
 export interface AggregatorOptions {
   readonly experiment: ExperimentRef;
@@ -43,16 +61,17 @@ export interface Aggregator {
   aggregates(): ExperimentAggregates;
 }
 
-/** A latency is a duration: finite and not negative. */
-export function isValidLatency(latencyMs: number | null): boolean {
+/** A latency is a duration: present, finite and not negative. */
+export function isValidLatency(latencyMs: number | null): latencyMs is number {
   return latencyMs !== null && finite(latencyMs) && latencyMs >= 0;
 }
 
+/** Counts per latency bucket; `add` with a negative weight withdraws. */
 class Histogram {
-  readonly counts = new Map<number, number>();
-  add(latencyMs: number): void {
+  private readonly counts = new Map<number, number>();
+  add(latencyMs: number, weight: number): void {
     const b = latencyBucket(latencyMs);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    this.counts.set(b, (this.counts.get(b) ?? 0) + weight);
   }
   snapshot(): LatencyBuckets {
     return [...this.counts].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
@@ -63,13 +82,10 @@ class MomentSums {
   n = 0;
   sum = 0;
   sumSquares = 0;
-  add(x: number): void {
-    this.n += 1;
-    this.sum += x;
-    this.sumSquares += x * x;
-  }
-  snapshot(): Moments {
-    return { n: this.n, sum: this.sum, sumSquares: this.sumSquares };
+  add(x: number, weight: number): void {
+    this.n += weight;
+    this.sum += weight * x;
+    this.sumSquares += weight * x * x;
   }
 }
 
@@ -78,12 +94,12 @@ class Paired {
   n01 = 0;
   n10 = 0;
   n11 = 0;
-  add(first: boolean, second: boolean): void {
+  add(first: boolean, second: boolean, weight: number): void {
     if (first) {
-      if (second) this.n11++;
-      else this.n10++;
-    } else if (second) this.n01++;
-    else this.n00++;
+      if (second) this.n11 += weight;
+      else this.n10 += weight;
+    } else if (second) this.n01 += weight;
+    else this.n00 += weight;
   }
   snapshot(): PairedCounts {
     return { n00: this.n00, n01: this.n01, n10: this.n10, n11: this.n11 };
@@ -99,6 +115,7 @@ class RatioSums {
   sumY2 = 0;
   sumMY = 0;
   add(user: string, m: number, y: number): void {
+    if (m === 0 && y === 0) return;
     const current = this.perUser.get(user) ?? [0, 0];
     const [m0, y0] = current;
     const [m1, y1] = [m0 + m, y0 + y];
@@ -123,54 +140,66 @@ class RatioSums {
   }
 }
 
-interface ModelState {
-  calls: number;
-  errors: number;
-  clientErrors: number;
-  readonly latency: Histogram;
-  readonly moments: MomentSums;
-  readonly logMoments: MomentSums;
+/** Calls that count for one model (by endpoint). */
+class ModelState {
+  calls = 0;
+  errors = 0;
+  clientErrors = 0;
+  readonly latency = new Histogram();
+  readonly moments = new MomentSums();
+  readonly logMoments = new MomentSums();
+  observe(failed: boolean, effectiveMs: number, weight: number): void {
+    this.calls += weight;
+    if (failed) this.errors += weight;
+    this.latency.add(effectiveMs, weight);
+    this.moments.add(effectiveMs, weight);
+    this.logMoments.add(log(max(effectiveMs, LATENCY_FLOOR_MS)), weight);
+  }
+  snapshot(endpoint: string): ModelCalls {
+    const { moments, logMoments } = this;
+    return {
+      endpoint,
+      calls: this.calls,
+      errors: this.errors,
+      clientErrors: this.clientErrors,
+      latency: this.latency.snapshot(),
+      latencyMoments: { n: moments.n, sum: moments.sum, sumSquares: moments.sumSquares },
+      logLatencyMoments: { n: logMoments.n, sum: logMoments.sum, sumSquares: logMoments.sumSquares },
+    };
+  }
 }
 
-const modelState = (): ModelState => ({
-  calls: 0,
-  errors: 0,
-  clientErrors: 0,
-  latency: new Histogram(),
-  moments: new MomentSums(),
-  logMoments: new MomentSums(),
-});
-
-interface ArmState {
-  requests: number;
-  errors: number;
-  readonly users: Set<string>;
-  readonly conversion: RatioSums;
-  readonly accuracy: RatioSums;
-  readonly value: RatioSums;
-  readonly latency: Histogram;
+/** One canary arm: requests served by one endpoint in one variant, their users and outcomes. */
+class ArmState {
+  requests = 0;
+  errors = 0;
+  /** Requests per user, so a withdrawn request can drop its user. */
+  readonly users = new Map<string, number>();
+  readonly conversion = new RatioSums();
+  readonly accuracy = new RatioSums();
+  readonly value = new RatioSums();
+  readonly latency = new Histogram();
 }
 
-/** What is known about one request: its served call, its judged pair, and its merged outcome. */
+interface OutcomeField<T> {
+  readonly value: T;
+  readonly postedAt: string;
+}
+
+/** What is known about one request. */
 interface RequestState {
-  /** The served call, once seen (first line wins). */
-  served?: {
-    readonly variant: 'production' | 'canary';
-    readonly endpoint: string;
-    readonly user: string;
-    readonly label: string | null;
-    readonly ok: boolean;
-  };
-  /** The judged pair's labels when both answered (production served, candidate replayed). */
-  pair?: { readonly productionLabel: string | null; readonly candidateLabel: string | null };
-  converted?: boolean;
-  value?: number;
-  label?: string;
-  /** Which outcome fields were already counted (each at most once). */
-  countedConversion?: boolean;
-  countedValue?: boolean;
-  countedLabel?: boolean;
+  /** Distinct keys seen (candidate endpoint, '' for none): a repeated key is a duplicate line. */
+  readonly keys: Set<string>;
+  /** The first line of the request: its served call. */
+  served?: RecordLine;
+  /** The first line for the judged candidate: its replay. */
+  replay?: RecordLine;
+  converted?: OutcomeField<boolean>;
+  value?: OutcomeField<number>;
+  label?: OutcomeField<string>;
 }
+
+type MutableRow = { -readonly [K in keyof TimelineRow]: TimelineRow[K] };
 
 const METRIC_COLUMNS = [
   ['metricEqual', 'equal'],
@@ -183,6 +212,9 @@ const METRIC_COLUMNS = [
   ['metricRankCorrelation', 'rankCorrelation'],
 ] as const;
 
+const effective = (status: string | null, latencyMs: number, timeoutMs: number | null) =>
+  status === 'error' ? max(latencyMs, timeoutMs ?? 0) : latencyMs;
+
 export function createAggregator(options: AggregatorOptions): Aggregator {
   const { experiment } = options;
   const production = experiment.production;
@@ -190,17 +222,36 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const bucketMinutes = options.bucketMinutes ?? 60;
   const width = bucketMinutes * 60_000;
   const sinceMs = Date.parse(experiment.since);
+  const untilMs = Date.parse(experiment.until);
+  const firstOutcomeDay = new Date(sinceMs - DAY_MS).toISOString().slice(0, 10);
 
-  const seenLines = new Set<string>();
   const requests = new Map<string, RequestState>();
   let records = 0;
   let duplicates = 0;
   let invalidRecords = 0;
   let shadowSampled = 0;
-  let from: string | null = null;
-  let to: string | null = null;
-  const productionModel = modelState();
-  const candidateModel = modelState();
+  /** Received times of the valid requests; min and max are recomputed after a withdrawal. */
+  const receivedTimes = new Map<number, number>();
+  let window: { from: number; to: number } | null = null;
+  let windowStale = false;
+  /** `receivedAtMs` of a request that counts (served and valid), else undefined. */
+  const countedTime = (state: RequestState) =>
+    state.served !== undefined && isValid(state.served, state.replay) ? state.served.receivedAtMs : undefined;
+  const addTime = (ms: number) => {
+    receivedTimes.set(ms, (receivedTimes.get(ms) ?? 0) + 1);
+    if (!windowStale) {
+      window =
+        window === null ? { from: ms, to: ms } : { from: min(window.from, ms), to: max(window.to, ms) };
+    }
+  };
+  const withdrawTime = (ms: number) => {
+    const count = (receivedTimes.get(ms) ?? 0) - 1;
+    if (count <= 0) receivedTimes.delete(ms);
+    else receivedTimes.set(ms, count);
+    windowStale = true;
+  };
+  const productionModel = new ModelState();
+  const candidateModel = new ModelState();
   let pairs = 0;
   const pairErrors = new Paired();
   let comparisons = 0;
@@ -210,46 +261,36 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const productionPairLatency = new Histogram();
   const candidatePairLatency = new Histogram();
   const pairAccuracy = new Paired();
+  /** Arms by variant and endpoint. */
   const arms = new Map<string, ArmState>();
   const outcomes = { converted: 0, labelled: 0, withValue: 0 };
-  const timeline = new Map<number, { -readonly [K in keyof TimelineRow]: TimelineRow[K] }>();
+  const timeline = new Map<number, MutableRow>();
   const reasons = new Map<string, number>();
   const metrics = new Map<string, { count: number; sum: number; min: number; max: number }>();
+  /** A comparison's metrics, once: its served call and replay never change after it counts. */
+  const addMetrics = (served: RecordLine, replay: RecordLine) => {
+    const isComparison =
+      served.servedEndpoint === production &&
+      served.servedStatus !== 'client_error' &&
+      replay.candidateStatus !== null &&
+      replay.candidateStatus !== 'client_error' &&
+      replay.agree !== null;
+    if (!isComparison) return;
+    for (const [column, name] of METRIC_COLUMNS) {
+      const value = replay[column];
+      if (value === null || !finite(value)) continue;
+      const m = metrics.get(name);
+      if (m === undefined) metrics.set(name, { count: 1, sum: value, min: value, max: value });
+      else {
+        m.count += 1;
+        m.sum += value;
+        if (value < m.min) m.min = value;
+        if (value > m.max) m.max = value;
+      }
+    }
+  };
 
-  const effective = (status: string, latencyMs: number, timeoutMs: number) =>
-    status === 'error' ? max(latencyMs, timeoutMs) : latencyMs;
-  const observeCall = (model: ModelState, status: string, latencyMs: number, timeoutMs: number) => {
-    if (status === 'client_error') {
-      model.clientErrors += 1;
-      return;
-    }
-    model.calls += 1;
-    if (status === 'error') model.errors += 1;
-    const x = effective(status, latencyMs, timeoutMs);
-    model.latency.add(x);
-    model.moments.add(x);
-    model.logMoments.add(log(max(x, 0.001)));
-  };
-  const modelOf = (endpoint: string | null) =>
-    endpoint === production ? productionModel : endpoint === candidate ? candidateModel : undefined;
-  const armOf = (variant: string, endpoint: string): ArmState => {
-    const key = `${variant}\u0000${endpoint}`;
-    let arm = arms.get(key);
-    if (arm === undefined) {
-      arm = {
-        requests: 0,
-        errors: 0,
-        users: new Set(),
-        conversion: new RatioSums(),
-        accuracy: new RatioSums(),
-        value: new RatioSums(),
-        latency: new Histogram(),
-      };
-      arms.set(key, arm);
-    }
-    return arm;
-  };
-  const timelineRow = (receivedAtMs: number) => {
+  const timelineRow = (receivedAtMs: number): MutableRow => {
     const start = floor(receivedAtMs / width) * width;
     let row = timeline.get(start);
     if (row === undefined) {
@@ -268,217 +309,242 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     return row;
   };
 
-  /** Counts the outcome fields that became usable (record and outcome both known). */
-  const joinOutcome = (state: RequestState) => {
-    const served = state.served;
+  const isValid = (served: RecordLine, replay: RecordLine | undefined) =>
+    isValidLatency(served.servedLatencyMs) &&
+    (replay === undefined || isValidLatency(replay.candidateLatencyMs));
+
+  /**
+   * Adds (weight 1) or withdraws (weight -1) what one request contributes, but for its received
+   * time and comparator metrics: those change only when a record line arrives (`addRecord`).
+   */
+  const contribute = (state: RequestState, weight: 1 | -1) => {
+    const { served, replay } = state;
     if (served === undefined) return;
-    const arm = armOf(served.variant, served.endpoint);
-    if (state.converted !== undefined && !state.countedConversion) {
-      state.countedConversion = true;
-      outcomes.converted += 1;
-      arm.conversion.add(served.user, 1, state.converted ? 1 : 0);
+    if (!isValid(served, replay)) {
+      invalidRecords += weight;
+      return;
     }
-    if (state.value !== undefined && !state.countedValue) {
-      state.countedValue = true;
-      outcomes.withValue += 1;
-      arm.value.add(served.user, 1, state.value);
+    records += weight;
+    if (served.shadowSampled) shadowSampled += weight;
+    const row = timelineRow(served.receivedAtMs);
+    row.records += weight;
+
+    const label = state.label?.value;
+    const servedStatus = served.servedStatus;
+    const servedFailed = servedStatus === 'error';
+    const servedEffective = effective(servedStatus, served.servedLatencyMs, served.servedTimeoutMs);
+    const servedByProduction = served.servedEndpoint === production;
+    const servedByCandidate = served.servedEndpoint === candidate;
+    const servedCounts = servedStatus !== 'client_error';
+
+    // Production: its served calls only.
+    if (servedByProduction) {
+      if (servedCounts) {
+        productionModel.observe(servedFailed, servedEffective, weight);
+        row.productionCalls += weight;
+        if (servedFailed) row.productionErrors += weight;
+      } else productionModel.clientErrors += weight;
     }
-    if (state.label !== undefined && !state.countedLabel) {
-      state.countedLabel = true;
-      outcomes.labelled += 1;
-      if (served.ok && served.label !== null) {
-        arm.accuracy.add(served.user, 1, served.label === state.label ? 1 : 0);
+
+    // The judged candidate: its served call, else its replay (one call per request).
+    const replayStatus = replay?.candidateStatus ?? null;
+    const replayLatency = replay?.candidateLatencyMs ?? 0;
+    const replayFailed = replayStatus === 'error';
+    const replayEffective = effective(replayStatus, replayLatency, replay?.timeoutMs ?? null);
+    const replayCounts = replay !== undefined && replayStatus !== null && replayStatus !== 'client_error';
+    if (servedByCandidate && servedCounts) {
+      candidateModel.observe(servedFailed, servedEffective, weight);
+      row.candidateCalls += weight;
+      if (servedFailed) row.candidateErrors += weight;
+    } else if (replayCounts) {
+      candidateModel.observe(replayFailed, replayEffective, weight);
+      row.candidateCalls += weight;
+      if (replayFailed) row.candidateErrors += weight;
+    }
+    if ((servedByCandidate && !servedCounts) || replayStatus === 'client_error') {
+      candidateModel.clientErrors += weight;
+    }
+
+    // The shadow pair: production served, the judged candidate replayed, neither refused.
+    if (replay !== undefined && servedByProduction && servedCounts && replayCounts) {
+      pairs += weight;
+      pairErrors.add(servedFailed, replayFailed, weight);
+      productionPairLatency.add(servedEffective, weight);
+      candidatePairLatency.add(replayEffective, weight);
+      latencyDifference.add(replayEffective - servedEffective, weight);
+      if (replay.agree !== null) {
+        comparisons += weight;
+        row.comparisons += weight;
+        if (replay.agree) {
+          agreements += weight;
+          row.agreements += weight;
+        } else {
+          const reason = replay.reason ?? 'disagree';
+          reasons.set(reason, (reasons.get(reason) ?? 0) + weight);
+        }
+        if (served.noiseAgree !== null) agreementWithNoise.add(served.noiseAgree, replay.agree, weight);
+        if (label !== undefined && served.servedLabel !== null && replay.candidateLabel !== null) {
+          pairAccuracy.add(
+            servedStatus === 'ok' && served.servedLabel === label,
+            replayStatus === 'ok' && replay.candidateLabel === label,
+            weight,
+          );
+        }
       }
     }
-    if (state.label !== undefined && state.pair !== undefined) {
-      const { productionLabel, candidateLabel } = state.pair;
-      if (productionLabel !== null && candidateLabel !== null) {
-        pairAccuracy.add(productionLabel === state.label, candidateLabel === state.label);
+
+    if (state.converted !== undefined) outcomes.converted += weight;
+    if (state.label !== undefined) outcomes.labelled += weight;
+    if (state.value !== undefined) outcomes.withValue += weight;
+
+    // Canary arms: by variant and endpoint, so a canary on another candidate is not the judged one's.
+    if (servedCounts) {
+      const armKey = `${served.servedVariant}\u0000${served.servedEndpoint}`;
+      let arm = arms.get(armKey);
+      if (arm === undefined) {
+        arm = new ArmState();
+        arms.set(armKey, arm);
       }
-      state.pair = undefined;
+      arm.requests += weight;
+      if (servedFailed) arm.errors += weight;
+      arm.latency.add(servedEffective, weight);
+      const user = served.userKey ?? `request:${served.requestId}`;
+      const requestsOfUser = (arm.users.get(user) ?? 0) + weight;
+      if (requestsOfUser === 0) arm.users.delete(user);
+      else arm.users.set(user, requestsOfUser);
+      const converted = state.converted?.value;
+      if (converted !== undefined) arm.conversion.add(user, weight, converted ? weight : 0);
+      if (label !== undefined && servedStatus === 'ok' && served.servedLabel !== null) {
+        arm.accuracy.add(user, weight, served.servedLabel === label ? weight : 0);
+      }
+      if (state.converted !== undefined || state.value !== undefined || state.label !== undefined) {
+        arm.value.add(user, weight, weight * (state.value?.value ?? 0));
+      }
     }
+  };
+
+  const requestOf = (requestId: string): RequestState => {
+    let state = requests.get(requestId);
+    if (state === undefined) {
+      state = { keys: new Set() };
+      requests.set(requestId, state);
+    }
+    return state;
   };
 
   const addRecord = (line: RecordLine) => {
-    const receivedAtMs = Date.parse(line.receivedAt);
-    if (line.experiment !== experiment.id || !(receivedAtMs >= sinceMs)) return;
-    const key = `${line.requestId}\u0000${line.candidateEndpoint ?? ''}`;
-    if (seenLines.has(key)) {
+    const receivedAtMs = line.receivedAtMs;
+    if (line.experiment !== experiment.id || !(receivedAtMs >= sinceMs && receivedAtMs < untilMs)) return;
+    const state = requestOf(line.requestId);
+    const key = line.candidateEndpoint ?? '';
+    if (state.keys.has(key)) {
       duplicates += 1;
       return;
     }
-    seenLines.add(key);
-    if (
-      !isValidLatency(line.servedLatencyMs) ||
-      (line.candidateEndpoint !== null &&
-        line.candidateStatus !== null &&
-        !isValidLatency(line.candidateLatencyMs))
-    ) {
-      invalidRecords += 1;
-      return;
-    }
-    let state = requests.get(line.requestId);
-    if (state === undefined) {
-      state = {};
-      requests.set(line.requestId, state);
-    }
-    const row = timelineRow(receivedAtMs);
-    const firstOfRequest = state.served === undefined;
-    if (firstOfRequest) {
-      records += 1;
-      row.records += 1;
-      if (from === null || line.receivedAt < from) from = line.receivedAt;
-      if (to === null || line.receivedAt > to) to = line.receivedAt;
-      if (line.shadowSampled) shadowSampled += 1;
-      const user = line.userKey ?? `request:${line.requestId}`;
-      state.served = {
-        variant: line.servedVariant,
-        endpoint: line.servedEndpoint,
-        user,
-        label: line.servedLabel,
-        ok: line.servedStatus === 'ok',
-      };
-      const served = modelOf(line.servedEndpoint);
-      if (served !== undefined) {
-        observeCall(served, line.servedStatus, line.servedLatencyMs, line.timeoutMs);
-        if (line.servedStatus !== 'client_error') {
-          if (served === candidateModel) {
-            row.candidateCalls += 1;
-            if (line.servedStatus === 'error') row.candidateErrors += 1;
-          } else {
-            row.productionCalls += 1;
-            if (line.servedStatus === 'error') row.productionErrors += 1;
-          }
-        }
-      }
-      if (line.servedStatus !== 'client_error') {
-        const arm = armOf(line.servedVariant, line.servedEndpoint);
-        arm.requests += 1;
-        arm.users.add(user);
-        if (line.servedStatus === 'error') arm.errors += 1;
-        arm.latency.add(effective(line.servedStatus, line.servedLatencyMs, line.timeoutMs));
-      }
-    }
-    const replayed = modelOf(line.candidateEndpoint);
-    if (replayed !== undefined && line.candidateStatus !== null && line.candidateLatencyMs !== null) {
-      observeCall(replayed, line.candidateStatus, line.candidateLatencyMs, line.timeoutMs);
-      if (line.candidateStatus !== 'client_error') {
-        if (replayed === candidateModel) {
-          row.candidateCalls += 1;
-          if (line.candidateStatus === 'error') row.candidateErrors += 1;
-        } else {
-          row.productionCalls += 1;
-          if (line.candidateStatus === 'error') row.productionErrors += 1;
-        }
-      }
-    }
-    const isPair =
-      line.servedEndpoint === production &&
-      line.candidateEndpoint === candidate &&
-      line.candidateStatus !== null &&
-      line.candidateLatencyMs !== null &&
-      line.servedStatus !== 'client_error' &&
-      line.candidateStatus !== 'client_error';
-    if (isPair && line.candidateStatus !== null && line.candidateLatencyMs !== null) {
-      pairs += 1;
-      const productionFailed = line.servedStatus === 'error';
-      const candidateFailed = line.candidateStatus === 'error';
-      pairErrors.add(productionFailed, candidateFailed);
-      const p = effective(line.servedStatus, line.servedLatencyMs, line.timeoutMs);
-      const c = effective(line.candidateStatus, line.candidateLatencyMs, line.timeoutMs);
-      productionPairLatency.add(p);
-      candidatePairLatency.add(c);
-      latencyDifference.add(c - p);
-      if (line.agree !== null) {
-        comparisons += 1;
-        row.comparisons += 1;
-        if (line.agree) {
-          agreements += 1;
-          row.agreements += 1;
-        } else {
-          const reason = line.reason ?? 'disagree';
-          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-        }
-        if (line.noiseAgree !== null) agreementWithNoise.add(line.noiseAgree, line.agree);
-        for (const [column, name] of METRIC_COLUMNS) {
-          const value = line[column];
-          if (value === null || !finite(value)) continue;
-          const m = metrics.get(name);
-          if (m === undefined) metrics.set(name, { count: 1, sum: value, min: value, max: value });
-          else {
-            m.count += 1;
-            m.sum += value;
-            if (value < m.min) m.min = value;
-            if (value > m.max) m.max = value;
-          }
-        }
-      }
-      if (!productionFailed && !candidateFailed) {
-        state.pair = { productionLabel: line.servedLabel, candidateLabel: line.candidateLabel };
-      }
-    }
-    joinOutcome(state);
+    state.keys.add(key);
+    const isReplay = line.candidateEndpoint === candidate;
+    if (state.served !== undefined && !isReplay) return;
+    const timeBefore = countedTime(state);
+    contribute(state, -1);
+    if (state.served === undefined) state.served = line;
+    if (isReplay) state.replay = line;
+    contribute(state, 1);
+    const timeAfter = countedTime(state);
+    if (timeBefore !== undefined && timeAfter === undefined) withdrawTime(timeBefore);
+    if (timeBefore === undefined && timeAfter !== undefined) addTime(timeAfter);
+    // Validity is final once the replay is known: a counted comparison is never withdrawn.
+    if (isReplay && timeAfter !== undefined && state.served !== undefined) addMetrics(state.served, line);
   };
+
+  /** The earlier of two posts of one field (the first seen on a tie). */
+  const earlier = <T>(current: OutcomeField<T> | undefined, value: T | null, postedAt: string) =>
+    value === null || (current !== undefined && current.postedAt <= postedAt) ? current : { value, postedAt };
 
   const addOutcome = (line: OutcomeLine) => {
-    let state = requests.get(line.requestId);
-    if (state === undefined) {
-      state = {};
-      requests.set(line.requestId, state);
-    }
-    if (state.converted === undefined && line.converted !== null) state.converted = line.converted;
-    if (state.value === undefined && line.value !== null && finite(line.value)) state.value = line.value;
-    if (state.label === undefined && line.label !== null) state.label = line.label;
-    joinOutcome(state);
+    if (line.dt < firstOutcomeDay) return;
+    const state = requestOf(line.requestId);
+    const converted = earlier(state.converted, line.converted, line.postedAt);
+    const value = earlier(
+      state.value,
+      line.value !== null && finite(line.value) ? line.value : null,
+      line.postedAt,
+    );
+    const label = earlier(state.label, line.label, line.postedAt);
+    if (converted === state.converted && value === state.value && label === state.label) return;
+    contribute(state, -1);
+    state.converted = converted;
+    state.value = value;
+    state.label = label;
+    contribute(state, 1);
   };
 
-  const modelSnapshot = (endpoint: string, m: ModelState) => ({
-    endpoint,
-    calls: m.calls,
-    errors: m.errors,
-    clientErrors: m.clientErrors,
-    latency: m.latency.snapshot(),
-    latencyMoments: m.moments.snapshot(),
-    logLatencyMoments: m.logMoments.snapshot(),
-  });
+  /** The window again from the valid requests' times, after a withdrawal made it stale. */
+  const refreshWindow = () => {
+    if (!windowStale) return;
+    window = null;
+    for (const ms of receivedTimes.keys()) {
+      window =
+        window === null ? { from: ms, to: ms } : { from: min(window.from, ms), to: max(window.to, ms) };
+    }
+    windowStale = false;
+  };
 
   const aggregates = (): ExperimentAggregates => {
-    const canary: CanaryArm[] = [];
-    if (experiment.canaryPercent > 0 || [...arms.keys()].some((k) => k.startsWith('canary'))) {
-      for (const [key, arm] of [...arms].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const [variant, endpoint] = key.split('\u0000') as ['production' | 'canary', string];
-        canary.push({
-          variant,
-          endpoint,
-          requests: arm.requests,
-          users: arm.users.size,
-          conversion: arm.conversion.snapshot(arm.users.size),
-          accuracy: arm.accuracy.snapshot(arm.users.size),
-          value: arm.value.snapshot(arm.users.size),
-          errors: arm.errors,
-          latency: arm.latency.snapshot(),
-        });
-      }
-    }
+    refreshWindow();
+    // Production's arms first, then the canary's; only arms that served a request.
+    const canary: CanaryArm[] =
+      experiment.canaryPercent > 0
+        ? [...arms]
+            .filter(([, arm]) => arm.requests > 0)
+            .map(([key, arm]): CanaryArm => {
+              const [variant, endpoint] = key.split('\u0000') as [CanaryArm['variant'], string];
+              const users = arm.users.size;
+              return {
+                variant,
+                endpoint,
+                requests: arm.requests,
+                users,
+                conversion: arm.conversion.snapshot(users),
+                accuracy: arm.accuracy.snapshot(users),
+                value: arm.value.snapshot(users),
+                errors: arm.errors,
+                latency: arm.latency.snapshot(),
+              };
+            })
+            .sort((a, b) =>
+              a.variant !== b.variant
+                ? a.variant === 'production'
+                  ? -1
+                  : 1
+                : a.endpoint < b.endpoint
+                  ? -1
+                  : 1,
+            )
+        : [];
+    const iso = (ms: number) => new Date(ms).toISOString();
     return {
       experiment,
       candidate,
       records,
       duplicates,
       invalidRecords,
-      from,
-      to,
+      from: window === null ? null : iso(window.from),
+      to: window === null ? null : iso(window.to),
       requestsSeen: experiment.canaryPercent > 0 ? records : null,
       shadowSampled,
-      production: modelSnapshot(production, productionModel),
-      candidateCalls: modelSnapshot(candidate, candidateModel),
+      production: productionModel.snapshot(production),
+      candidateCalls: candidateModel.snapshot(candidate),
       shadow: {
         pairs,
         errors: pairErrors.snapshot(),
         comparisons,
         agreements,
         agreementWithNoise: agreementWithNoise.snapshot(),
-        latencyDifference: latencyDifference.snapshot(),
+        latencyDifference: {
+          n: latencyDifference.n,
+          sum: latencyDifference.sum,
+          sumSquares: latencyDifference.sumSquares,
+        },
         productionLatency: productionPairLatency.snapshot(),
         candidateLatency: candidatePairLatency.snapshot(),
         accuracy: pairAccuracy.snapshot(),
@@ -487,15 +553,20 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       outcomes: { ...outcomes },
       timeline: {
         bucketMinutes,
-        rows: [...timeline.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => ({ ...row })),
+        rows: [...timeline.entries()]
+          .filter(([, row]) => row.records > 0)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, row]) => ({ ...row })),
       },
       reasons: [...reasons]
+        .filter(([, count]) => count > 0)
         .sort(([ra, a], [rb, b]) => b - a || (ra < rb ? -1 : 1))
-        .slice(0, 10)
+        .slice(0, MAX_REASONS)
         .map(([reason, count]) => ({ reason, count })),
-      metrics: [...metrics]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([name, m]): MetricSums => ({ name, ...m })),
+      metrics: METRIC_COLUMNS.flatMap(([, name]): MetricSums[] => {
+        const m = metrics.get(name);
+        return m === undefined ? [] : [{ name, ...m }];
+      }),
     };
   };
 

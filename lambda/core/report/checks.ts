@@ -5,15 +5,24 @@
  * - `met` is a one-sided anytime-valid test at `alpha`. PROMOTE needs every blocking guardrail
  *   met, and a bad candidate violates at least one in truth, so P(ever PROMOTE a bad candidate)
  *   <= alpha, however often the report is read.
- * - `violated` is a one-sided anytime-valid test at `alpha / K`, K the number of blocking
- *   guardrails with a test in this experiment (fixed by its configuration, not by the data).
- *   A good candidate is falsely rejected only if one of them errs: P(ever falsely REJECT) <=
- *   alpha (Bonferroni).
- * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase, paired
- * accuracy), each bound gets half of its test's alpha (union bound).
+ * - `violated` is a one-sided anytime-valid test at the guardrail's share of `alpha`
+ *   (`rejectAlphas`: a weighted Bonferroni split over the blocking guardrails of this
+ *   experiment, the weights fixed by its configuration, not by the data). A good candidate is
+ *   falsely rejected only if one of them errs: P(ever falsely REJECT) <= sum of shares = alpha.
+ * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase), each bound
+ * gets half of its test's alpha (union bound); paired accuracy is one exact test.
  */
 import { DEFAULT_MAX_ACCURACY_DROP, type Guardrails } from '../guardrails';
-import { logEvidenceAbove, logEvidenceBelow, oneSidedHalfWidth, rateBounds } from '../stats/anytime';
+import {
+  betMixture,
+  logEvidenceAbove,
+  logEvidenceBelow,
+  logEvidenceMeanAbove,
+  logEvidenceMeanBelow,
+  meanBounds,
+  oneSidedHalfWidth,
+  rateBounds,
+} from '../stats/anytime';
 import type { Interval } from '../stats/interval';
 import { type BetaMixture, betaMixture, smoothedRateVariance } from '../stats/sequential';
 import type { CanaryArm, ExperimentAggregates, PairedCounts, UserRatioSums } from './aggregates';
@@ -61,26 +70,61 @@ export function blockingGuardrails(a: ExperimentAggregates, g: Guardrails): Guar
   const names: GuardrailName[] = ['maxErrorRate', 'maxP99LatencyMs', 'maxLatencyIncreaseMs'];
   if ((g.agreement ?? 'guardrail') === 'guardrail') names.push('minAgreement');
   names.push('maxAccuracyDrop');
-  if (a.experiment.canaryPercent > 0 || canaryArms(a).canary !== undefined) names.push('maxConversionDrop');
+  if (a.experiment.canaryPercent > 0 || canaryArms(a).canary !== undefined) {
+    names.push('maxConversionDrop');
+    if (g.maxConversionDropRelative !== undefined) names.push('maxConversionDropRelative');
+  }
   return names;
+}
+
+const CONVERSION: readonly GuardrailName[] = ['maxConversionDrop', 'maxConversionDropRelative'];
+/** Share of the REJECT alpha the conversion guardrails get together while a canary runs. */
+export const CONVERSION_ALPHA_SHARE = 0.5;
+
+/**
+ * The REJECT alpha of each blocking guardrail: a weighted Bonferroni split whose weights sum to
+ * 1 and are fixed by the experiment's configuration, never by its data, so P(ever falsely
+ * REJECT) <= sum of the shares = alpha. While a canary runs, the conversion guardrails share
+ * half of it: they are the only ones measured on users (far fewer units than requests), and
+ * the only evidence of harm to the business; the shadow guardrails, measured on every request,
+ * share the other half. Without a canary, equal shares.
+ */
+export function rejectAlphas(blocking: readonly GuardrailName[], alpha: number): Map<GuardrailName, number> {
+  const conversion = blocking.filter((name) => CONVERSION.includes(name));
+  const others = blocking.filter((name) => !CONVERSION.includes(name));
+  const shares = new Map<GuardrailName, number>();
+  if (conversion.length === 0 || others.length === 0) {
+    for (const name of blocking) shares.set(name, alpha / blocking.length);
+    return shares;
+  }
+  for (const name of conversion) shares.set(name, (alpha * CONVERSION_ALPHA_SHARE) / conversion.length);
+  for (const name of others) shares.set(name, (alpha * (1 - CONVERSION_ALPHA_SHARE)) / others.length);
+  return shares;
 }
 
 export function checkGuardrails(context: CheckContext): GuardrailCheck[] {
   const { aggregates, guardrails } = context;
-  const blocking = new Set(blockingGuardrails(aggregates, guardrails));
-  const tests = {
+  const names = blockingGuardrails(aggregates, guardrails);
+  const blocking = new Set(names);
+  const shares = rejectAlphas(names, context.design.alpha);
+  // A guardrail outside the family (evidence only) still shows bounds, at an equal share.
+  const fallback = context.design.alpha / max(1, names.length);
+  const tests = (name: GuardrailName): Tests => ({
     ...context,
     alphaMet: context.design.alpha,
-    alphaViolated: context.design.alpha / blocking.size,
-  };
+    alphaViolated: shares.get(name) ?? fallback,
+  });
   return [
     sampleSizeCheck(context),
-    errorRateCheck(tests),
-    p99LatencyCheck(tests),
-    latencyIncreaseCheck(tests),
-    agreementCheck(tests),
-    accuracyCheck(tests),
-    conversionCheck(tests),
+    errorRateCheck(tests('maxErrorRate')),
+    p99LatencyCheck(tests('maxP99LatencyMs')),
+    latencyIncreaseCheck(tests('maxLatencyIncreaseMs')),
+    agreementCheck(tests('minAgreement')),
+    accuracyCheck(tests('maxAccuracyDrop')),
+    conversionCheck(tests('maxConversionDrop')),
+    ...(guardrails.maxConversionDropRelative === undefined
+      ? []
+      : [relativeConversionCheck(tests('maxConversionDropRelative'), guardrails.maxConversionDropRelative)]),
   ].map((check) =>
     check.guardrail === 'minSampleSize' || blocking.has(check.guardrail)
       ? check
@@ -362,17 +406,19 @@ function accuracyCheck(t: Tests): GuardrailCheck {
     alphaViolated: t.alphaViolated,
   };
   if (m > 0) {
-    // drop = production accuracy - candidate accuracy = P(n10) - P(n01).
-    const mixture = betaMixture(margin, t.design);
-    const onlyProduction = rateBounds(paired.n10, m, mixture, t.alphaViolated / 2, t.alphaMet / 2);
-    const onlyCandidate = rateBounds(paired.n01, m, mixture, t.alphaMet / 2, t.alphaViolated / 2);
+    // drop = production accuracy - candidate accuracy = E X, X = +1 (only production right),
+    // -1 (only the candidate right), 0 otherwise: one exact test on the paired difference.
+    const counts = { plus: paired.n10, minus: paired.n01, zero: paired.n00 + paired.n11 };
+    const bets = betMixture(margin, t.design.plannedSampleSize, t.alphaMet);
+    const bounds = meanBounds(counts, bets, t.alphaViolated, t.alphaMet);
     const drop = (paired.n10 - paired.n01) / m;
-    const interval: Interval = {
-      estimate: drop,
-      lower: max(-1, onlyProduction.lower - onlyCandidate.upper),
-      upper: min(1, onlyProduction.upper - onlyCandidate.lower),
-    };
-    const status = statusAtMost(interval, margin);
+    const interval: Interval = { estimate: drop, lower: bounds.lower, upper: bounds.upper };
+    const status: GuardrailStatus =
+      logEvidenceMeanBelow(counts, margin, bets) >= log(1 / t.alphaMet)
+        ? 'met'
+        : logEvidenceMeanAbove(counts, margin, bets) >= log(1 / t.alphaViolated)
+          ? 'violated'
+          : 'undecided';
     return {
       ...base,
       status,
@@ -433,6 +479,81 @@ function conversionCheck(t: Tests): GuardrailCheck {
     };
   }
   return { ...base, ...ratioDropCheck(production.conversion, canary.conversion, limit, t, 'conversion') };
+}
+
+/**
+ * Relative conversion drop = 1 - canary rate / production rate, per user. "At most r" is
+ * "(1 - r) p - c <= 0", a linear contrast of the two per-user ratios, so it is tested like the
+ * absolute drop (one-sided normal mixture on the contrast, delta-method variances
+ * (1 - r)^2 V_p + V_c, the same small-sample gate), with no delta method on the quotient. The
+ * interval on the relative drop is the set of r' the tests do not reject (bisection).
+ */
+function relativeConversionCheck(t: Tests, limit: number): GuardrailCheck {
+  const { production, canary } = canaryArms(t.aggregates);
+  const base = {
+    guardrail: 'maxConversionDropRelative' as const,
+    threshold: limit,
+    measure: 'relative conversion drop (1 - canary rate / production rate), per user',
+    alphaMet: t.alphaMet,
+    alphaViolated: t.alphaViolated,
+  };
+  const p = production === undefined ? null : userRatio(production.conversion);
+  const c = canary === undefined ? null : userRatio(canary.conversion);
+  if (production === undefined || canary === undefined || p === null || c === null) {
+    const absolute = conversionCheck(t);
+    return {
+      ...absolute,
+      ...base,
+      status: absolute.status === 'not_applicable' ? 'not_applicable' : 'undecided',
+      evidence: { estimate: null, lower: null, upper: null },
+    };
+  }
+  // Tuned for the absolute guardrail's scale (configuration), never for the observed rate.
+  const planned = (t.guardrails.maxConversionDrop / TUNING_Z) ** 2;
+  const contrast = (r: number) => {
+    const value = (1 - r) * p.rate - c.rate;
+    const variance = (1 - r) * (1 - r) * p.variance + c.variance;
+    return {
+      upper: value + oneSidedHalfWidth(variance, planned, t.alphaMet),
+      lower: value - oneSidedHalfWidth(variance, planned, t.alphaViolated),
+    };
+  };
+  const enough = min(p.effectiveEvents, c.effectiveEvents) >= MIN_EFFECTIVE_EVENTS;
+  const at = contrast(limit);
+  const status: GuardrailStatus = !enough
+    ? 'undecided'
+    : at.upper <= 0
+      ? 'met'
+      : at.lower > 0
+        ? 'violated'
+        : 'undecided';
+  const bisect = (inside: (r: number) => boolean) => {
+    // The contrast falls as r grows: find the boundary of {r : inside(r)} in [-10, 1].
+    let lo = -10;
+    let hi = 1;
+    for (let i = 0; i < 50 && hi - lo > 1e-7; i++) {
+      const mid = (lo + hi) / 2;
+      if (inside(mid)) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  const estimate = p.rate > 0 ? 1 - c.rate / p.rate : null;
+  const interval: Interval = {
+    estimate,
+    lower: p.rate > 0 ? bisect((r) => !(contrast(r).lower > 0)) : null,
+    upper: p.rate > 0 ? bisect((r) => contrast(r).upper <= 0) : null,
+  };
+  const users = production.conversion.users + canary.conversion.users;
+  return {
+    ...base,
+    status,
+    evidence: interval,
+    samples: users,
+    unit: 'users',
+    ...needed(status, projectByWidth(interval, limit, users), users, t, 'users', interval, limit),
+    summary: `relative conversion drop ${percent(estimate)} (production ${percent(p.rate)}, canary ${percent(c.rate)}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${enough ? verb(status, 'max') : `too few conversion events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${percent(limit)} limit`,
+  };
 }
 
 /** Cluster-robust ratio y/m over users and the variance of its estimate (delta method). */

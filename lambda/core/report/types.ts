@@ -17,7 +17,8 @@ export type GuardrailName =
   | 'maxLatencyIncreaseMs'
   | 'minAgreement'
   | 'maxAccuracyDrop'
-  | 'maxConversionDrop';
+  | 'maxConversionDrop'
+  | 'maxConversionDropRelative';
 
 /**
  * - `met` / `violated`: the always-valid interval lies entirely on one side of the threshold.

@@ -9,6 +9,7 @@ export const STEP_GUARDRAIL_KEYS = [
   'maxErrorRate',
   'minAgreement',
   'maxConversionDrop',
+  'maxConversionDropRelative',
   'minSampleSize',
 ] as const satisfies readonly (keyof Guardrails)[];
 
@@ -155,7 +156,11 @@ function stepGuardrailProblems(raw: unknown, at: string): string[] {
       );
       continue;
     }
-    const rate = key === 'maxErrorRate' || key === 'minAgreement' || key === 'maxConversionDrop';
+    const rate =
+      key === 'maxErrorRate' ||
+      key === 'minAgreement' ||
+      key === 'maxConversionDrop' ||
+      key === 'maxConversionDropRelative';
     const ok = rate
       ? isNumberIn(value, 0, 1)
       : key === 'minSampleSize'

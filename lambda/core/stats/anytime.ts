@@ -164,3 +164,121 @@ export function mixtureTuningOneSided(alpha: number): number {
 export function standardErrorsFrom(estimate: number, variance: number, threshold: number): number {
   return variance > 0 ? abs(estimate - threshold) / sqrt(variance) : POS_INF;
 }
+
+/**
+ * Mean of a paired difference X in {-1, 0, +1} (e.g. +1 = only production right, -1 = only the
+ * candidate right, 0 = both or neither), from its counts. "E X <= m" is tested with one exact
+ * test instead of two binomial bounds joined by a union bound: for each bet lambda in
+ * [0, 1/(1+m)), prod (1 + lambda (X_i - m)) is a nonnegative supermartingale whenever E X <= m,
+ * and so is any fixed average of them (I. Waudby-Smith & A. Ramdas, "Estimating means of bounded
+ * random variables by betting", JRSS-B 86(1), 2024: a mixture of constant bets, whose value
+ * depends only on the counts). Exact at every sample size: no normal approximation.
+ */
+export interface TernaryCounts {
+  /** Observations at +1, at -1 and at 0. */
+  readonly plus: number;
+  readonly minus: number;
+  readonly zero: number;
+}
+
+/**
+ * The bets, as fractions of the largest one (1/(1+m)), and their prior log-weights: a
+ * half-normal discretised finely (the spacing is far below the width of the likelihood in
+ * lambda at the sizes a verdict uses).
+ */
+export interface BetMixture {
+  readonly fractions: readonly number[];
+  readonly logWeights: readonly number[];
+}
+
+const BET_GRID = 96;
+
+/**
+ * Bets tuned like the beta mixtures: the Kelly bet on an effect of the margin's size is about
+ * drift / variance, with a variance of the order of the margin (the discordant share), and the
+ * half-normal's scale makes the planned size the one where it is tightest.
+ */
+export function betMixture(margin: number, plannedSampleSize: number, alpha: number): BetMixture {
+  const c = mixtureTuningOneSided(alpha);
+  const scale = min(1, 2 * sqrt(c / (plannedSampleSize * max(margin, 1e-6))));
+  const fractions: number[] = [];
+  const raw: number[] = [];
+  for (let i = 0; i < BET_GRID; i++) {
+    const f = (i + 0.5) / BET_GRID;
+    fractions.push(f * 0.999);
+    raw.push((-f * f) / (2 * scale * scale));
+  }
+  const top = max(...raw);
+  const total = raw.reduce((s, v) => s + Math.exp(v - top), 0);
+  return { fractions, logWeights: raw.map((v) => v - top - log(total)) };
+}
+
+/** ln of the evidence that E X > m (a supermartingale for every distribution with E X <= m). */
+export function logEvidenceMeanAbove(counts: TernaryCounts, m: number, bets: BetMixture): number {
+  if (!(m > -1 && m < 1)) return m >= 1 ? NEG_INF : 0;
+  const { plus, minus, zero } = counts;
+  if (plus + minus + zero === 0) return 0;
+  const maxBet = 1 / (1 + m);
+  const { fractions, logWeights } = bets;
+  const term = (i: number) => {
+    const lambda = (fractions[i] as number) * maxBet;
+    return (
+      (logWeights[i] as number) +
+      (plus > 0 ? plus * log1p(lambda * (1 - m)) : 0) +
+      (minus > 0 ? minus * log1p(-lambda * (1 + m)) : 0) +
+      (zero > 0 ? zero * log1p(-lambda * m) : 0)
+    );
+  };
+  // Log-sum-exp in one pass (running maximum), without allocating: this runs at every look.
+  let top = NEG_INF;
+  let sum = 0;
+  for (let i = 0; i < fractions.length; i++) {
+    const v = term(i);
+    if (v === NEG_INF) continue;
+    if (v > top) {
+      sum = sum * Math.exp(top - v) + 1;
+      top = v;
+    } else sum += Math.exp(v - top);
+  }
+  return top === NEG_INF ? NEG_INF : top + log(sum);
+}
+
+/** ln of the evidence that E X < m (the mirror image: X -> -X). */
+export function logEvidenceMeanBelow(counts: TernaryCounts, m: number, bets: BetMixture): number {
+  return logEvidenceMeanAbove({ plus: counts.minus, minus: counts.plus, zero: counts.zero }, -m, bets);
+}
+
+/**
+ * One-sided bounds of E X at level 1 - alpha each (bisection on m; the evidence is monotone in
+ * m): `upper` is the smallest m the below-test rejects, `lower` the largest the above-test does.
+ */
+export function meanBounds(
+  counts: TernaryCounts,
+  bets: BetMixture,
+  alphaLower: number,
+  alphaUpper: number,
+): { readonly lower: number; readonly upper: number } {
+  checkAlpha(alphaLower);
+  checkAlpha(alphaUpper);
+  const n = counts.plus + counts.minus + counts.zero;
+  if (n === 0) return { lower: -1, upper: 1 };
+  const estimate = (counts.plus - counts.minus) / n;
+  const boundUpper = log(1 / alphaUpper);
+  const boundLower = log(1 / alphaLower);
+  let lo = estimate;
+  let hi = 1;
+  for (let i = 0; i < 40 && hi - lo > 1e-6; i++) {
+    const mid = (lo + hi) / 2;
+    if (logEvidenceMeanBelow(counts, mid, bets) >= boundUpper) hi = mid;
+    else lo = mid;
+  }
+  const upper = hi;
+  lo = -1;
+  hi = estimate;
+  for (let i = 0; i < 40 && hi - lo > 1e-6; i++) {
+    const mid = (lo + hi) / 2;
+    if (logEvidenceMeanAbove(counts, mid, bets) >= boundLower) lo = mid;
+    else hi = mid;
+  }
+  return { lower: lo, upper };
+}

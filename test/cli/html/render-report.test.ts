@@ -1,10 +1,11 @@
 import fc from 'fast-check';
+import { IDENTICAL } from '../../../bench/verdict/simulate';
 import { CHARTS, renderHtmlReport } from '../../../cli/html/render-report';
 import { escapeHtml, html, raw } from '../../../cli/html/safe-html';
-import { buildReport } from '../../../lambda/core/report';
+import type { RecordLine } from '../../../lambda/core/evidence/log-lines';
 import type { Report } from '../../../lambda/core/report/types';
-import { agree, aRecord, disagree, failed, GUARDRAILS, ok, times } from '../../core/report/records';
-import { IDENTICAL } from '../../core/report/synthetic';
+import { DAY0, outcomeLine, recordLine } from '../../support/evidence-lines';
+import { reportOfLines, times } from '../../support/report';
 import { expectedGuardrailMarks, expectedMarks, type MarkCounts } from './expected-marks';
 import { emptyReport, fixtureReport, NOW } from './fixtures';
 
@@ -30,6 +31,14 @@ function marksIn(svg: string): MarkCounts {
   }
   return counts;
 }
+
+const line = (i: number, fields: Partial<RecordLine> = {}) =>
+  recordLine({ requestId: `r${i}`, receivedAtMs: DAY0 + 3_600_000 + i * 1000, ...fields });
+const disagree = (reason = 'JSON answers differ'): Partial<RecordLine> => ({
+  agree: false,
+  candidateLabel: 'stay',
+  reason,
+});
 
 const withoutZeros = (counts: MarkCounts) =>
   Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
@@ -99,7 +108,7 @@ describe('renderHtmlReport', () => {
   });
 
   it.each([
-    ['PROMOTE', { ...IDENTICAL, productionErrorRate: 0, candidateErrorRate: 0 }],
+    ['PROMOTE', { ...IDENTICAL, productionErrorRate: 0, candidateErrorRate: 0, labelShare: 0 }],
     ['REJECT', { ...IDENTICAL, candidateErrorRate: 0.2 }],
   ] as const)('shows a %s banner', (decision, truth) => {
     // Arrange
@@ -198,16 +207,24 @@ describe('renderHtmlReport', () => {
   it('escapes endpoint names, reasons, alarm names and the title', () => {
     // Arrange
     const evil = '<script>alert(1)</script>';
+    const candidate = `candidate"><img src=x onerror=alert(2)>`;
     const records = times(30, (i) =>
-      aRecord(i, {
-        served: ok(evil, 100 + i),
-        replay: ok(`candidate"><img src=x onerror=alert(2)>`, 110 + i),
-        comparison: i % 3 === 0 ? disagree('<iframe src="javascript:alert(3)">') : agree,
-        outcome: { converted: i % 2 === 0 },
+      line(i, {
+        servedEndpoint: evil,
+        servedLatencyMs: 100 + i,
+        candidateEndpoint: candidate,
+        candidateLatencyMs: 110 + i,
+        ...(i % 3 === 0 ? disagree('<iframe src="javascript:alert(3)">') : {}),
       }),
     );
+    const outcomes = records.map((r, i) =>
+      outcomeLine(r.requestId, r.receivedAtMs, { converted: i % 2 === 0 }),
+    );
     const report = {
-      ...buildReport(records, GUARDRAILS, { now: NOW }),
+      ...reportOfLines(records, outcomes, {
+        experiment: { production: evil, candidates: [candidate], canaryPercent: 10 },
+        now: NOW,
+      }),
       alarmsInAlarm: [`alarm</code><script>x</script>`],
     };
     // Act
@@ -235,16 +252,20 @@ describe('renderHtmlReport', () => {
         fc.array(fc.string({ maxLength: 40 }), { maxLength: 2 }),
         (production, candidate, reasons, alarms) => {
           const records = times(12, (i) =>
-            aRecord(i, {
-              served: i === 11 ? failed(`${production}!`) : ok(`${production}!`, 90 + i),
-              replay: ok(`${candidate}?`, 100 + i),
-              comparison: reasons.length > 0 && i % 2 === 0 ? disagree(reasons[i % reasons.length]) : agree,
+            line(i, {
+              servedEndpoint: `${production}!`,
+              servedLatencyMs: 90 + i,
+              candidateEndpoint: `${candidate}?`,
+              candidateLatencyMs: 100 + i,
+              ...(i === 11 ? { servedStatus: 'error', servedLabel: null, agree: null } : {}),
+              ...(reasons.length > 0 && i % 2 === 0 && i !== 11 ? disagree(reasons[i % reasons.length]) : {}),
             }),
           );
-          const out = render(
-            { ...buildReport(records, GUARDRAILS, { now: NOW }), alarmsInAlarm: alarms },
-            production,
-          );
+          const report = reportOfLines(records, [], {
+            experiment: { production: `${production}!`, candidates: [`${candidate}?`] },
+            now: NOW,
+          });
+          const out = render({ ...report, alarmsInAlarm: alarms }, production);
           for (const tag of tagNames(out)) expect(allowed.has(tag)).toBe(true);
           expect(out).not.toMatch(/NaN|Infinity/);
         },
@@ -263,13 +284,11 @@ describe('renderHtmlReport', () => {
 
   it('breaks timeline lines at empty buckets and draws a lone bucket as a whisker', () => {
     // Arrange: 60-minute buckets with data at 00:xx, 01:xx and 03:xx, none at 02:xx
-    const at = (hour: number, i: number) => `2025-01-01T0${hour}:${String(i).padStart(2, '0')}:00.000Z`;
+    const at = (hour: number, i: number) => DAY0 + hour * 3_600_000 + i * 60_000;
     const records = [0, 1, 3].flatMap((hour) =>
-      times(5, (i) =>
-        aRecord(hour * 10 + i, { receivedAt: at(hour, i), comparison: i === 0 ? disagree() : agree }),
-      ),
+      times(5, (i) => line(hour * 10 + i, { receivedAtMs: at(hour, i), ...(i === 0 ? disagree() : {}) })),
     );
-    const report = buildReport(records, GUARDRAILS, { now: NOW, bucketMinutes: 60 });
+    const report = reportOfLines(records, [], { now: NOW, bucketMinutes: 60 });
     // Act
     const [svg = ''] = chartsIn(render(report), CHARTS.agreementTimeline);
     // Assert
@@ -280,11 +299,22 @@ describe('renderHtmlReport', () => {
   });
 
   it('shows conversion without canary outcomes as production only', () => {
-    // Arrange: shadow phase, outcomes on production-served requests only
-    const records = times(40, (i) =>
-      aRecord(i, { comparison: agree, outcome: { converted: i % 4 === 0 }, replay: ok('candidate', 100) }),
-    );
-    const report = buildReport(records, GUARDRAILS, { now: NOW });
+    // Arrange: a canary just started, outcomes on production-served requests only
+    const canaryServed: Partial<RecordLine> = {
+      servedVariant: 'canary',
+      servedEndpoint: 'churn-v2',
+      shadowSampled: false,
+      candidateEndpoint: null,
+      candidateStatus: null,
+      candidateLatencyMs: null,
+      candidateLabel: null,
+      agree: null,
+    };
+    const records = [...times(40, (i) => line(i)), line(40, canaryServed)];
+    const outcomes = records
+      .filter((r) => r.servedVariant === 'production')
+      .map((r, i) => outcomeLine(r.requestId, r.receivedAtMs, { converted: i % 4 === 0 }));
+    const report = reportOfLines(records, outcomes, { experiment: { canaryPercent: 10 }, now: NOW });
     // Act
     const [svg = ''] = chartsIn(render(report), CHARTS.conversion);
     // Assert

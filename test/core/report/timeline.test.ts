@@ -1,21 +1,31 @@
-import { bucketByTime, chooseBucketMinutes, MAX_TIME_BUCKETS } from '../../../lambda/core/report';
-import { agree, aRecord, disagree, failed, ok } from './records';
+import type { RecordLine } from '../../../lambda/core/evidence/log-lines';
+import { chooseBucketMinutes } from '../../../lambda/core/report/timeline';
+import { DAY0, recordLine } from '../../support/evidence-lines';
+import { reportOfLines } from '../../support/report';
 
 const at = (time: string) => `2025-01-01T${time}:00.000Z`;
+const day0At = (time: string) => new Date(DAY0 + Date.parse(`1970-01-01T${time}:00.000Z`)).toISOString();
+const lineAt = (requestId: string, time: string, fields: Partial<RecordLine> = {}) =>
+  recordLine({ requestId, receivedAtMs: Date.parse(day0At(time)), ...fields });
 
-describe('bucketByTime', () => {
+describe('report timeline (evidence lines → aggregates → buckets)', () => {
   const records = [
-    aRecord(0, { receivedAt: at('00:01'), comparison: agree }),
-    aRecord(1, { receivedAt: at('00:14'), comparison: disagree() }),
-    aRecord(2, { receivedAt: at('00:29'), served: failed('production'), replay: ok('candidate', 80) }),
-    aRecord(3, { receivedAt: at('00:44'), replay: failed('candidate') }),
+    lineAt('a', '00:01'),
+    lineAt('b', '00:14', { agree: false, reason: 'labels differ' }),
+    lineAt('c', '00:29', { servedStatus: 'error', servedLabel: null, agree: null }),
+    lineAt('d', '00:44', {
+      candidateStatus: 'error',
+      candidateLatencyMs: 5000,
+      candidateLabel: null,
+      agree: null,
+    }),
   ];
 
-  it('counts agreement and errors per bucket, aligned to the clock, with empty buckets in gaps', () => {
+  it('counts agreement and errors per bucket, aligned to the clock', () => {
     // Act
-    const buckets = bucketByTime(records, { bucketMinutes: 15 });
+    const buckets = reportOfLines(records, [], { bucketMinutes: 15 }).timeline.buckets;
     // Assert
-    expect(buckets.map((b) => b.start)).toEqual([at('00:00'), at('00:15'), at('00:30')]);
+    expect(buckets.map((b) => b.start)).toEqual([day0At('00:00'), day0At('00:15'), day0At('00:30')]);
     expect(buckets.map((b) => b.records)).toEqual([2, 1, 1]);
     expect(buckets[0]?.agreement).toMatchObject({ successes: 1, trials: 2, estimate: 0.5 });
     expect(buckets[1]?.productionErrors).toMatchObject({ successes: 1, trials: 1 });
@@ -25,25 +35,18 @@ describe('bucketByTime', () => {
   });
 
   it('fills gaps so the time axis stays linear', () => {
-    const sparse = [aRecord(0, { receivedAt: at('00:05') }), aRecord(1, { receivedAt: at('03:05') })];
-    const buckets = bucketByTime(sparse);
+    const buckets = reportOfLines([lineAt('a', '00:05'), lineAt('b', '03:05')]).timeline.buckets;
     expect(buckets.map((b) => [b.start, b.records])).toEqual([
-      [at('00:00'), 1],
-      [at('01:00'), 0],
-      [at('02:00'), 0],
-      [at('03:00'), 1],
+      [day0At('00:00'), 1],
+      [day0At('01:00'), 0],
+      [day0At('02:00'), 0],
+      [day0At('03:00'), 1],
     ]);
     expect(buckets[1]?.agreement.estimate).toBeNull();
   });
 
-  it('is empty without records and refuses absurdly fine buckets', () => {
-    expect(bucketByTime([])).toEqual([]);
-    const year = [
-      aRecord(0, { receivedAt: '2024-01-01T00:00:00.000Z' }),
-      aRecord(1, { receivedAt: '2025-01-01T00:00:00.000Z' }),
-    ];
-    expect(() => bucketByTime(year, { bucketMinutes: 1 })).toThrow(`exceed ${MAX_TIME_BUCKETS} buckets`);
-    expect(() => bucketByTime(year, { bucketMinutes: 0 })).toThrow(RangeError);
+  it('is empty without records', () => {
+    expect(reportOfLines([]).timeline.buckets).toEqual([]);
   });
 });
 

@@ -6,7 +6,15 @@
  * latency tail, per-user clustering, attribution by endpoint, the sample ratio check.
  */
 import { scenarios } from '../../../bench/verdict/scenarios';
-import { GUARDRAILS, IDENTICAL, runScenario, type Scenario } from '../../../bench/verdict/simulate';
+import {
+  GUARDRAILS,
+  IDENTICAL,
+  runScenario,
+  type Scenario,
+  simulatedAggregates,
+} from '../../../bench/verdict/simulate';
+import { errorTestMet, runTrailingWindow } from '../../../bench/verdict/trailing-window';
+import { judgeAggregates } from '../../../lambda/core/report/from-aggregates';
 
 const ALPHA = 0.05;
 const byName = (text: string): Scenario => {
@@ -75,5 +83,62 @@ describe('verdict simulation (small form; seeded)', () => {
     );
     expect(result.right).toBe(1);
     expect(result.falsePromote).toBe(0);
+  });
+
+  it('rejects a candidate 2 points less accurate on labelled pairs (one exact paired test)', () => {
+    const result = runScenario(
+      { ...byName('accuracy -2 points'), horizon: 12_000, peekEvery: 600 },
+      8,
+      7,
+      ALPHA,
+    );
+    expect(result.right).toBeGreaterThanOrEqual(0.75);
+    expect(result.falsePromote).toBe(0);
+  });
+
+  it('never promotes a canary sitting exactly on the relative limit (10 % to 8 %, limit -20 %)', () => {
+    const result = runScenario(
+      {
+        name: 'relative conversion on the limit',
+        truth: {
+          ...byName('relative conversion -40 %').truth,
+          productionConversion: 0.1,
+          canaryConversion: 0.08,
+        },
+        // The absolute limit is not the binding one here: only the relative test stands between
+        // this candidate and a PROMOTE.
+        guardrails: { ...GUARDRAILS, maxConversionDrop: 0.03, maxConversionDropRelative: 0.2 },
+        expected: 'REJECT',
+        guardrail: 'maxConversionDropRelative',
+        bad: true,
+        horizon: 6000,
+        peekEvery: 200,
+      },
+      10,
+      8,
+      ALPHA,
+    );
+    expect(result.falsePromote).toBe(0);
+  });
+
+  it('promotes a 1.01 % error rate (limit 1 %) far more often read over a trailing 24 h than since the start', () => {
+    // The count-level reduction decides exactly as the verdict's error guardrail does.
+    for (const [rate, seed] of [
+      [0.002, 1],
+      [0.0101, 2],
+      [0.005, 3],
+    ] as const) {
+      const a = simulatedAggregates({ ...IDENTICAL, candidateErrorRate: rate }, 3000, seed);
+      const check = judgeAggregates(a, GUARDRAILS, { projections: false }).guardrails.find(
+        (g) => g.guardrail === 'maxErrorRate',
+      );
+      expect(errorTestMet(a.candidateCalls.errors, a.candidateCalls.calls, ALPHA)).toBe(
+        check?.status === 'met',
+      );
+    }
+    const t = runTrailingWindow(100, 9, 100);
+    expect(t.sinceStartFalsePromote).toBeLessThanOrEqual(ALPHA);
+    expect(t.trailingAnytimeFalsePromote).toBeGreaterThanOrEqual(0.15);
+    expect(t.trailingFixedFalsePromote).toBeGreaterThanOrEqual(0.5);
   });
 });

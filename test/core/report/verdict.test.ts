@@ -1,14 +1,16 @@
+import { IDENTICAL, simulatedAggregates, type Truth } from '../../../bench/verdict/simulate';
+import type { RecordLine } from '../../../lambda/core/evidence/log-lines';
 import type { Guardrails } from '../../../lambda/core/guardrails';
-import {
-  buildReport,
-  decideVerdict,
-  type GuardrailCheck,
-  type GuardrailName,
-  type GuardrailStatus,
-} from '../../../lambda/core/report';
-import { mulberry32 } from '../../../lambda/core/stats/random';
-import { agree, aRecord, disagree, failed, GUARDRAILS, ok, times } from './records';
-import { COMPARATOR, IDENTICAL, syntheticRecords } from './synthetic';
+import { buildReportFromAggregates } from '../../../lambda/core/report/from-aggregates';
+import type {
+  GuardrailCheck,
+  GuardrailName,
+  GuardrailStatus,
+  Report,
+} from '../../../lambda/core/report/types';
+import { decideVerdict } from '../../../lambda/core/report/verdict';
+import { outcomeLine, recordLine } from '../../support/evidence-lines';
+import { GUARDRAILS, reportOfLines, times } from '../../support/report';
 
 const NOW = new Date(0);
 const check = (
@@ -26,7 +28,7 @@ const check = (
   ...(samplesNeeded === undefined ? {} : { samplesNeeded }),
   summary: `${guardrail} is ${status}`,
 });
-const checkOf = (report: ReturnType<typeof buildReport>, name: GuardrailName) =>
+const checkOf = (report: Report, name: GuardrailName) =>
   report.guardrails.find((g) => g.guardrail === name) as GuardrailCheck;
 
 describe('decideVerdict', () => {
@@ -77,72 +79,77 @@ describe('decideVerdict', () => {
   });
 });
 
-describe('verdict from records', () => {
+/** One request served by production and replayed on the candidate; both answered the same. */
+const line = (i: number, fields: Partial<RecordLine> = {}) => recordLine({ requestId: `r${i}`, ...fields });
+const candidateFailed: Partial<RecordLine> = {
+  candidateStatus: 'error',
+  candidateLatencyMs: 3000,
+  candidateLabel: null,
+  agree: null,
+};
+
+describe('verdict from evidence lines', () => {
   it('REJECTs a failing candidate on the error rate before the minimum sample size', () => {
     // 60 of 200 calls fail: far above a 1% limit, decided without waiting for 500 comparisons.
-    const records = times(200, (i) =>
-      aRecord(i, i % 10 < 3 ? { replay: failed('candidate') } : { comparison: agree }),
-    );
-    const report = buildReport(records, { ...GUARDRAILS, minSampleSize: 500 }, { now: NOW });
+    const records = times(200, (i) => line(i, i % 10 < 3 ? candidateFailed : {}));
+    const report = reportOfLines(records, [], {
+      guardrails: { ...GUARDRAILS, minSampleSize: 500 },
+      now: NOW,
+    });
     expect(report.verdict.decision).toBe('REJECT');
     expect(report.verdict.guardrail).toBe('maxErrorRate');
-    expect(report.verdict.reasons[0]).toMatch(/^maxErrorRate: candidate error rate 30\.0% \(60\/200\)/);
+    expect(report.verdict.reasons[0]).toMatch(/^maxErrorRate: .*30\.0% \(60\/200\)/);
     expect(checkOf(report, 'minSampleSize').status).toBe('undecided');
   });
 
   it('CONTINUEs on a promising candidate until the minimum sample size, then PROMOTEs', () => {
-    const clean = (n: number) => times(n, (i) => aRecord(i, { comparison: agree }));
-    const early = buildReport(clean(60), GUARDRAILS, { now: NOW });
+    const clean = (n: number) => times(n, (i) => line(i));
+    const early = reportOfLines(clean(60), [], { now: NOW });
     expect(early.verdict.decision).toBe('CONTINUE');
     expect(early.verdict.samplesNeeded?.minSampleSize).toBe(40);
-    const later = buildReport(clean(1000), GUARDRAILS, { now: NOW });
+    const later = reportOfLines(clean(1000), [], { now: NOW });
     expect(later.verdict.decision).toBe('PROMOTE');
-    expect(later.verdict.reasons).toContain(
-      'maxConversionDrop: no canary traffic: conversion is judged once a canary serves users',
-    );
   });
 
   it('REJECTs a candidate whose p99 is clearly above the limit, and one far slower than production', () => {
-    const slow = times(400, (i) =>
-      aRecord(i, { replay: ok('candidate', 320 + (i % 10)), comparison: agree }),
-    );
-    const p99 = buildReport(slow, GUARDRAILS, { now: NOW });
+    const slow = times(400, (i) => line(i, { candidateLatencyMs: 320 + (i % 10) }));
+    const p99 = reportOfLines(slow, [], { now: NOW });
     expect(p99.verdict.guardrail).toBe('maxP99LatencyMs');
     expect(checkOf(p99, 'maxP99LatencyMs').evidence.lower as number).toBeGreaterThan(300);
 
     const slower = times(1000, (i) =>
-      aRecord(i, {
-        served: ok('production', 100 + (i % 50)),
-        replay: ok('candidate', 200 + (i % 50)),
-        comparison: agree,
-      }),
+      line(i, { servedLatencyMs: 100 + (i % 50), candidateLatencyMs: 200 + (i % 50) }),
     );
-    const increase = buildReport(slower, GUARDRAILS, { now: NOW });
+    const increase = reportOfLines(slower, [], { now: NOW });
     expect(increase.verdict.guardrail).toBe('maxLatencyIncreaseMs');
-    expect(checkOf(increase, 'maxLatencyIncreaseMs').evidence.estimate).toBe(100);
+    // Latencies are bucketed at 0.2 % relative width.
+    expect(checkOf(increase, 'maxLatencyIncreaseMs').evidence.estimate as number).toBeCloseTo(100, -0.5);
   });
 
   it('REJECTs on agreement when disagreement is clearly above what the minimum allows', () => {
-    const records = times(300, (i) => aRecord(i, { comparison: i % 5 === 0 ? disagree() : agree })); // 80%
-    const report = buildReport(records, GUARDRAILS, { now: NOW });
+    const records = times(300, (i) =>
+      line(i, i % 5 === 0 ? { agree: false, candidateLabel: 'stay', reason: 'labels differ' } : {}),
+    ); // 80%
+    const report = reportOfLines(records, [], { now: NOW });
     expect(report.verdict).toMatchObject({ decision: 'REJECT', guardrail: 'minAgreement' });
     expect(checkOf(report, 'minAgreement').measure).toBe('candidate agreement');
   });
 
+  // Production and candidate flip their latent answer per invocation: the same model, disagreeing
+  // with itself as often as with the candidate.
+  const noisy: Truth = { ...IDENTICAL, productionFlip: 0.03, candidateFlip: 0.03, labelShare: 0 };
+  const noiseGuardrails: Guardrails = { ...GUARDRAILS, minAgreement: 0.97, minSampleSize: 500 };
+
   it('judges disagreement against production’s own noise: same self-disagreement is not the candidate’s fault', () => {
-    // Production disagrees with itself 6% of the time; the candidate (the same model) 6% too.
-    const noisy = { ...IDENTICAL, agreement: 0.94, selfAgreement: 0.94 };
-    const guardrails: Guardrails = { ...GUARDRAILS, minAgreement: 0.97, minSampleSize: 500 };
-    const withoutBaseline = buildReport(syntheticRecords(noisy, 3000, mulberry32(8)), guardrails, {
+    const withoutBaseline = buildReportFromAggregates(simulatedAggregates(noisy, 3000, 8), noiseGuardrails, {
       now: NOW,
-      comparator: COMPARATOR,
     });
     expect(withoutBaseline.verdict).toMatchObject({ decision: 'REJECT', guardrail: 'minAgreement' });
 
-    const withBaseline = buildReport(
-      syntheticRecords({ ...noisy, noiseBaselineShare: 0.5 }, 6000, mulberry32(8)),
-      guardrails,
-      { now: NOW, comparator: COMPARATOR },
+    const withBaseline = buildReportFromAggregates(
+      simulatedAggregates({ ...noisy, noiseBaselineShare: 0.5 }, 6000, 8),
+      noiseGuardrails,
+      { now: NOW },
     );
     const agreement = checkOf(withBaseline, 'minAgreement');
     expect(agreement.measure).toBe('noise-adjusted agreement');
@@ -151,48 +158,59 @@ describe('verdict from records', () => {
   });
 
   it('still REJECTs a candidate that disagrees beyond production’s noise', () => {
-    const guardrails: Guardrails = { ...GUARDRAILS, minAgreement: 0.97, minSampleSize: 500 };
-    const records = syntheticRecords(
-      { ...IDENTICAL, agreement: 0.85, selfAgreement: 0.97, noiseBaselineShare: 0.5 },
-      3000,
-      mulberry32(9),
-    );
-    const report = buildReport(records, guardrails, { now: NOW, comparator: COMPARATOR });
+    const worse: Truth = { ...noisy, candidateFlip: 0.2, noiseBaselineShare: 0.5 };
+    const report = buildReportFromAggregates(simulatedAggregates(worse, 3000, 9), noiseGuardrails, {
+      now: NOW,
+    });
     expect(report.verdict).toMatchObject({ decision: 'REJECT', guardrail: 'minAgreement' });
     expect(checkOf(report, 'minAgreement').measure).toBe('noise-adjusted agreement');
   });
 
   it('REJECTs a canary whose users convert clearly less', () => {
+    // Canary phase without shadow sampling: every request recorded, none replayed.
+    const notReplayed: Partial<RecordLine> = {
+      shadowSampled: false,
+      candidateEndpoint: null,
+      candidateStatus: null,
+      candidateLatencyMs: null,
+      candidateLabel: null,
+      agree: null,
+    };
     const records = [
-      ...times(2000, (i) => aRecord(i, { replay: null, outcome: { converted: i % 10 < 3 } })), // 30%
+      ...times(2000, (i) => line(i, { ...notReplayed, userKey: `u${i}` })),
       ...times(2000, (i) =>
-        aRecord(2000 + i, {
+        line(2000 + i, {
+          ...notReplayed,
           servedVariant: 'canary',
-          served: ok('candidate', 100),
-          replay: ok('production', 100),
-          comparison: agree,
-          outcome: { converted: i % 10 < 2 }, // 20%
+          servedEndpoint: 'churn-v2',
+          userKey: `u${2000 + i}`,
         }),
       ),
     ];
-    const report = buildReport(records, GUARDRAILS, { now: NOW });
+    const outcomes = records.map((r, i) =>
+      // 30% of production's users convert, 20% of the canary's.
+      outcomeLine(r.requestId, r.receivedAtMs, { converted: i % 10 < (i < 2000 ? 3 : 2) }),
+    );
+    const report = reportOfLines(records, outcomes, {
+      experiment: { canaryPercent: 50, sampleRate: 0 },
+      now: NOW,
+    });
     expect(report.verdict).toMatchObject({ decision: 'REJECT', guardrail: 'maxConversionDrop' });
     expect(checkOf(report, 'maxConversionDrop').evidence.estimate).toBeCloseTo(0.1, 12);
   });
 
   it('gives shrinking sample-size estimates for an undecided guardrail as evidence accumulates', () => {
     // Candidate error rate 0.5% against a 1% limit: decidable, but only with more calls.
-    const records = (n: number) =>
-      times(n, (i) => aRecord(i, i % 200 === 0 ? { replay: failed('candidate') } : { comparison: agree }));
-    const at400 = checkOf(buildReport(records(400), GUARDRAILS, { now: NOW }), 'maxErrorRate');
-    const at800 = checkOf(buildReport(records(800), GUARDRAILS, { now: NOW }), 'maxErrorRate');
+    const records = (n: number) => times(n, (i) => line(i, i % 200 === 0 ? candidateFailed : {}));
+    const at400 = checkOf(reportOfLines(records(400), [], { now: NOW }), 'maxErrorRate');
+    const at800 = checkOf(reportOfLines(records(800), [], { now: NOW }), 'maxErrorRate');
     expect(at400.status).toBe('undecided');
     expect(at800.status).toBe('undecided');
     expect(at400.samplesNeeded as number).toBeGreaterThan(at800.samplesNeeded as number);
     // The projection is consistent: at the projected size, the same rate is decided.
     const projected = 400 + (at400.samplesNeeded as number);
     const atProjection = checkOf(
-      buildReport(records(Math.ceil(projected / 200) * 200 + 200), GUARDRAILS, { now: NOW }),
+      reportOfLines(records(Math.ceil(projected / 200) * 200 + 200), [], { now: NOW }),
       'maxErrorRate',
     );
     expect(atProjection.status).toBe('met');

@@ -104,7 +104,7 @@ describe('rollout plans', () => {
         'steps[0].minSamples must be a whole number >= 0',
         "steps[1].canaryPercent 5 is below the previous step's 10: a rollout only widens the canary",
         'steps[1].guardrails.maxErrorRate must be a number from 0 to 1',
-        'steps[1].guardrails: unknown guardrail "bogus" (expected maxP99LatencyMs, maxLatencyIncreaseMs, maxErrorRate, minAgreement, maxConversionDrop, minSampleSize)',
+        'steps[1].guardrails: unknown guardrail "bogus" (expected maxP99LatencyMs, maxLatencyIncreaseMs, maxErrorRate, minAgreement, maxConversionDrop, maxConversionDropRelative, minSampleSize)',
         'steps[2]: unknown field "extra" (expected canaryPercent, sampleRate, minDuration, maxDuration, minSamples, guardrails)',
         "steps[2].canaryPercent 0 is below the previous step's 10: a rollout only widens the canary",
         'steps[2] is shadow only (canaryPercent 0) with sampleRate 0: it would gather no evidence',

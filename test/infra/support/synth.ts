@@ -190,3 +190,32 @@ export const byJson = (a: unknown, b: unknown): number => JSON.stringify(a).loca
 
 export const sagemakerEndpointArn = (name: string): string =>
   `arn:{AWS::Partition}:sagemaker:{AWS::Region}:{AWS::AccountId}:endpoint/${name}`;
+
+/**
+ * Synthesizes `configs` once for the calling test file (in its `beforeAll`) and removes the
+ * output after it; returns the lookup by label. Configs of different stages share one app (one
+ * synth, one run of each policy check); a second config of a stage goes into another app.
+ */
+export function synthesizedOnce<Label extends string>(
+  configs: () => Readonly<Record<Label, StageConfig>>,
+): (label: Label) => SynthesizedStage {
+  const synthesized = new Map<Label, SynthesizedStage>();
+  beforeAll(() => {
+    const batches: [Label, StageConfig][][] = [];
+    for (const entry of Object.entries(configs()) as [Label, StageConfig][]) {
+      const batch = batches.find((b) => b.every(([, config]) => config.stage !== entry[1].stage));
+      if (batch === undefined) batches.push([entry]);
+      else batch.push(entry);
+    }
+    for (const batch of batches) {
+      const stacks = synthConfigs(batch.map(([, config]) => config));
+      for (const [i, [label]] of batch.entries()) synthesized.set(label, stacks[i] as SynthesizedStage);
+    }
+  });
+  afterAll(removeSynthOutput);
+  return (label) => {
+    const s = synthesized.get(label);
+    if (s === undefined) throw new Error(`${label} was not synthesized`);
+    return s;
+  };
+}

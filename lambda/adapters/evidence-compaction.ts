@@ -1,0 +1,370 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
+import {
+  currentSegments,
+  EVIDENCE_FOLDERS,
+  type EvidenceRelation,
+  parsePartFileName,
+  type RotationPolicy,
+  rotateWriters,
+} from './evidence-log-files';
+
+/**
+ * Compaction of the local evidence log: closed JSON-lines part files become one Parquet file
+ * per relation and day, in the same `dt=` folder, with the same columns (`dt` stays the folder).
+ * Reports then read the few columns they use instead of parsing every line (DuckDB's views read
+ * the Parquet files and the JSON lines not yet compacted: docs/evidence-log.md).
+ *
+ * Safe at every step, without a lock shared with the writers:
+ * - only closed files are taken (a segment its writer has left, or a file of a writer no longer
+ *   running, unchanged for `quietMs`), and a closed file never changes again;
+ * - the Parquet file is written under a temporary name, flushed to disk, then renamed into place
+ *   (atomic): readers see all of it or none of it;
+ * - it names its sources in its own metadata (`sources`, comma-separated file names), so the JSON files are removed only
+ *   after it is durable, and a run that stopped in between (crash, kill) is finished by the next
+ *   one (sources still present are removed; their lines are in the Parquet file);
+ * - between the rename and the removal a reader may see a line twice (Parquet and JSON), which
+ *   the report's deduplication absorbs (it counts it as a duplicate line); nothing is ever lost;
+ * - one compaction at a time per log (`.compaction.lock`, taken over from a dead holder), and the
+ *   Parquet file's name is a hash of its sources, so a repeated run writes the same file.
+ * Small Parquet files of one day are merged once there are more than `maxFilesPerDay`.
+ */
+
+export interface CompactionOptions {
+  /** How long a file of a writer that is not in this process must be unchanged. @default 60 s */
+  readonly quietMs?: number;
+  /** Parquet files per day before they are merged into one. @default 4 */
+  readonly maxFilesPerDay?: number;
+  readonly now?: () => number;
+}
+
+export interface CompactionResult {
+  /** Another compaction of this log was running: nothing done. */
+  readonly skipped: boolean;
+  /** JSON-lines files turned into Parquet (and removed), and their bytes. */
+  readonly jsonFiles: number;
+  readonly jsonBytes: number;
+  /** Parquet files written, and their bytes. */
+  readonly parquetFiles: number;
+  readonly parquetBytes: number;
+  /** Parquet files merged into larger ones (and removed). */
+  readonly mergedFiles: number;
+  /** Sources of an interrupted run found still present, and removed. */
+  readonly rolledForward: number;
+  readonly ms: number;
+}
+
+/** Runs one SQL statement (DuckDB) and returns its rows. */
+export type RunSql = (sql: string) => Promise<readonly Record<string, unknown>[]>;
+
+const PARQUET = /^compacted-[0-9a-f]{16}\.parquet$/;
+const TEMPORARY = /^\.compacted-[0-9a-f]{16}\.parquet\.tmp$/;
+const LOCK_FILE = '.compaction.lock';
+
+const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export function columnsOf(relation: EvidenceRelation): Readonly<Record<string, ColumnType>> {
+  return relation === 'records' ? RECORD_COLUMNS : OUTCOME_COLUMNS;
+}
+
+/** `read_json` of the log's JSON lines with the schema's columns (a cut-short line: skipped). */
+export function readJsonLines(
+  files: string | readonly string[],
+  relation: EvidenceRelation,
+  moreOptions = '',
+): string {
+  const spec = Object.entries(columnsOf(relation))
+    .map(([name, type]) => `${name}: '${type}'`)
+    .join(', ');
+  const source = typeof files === 'string' ? quote(files) : `[${files.map(quote).join(', ')}]`;
+  // ignore_errors: a line cut short by a killed writer reads as nulls instead of failing; without
+  // a request id it is no line of the log.
+  const more = moreOptions ? `, ${moreOptions}` : '';
+  return `read_json(${source}, format = 'newline_delimited', columns = {${spec}}, ignore_errors = true${more})`;
+}
+
+export async function compactEvidenceLog(
+  root: string,
+  runSql: RunSql,
+  options: CompactionOptions = {},
+): Promise<CompactionResult> {
+  const started = Date.now();
+  const totals = {
+    jsonFiles: 0,
+    jsonBytes: 0,
+    parquetFiles: 0,
+    parquetBytes: 0,
+    mergedFiles: 0,
+    rolledForward: 0,
+  };
+  if (!existsSync(root)) return { skipped: false, ...totals, ms: Date.now() - started };
+  const release = await lock(root);
+  if (release === undefined) return { skipped: true, ...totals, ms: Date.now() - started };
+  try {
+    const now = (options.now ?? Date.now)();
+    const quietMs = options.quietMs ?? 60_000;
+    const maxFilesPerDay = options.maxFilesPerDay ?? 4;
+    const folders = dayFolders(root);
+    const laterSegment = latestSegments(folders);
+    const live = currentSegments();
+    for (const { relation, folder } of folders) {
+      totals.rolledForward += await rollForward(folder, runSql);
+      const entries = await readdir(folder);
+      for (const name of entries.filter((n) => TEMPORARY.test(n))) await unlink(join(folder, name));
+      const closed: string[] = [];
+      for (const name of entries.filter((n) => n.endsWith('.jsonl')).sort()) {
+        const info = await stat(join(folder, name)).catch(() => undefined);
+        if (info === undefined) continue;
+        if (isClosed(name, info.mtimeMs, { now, quietMs, live, laterSegment })) {
+          closed.push(name);
+          totals.jsonBytes += info.size;
+        }
+      }
+      const parquets = entries.filter((n) => PARQUET.test(n)).sort();
+      const merge = parquets.length + (closed.length > 0 ? 1 : 0) > maxFilesPerDay ? parquets : [];
+      if (closed.length === 0 && merge.length === 0) continue;
+      const written = await writeParquet(folder, relation, closed, merge, runSql);
+      totals.jsonFiles += closed.length;
+      totals.parquetFiles += 1;
+      totals.parquetBytes += written;
+      totals.mergedFiles += merge.length;
+      // Only now, with the Parquet file durable, its sources go.
+      await removeAll(folder, [...closed, ...merge]);
+    }
+    return { skipped: false, ...totals, ms: Date.now() - started };
+  } finally {
+    await release();
+  }
+}
+
+interface DayFolder {
+  readonly relation: EvidenceRelation;
+  readonly folder: string;
+}
+
+function dayFolders(root: string): DayFolder[] {
+  const found: DayFolder[] = [];
+  for (const relation of Object.values(EVIDENCE_FOLDERS)) {
+    const base = join(root, relation);
+    if (!existsSync(base)) continue;
+    for (const entry of readdirSync(base, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name.startsWith('dt='))
+        found.push({ relation, folder: join(base, entry.name) });
+    }
+  }
+  return found.sort((a, b) => (a.folder < b.folder ? -1 : 1));
+}
+
+/** The highest segment seen on disk per writer: a lower one is one its writer has left. */
+function latestSegments(folders: readonly DayFolder[]): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const { folder } of folders) {
+    for (const name of readdirSync(folder)) {
+      const part = parsePartFileName(name);
+      if (part !== undefined) latest.set(part.writer, Math.max(latest.get(part.writer) ?? 0, part.segment));
+    }
+  }
+  return latest;
+}
+
+function isClosed(
+  name: string,
+  mtimeMs: number,
+  context: {
+    readonly now: number;
+    readonly quietMs: number;
+    readonly live: ReadonlyMap<string, number>;
+    readonly laterSegment: ReadonlyMap<string, number>;
+  },
+): boolean {
+  const quiet = context.now - mtimeMs >= context.quietMs;
+  const part = parsePartFileName(name);
+  if (part === undefined) return quiet;
+  const current = context.live.get(part.writer);
+  // A writer of this process: its older segments are final (rotateWriters waited for them).
+  if (current !== undefined) return part.segment < current;
+  // A writer of this process that was closed: final.
+  if (part.pid === process.pid) return true;
+  // A writer no longer running.
+  if (!running(part.pid)) return quiet;
+  // A writer of another running process (e.g. `npm start` while the CLI compacts): only the
+  // segments it has left.
+  return quiet && part.segment < (context.laterSegment.get(part.writer) ?? part.segment);
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Finishes a run that stopped between publishing a Parquet file and removing its sources. */
+async function rollForward(folder: string, runSql: RunSql): Promise<number> {
+  const names = readdirSync(folder);
+  const parquets = names.filter((n) => PARQUET.test(n));
+  // A source can only be left over beside another file: a lone Parquet file is done.
+  if (parquets.length === 0 || (parquets.length === 1 && names.length === 1)) return 0;
+  const present = new Set(names);
+  let removed = 0;
+  for (const parquet of parquets) {
+    const sources = await sourcesOf(join(folder, parquet), runSql);
+    const leftover = sources.filter((source) => present.has(source) && source !== parquet);
+    await removeAll(folder, leftover);
+    for (const source of leftover) present.delete(source);
+    removed += leftover.length;
+  }
+  return removed;
+}
+
+async function sourcesOf(file: string, runSql: RunSql): Promise<string[]> {
+  const rows = await runSql(
+    `SELECT CAST(value AS VARCHAR) AS sources FROM parquet_kv_metadata(${quote(file)}) WHERE CAST(key AS VARCHAR) = 'sources'`,
+  );
+  const text = rows[0]?.sources;
+  return typeof text === 'string' && text !== '' ? text.split(',') : [];
+}
+
+/** Writes the sources' lines as one Parquet file, durably; returns its size. */
+async function writeParquet(
+  folder: string,
+  relation: EvidenceRelation,
+  jsonFiles: readonly string[],
+  parquetFiles: readonly string[],
+  runSql: RunSql,
+): Promise<number> {
+  const sources = [...parquetFiles, ...jsonFiles];
+  const id = createHash('sha256').update(sources.join('\n')).digest('hex').slice(0, 16);
+  const temporary = join(folder, `.compacted-${id}.parquet.tmp`);
+  const final = join(folder, `compacted-${id}.parquet`);
+  const columns = Object.entries(columnsOf(relation));
+  const select = columns.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`).join(', ');
+  const parts: string[] = [];
+  if (parquetFiles.length > 0)
+    parts.push(
+      `SELECT ${select} FROM read_parquet([${parquetFiles.map((f) => quote(join(folder, f))).join(', ')}], union_by_name = true)`,
+    );
+  if (jsonFiles.length > 0)
+    parts.push(
+      `SELECT ${select} FROM ${readJsonLines(
+        jsonFiles.map((f) => join(folder, f)),
+        relation,
+      )} WHERE requestId IS NOT NULL`,
+    );
+  await runSql(
+    `COPY (${parts.join(' UNION ALL ')}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(sources.join(','))}})`,
+  );
+  await syncFile(temporary);
+  await rename(temporary, final);
+  await syncFile(folder);
+  return (await stat(final)).size;
+}
+
+async function removeAll(folder: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await unlink(join(folder, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  if (names.length > 0) await syncFile(folder);
+}
+
+/** fsync a file or a folder (the folder: so a rename or removal in it survives a power cut). */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Takes the log's compaction lock, or undefined if a running process holds it. */
+async function lock(root: string): Promise<(() => Promise<void>) | undefined> {
+  const file = join(root, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: 'wx' });
+      return () => unlink(file).catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let holder = 0;
+      let ageMs = 0;
+      try {
+        holder = Number(readFileSync(file, 'utf8').trim());
+        ageMs = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      if (Number.isInteger(holder) && holder > 0 && running(holder)) return undefined;
+      // Just created by a compaction that has not written its pid yet.
+      if (!(holder > 0) && ageMs < 60_000) return undefined;
+      // Left by a process that died while compacting: its run is finished by this one.
+      await unlink(file).catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
+export interface CompactionSchedule {
+  /** Stops the timer; resolves once a run under way has finished. */
+  stop(): Promise<void>;
+}
+
+export interface CompactionScheduleOptions {
+  /** Between runs. @default 5 minutes */
+  readonly everyMs?: number;
+  /**
+   * Which writers' current segments a run closes first. @default 8 MB or 30 minutes old: a
+   * report reads at most that much JSON per writer, and a day's Parquet files are rewritten
+   * (merged) at most every few runs.
+   */
+  readonly rotation?: RotationPolicy;
+  readonly compaction?: CompactionOptions;
+  readonly onCompacted?: (result: CompactionResult) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Local mode's compaction: a run at start (files left by earlier runs of the process) and then on
+ * a timer, each closing this process's due segments and compacting what is closed. Runs never
+ * overlap; a failed run is reported and the next one tries again (nothing is removed before its
+ * Parquet file is durable).
+ */
+export function scheduleCompaction(
+  target: { compact(options?: CompactionOptions): Promise<CompactionResult> },
+  options: CompactionScheduleOptions = {},
+): CompactionSchedule {
+  const everyMs = options.everyMs ?? 5 * 60_000;
+  const rotation = options.rotation ?? { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(async () => {
+      if (stopped) return;
+      try {
+        await rotateWriters(rotation);
+        const result = await target.compact(options.compaction);
+        options.onCompacted?.(result);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    });
+  };
+  run();
+  const timer = setInterval(run, everyMs);
+  // The schedule alone must not keep a process alive.
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type LocalDynamoDb, type LocalDynamoDbOptions, startDynamoDb } from '../emulators/dynamodb';
+import { type BatchOutcome, EventSourcePoller, type SqsBatchHandler } from '../event-source-poller/poller';
+import type { LocalFunction } from '../lambda-runtime';
+import { LOCAL_CREDENTIALS } from '../local-aws';
+import { type ModelServer, type ModelServerOptions, startModelServer } from '../model-server/server';
+import { type SerializedError, serializeError } from './protocol';
+
+/** A service started in a thread: what the starting thread needs to know, calls, and a stop. */
+export interface RunningService<Info, Calls extends object = Record<string, never>> {
+  readonly info: Info;
+  /** Functions the starting thread may call; arguments and results cross threads as plain data. */
+  readonly calls?: Calls;
+  stop(): Promise<void>;
+}
+
+export interface ShadowOptions {
+  /** Nice value for this thread (Linux), so that the API's thread comes first. @default 0 */
+  readonly niceness?: number;
+  readonly dynamodb: LocalDynamoDbOptions;
+  readonly models: Omit<ModelServerOptions, 'random'>;
+}
+
+export interface ShadowWorkerOptions {
+  /** The SQS emulator's address (127.0.0.1, so no `*.localhost` lookup is needed in this thread). */
+  readonly sqsEndpoint: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly function: LocalFunction;
+  readonly batchSize: number;
+  readonly maxBatchingWindowMs: number;
+  readonly maxConcurrency: number;
+  readonly receiveWaitSeconds?: number;
+  readonly failFirstDelivery?: boolean;
+}
+
+export type ShadowEvent =
+  | { readonly kind: 'batch'; readonly outcome: BatchOutcome }
+  | { readonly kind: 'poll-error'; readonly error: SerializedError };
+
+/**
+ * What local mode runs in a thread of its own (see start-local.ts). Options, info, call
+ * arguments and results, and events cross the thread boundary: plain data only.
+ */
+export const threadServices = {
+  /**
+   * The shadow path's side: dynalite, a model server for the worker's calls (the candidates and
+   * the noise baseline), and the worker with its event source poller. The worker then finds
+   * what it calls on every record in its own event loop, and the API's event loop, in the
+   * starting thread, serves callers without waiting behind comparisons. All of it still talks
+   * HTTP, so the handlers run exactly as before (and as on AWS, where the worker has
+   * environments of its own and DynamoDB and SageMaker are services elsewhere).
+   *
+   * Two steps: the emulators start first, as their addresses go into the functions'
+   * environment; `startWorker` then gets that environment and imports the worker (its cold
+   * start), as Lambda would.
+   */
+  shadow: async (options: ShadowOptions, emit: (event: ShadowEvent) => void) => {
+    if (options.niceness) lowerThreadPriority(options.niceness);
+    const dynamodb: LocalDynamoDb = await startDynamoDb(options.dynamodb);
+    let modelServer: ModelServer;
+    try {
+      modelServer = await startModelServer(options.models);
+    } catch (error) {
+      await dynamodb.stop();
+      throw error;
+    }
+    let worker: { poller: EventSourcePoller; sqs: SQSClient } | undefined;
+    const calls = {
+      startWorker: async (environment: Readonly<Record<string, string>>, settings: ShadowWorkerOptions) => {
+        if (worker) throw new Error('the worker runs already');
+        replaceEnvironment(environment);
+        const handler: SqsBatchHandler = (await import('../../lambda/handlers/worker')).handler;
+        const sqs = new SQSClient({
+          region: settings.function.region,
+          endpoint: settings.sqsEndpoint,
+          credentials: LOCAL_CREDENTIALS,
+        });
+        const poller = new EventSourcePoller({
+          sqs,
+          queueUrl: settings.queueUrl,
+          queueArn: settings.queueArn,
+          function: settings.function,
+          handler,
+          batchSize: settings.batchSize,
+          maxBatchingWindowMs: settings.maxBatchingWindowMs,
+          maxConcurrency: settings.maxConcurrency,
+          ...(settings.receiveWaitSeconds === undefined
+            ? {}
+            : { receiveWaitSeconds: settings.receiveWaitSeconds }),
+          ...(settings.failFirstDelivery ? { failFirstDelivery: true } : {}),
+          onBatch: (outcome) => emit({ kind: 'batch', outcome }),
+          onPollError: (error) => emit({ kind: 'poll-error', error: serializeError(error) }),
+        });
+        poller.start();
+        worker = { poller, sqs };
+      },
+      /** Stops polling and waits for the batches being worked on; the emulators keep running. */
+      stopWorker: async () => {
+        await worker?.poller.stop();
+        worker?.sqs.destroy();
+      },
+    };
+    const running: RunningService<{ dynamodbEndpoint: string; modelServerUrl: string }, typeof calls> = {
+      info: { dynamodbEndpoint: dynamodb.endpoint, modelServerUrl: modelServer.url },
+      calls,
+      stop: async () => {
+        await calls.stopWorker();
+        await modelServer.close();
+        await dynamodb.stop();
+      },
+    };
+    return running;
+  },
+};
+
+/**
+ * Lowers the priority of this thread only. Linux keeps a nice value per thread, addressed by the
+ * thread's id (from /proc/thread-self); elsewhere the call would lower the whole process, so
+ * nothing is done there.
+ */
+function lowerThreadPriority(niceness: number): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
+  } catch {
+    // Not allowed or not available: the thread keeps the process's priority.
+  }
+}
+
+/** This thread's environment becomes exactly `environment` (a worker thread starts with a copy). */
+function replaceEnvironment(environment: Readonly<Record<string, string>>): void {
+  for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
+  Object.assign(process.env, environment);
+}
+
+export type ThreadServices = typeof threadServices;
+export type ServiceName = keyof ThreadServices;
+export type ServiceOptions<N extends ServiceName> = Parameters<ThreadServices[N]>[0];
+type Running<N extends ServiceName> = Awaited<ReturnType<ThreadServices[N]>>;
+export type ServiceInfo<N extends ServiceName> = Running<N>['info'];
+export type ServiceCalls<N extends ServiceName> = NonNullable<Running<N>['calls']>;
+export type ServiceEvent<N extends ServiceName> =
+  Parameters<ThreadServices[N]> extends [unknown, (event: infer E) => void] ? E : never;

@@ -1,0 +1,450 @@
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
+import { type CompactionResult, scheduleCompaction } from '../../lambda/adapters/evidence-compaction';
+import { JsonLinesEvidenceLog, rotateWriters } from '../../lambda/adapters/evidence-log-files';
+import { aggregatesFromRows } from '../../lambda/core/evidence/aggregates-from-rows';
+import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
+import {
+  type ExperimentSlice,
+  experimentDistributionsQuery,
+  experimentTotalsQuery,
+} from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
+import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
+import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
+import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
+
+/**
+ * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
+ * real files: whatever happens (compaction at any point, a crash between its steps, appends
+ * during it), a report's aggregates are those of the lines appended, each counted once.
+ */
+
+const slice: ExperimentSlice = {
+  experiment: 'v1',
+  production: 'churn-v1',
+  candidate: 'churn-v2',
+  sinceMs: DAY0 + 43_200_000,
+  untilMs: DAY0 + 2.5 * 86_400_000,
+  bucketMinutes: 60,
+};
+const ref: ExperimentRef = {
+  id: slice.experiment,
+  since: new Date(slice.sinceMs).toISOString(),
+  until: new Date(slice.untilMs).toISOString(),
+  production: slice.production,
+  candidates: [slice.candidate, 'churn-v3'],
+  canaryPercent: 10,
+  sampleRate: 0.5,
+};
+
+interface Lines {
+  readonly records: readonly RecordLine[];
+  readonly outcomes: readonly OutcomeLine[];
+}
+
+let dir: string;
+let engine: DuckDbAnalysisEngine;
+let writers: JsonLinesEvidenceLog[];
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'evidence-compaction-'));
+  engine = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
+  writers = [];
+});
+afterEach(async () => {
+  for (const writer of writers) await writer.close();
+  engine.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writer(): JsonLinesEvidenceLog {
+  const log = new JsonLinesEvidenceLog(dir);
+  writers.push(log);
+  return log;
+}
+
+const asLines = (lines: Lines) => [
+  ...lines.records.map((line) => ({ kind: 'record' as const, line })),
+  ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
+];
+
+/**
+ * The report's aggregates, read by the SQL in DuckDB. The SQL always lists production's arm and
+ * the judged candidate's canary arm, zero when unserved; the TypeScript aggregator lists the arms
+ * that served, so arms without requests are left out here.
+ */
+async function report(): Promise<ExperimentAggregates> {
+  const totals = experimentTotalsQuery(slice);
+  const distributions = experimentDistributionsQuery(slice);
+  const aggregates = aggregatesFromRows({
+    experiment: ref,
+    candidate: slice.candidate,
+    bucketMinutes: slice.bucketMinutes,
+    totals: await engine.query(totals.sql, totals.parameters),
+    distributions: await engine.query(distributions.sql, distributions.parameters),
+  });
+  return { ...aggregates, canary: aggregates.canary.filter((arm) => arm.requests > 0) };
+}
+
+/** The same lines through the TypeScript aggregator (the SQL's twin, lambda/core/report). */
+const oracleAggregates = (
+  lines: Lines,
+  s: ExperimentSlice,
+  experiment: ExperimentRef,
+): ExperimentAggregates =>
+  aggregateLines(lines.records, lines.outcomes, {
+    experiment,
+    candidate: s.candidate,
+    bucketMinutes: s.bucketMinutes,
+  });
+
+/** Every file of the log, by kind: what compaction left where. */
+function files(): { jsonl: string[]; parquet: string[]; other: string[] } {
+  const found = { jsonl: [] as string[], parquet: [] as string[], other: [] as string[] };
+  for (const relation of ['records', 'outcomes']) {
+    if (!existsSync(join(dir, relation))) continue;
+    for (const day of readdirSync(join(dir, relation), { withFileTypes: true }).filter((d) =>
+      d.isDirectory(),
+    )) {
+      for (const name of readdirSync(join(dir, relation, day.name))) {
+        const path = join(relation, day.name, name);
+        if (name.endsWith('.jsonl')) found.jsonl.push(path);
+        else if (name.endsWith('.parquet')) found.parquet.push(path);
+        else found.other.push(path);
+      }
+    }
+  }
+  return found;
+}
+
+/** Counts exactly; sums of measured values to rounding (engines add in another order). */
+function expectSame(actual: unknown, expected: unknown, path = 'aggregates'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const close = Number.isInteger(expected)
+      ? actual === expected
+      : Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
+    if (!close) throw new Error(`${path}: ${actual} is not ${expected}`);
+    return;
+  }
+  if (typeof expected === 'object' && expected !== null && typeof actual === 'object' && actual !== null) {
+    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+    for (const key of keys)
+      expectSame(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      );
+    return;
+  }
+  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
+}
+
+describe('compaction of the local evidence log into Parquet', () => {
+  it('loses and duplicates nothing, whenever it runs between appends (seeded property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        evidenceArbitrary,
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (lines, seed, maxFilesPerDay) => {
+          for (const relation of ['records', 'outcomes'])
+            rmSync(join(dir, relation), { recursive: true, force: true });
+          const log = writer();
+          // Lines arrive in three bursts; after each, writers rotate and the log is compacted, so
+          // a request's copies and its outcomes (before or after it) land in Parquet and JSON alike.
+          const all = asLines(lines);
+          const shuffled = all
+            .map((line, i) => ({ line, key: (Math.imul(seed ^ i, 2654435761) >>> 0) % 1000 }))
+            .sort((a, b) => a.key - b.key)
+            .map(({ line }) => line);
+          const third = Math.ceil(shuffled.length / 3);
+          for (let burst = 0; burst < 3; burst++) {
+            await log.append(shuffled.slice(burst * third, (burst + 1) * third));
+            if (burst < 2) {
+              await rotateWriters();
+              await engine.compact({ maxFilesPerDay });
+            }
+          }
+          expectSame(await report(), oracleAggregates(lines, slice, ref));
+          // And once everything is compacted.
+          await rotateWriters();
+          await engine.compact({ maxFilesPerDay });
+          expect(files().jsonl).toEqual([]);
+          expectSame(await report(), oracleAggregates(lines, slice, ref));
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('turns closed files into one Parquet file per relation and day, with the same lines and dt', async () => {
+    const log = writer();
+    await log.append([
+      { kind: 'record', line: recordLine({ requestId: 'a', receivedAtMs: DAY0 + 1000 }) },
+      { kind: 'record', line: recordLine({ requestId: 'b', receivedAtMs: DAY0 + 86_400_000 }) },
+      { kind: 'outcome', line: outcomeLine('a', DAY0 + 2000, { converted: true }) },
+    ]);
+    const before = await engine.query(
+      'SELECT requestId, dt, servedLatencyMs FROM records ORDER BY requestId',
+      [],
+    );
+    await rotateWriters();
+    const result = await engine.compact();
+    expect(result).toMatchObject({ skipped: false, jsonFiles: 3, parquetFiles: 3, rolledForward: 0 });
+    expect(result.parquetBytes).toBeGreaterThan(0);
+    expect(files()).toEqual({
+      jsonl: [],
+      parquet: [
+        expect.stringMatching(/^records\/dt=2026-11-28\/compacted-[0-9a-f]{16}\.parquet$/),
+        expect.stringMatching(/^records\/dt=2026-11-29\/compacted-[0-9a-f]{16}\.parquet$/),
+        expect.stringMatching(/^outcomes\/dt=2026-11-28\/compacted-[0-9a-f]{16}\.parquet$/),
+      ].sort((a, b) => (String(a) < String(b) ? -1 : 1)) as unknown as string[],
+      other: [],
+    });
+    expect(
+      await engine.query('SELECT requestId, dt, servedLatencyMs FROM records ORDER BY requestId', []),
+    ).toEqual(before);
+    expect(await engine.query('SELECT requestId, converted, dt FROM outcomes', [])).toEqual([
+      { requestId: 'a', converted: true, dt: '2026-11-28' },
+    ]);
+  });
+
+  it('reads Parquet and JSON lines together: the view is their union', async () => {
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'compacted' }) }]);
+    await rotateWriters();
+    await engine.compact();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'fresh' }) }]);
+    expect(files().jsonl).toHaveLength(1);
+    expect(files().parquet).toHaveLength(1);
+    expect(await engine.query('SELECT requestId, dt FROM records ORDER BY requestId', [])).toEqual([
+      { requestId: 'compacted', dt: '2026-11-28' },
+      { requestId: 'fresh', dt: '2026-11-28' },
+    ]);
+    // The current segment is open: compaction leaves it.
+    expect(await engine.compact()).toMatchObject({ jsonFiles: 0, parquetFiles: 0 });
+  });
+
+  it('after a crash between publishing the Parquet file and removing its sources, counts the lines once more as duplicates only, and the next run removes the sources', async () => {
+    const log = writer();
+    const at = DAY0 + 86_400_000;
+    const lines: Lines = {
+      records: [
+        recordLine({ requestId: 'a', receivedAtMs: at }),
+        recordLine({
+          requestId: 'b',
+          receivedAtMs: at,
+          agree: false,
+          reason: 'labels differ',
+          candidateLabel: 'stay',
+        }),
+      ],
+      outcomes: [outcomeLine('a', at + 60_000, { converted: true, label: 'churn' })],
+    };
+    await log.append(asLines(lines));
+    await rotateWriters();
+    const sources = files().jsonl;
+    const saved = mkdtempSync(join(tmpdir(), 'evidence-sources-'));
+    try {
+      for (const [i, source] of sources.entries()) copyFileSync(join(dir, source), join(saved, String(i)));
+      const exact = oracleAggregates(lines, slice, ref);
+      expect(exact.records).toBe(2);
+      await engine.compact();
+      // The state a crash leaves after the rename and before the removal: both copies present.
+      for (const [i, source] of sources.entries()) copyFileSync(join(saved, String(i)), join(dir, source));
+      const crashed = await report();
+      expectSame({ ...crashed, duplicates: 0 }, { ...exact, duplicates: 0 });
+      expect(crashed.duplicates).toBe(exact.duplicates + lines.records.length);
+
+      const next = await engine.compact();
+      expect(next).toMatchObject({ rolledForward: sources.length, jsonFiles: 0, parquetFiles: 0 });
+      expect(files().jsonl).toEqual([]);
+      expectSame(await report(), exact);
+    } finally {
+      rmSync(saved, { recursive: true, force: true });
+    }
+  });
+
+  it('ignores a Parquet file a crash left half-written under its temporary name, and removes it', async () => {
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'a' }) }]);
+    const folder = join(dir, 'records', 'dt=2026-11-28');
+    writeFileSync(join(folder, '.compacted-0123456789abcdef.parquet.tmp'), 'PAR1 cut short');
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 1 }]);
+    await rotateWriters();
+    await engine.compact();
+    expect(files().other).toEqual([]);
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 1 }]);
+  });
+
+  it('loses nothing appended while it runs (appends go to the next segment)', async () => {
+    const log = writer();
+    const first = Array.from({ length: 300 }, (_, i) => recordLine({ requestId: `early-${i}` }));
+    await log.append(first.map((line) => ({ kind: 'record' as const, line })));
+    await rotateWriters();
+    const late = Array.from({ length: 300 }, (_, i) => recordLine({ requestId: `late-${i}` }));
+    // One compaction and 30 appends in flight together.
+    const [compaction] = await Promise.all([
+      engine.compact(),
+      ...Array.from({ length: 30 }, (_, batch) =>
+        log.append(
+          late.slice(batch * 10, batch * 10 + 10).map((line) => ({ kind: 'record' as const, line })),
+        ),
+      ),
+    ]);
+    expect(compaction).toMatchObject({ jsonFiles: 1, parquetFiles: 1 });
+    const counted = await engine.query(
+      'SELECT count(*) AS lines, count(DISTINCT requestId) AS requests FROM records',
+      [],
+    );
+    expect(counted).toEqual([{ lines: 600, requests: 600 }]);
+    await rotateWriters();
+    await engine.compact();
+    expect(await engine.query('SELECT count(*) AS lines FROM records', [])).toEqual([{ lines: 600 }]);
+  });
+
+  it('runs once at a time per log: a second compaction meanwhile does nothing', async () => {
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'a' }) }]);
+    await rotateWriters();
+    const other = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
+    try {
+      const results = await Promise.all([engine.compact(), other.compact()]);
+      expect(results.map((r) => r.skipped).sort()).toEqual([false, true]);
+      expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 1 }]);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('takes files of writers in no running process once quiet, and of another running process only the segments it has left', async () => {
+    const folder = join(dir, 'records', 'dt=2026-11-28');
+    const line = (id: string) => `${JSON.stringify(recordLine({ requestId: id }))}\n`;
+    const deadPid = 4_194_301; // above Linux's default pid_max: no such process
+    const livePid = process.ppid;
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'mine' }) }]);
+    writeFileSync(join(folder, `part-k0-${deadPid}-abcdef-0.jsonl`), line('dead-old'));
+    writeFileSync(join(folder, `part-k1-${deadPid}-abcdef-0.jsonl`), line('dead-recent'));
+    writeFileSync(join(folder, `part-k2-${livePid}-abcdef-0.jsonl`), line('live-left'));
+    writeFileSync(join(folder, `part-k2-${livePid}-abcdef-1.jsonl`), line('live-current'));
+    writeFileSync(join(folder, 'copied-by-hand.jsonl'), line('no-writer'));
+    const old = (Date.now() - 3_600_000) / 1000;
+    for (const name of [
+      `part-k0-${deadPid}-abcdef-0.jsonl`,
+      `part-k2-${livePid}-abcdef-0.jsonl`,
+      `part-k2-${livePid}-abcdef-1.jsonl`,
+      'copied-by-hand.jsonl',
+    ])
+      utimesSync(join(folder, name), old, old);
+
+    const result = await engine.compact({ quietMs: 60_000 });
+    expect(result.jsonFiles).toBe(3);
+    expect(
+      readdirSync(folder)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort(),
+    ).toEqual(
+      [
+        `part-k1-${deadPid}-abcdef-0.jsonl`, // not quiet yet
+        `part-k2-${livePid}-abcdef-1.jsonl`, // its writer may still append
+        `part-${log.writer}-0.jsonl`, // this process's writer, current segment
+      ].sort(),
+    );
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 6 }]);
+  });
+
+  it('runs in local mode at start and then on its timer, closing due segments first, never two runs at once', async () => {
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'before-start' }) }]);
+    const results: CompactionResult[] = [];
+    let firstRun!: () => void;
+    const ranOnce = new Promise<void>((resolve) => {
+      firstRun = resolve;
+    });
+    // minBytes 1: any written segment is due.
+    const schedule = scheduleCompaction(engine, {
+      everyMs: 3_600_000,
+      rotation: { minBytes: 1 },
+      onCompacted: (result) => {
+        results.push(result);
+        firstRun();
+      },
+    });
+    try {
+      await ranOnce;
+      expect(results).toEqual([expect.objectContaining({ jsonFiles: 1, parquetFiles: 1 })]);
+      expect(files().jsonl).toEqual([]);
+      expect(await engine.query('SELECT requestId FROM records', [])).toEqual([
+        { requestId: 'before-start' },
+      ]);
+    } finally {
+      await schedule.stop();
+    }
+  });
+});
+
+describe('the compaction schedule', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('repeats every interval without overlapping runs, and stop waits for the run under way', async () => {
+    jest.useFakeTimers();
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    const releases: (() => void)[] = [];
+    const target = {
+      compact: async (): Promise<CompactionResult> => {
+        active += 1;
+        most = Math.max(most, active);
+        runs += 1;
+        await new Promise<void>((resolve) => releases.push(resolve));
+        active -= 1;
+        return {
+          skipped: false,
+          jsonFiles: 0,
+          jsonBytes: 0,
+          parquetFiles: 0,
+          parquetBytes: 0,
+          mergedFiles: 0,
+          rolledForward: 0,
+          ms: 0,
+        };
+      },
+    };
+    const schedule = scheduleCompaction(target, { everyMs: 1000 });
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    await settle();
+    expect(runs).toBe(1);
+    // Two intervals pass while the first run is still under way: they queue, they do not overlap.
+    jest.advanceTimersByTime(2000);
+    await settle();
+    expect(runs).toBe(1);
+    releases.shift()?.();
+    await settle();
+    expect(runs).toBe(2);
+    let stopped = false;
+    const stopping = schedule.stop().then(() => {
+      stopped = true;
+    });
+    await settle();
+    expect(stopped).toBe(false);
+    releases.shift()?.();
+    await stopping;
+    // The run queued before stop does not start.
+    expect(runs).toBe(2);
+    expect(most).toBe(1);
+  });
+});

@@ -1,0 +1,81 @@
+import { GUARDRAILS, IDENTICAL, simulatedAggregates, type Truth } from '../../../bench/verdict/simulate';
+import { guardrailProblems } from '../../../lambda/core/guardrails';
+import { rejectAlphas } from '../../../lambda/core/report/checks';
+import { judgeAggregates } from '../../../lambda/core/report/from-aggregates';
+
+const canary = (truth: Partial<Truth>): Truth => ({
+  ...IDENTICAL,
+  canaryShare: 0.5,
+  requestsPerUser: 5,
+  labelShare: 0,
+  ...truth,
+});
+const withRelative = { ...GUARDRAILS, maxConversionDropRelative: 0.2 };
+const check = (truth: Truth, requests: number, seed = 1) =>
+  judgeAggregates(simulatedAggregates(truth, requests, seed), withRelative, { projections: false });
+const relative = (j: ReturnType<typeof check>) =>
+  j.guardrails.find((g) => g.guardrail === 'maxConversionDropRelative');
+
+describe('relative conversion guardrail', () => {
+  it('rejects a canary that loses 40 % of a 5 % base rate while the absolute drop sits on its limit', () => {
+    const j = check(canary({ productionConversion: 0.05, canaryConversion: 0.03 }), 20_000, 3);
+    const r = relative(j);
+    expect(r?.status).toBe('violated');
+    expect(r?.evidence.estimate).toBeCloseTo(0.4, 1);
+    expect(r?.evidence.lower).toBeGreaterThan(0.2);
+    expect(j.verdict.decision).toBe('REJECT');
+  });
+
+  it('is met when the canary converts like production, with an interval around 0', () => {
+    const r = relative(check(canary({}), 20_000, 4));
+    expect(r?.status).toBe('met');
+    expect(r?.evidence.upper).toBeLessThanOrEqual(0.2);
+    expect(r?.evidence.lower).toBeLessThan(0);
+  });
+
+  it('is not judged without a canary, and not at all when not configured', () => {
+    const shadowOnly = judgeAggregates(simulatedAggregates(IDENTICAL, 500), withRelative, {
+      projections: false,
+    });
+    expect(relative(shadowOnly)?.status).toBe('not_applicable');
+    const absent = judgeAggregates(simulatedAggregates(canary({}), 500), GUARDRAILS, { projections: false });
+    expect(relative(absent)).toBeUndefined();
+  });
+
+  it('is range-checked like every guardrail', () => {
+    expect(guardrailProblems({ ...GUARDRAILS, maxConversionDropRelative: 0 })).toEqual([
+      'guardrails.maxConversionDropRelative must be in (0, 1), got 0',
+    ]);
+    expect(guardrailProblems({ ...GUARDRAILS, maxConversionDropRelative: 'x' })).toEqual([
+      'guardrails.maxConversionDropRelative must be a finite number',
+    ]);
+  });
+});
+
+describe('REJECT alpha split (weighted Bonferroni, fixed by configuration)', () => {
+  it('sums to alpha; the conversion guardrails share half of it while a canary runs', () => {
+    const names = [
+      'maxErrorRate',
+      'maxP99LatencyMs',
+      'maxLatencyIncreaseMs',
+      'minAgreement',
+      'maxAccuracyDrop',
+      'maxConversionDrop',
+      'maxConversionDropRelative',
+    ] as const;
+    const shares = rejectAlphas(names, 0.05);
+    expect([...shares.values()].reduce((s, v) => s + v, 0)).toBeCloseTo(0.05, 12);
+    expect(shares.get('maxConversionDrop')).toBeCloseTo(0.0125, 12);
+    expect(shares.get('maxErrorRate')).toBeCloseTo(0.005, 12);
+    const shadow = rejectAlphas(names.slice(0, 5), 0.05);
+    expect(shadow.get('maxErrorRate')).toBeCloseTo(0.01, 12);
+  });
+
+  it('is what each check reports', () => {
+    const j = check(canary({}), 2000, 5);
+    const conversion = j.guardrails.find((g) => g.guardrail === 'maxConversionDrop');
+    const errors = j.guardrails.find((g) => g.guardrail === 'maxErrorRate');
+    expect(conversion?.alphaViolated).toBeCloseTo(0.0125, 12);
+    expect(errors?.alphaViolated).toBeCloseTo(0.005, 12);
+  });
+});

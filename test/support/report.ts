@@ -1,0 +1,102 @@
+import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
+import type { Guardrails } from '../../lambda/core/guardrails';
+import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
+import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
+import {
+  type AggregateReportOptions,
+  buildReportFromAggregates,
+} from '../../lambda/core/report/from-aggregates';
+import type { Report } from '../../lambda/core/report/types';
+import { DAY0 } from './evidence-lines';
+
+/** Guardrails loose enough that a few hundred hand-made lines decide. */
+export const GUARDRAILS: Guardrails = {
+  maxP99LatencyMs: 300,
+  maxLatencyIncreaseMs: 50,
+  maxErrorRate: 0.01,
+  minAgreement: 0.9,
+  maxConversionDrop: 0.01,
+  minSampleSize: 100,
+  minConversionTraffic: 20,
+  maxShadowBacklogAgeSeconds: 300,
+};
+
+/** The experiment `recordLine`'s defaults belong to: churn-v1 serving, churn-v2 replayed, no canary. */
+export const EXPERIMENT: ExperimentRef = {
+  id: 'v1',
+  since: new Date(DAY0).toISOString(),
+  until: new Date(DAY0 + 7 * 86_400_000).toISOString(),
+  production: 'churn-v1',
+  candidates: ['churn-v2'],
+  canaryPercent: 0,
+  sampleRate: 1,
+};
+
+export interface LinesOptions {
+  readonly experiment?: Partial<ExperimentRef>;
+  /** Timeline bucket width. @default 60 */
+  readonly bucketMinutes?: number;
+}
+
+/** The aggregates of hand-made evidence lines, the way the analysis engine computes them. */
+export function aggregatesOfLines(
+  records: readonly RecordLine[],
+  outcomes: readonly OutcomeLine[] = [],
+  options: LinesOptions = {},
+): ExperimentAggregates {
+  return aggregateLines(records, outcomes, {
+    experiment: { ...EXPERIMENT, ...options.experiment },
+    ...(options.bucketMinutes === undefined ? {} : { bucketMinutes: options.bucketMinutes }),
+  });
+}
+
+/** The report of hand-made evidence lines: lines → aggregates → report, the live path minus SQL. */
+export function reportOfLines(
+  records: readonly RecordLine[],
+  outcomes: readonly OutcomeLine[] = [],
+  options: LinesOptions & AggregateReportOptions & { readonly guardrails?: Guardrails } = {},
+): Report {
+  const { experiment, bucketMinutes, guardrails, ...reportOptions } = options;
+  return buildReportFromAggregates(
+    aggregatesOfLines(records, outcomes, {
+      ...(experiment === undefined ? {} : { experiment }),
+      ...(bucketMinutes === undefined ? {} : { bucketMinutes }),
+    }),
+    guardrails ?? GUARDRAILS,
+    reportOptions,
+  );
+}
+
+/** `n` items made by `make(i)`. */
+export const times = <T>(n: number, make: (i: number) => T): T[] =>
+  Array.from({ length: n }, (_, i) => make(i));
+
+/** Counts exactly; sums of measured values to rounding (the engines add in another order). */
+export function expectSameAggregates(actual: unknown, expected: unknown, path = 'aggregates'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (Number.isInteger(expected) && Number.isInteger(actual)) {
+      if (actual !== expected) throw new Error(`${path}: ${actual} !== ${expected}`);
+    } else if (Math.abs(actual - expected) > 1e-9 * Math.max(1, Math.abs(expected))) {
+      throw new Error(`${path}: ${actual} is not ${expected}`);
+    }
+    return;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) throw new Error(`${path}: not a list: ${JSON.stringify(actual)}`);
+    const list = actual as unknown[];
+    if (list.length !== expected.length)
+      throw new Error(
+        `${path}: ${list.length} items, expected ${expected.length}: ${JSON.stringify(list)} vs ${JSON.stringify(expected)}`,
+      );
+    for (const [i, item] of expected.entries()) expectSameAggregates(list[i], item, `${path}[${i}]`);
+    return;
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    const object = actual as Record<string, unknown>;
+    const keys = new Set([...Object.keys(expected), ...Object.keys(object)]);
+    for (const key of keys)
+      expectSameAggregates(object[key], (expected as Record<string, unknown>)[key], `${path}.${key}`);
+    return;
+  }
+  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
+}
