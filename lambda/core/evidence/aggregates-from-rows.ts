@@ -139,15 +139,17 @@ export function aggregatesFromRows(input: {
     },
   });
 
+  // Requests seen and shadow-sampled while a canary runs: from the arms' statement, so the
+  // sample-ratio checks compare counts of one snapshot of a log that grows between statements.
+  const armRows = rowsOf('served_variant+served_role');
+  const armSum = (column: string) => armRows.reduce((s, row) => s + num(row, column), 0);
   const canary: CanaryArm[] = [];
   if (experiment.canaryPercent > 0) {
     const armHistograms = rowsOf('served_variant+arm_bucket');
     for (const variant of ['production', 'canary'] as const) {
       const endpoint = variant === 'production' ? experiment.production : candidate;
       const role = variant === 'production' ? SERVED_BY_PRODUCTION : SERVED_BY_CANDIDATE;
-      const arm = rowsOf('served_variant+served_role').find(
-        (row) => row.served_variant === variant && num(row, 'served_role') === role,
-      );
+      const arm = armRows.find((row) => row.served_variant === variant && num(row, 'served_role') === role);
       const users = perUser.find((row) => row.served_variant === variant);
       canary.push({
         variant,
@@ -207,8 +209,8 @@ export function aggregatesFromRows(input: {
     invalidRecords: num(total, 'invalid_records'),
     from: first === null || first === undefined ? null : new Date(Number(first)).toISOString(),
     to: last === null || last === undefined ? null : new Date(Number(last)).toISOString(),
-    requestsSeen: experiment.canaryPercent > 0 ? records : null,
-    shadowSampled: num(total, 'shadow_sampled'),
+    requestsSeen: experiment.canaryPercent > 0 ? armSum('valid_requests') : null,
+    shadowSampled: experiment.canaryPercent > 0 ? armSum('sampled_requests') : num(total, 'shadow_sampled'),
     production: modelCalls(experiment.production, 'production', 'production_bucket'),
     candidateCalls: modelCalls(candidate, 'candidate', 'candidate_call_bucket'),
     shadow: {

@@ -154,3 +154,53 @@ describe('experiment aggregates in SQL (DuckDB) against the TypeScript aggregato
     });
   });
 });
+
+describe('the sample-ratio counts while lines keep arriving', () => {
+  it('come from one statement: a line appended between the two statements never makes more sampled than seen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-sql-growing-'));
+    const engine = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
+    try {
+      const log = new JsonLinesEvidenceLog(dir);
+      const at = DAY0 + 86_400_000;
+      const production = (i: number) =>
+        recordLine({ requestId: `p${i}`, receivedAtMs: at + i, userKey: `u${i}`, shadowSampled: true });
+      const canary = (i: number) =>
+        recordLine({
+          requestId: `c${i}`,
+          receivedAtMs: at + i,
+          userKey: `c${i}`,
+          servedVariant: 'canary',
+          servedEndpoint: slice.candidate,
+          shadowSampled: false,
+          candidateEndpoint: null,
+          candidateStatus: null,
+          candidateLatencyMs: null,
+          candidateLabel: null,
+          agree: null,
+        });
+      await log.append([production(1), production(2), canary(3)].map((line) => ({ kind: 'record', line })));
+      const withUsers = { ...slice, perUser: true };
+      const totals = experimentTotalsQuery(withUsers);
+      const totalRows = await engine.query(totals.sql, totals.parameters);
+      // A canary-served request lands between the statements (the worker appends all the time).
+      await log.append([{ kind: 'record', line: canary(4) }]);
+      const distributions = experimentDistributionsQuery(withUsers);
+      const aggregates = aggregatesFromRows({
+        experiment: experiment(50),
+        candidate: slice.candidate,
+        bucketMinutes: slice.bucketMinutes,
+        totals: totalRows,
+        distributions: await engine.query(distributions.sql, distributions.parameters),
+      });
+      const canaryServed = aggregates.canary.find((arm) => arm.variant === 'canary')?.requests ?? 0;
+      expect(canaryServed).toBe(2);
+      // Seen and sampled from the arms' snapshot: 4 seen, 2 of them production-served and sampled.
+      expect(aggregates.requestsSeen).toBe(4);
+      expect(aggregates.shadowSampled).toBe(2);
+      expect(aggregates.shadowSampled).toBeLessThanOrEqual((aggregates.requestsSeen ?? 0) - canaryServed);
+    } finally {
+      engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -305,7 +305,10 @@ GROUP BY time_bucket`;
 
 /**
  * What the totals do not carry, each needing a count or a few sums per group: the latency
- * histograms (1 % log buckets), the canary arms' requests and errors, the disagreement reasons,
+ * histograms (1 % log buckets), the canary arms' requests and errors (and every request seen and
+ * shadow-sampled per arm: the sample-ratio checks compare these with the arms, so they come from
+ * the same statement, never from the totals read a moment earlier while lines kept arriving),
+ * the disagreement reasons,
  * and (with `perUser`, i.e. with a canary) per served variant the sums over users of per-user
  * counts (conversion, accuracy, value), for the cluster-robust intervals.
  *
@@ -352,6 +355,8 @@ per_group AS (
     COUNT(*) AS n,
     SUM(CASE WHEN valid = 1 AND served_status <> 'client_error' THEN 1 ELSE 0 END) AS served_requests,
     SUM(CASE WHEN valid = 1 AND served_status = 'error' THEN 1 ELSE 0 END) AS served_errors,
+    SUM(CASE WHEN valid = 1 THEN 1 ELSE 0 END) AS valid_requests,
+    SUM(CASE WHEN valid = 1 AND shadow_sampled = 1 THEN 1 ELSE 0 END) AS sampled_requests,
     ${userSums.map(([name, expression]) => `SUM(${expression}) AS ${name}`).join(',\n    ')}
   FROM counted
   GROUP BY GROUPING SETS (
@@ -371,6 +376,8 @@ SELECT
   SUM(n) AS rows_in_group,
   SUM(served_requests) AS served_requests,
   SUM(served_errors) AS served_errors,
+  SUM(valid_requests) AS valid_requests,
+  SUM(sampled_requests) AS sampled_requests,
   ${userSums
     .map(([name]) => name)
     .flatMap((name) => [`SUM(${name}) AS ${name}`, `SUM(${name} * ${name}) AS ${name}2`])
