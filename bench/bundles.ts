@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { EnvName } from '../lambda/shared/env';
+import { EnvName } from '../lambda/configuration/env-names';
 import {
   deployTimeRouting,
   rolloutAlarmsEnvironment,

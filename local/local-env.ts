@@ -1,5 +1,5 @@
+import { EnvName } from '../lambda/configuration/env-names';
 import { METRICS_NAMESPACE } from '../lambda/core/metric-names';
-import { EnvName } from '../lambda/shared/env';
 import {
   automaticRollbackEnvironment,
   comparisonReaderEnvironment,

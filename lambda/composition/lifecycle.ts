@@ -3,8 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { powertoolsMetrics } from '../adapters/metrics';
 import { ApiError } from '../core/errors';
 import { responseForError } from '../core/http';
-import { observability } from '../shared/observability';
 import type { MetricsPort } from '../use-cases/ports/metrics';
+import { observability } from './observability';
 
 /**
  * The one lifecycle every handler has, as Powertools' middlewares give it (`injectLambdaContext`,

@@ -1,11 +1,11 @@
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
+import { evidenceLog, evidenceLogSettings } from '../composition/evidence-log';
 import { functionObservability } from '../composition/lifecycle';
 import { outcomeRecorderSettings } from '../configuration/function-settings';
 import { labelReader } from '../core/comparators/predicted-label';
 import { PayloadTooLargeError, ServiceUnavailableError } from '../core/errors';
 import { jsonResponse } from '../core/http';
 import { parseOutcome } from '../core/outcome';
-import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { EvidenceAppendError } from '../use-cases/append-evidence';
 import { recordOutcome } from '../use-cases/record-outcome';
 

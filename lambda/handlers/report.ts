@@ -3,11 +3,11 @@ import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
+import { analysisEngine, analysisSettings, reportSettings } from '../composition/analysis';
 import { functionObservability } from '../composition/lifecycle';
 import { rolloutReportSettings } from '../configuration/function-settings';
 import { jsonResponse } from '../core/http';
 import { parseReportRequest } from '../core/report-request';
-import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 

@@ -7,10 +7,10 @@ import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { ReportForVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { SnsRolloutNotifier } from '../adapters/sns-notifier';
+import { analysisEngine, analysisSettings, reportSettings } from '../composition/analysis';
 import { functionObservability } from '../composition/lifecycle';
 import { rolloutControllerSettings } from '../configuration/function-settings';
 import { MetricName } from '../core/metric-names';
-import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
 import { runControllerTick, type TickOutcome } from '../use-cases/rollout/run-controller';
 
 const lifecycle = functionObservability('rollout-controller');

@@ -3,13 +3,13 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sageMakerRuntimeClient } from '../adapters/clients';
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
 import { modelInvoker } from '../adapters/model-endpoint';
+import { evidenceLog, evidenceLogSettings } from '../composition/evidence-log';
 import { functionObservability } from '../composition/lifecycle';
 import { workerSettings } from '../configuration/function-settings';
 import { createComparator } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
-import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
 import { compareShadow } from '../use-cases/compare-shadow';
 
 const settings = workerSettings(process.env);

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { EnvName } from '../../lambda/configuration/env-names';
 import {
   allowedEndpoints,
   deployTimeRouting,
@@ -7,7 +8,6 @@ import {
 import { parseDeploymentRecord } from '../../lambda/core/deployment-record';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
-import { EnvName } from '../../lambda/shared/env';
 import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { stages, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config/stages';

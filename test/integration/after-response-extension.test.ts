@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type DelayProxy, startDelayProxy } from '../../bench/latency/delay-proxy';
 import { EXTENSION_NAME } from '../../lambda/adapters/lambda-extension';
-import { EnvName } from '../../lambda/shared/env';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { LAMBDA_ESBUILD_OPTIONS, ROUTER_ESM_ENTRY } from '../../lib/constructs/esm-bundling';
 import { type LocalSqs, startSqs } from '../../local/emulators/sqs';
 import { parseModelsFile } from '../../local/model-server/models-file';

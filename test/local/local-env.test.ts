@@ -1,3 +1,4 @@
+import { EnvName } from '../../lambda/configuration/env-names';
 import {
   comparisonReaderSettings,
   outcomeRecorderSettings,
@@ -6,7 +7,6 @@ import {
   routerSettings,
   workerSettings,
 } from '../../lambda/configuration/function-settings';
-import { EnvName } from '../../lambda/shared/env';
 import { stages } from '../../lib/config/stages';
 import { localEnvironment } from '../../local/local-env';
 import { parseModelsFile } from '../../local/model-server/models-file';

@@ -1,4 +1,4 @@
-import * as S from '../configuration/function-settings';
+import * as S from './function-settings';
 /**
  * The name of every environment variable the functions read. What each holds (type, range,
  * default) is declared once in lambda/configuration/function-settings.ts.
