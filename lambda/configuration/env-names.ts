@@ -50,4 +50,4 @@ export {
   type Env,
   InvalidEnvironmentError,
   MissingEnvironmentError,
-} from '../configuration/setting';
+} from './setting';

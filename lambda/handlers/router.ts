@@ -1,10 +1,10 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { afterResponse } from '../adapters/after-response';
 import { dynamoDbClient, sageMakerRuntimeClient, sqsClient } from '../adapters/clients';
 import { modelInvoker } from '../adapters/model-endpoint';
 import { runtimeKnobs, withExperiment } from '../adapters/runtime-config-store';
 import { shadowDispatcher } from '../adapters/shadow-dispatcher';
 import { userKeySalt } from '../adapters/user-key-salt';
+import { afterResponse } from '../after-response/registry';
 import { functionObservability } from '../composition/lifecycle';
 import { routerSettings } from '../configuration/function-settings';
 import { ModelFailureError, ModelRejectedRequestError } from '../core/errors';

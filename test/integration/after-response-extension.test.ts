@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type DelayProxy, startDelayProxy } from '../../bench/latency/delay-proxy';
-import { EXTENSION_NAME } from '../../lambda/adapters/lambda-extension';
+import { EXTENSION_NAME } from '../../lambda/after-response/lambda-extension';
 import { EnvName } from '../../lambda/configuration/env-names';
 import { LAMBDA_ESBUILD_OPTIONS, ROUTER_ESM_ENTRY } from '../../lib/constructs/esm-bundling';
 import { type LocalSqs, startSqs } from '../../local/emulators/sqs';

@@ -5,10 +5,10 @@
  * await before doing so. Tests and local mode import lambda/handlers/router.ts directly.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterResponse } from '../adapters/after-response';
-import { startAfterResponseExtension } from '../adapters/lambda-extension';
 import { shadowDispatch } from '../configuration/function-settings';
 import { readSetting } from '../configuration/setting';
+import { startAfterResponseExtension } from './lambda-extension';
+import { afterResponse } from './registry';
 
 export { handler } from '../handlers/router';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { AfterResponse } from '../../lambda/adapters/after-response';
-import { EXTENSION_NAME, startAfterResponseExtension } from '../../lambda/adapters/lambda-extension';
+import { EXTENSION_NAME, startAfterResponseExtension } from '../../lambda/after-response/lambda-extension';
+import { AfterResponse } from '../../lambda/after-response/registry';
 import { type FakeLambdaApi, startFakeLambdaApi } from '../support/lambda-api/fake-lambda-api';
 
 // The extension against an in-process fake of Lambda's Runtime and Extensions APIs; the test
