@@ -8,7 +8,7 @@ import type { StageConfig } from './config/stage-config';
 import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
 import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
-import { ComparisonStore } from './constructs/comparison-store';
+import { ComparisonTable } from './constructs/comparison-table';
 import { LogEncryptionKey } from './constructs/encrypted-log-group';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { EvidenceCatalog } from './constructs/evidence-catalog';
@@ -19,7 +19,7 @@ import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-ro
 import { RolloutController } from './constructs/rollout-controller';
 import { type MonitoredEndpoint, RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
-import { RuntimeConfigStore } from './constructs/runtime-config-store';
+import { RuntimeConfigTable } from './constructs/runtime-config-table';
 import { serviceName } from './constructs/service-function';
 import { ShadowQueue } from './constructs/shadow-queue';
 import { ShadowWorker } from './constructs/shadow-worker';
@@ -57,8 +57,8 @@ export function endpointVariantsOf(config: StageConfig): MonitoredEndpoint[] {
  */
 export class ShadowRolloutStack extends Stack {
   readonly api: PredictionApi;
-  readonly store: ComparisonStore;
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly store: ComparisonTable;
+  readonly runtimeConfig: RuntimeConfigTable;
   readonly shadowQueue: ShadowQueue;
   readonly router: PredictionRouter;
   readonly worker: ShadowWorker;
@@ -93,12 +93,12 @@ export class ShadowRolloutStack extends Stack {
     };
     const dataProtection = { pointInTimeRecovery: config.pointInTimeRecovery, retainData: config.retainData };
 
-    this.store = new ComparisonStore(this, 'ComparisonStore', {
+    this.store = new ComparisonTable(this, 'ComparisonStore', {
       tableName: names.comparisonTable,
       ...dataProtection,
     });
 
-    this.runtimeConfig = new RuntimeConfigStore(this, 'RuntimeConfigStore', {
+    this.runtimeConfig = new RuntimeConfigTable(this, 'RuntimeConfigStore', {
       tableName: names.runtimeConfigTable,
       ...dataProtection,
     });
@@ -143,7 +143,7 @@ export class ShadowRolloutStack extends Stack {
       candidateEndpoints: config.candidateEndpoints,
       noiseBaselineRate: config.shadow.noiseBaselineRate,
       shadowQueue: this.shadowQueue,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       comparator: config.shadow.comparator,
       captureInput: config.shadow.captureInput,
       recordTtlDays: config.shadow.recordTtlDays,
@@ -153,13 +153,13 @@ export class ShadowRolloutStack extends Stack {
 
     this.reader = new ComparisonReader(this, 'ComparisonReader', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       ...logging,
     });
 
     this.outcomes = new OutcomeRecorder(this, 'OutcomeRecorder', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       recordTtlDays: config.shadow.recordTtlDays,
       comparator: config.shadow.comparator,
       ...logging,
@@ -167,7 +167,7 @@ export class ShadowRolloutStack extends Stack {
 
     this.report = new RolloutReport(this, 'RolloutReport', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       runtimeConfig: this.runtimeConfig,
       deployTimeRouting: routing,
       guardrails: config.guardrails,

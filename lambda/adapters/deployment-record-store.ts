@@ -8,7 +8,7 @@ import {
 
 /**
  * Reads what a stage was deployed with: the item CloudFormation writes into the runtime config
- * table on every deploy (lib/constructs/runtime-config-store.ts). The CLI's; kept apart from the
+ * table on every deploy (lib/constructs/runtime-config-table.ts). The CLI's; kept apart from the
  * router's runtime config reader so the router bundle does not carry it.
  */
 export async function readDeploymentRecord(

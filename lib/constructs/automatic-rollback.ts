@@ -3,13 +3,13 @@ import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { automaticRollbackEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 export interface AutomaticRollbackProps {
   readonly stage: Stage;
   /** The routing config it rewrites (canary share to 0, previous production restored). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
   readonly deployTimeRouting: RoutingKnobs;
   /**

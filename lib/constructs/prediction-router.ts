@@ -8,7 +8,7 @@ import type { Stage, StageConfig } from '../config/stage-config';
 import { routerTimeoutSeconds } from '../config/stages';
 import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { ROUTER_ESM_ENTRY, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
@@ -24,7 +24,7 @@ export interface PredictionRouterProps {
   /** Where sampled requests are sent for comparison. */
   readonly shadowQueue: ShadowQueue;
   /** Runtime overrides of the routing, read with a short cache (falls back to `routing`). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /**
    * How long the router serves a cached runtime config before refreshing it in the background:
    * the longest a promote, rollback or kill switch takes to reach every warm router.

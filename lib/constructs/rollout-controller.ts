@@ -9,14 +9,14 @@ import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { rolloutAlarmsEnvironment, rolloutControllerEnvironment } from '../config/function-environments';
 import type { Guardrails, ShadowBreakerSettings, Stage } from '../config/stage-config';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction, serviceName } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
 export interface RolloutControllerProps {
   readonly stage: Stage;
   /** The routing document the controller changes with conditional writes (rollout state, share, sample rate). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** The queue whose backlog age the circuit breaker watches. */
   readonly shadowQueue: ShadowQueue;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */

@@ -3,9 +3,9 @@ import { Construct } from 'constructs';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { rolloutReportEnvironment } from '../config/function-environments';
 import type { Guardrails, Stage } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 /** Just under API Gateway's 29 s integration timeout, so a slow report ends as the function's own error. */
@@ -14,9 +14,9 @@ export const REPORT_TIMEOUT = Duration.seconds(28);
 export interface RolloutReportProps {
   readonly stage: Stage;
   /** The comparison table (kept for the stage's outputs; the report reads the evidence log). */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /** Where the experiment in force (and its start) is recorded: read only. */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** Deploy-time routing: the experiment before any runtime change. */
   readonly deployTimeRouting: RoutingKnobs;
   /** Thresholds the verdict is decided by (the same the alarms use). */

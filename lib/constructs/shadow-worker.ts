@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import { workerEnvironment } from '../config/function-environments';
 import type { Stage, StageConfig } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
 import { handlerEntry, ServiceFunction } from './service-function';
@@ -27,7 +27,7 @@ export interface ShadowWorkerProps {
   /** Source of shadow samples; its visibility timeout must cover this worker's timeout. */
   readonly shadowQueue: ShadowQueue;
   /** Where comparisons are recorded. */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /** How candidate and production answers are compared. */
   readonly comparator: ComparatorConfig;
   /** Keep (bounded) request bodies in records; otherwise only their hash. */
@@ -69,7 +69,7 @@ export class ShadowWorker extends Construct {
       timeout: Duration.seconds(limits.timeoutSeconds),
       logs: props.logs,
       environment: workerEnvironment({
-        comparisonTable: props.comparisonStore.table.tableName,
+        comparisonTable: props.comparisonTable.table.tableName,
         shadow: {
           comparator: props.comparator,
           captureInput: props.captureInput,
@@ -93,6 +93,6 @@ export class ShadowWorker extends Construct {
     // Production too, always: it is re-invoked for the noise baseline, and after a runtime
     // promote the old production is the candidate the worker replays against.
     grantInvokeEndpoints(this.handler.role, this, [...props.candidateEndpoints, props.productionEndpoint]);
-    props.comparisonStore.grantRecordComparisons(this.handler.role);
+    props.comparisonTable.grantRecordComparisons(this.handler.role);
   }
 }

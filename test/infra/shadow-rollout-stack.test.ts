@@ -11,11 +11,11 @@ import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-disp
 import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { stages, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config/stages';
-import { ComparisonStore } from '../../lib/constructs/comparison-store';
+import { ComparisonTable } from '../../lib/constructs/comparison-table';
 import { GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/prediction-api';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/prediction-router';
 import { REPORT_TIMEOUT } from '../../lib/constructs/rollout-report';
-import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
+import { RuntimeConfigTable } from '../../lib/constructs/runtime-config-table';
 import type { ServiceFunction } from '../../lib/constructs/service-function';
 import { analysisPermissions, appendPermissions, evidenceObjectPatterns } from './support/evidence';
 import {
@@ -570,7 +570,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
         SSESpecification: { SSEEnabled: true },
-        TimeToLiveSpecification: { AttributeName: ComparisonStore.TTL_ATTRIBUTE, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: ComparisonTable.TTL_ATTRIBUTE, Enabled: true },
       });
       expect(comparisons()?.Properties.GlobalSecondaryIndexes).toBeUndefined();
     });
@@ -578,7 +578,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     it('runtime config: on-demand, AWS-managed encryption, keyed by `id` as Powertools reads it', () => {
       expect(runtimeConfig()?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: RuntimeConfigStore.PARTITION_KEY, KeyType: 'HASH' }],
+        KeySchema: [{ AttributeName: RuntimeConfigTable.PARTITION_KEY, KeyType: 'HASH' }],
         AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
         SSESpecification: { SSEEnabled: true },
       });

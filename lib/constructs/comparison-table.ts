@@ -29,7 +29,7 @@ export interface ComparisonStoreProps {
  * outcomes later, read back by id. Items expire through TTL. No index: reports read the
  * evidence log, so a typical comparison is one write unit, not two.
  */
-export class ComparisonStore extends Construct {
+export class ComparisonTable extends Construct {
   static readonly PARTITION_KEY = COMPARISON_TABLE_KEY;
   static readonly TTL_ATTRIBUTE = COMPARISON_EXPIRY_ATTRIBUTE;
 
@@ -42,10 +42,10 @@ export class ComparisonStore extends Construct {
 
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: ComparisonStore.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: ComparisonTable.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: ComparisonStore.TTL_ATTRIBUTE,
+      timeToLiveAttribute: ComparisonTable.TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
       // No DynamoDB deletion protection: it would also block the rollback of a failed first
       // create (RetainExceptOnCreate deletes what that create made), leaving a table whose fixed

@@ -35,7 +35,7 @@ export interface RuntimeConfigStoreProps {
  * automatic rollback.
  * An absent document means the deploy-time values.
  */
-export class RuntimeConfigStore extends Construct {
+export class RuntimeConfigTable extends Construct {
   /** Partition key of the runtime config documents. */
   static readonly PARTITION_KEY = RUNTIME_CONFIG_TABLE_KEY;
 
@@ -48,7 +48,7 @@ export class RuntimeConfigStore extends Construct {
 
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: RuntimeConfigStore.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: RuntimeConfigTable.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
