@@ -1,5 +1,5 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { withDeadline } from '../core/deadline';
+import { DeadlineExceededError, withDeadline } from '../core/deadline';
 import type { BodyEncoding, ModelErrorCode } from '../core/model-result';
 import { isTextMediaType } from '../core/predict-request';
 import type { InvokeModel } from '../use-cases/ports/models';
@@ -89,7 +89,14 @@ function clientErrorMessage(error: unknown): string {
 export function modelErrorCode(error: unknown): ModelErrorCode {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
   const name = e?.name ?? '';
-  if (name === 'AbortError' || name === 'TimeoutError' || e?.code === 'ETIMEDOUT') return 'timeout';
+  // Our own deadline (withDeadline), the SDK's request timeout, or the socket's.
+  if (
+    error instanceof DeadlineExceededError ||
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    e?.code === 'ETIMEDOUT'
+  )
+    return 'timeout';
   if (name === 'ThrottlingException' || e?.$metadata?.httpStatusCode === 429) return 'throttled';
   if (name === 'ModelError') return 'model_error';
   // Anything else, a ValidationError about the endpoint included (it does not exist), means
