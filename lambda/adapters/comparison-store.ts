@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ComparisonRecord, Outcome } from '../core/comparison-record';
+import { type ComparisonRecord, type Outcome, storedRecord } from '../core/comparison-record';
 import { outcomeFields } from '../core/outcome';
 import type { ComparisonRecords, OutcomeSaveResult, SaveResult } from '../use-cases/ports/comparison-records';
 import { dynamoDbClient } from './clients';
@@ -99,7 +99,7 @@ export class ComparisonStore implements ComparisonRecords {
         kept: [],
         ...(Attributes?.comparedAt === undefined
           ? {}
-          : { joined: { record: Attributes as ComparisonRecord, fields } }),
+          : { joined: { record: storedRecord(Attributes), fields } }),
       };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -127,7 +127,8 @@ export class ComparisonStore implements ComparisonRecords {
     );
     const added = writes.filter((w) => w.added);
     const joined = added.filter((w) => w.item?.comparedAt !== undefined);
-    const record = joined[0]?.item as ComparisonRecord | undefined;
+    const item = joined[0]?.item;
+    const record = item === undefined ? undefined : storedRecord(item);
     return {
       created: false,
       added: added.map((w) => w.field),
@@ -139,6 +140,6 @@ export class ComparisonStore implements ComparisonRecords {
   /** The record for a request id, or undefined when it has no comparison yet. */
   async get(requestId: string): Promise<ComparisonRecord | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { requestId } }));
-    return Item?.comparedAt === undefined ? undefined : (Item as ComparisonRecord);
+    return Item?.comparedAt === undefined ? undefined : storedRecord(Item);
   }
 }

@@ -77,11 +77,11 @@ export async function compareShadow(
 
   const measureNoise =
     message.candidates.length > 0 &&
-    message.production.status === 'ok' &&
+    message.served.status === 'ok' &&
     isNoiseBaselineSampled(message.requestId, options.noiseBaselineRate);
   const [results, rerun] = await Promise.all([
     Promise.all(message.candidates.map((endpoint) => ports.invokeModel(endpoint, message.request))),
-    measureNoise ? ports.invokeModel(message.production.endpoint, message.request) : undefined,
+    measureNoise ? ports.invokeModel(message.served.endpoint, message.request) : undefined,
   ]);
 
   for (const result of results) {
@@ -103,14 +103,14 @@ export async function compareShadow(
   }
 
   const candidates = results.map((result) =>
-    candidateComparison(message.production, result, options, ports.comparator),
+    candidateComparison(message.served, result, options, ports.comparator),
   );
   for (const c of candidates) {
     if (c.comparison) ports.metrics.ratio(MetricName.Agreement, c.comparison.agree ? 1 : 0);
   }
 
   const noiseBaseline =
-    rerun && withoutAnswer(candidateComparison(message.production, rerun, options, ports.comparator));
+    rerun && withoutAnswer(candidateComparison(message.served, rerun, options, ports.comparator));
   if (noiseBaseline?.comparison)
     ports.metrics.ratio(MetricName.NoiseBaselineAgreement, noiseBaseline.comparison.agree ? 1 : 0);
 
@@ -125,7 +125,7 @@ export async function compareShadow(
     candidateTimeoutMs: options.candidateTimeoutMs,
     userKey: message.userKey,
     input: storedInput(message.request, options),
-    production: boundedResult(message.production, options.maxStoredBodyBytes),
+    served: boundedResult(message.served, options.maxStoredBodyBytes),
     candidates,
     ...(noiseBaseline ? { noiseBaseline } : {}),
     expiresAt: expiresAtFor(message.receivedAt, options.recordTtlDays),

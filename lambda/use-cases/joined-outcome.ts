@@ -5,7 +5,7 @@ import { MetricName } from '../core/metric-names';
 import type { MetricsPort } from './ports/metrics';
 
 /** What of a record the outcome metrics need. */
-export type JoinedRecord = Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
+export type JoinedRecord = Pick<ComparisonRecord, 'servedVariant' | 'served' | 'candidates'>;
 
 /**
  * Counts a joined outcome for the variant that served the request, and, for a labelled outcome,
@@ -30,7 +30,7 @@ export function countJoinedOutcome(
   }
   const label = outcome.label === undefined ? undefined : canonicalLabel(outcome.label);
   if (label === undefined) return;
-  const served = labelOf(record.production);
+  const served = labelOf(record.served);
   if (served !== undefined)
     metrics.ratio(
       canary ? MetricName.CanaryLabelCorrect : MetricName.ProductionLabelCorrect,

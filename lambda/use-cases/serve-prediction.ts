@@ -118,7 +118,7 @@ export async function servePrediction(
       body: request.body,
       encoding: request.encoding,
     },
-    production: result,
+    served: result,
     candidates: sampled ? config.candidateEndpoints : [],
     // shadowSampled is implied: a message without candidates is a record kept for outcome joins.
     // Undefined fields are left out of the message body (JSON).

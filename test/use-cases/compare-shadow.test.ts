@@ -110,12 +110,12 @@ describe('compareShadow', () => {
     const f = fakes({ 'churn-v2': { body: '{"label":"churn","probability":0.8}' } });
     await compareShadow(shadowMessage({ requestId: 'a' }), options, f.ports);
     const failed = {
-      ...shadowMessage().production,
+      ...shadowMessage().served,
       status: 'error' as const,
       error: { code: 'model_error' as const, message: 'x' },
     };
     await compareShadow(
-      shadowMessage({ requestId: 'b', production: failed }),
+      shadowMessage({ requestId: 'b', served: failed }),
       { ...options, noiseBaselineRate: 1 },
       f.ports,
     );

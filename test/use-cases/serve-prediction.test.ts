@@ -79,7 +79,7 @@ describe('servePrediction', () => {
     expect(f.dispatched[0]).toMatchObject({
       requestId: 'r1',
       candidates: ['churn-v2'],
-      production: { endpoint: 'churn-v1' },
+      served: { endpoint: 'churn-v1' },
     });
   });
 

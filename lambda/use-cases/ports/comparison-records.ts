@@ -20,7 +20,7 @@ export interface OutcomeSaveResult {
    * counted) by the worker when it writes the comparison.
    */
   readonly joined?: {
-    readonly record: Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
+    readonly record: Pick<ComparisonRecord, 'servedVariant' | 'served' | 'candidates'>;
     readonly fields: readonly OutcomeField[];
   };
 }
