@@ -71,7 +71,7 @@ for (const [i, scenario] of scenarios().entries()) {
 if (trailing && (only === undefined || 'trailing'.includes(only) || only.includes('trailing'))) {
   lines.push(
     '',
-    `Trailing-window peeking: errors ${pct(TRAILING_ERROR_RATE)} against a 1 % limit (every other guardrail met), read hourly for 30 days, ${runs} runs per traffic rate; false PROMOTE:`,
+    `Trailing-window peeking: errors ${(TRAILING_ERROR_RATE * 100).toFixed(2)} % against a 1 % limit (every other guardrail met), read hourly for 30 days, ${runs} runs per traffic rate; false PROMOTE:`,
     '',
     "| records per hour | since the experiment's start (the verdict) | trailing 24 h, the verdict's anytime-valid test | trailing 24 h, fixed-sample one-sided 95 % bound |",
     '|---|---|---|---|',

@@ -4,6 +4,7 @@ import { open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { type ColumnType, OUTCOME_COLUMNS, RECORD_COLUMNS } from '../core/evidence/log-schema';
 import {
+  closedWriterIds,
   currentSegments,
   EVIDENCE_FOLDERS,
   type EvidenceRelation,
@@ -184,14 +185,15 @@ function isClosed(
   const part = parsePartFileName(name);
   if (part === undefined) return quiet;
   const current = context.live.get(part.writer);
-  // A writer of this process: its older segments are final (rotateWriters waited for them).
+  // A writer of this thread: its older segments are final (rotateWriters waited for them).
   if (current !== undefined) return part.segment < current;
-  // A writer of this process that was closed: final.
-  if (part.pid === process.pid) return true;
+  // A writer of this thread that was closed: final.
+  if (closedWriterIds().has(part.writer)) return true;
   // A writer no longer running.
-  if (!running(part.pid)) return quiet;
-  // A writer of another running process (e.g. `npm start` while the CLI compacts): only the
-  // segments it has left.
+  if (part.pid !== process.pid && !running(part.pid)) return quiet;
+  // A writer of another running process (e.g. `npm start` while the CLI compacts) or of another
+  // thread of this one (local mode's shadow path): only the segments it has left (it moves on
+  // by size and by age).
   return quiet && part.segment < (context.laterSegment.get(part.writer) ?? part.segment);
 }
 
@@ -330,6 +332,11 @@ export interface CompactionScheduleOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** How often local mode compacts, and closes its writers' due segments (every thread's). */
+export const COMPACTION_EVERY_MS = 5 * 60_000;
+/** A segment is closed once it holds this many bytes or is this old. */
+export const DEFAULT_ROTATION: RotationPolicy = { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+
 /**
  * Local mode's compaction: a run at start (files left by earlier runs of the process) and then on
  * a timer, each closing this process's due segments and compacting what is closed. Runs never
@@ -340,8 +347,8 @@ export function scheduleCompaction(
   target: { compact(options?: CompactionOptions): Promise<CompactionResult> },
   options: CompactionScheduleOptions = {},
 ): CompactionSchedule {
-  const everyMs = options.everyMs ?? 5 * 60_000;
-  const rotation = options.rotation ?? { minBytes: 8 * 1024 * 1024, maxAgeMs: 30 * 60_000 };
+  const everyMs = options.everyMs ?? COMPACTION_EVERY_MS;
+  const rotation = options.rotation ?? DEFAULT_ROTATION;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const run = () => {

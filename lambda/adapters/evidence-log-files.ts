@@ -26,12 +26,22 @@ export function parsePartFileName(name: string): PartFileName | undefined {
   return { writer: match[1] as string, pid: Number(match[2]), segment: Number(match[3] ?? 0) };
 }
 
-/** Writers of this process, by id: what compaction may treat as closed without a quiet period. */
+/**
+ * Writers of this thread, by id: what compaction may treat as closed without a quiet period.
+ * Another thread of the process (local mode's shadow-path thread) has its own: to this one, its
+ * writers are like another process's.
+ */
 const liveWriters = new Map<string, JsonLinesEvidenceLog>();
+const closedWriters = new Set<string>();
 
-/** The segment each live writer of this process appends to now (older segments are closed). */
+/** The segment each live writer of this thread appends to now (older segments are closed). */
 export function currentSegments(): ReadonlyMap<string, number> {
   return new Map([...liveWriters].map(([writer, log]) => [writer, log.segment]));
+}
+
+/** Writers of this thread that append no more: all their files are final. */
+export function closedWriterIds(): ReadonlySet<string> {
+  return closedWriters;
 }
 
 /** When a writer's current segment is worth closing: by size, by age. */
@@ -57,6 +67,11 @@ export async function rotateWriters(policy?: RotationPolicy): Promise<void> {
 export interface JsonLinesEvidenceLogOptions {
   /** Bytes after which the writer moves on to a new segment (closing the old one). @default 64 MiB */
   readonly segmentBytes?: number;
+  /**
+   * Age after which the next append starts a new segment, so a writer no compaction schedule
+   * rotates (one in another thread) still closes its files. @default 30 minutes
+   */
+  readonly segmentMaxAgeMs?: number;
 }
 
 /**
@@ -78,6 +93,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   private bytesInSegment = 0;
   private segmentStartedMs = Date.now();
   private readonly segmentBytes: number;
+  private readonly segmentMaxAgeMs: number;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly folders = new Set<string>();
 
@@ -86,6 +102,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
     options: JsonLinesEvidenceLogOptions = {},
   ) {
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.segmentMaxAgeMs = options.segmentMaxAgeMs ?? 30 * 60_000;
     liveWriters.set(this.writer, this);
   }
 
@@ -105,6 +122,8 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   }
 
   async append(lines: readonly EvidenceLine[]): Promise<void> {
+    if (this.bytesInSegment > 0 && Date.now() - this.segmentStartedMs >= this.segmentMaxAgeMs)
+      this.nextSegment();
     const files = new Map<string, string[]>();
     for (const { kind, line } of lines) {
       const folder = join(this.root, EVIDENCE_FOLDERS[kind], `dt=${line.dt}`);
@@ -136,6 +155,7 @@ export class JsonLinesEvidenceLog implements EvidenceLog {
   async close(): Promise<void> {
     await this.rotate();
     liveWriters.delete(this.writer);
+    closedWriters.add(this.writer);
   }
 
   private nextSegment(): void {

@@ -1,6 +1,8 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { COMPACTION_EVERY_MS, DEFAULT_ROTATION } from '../../lambda/adapters/evidence-compaction';
+import { rotateWriters } from '../../lambda/adapters/evidence-log-files';
 import { type LocalDynamoDb, type LocalDynamoDbOptions, startDynamoDb } from '../emulators/dynamodb';
 import { type BatchOutcome, EventSourcePoller, type SqsBatchHandler } from '../event-source-poller/poller';
 import type { LocalFunction } from '../lambda-runtime';
@@ -67,7 +69,7 @@ export const threadServices = {
       await dynamodb.stop();
       throw error;
     }
-    let worker: { poller: EventSourcePoller; sqs: SQSClient } | undefined;
+    let worker: { poller: EventSourcePoller; sqs: SQSClient; rotation: NodeJS.Timeout } | undefined;
     const calls = {
       startWorker: async (environment: Readonly<Record<string, string>>, settings: ShadowWorkerOptions) => {
         if (worker) throw new Error('the worker runs already');
@@ -95,12 +97,23 @@ export const threadServices = {
           onPollError: (error) => emit({ kind: 'poll-error', error: serializeError(error) }),
         });
         poller.start();
-        worker = { poller, sqs };
+        // Compaction runs in the API thread and closes only that thread's writers: the worker's
+        // are closed here, on the same schedule, so their left segments can be compacted too.
+        const rotation = setInterval(
+          () => void rotateWriters(DEFAULT_ROTATION).catch(() => undefined),
+          COMPACTION_EVERY_MS,
+        );
+        rotation.unref();
+        worker = { poller, sqs, rotation };
       },
       /** Stops polling and waits for the batches being worked on; the emulators keep running. */
       stopWorker: async () => {
-        await worker?.poller.stop();
-        worker?.sqs.destroy();
+        if (!worker) return;
+        clearInterval(worker.rotation);
+        await worker.poller.stop();
+        worker.sqs.destroy();
+        // Its segments are final now: the next compaction may take them.
+        await rotateWriters();
       },
     };
     const running: RunningService<{ dynamodbEndpoint: string; modelServerUrl: string }, typeof calls> = {

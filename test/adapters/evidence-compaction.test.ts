@@ -20,9 +20,9 @@ import {
   experimentDistributionsQuery,
   experimentTotalsQuery,
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
-import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
+import { expectSameAggregates as expectSame } from '../support/report';
 
 /**
  * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
@@ -78,35 +78,17 @@ const asLines = (lines: Lines) => [
   ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
 ];
 
-/**
- * The report's aggregates, read by the SQL in DuckDB. The SQL always lists production's arm and
- * the judged candidate's canary arm, zero when unserved; the TypeScript aggregator lists the arms
- * that served, so arms without requests are left out here.
- */
 async function report(): Promise<ExperimentAggregates> {
   const totals = experimentTotalsQuery(slice);
   const distributions = experimentDistributionsQuery(slice);
-  const aggregates = aggregatesFromRows({
+  return aggregatesFromRows({
     experiment: ref,
     candidate: slice.candidate,
     bucketMinutes: slice.bucketMinutes,
     totals: await engine.query(totals.sql, totals.parameters),
     distributions: await engine.query(distributions.sql, distributions.parameters),
   });
-  return { ...aggregates, canary: aggregates.canary.filter((arm) => arm.requests > 0) };
 }
-
-/** The same lines through the TypeScript aggregator (the SQL's twin, lambda/core/report). */
-const oracleAggregates = (
-  lines: Lines,
-  s: ExperimentSlice,
-  experiment: ExperimentRef,
-): ExperimentAggregates =>
-  aggregateLines(lines.records, lines.outcomes, {
-    experiment,
-    candidate: s.candidate,
-    bucketMinutes: s.bucketMinutes,
-  });
 
 /** Every file of the log, by kind: what compaction left where. */
 function files(): { jsonl: string[]; parquet: string[]; other: string[] } {
@@ -127,26 +109,31 @@ function files(): { jsonl: string[]; parquet: string[]; other: string[] } {
   return found;
 }
 
-/** Counts exactly; sums of measured values to rounding (engines add in another order). */
-function expectSame(actual: unknown, expected: unknown, path = 'aggregates'): void {
-  if (typeof expected === 'number' && typeof actual === 'number') {
-    const close = Number.isInteger(expected)
-      ? actual === expected
-      : Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
-    if (!close) throw new Error(`${path}: ${actual} is not ${expected}`);
-    return;
+/**
+ * The aggregates of the same lines appended once to a fresh log and never compacted: what
+ * compaction must not change (the SQL itself is held to the line-by-line aggregator in
+ * test/core/evidence/aggregates-sql.test.ts).
+ */
+async function uncompacted(lines: Lines): Promise<ExperimentAggregates> {
+  const fresh = mkdtempSync(join(tmpdir(), 'evidence-uncompacted-'));
+  const other = await DuckDbAnalysisEngine.open(fresh, { threads: 1 });
+  const log = new JsonLinesEvidenceLog(fresh);
+  try {
+    await log.append(asLines(lines));
+    const totals = experimentTotalsQuery(slice);
+    const distributions = experimentDistributionsQuery(slice);
+    return aggregatesFromRows({
+      experiment: ref,
+      candidate: slice.candidate,
+      bucketMinutes: slice.bucketMinutes,
+      totals: await other.query(totals.sql, totals.parameters),
+      distributions: await other.query(distributions.sql, distributions.parameters),
+    });
+  } finally {
+    await log.close();
+    other.close();
+    rmSync(fresh, { recursive: true, force: true });
   }
-  if (typeof expected === 'object' && expected !== null && typeof actual === 'object' && actual !== null) {
-    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
-    for (const key of keys)
-      expectSame(
-        (actual as Record<string, unknown>)[key],
-        (expected as Record<string, unknown>)[key],
-        `${path}.${key}`,
-      );
-    return;
-  }
-  if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
 }
 
 describe('compaction of the local evidence log into Parquet', () => {
@@ -159,6 +146,7 @@ describe('compaction of the local evidence log into Parquet', () => {
         async (lines, seed, maxFilesPerDay) => {
           for (const relation of ['records', 'outcomes'])
             rmSync(join(dir, relation), { recursive: true, force: true });
+          const expected = await uncompacted(lines);
           const log = writer();
           // Lines arrive in three bursts; after each, writers rotate and the log is compacted, so
           // a request's copies and its outcomes (before or after it) land in Parquet and JSON alike.
@@ -175,12 +163,12 @@ describe('compaction of the local evidence log into Parquet', () => {
               await engine.compact({ maxFilesPerDay });
             }
           }
-          expectSame(await report(), oracleAggregates(lines, slice, ref));
+          expectSame(await report(), expected);
           // And once everything is compacted.
           await rotateWriters();
           await engine.compact({ maxFilesPerDay });
           expect(files().jsonl).toEqual([]);
-          expectSame(await report(), oracleAggregates(lines, slice, ref));
+          expectSame(await report(), expected);
         },
       ),
       { numRuns: 12 },
@@ -257,7 +245,7 @@ describe('compaction of the local evidence log into Parquet', () => {
     const saved = mkdtempSync(join(tmpdir(), 'evidence-sources-'));
     try {
       for (const [i, source] of sources.entries()) copyFileSync(join(dir, source), join(saved, String(i)));
-      const exact = oracleAggregates(lines, slice, ref);
+      const exact = await uncompacted(lines);
       expect(exact.records).toBe(2);
       await engine.compact();
       // The state a crash leaves after the rename and before the removal: both copies present.
@@ -327,7 +315,7 @@ describe('compaction of the local evidence log into Parquet', () => {
     }
   });
 
-  it('takes files of writers in no running process once quiet, and of another running process only the segments it has left', async () => {
+  it('takes files of writers in no running process once quiet, and of another running process or thread only the segments it has left', async () => {
     const folder = join(dir, 'records', 'dt=2026-11-28');
     const line = (id: string) => `${JSON.stringify(recordLine({ requestId: id }))}\n`;
     const deadPid = 4_194_301; // above Linux's default pid_max: no such process
@@ -339,17 +327,26 @@ describe('compaction of the local evidence log into Parquet', () => {
     writeFileSync(join(folder, `part-k2-${livePid}-abcdef-0.jsonl`), line('live-left'));
     writeFileSync(join(folder, `part-k2-${livePid}-abcdef-1.jsonl`), line('live-current'));
     writeFileSync(join(folder, 'copied-by-hand.jsonl'), line('no-writer'));
+    // Writers of another thread of this process (local mode's shadow path): not in this thread's
+    // registry, so treated like another process's.
+    const pid = process.pid;
+    writeFileSync(join(folder, `part-k3-${pid}-abcdef-0.jsonl`), line('thread-current'));
+    writeFileSync(join(folder, `part-k4-${pid}-abcdef-0.jsonl`), line('thread-left'));
+    writeFileSync(join(folder, `part-k4-${pid}-abcdef-1.jsonl`), line('thread-next'));
     const old = (Date.now() - 3_600_000) / 1000;
     for (const name of [
       `part-k0-${deadPid}-abcdef-0.jsonl`,
       `part-k2-${livePid}-abcdef-0.jsonl`,
       `part-k2-${livePid}-abcdef-1.jsonl`,
       'copied-by-hand.jsonl',
+      `part-k3-${pid}-abcdef-0.jsonl`,
+      `part-k4-${pid}-abcdef-0.jsonl`,
+      `part-k4-${pid}-abcdef-1.jsonl`,
     ])
       utimesSync(join(folder, name), old, old);
 
     const result = await engine.compact({ quietMs: 60_000 });
-    expect(result.jsonFiles).toBe(3);
+    expect(result.jsonFiles).toBe(4);
     expect(
       readdirSync(folder)
         .filter((n) => n.endsWith('.jsonl'))
@@ -358,10 +355,33 @@ describe('compaction of the local evidence log into Parquet', () => {
       [
         `part-k1-${deadPid}-abcdef-0.jsonl`, // not quiet yet
         `part-k2-${livePid}-abcdef-1.jsonl`, // its writer may still append
-        `part-${log.writer}-0.jsonl`, // this process's writer, current segment
+        `part-k3-${pid}-abcdef-0.jsonl`, // another thread's current segment
+        `part-k4-${pid}-abcdef-1.jsonl`, // likewise
+        `part-${log.writer}-0.jsonl`, // this thread's writer, current segment
       ].sort(),
     );
-    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 6 }]);
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 9 }]);
+  });
+
+  it("takes of a writer in another thread of this process (local mode's worker) only the segments it has left", async () => {
+    const folder = join(dir, 'records', 'dt=2026-11-28');
+    const line = (id: string) => `${JSON.stringify(recordLine({ requestId: id }))}\n`;
+    // Named as JsonLinesEvidenceLog names its files: this pid, a writer this thread never created.
+    const otherThread = `k3-${process.pid}-fedcba`;
+    const log = writer();
+    await log.append([{ kind: 'record', line: recordLine({ requestId: 'mine' }) }]);
+    writeFileSync(join(folder, `part-${otherThread}-0.jsonl`), line('other-thread-left'));
+    writeFileSync(join(folder, `part-${otherThread}-1.jsonl`), line('other-thread-current'));
+    const old = (Date.now() - 3_600_000) / 1000;
+    for (const segment of [0, 1]) utimesSync(join(folder, `part-${otherThread}-${segment}.jsonl`), old, old);
+
+    await engine.compact({ quietMs: 60_000 });
+
+    const left = readdirSync(folder).filter((n) => n.endsWith('.jsonl'));
+    // Its current segment stays: that thread may still append to it.
+    expect(left).toContain(`part-${otherThread}-1.jsonl`);
+    expect(left).not.toContain(`part-${otherThread}-0.jsonl`);
+    expect(await engine.query('SELECT count(*) AS n FROM records', [])).toEqual([{ n: 3 }]);
   });
 
   it('runs in local mode at start and then on its timer, closing due segments first, never two runs at once', async () => {
@@ -390,6 +410,35 @@ describe('compaction of the local evidence log into Parquet', () => {
       ]);
     } finally {
       await schedule.stop();
+    }
+  });
+});
+
+describe('segments of the JSON-lines writer', () => {
+  it('moves on to a new segment by size and by age, and lines of old segments stay where they were', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'evidence-segments-'));
+    const bySize = new JsonLinesEvidenceLog(root, { segmentBytes: 1 });
+    const byAge = new JsonLinesEvidenceLog(root, { segmentMaxAgeMs: 0 });
+    try {
+      for (const log of [bySize, byAge]) {
+        await log.append([{ kind: 'record', line: recordLine({ requestId: `${log.writer}-1` }) }]);
+        await log.append([{ kind: 'record', line: recordLine({ requestId: `${log.writer}-2` }) }]);
+      }
+      const names = readdirSync(join(root, 'records', 'dt=2026-11-28')).sort();
+      expect(names).toEqual(
+        [
+          `part-${bySize.writer}-0.jsonl`,
+          `part-${bySize.writer}-1.jsonl`,
+          `part-${byAge.writer}-0.jsonl`,
+          `part-${byAge.writer}-1.jsonl`,
+        ].sort(),
+      );
+      expect(bySize.segment).toBe(2);
+      expect(byAge.segment).toBe(1);
+    } finally {
+      await bySize.close();
+      await byAge.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

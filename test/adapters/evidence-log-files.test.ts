@@ -6,10 +6,22 @@ import type { EvidenceLine } from '../../lambda/use-cases/ports/evidence';
 import { DAY0, outcomeLine, recordLine } from '../support/evidence-lines';
 
 let root: string;
+let opened: JsonLinesEvidenceLog[];
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'evidence-files-'));
+  opened = [];
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const log of opened) await log.close().catch(() => undefined);
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A writer closed after the test (writers register process-wide for rotation). */
+function evidenceLog(dir = root): JsonLinesEvidenceLog {
+  const log = new JsonLinesEvidenceLog(dir);
+  opened.push(log);
+  return log;
+}
 
 /** Every line of every part file under one day folder, parsed. */
 function linesIn(kind: keyof typeof EVIDENCE_FOLDERS, dt: string): unknown[] {
@@ -29,7 +41,7 @@ describe('JsonLinesEvidenceLog', () => {
     const day2 = recordLine({ requestId: 'b', receivedAtMs: DAY0 + 86_400_000 + 1000 });
     const posted = outcomeLine('a', DAY0 + 5000, { converted: true });
     // Act
-    await new JsonLinesEvidenceLog(root).append([
+    await evidenceLog().append([
       { kind: 'record', line: day1 },
       { kind: 'record', line: day2 },
       { kind: 'outcome', line: posted },
@@ -45,7 +57,7 @@ describe('JsonLinesEvidenceLog', () => {
   });
 
   it('never interleaves concurrent appends: every line stays whole, none is lost', async () => {
-    const log = new JsonLinesEvidenceLog(root);
+    const log = evidenceLog();
     const batches = Array.from({ length: 40 }, (_, b) =>
       Array.from(
         { length: 25 },
@@ -65,14 +77,14 @@ describe('JsonLinesEvidenceLog', () => {
 
   it('gives each writer its own part file, so two processes never write one file', async () => {
     const line = recordLine({ requestId: 'a' });
-    await new JsonLinesEvidenceLog(root).append([{ kind: 'record', line }]);
-    await new JsonLinesEvidenceLog(root).append([{ kind: 'record', line }]);
+    await evidenceLog().append([{ kind: 'record', line }]);
+    await evidenceLog().append([{ kind: 'record', line }]);
     expect(readdirSync(join(root, 'records', `dt=${line.dt}`))).toHaveLength(2);
   });
 
   it('keeps appending after a failed append (the next append is not stuck behind it)', async () => {
     // A file where the log's root folder should be: the first append fails.
-    const log = new JsonLinesEvidenceLog(join(root, 'file-not-folder'));
+    const log = evidenceLog(join(root, 'file-not-folder'));
     writeFileSync(join(root, 'file-not-folder'), 'x');
     await expect(log.append([{ kind: 'record', line: recordLine({ requestId: 'a' }) }])).rejects.toThrow();
     rmSync(join(root, 'file-not-folder'));

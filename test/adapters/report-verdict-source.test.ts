@@ -60,7 +60,8 @@ describe('ReportForVerdictSource over the evidence log (DuckDB)', () => {
       candidateLabel: null,
       agree: null,
     } as const;
-    await new JsonLinesEvidenceLog(dir).append([
+    const log = new JsonLinesEvidenceLog(dir);
+    await log.append([
       ...times(200, (i) => ({
         kind: 'record' as const,
         line: recordLine({
@@ -72,6 +73,7 @@ describe('ReportForVerdictSource over the evidence log (DuckDB)', () => {
       })),
       { kind: 'record', line: recordLine({ requestId: 'old', experiment: 'v6', receivedAtMs: DAY0 + 1000 }) },
     ]);
+    await log.close();
     // Act
     const evidence = await source(engine).currentVerdict(request);
     // Assert

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { EXTENSION_NAME, startAfterResponseExtension } from '../../lambda/after-response/lambda-extension';
 import { AfterResponse } from '../../lambda/after-response/registry';
 import { type FakeLambdaApi, startFakeLambdaApi } from '../support/lambda-api/fake-lambda-api';
+import { waitFor } from '../support/wait-for';
 
 // The extension against an in-process fake of Lambda's Runtime and Extensions APIs; the test
 // plays the runtime. The deployed bundle under a runtime loop: test/integration/after-response-extension.
@@ -21,14 +22,6 @@ function recordedEvents() {
 
 const runtimeNexts = (api: FakeLambdaApi) =>
   api.requests().filter((r) => r.method === 'GET' && r.path.endsWith('/runtime/invocation/next')).length;
-
-/** Lets the event loop turn until `condition` holds (at most `maxTurns` turns). */
-async function turnsUntil(condition: () => boolean, maxTurns = 10_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns && !condition(); turn++) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  if (!condition()) throw new Error(`condition not met after ${maxTurns} event-loop turns`);
-}
 
 /** The runtime's side: take the next invocation, answer it. */
 async function runtimeNext(api: FakeLambdaApi): Promise<string> {
@@ -96,9 +89,13 @@ describe('startAfterResponseExtension', () => {
         completed = true;
       });
       void runtimeNext(api).catch(() => undefined);
-      // Wait (in event-loop turns, bounded) until the fake has the runtime's second `next`: from
-      // then on only the extension holds the invocation open.
-      await turnsUntil(() => runtimeNexts(api) === 2);
+      // Once the fake has the runtime's second `next`, only the extension holds the invocation open.
+      await waitFor(
+        () => (runtimeNexts(api) === 2 ? true : undefined),
+        'the runtime calling next again',
+        10_000,
+        5,
+      );
       expect(completed).toBe(false);
       settle();
       await invocation.completed;

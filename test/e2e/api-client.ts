@@ -1,5 +1,5 @@
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 
 export const CHURN_EXAMPLE = { tenure_months: 4, monthly_charges: 89.5, support_calls: 3 };
 

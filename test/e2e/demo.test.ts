@@ -1,5 +1,5 @@
 import type { Report } from '../../lambda/core/report/types';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { expectOneLineMistake, runCommand, TSX } from '../support/spawned-command';
 import { predict } from './api-client';
 import { type LocalProcess, startLocalProcess } from './local-process';

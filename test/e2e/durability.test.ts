@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { getComparison, predict } from './api-client';
 import { emfTotals } from './emf';
 import { type LocalProcess, startLocalProcess } from './local-process';

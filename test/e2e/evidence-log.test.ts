@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { CHURN_EXAMPLE, getComparison, predict } from './api-client';
 import { type LocalProcess, startLocalProcess } from './local-process';
 

@@ -1,5 +1,5 @@
 import { churnV1 } from '../../local/models/churn';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { getComparison, predict } from './api-client';
 import { type LocalProcess, queueDepth, startLocalProcess } from './local-process';
 

@@ -119,7 +119,7 @@ async function waitForReady(
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
-  for (;;) {
+  while (Date.now() <= deadline) {
     const text = output();
     const url = /ready on (http:\/\/\S+)/.exec(text)?.[1];
     const sqs = /sqs (http:\/\/\S+) \(queue (\S+)\)/.exec(text);
@@ -127,9 +127,9 @@ async function waitForReady(
     if (exitCode !== undefined || child.exitCode !== null) {
       throw new Error(`local mode exited (${exitCode ?? child.exitCode}) before ready:\n${text}`);
     }
-    if (Date.now() > deadline) throw new Error(`local mode not ready after ${timeoutMs} ms:\n${text}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  throw new Error(`local mode not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
 /** Messages not yet deleted from a queue, from fauxqs' inspection API. */

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { getComparison } from './api-client';
 import { emfTotals } from './emf';
 import { type LocalProcess, queueDepth, queuedRequestIds, startLocalProcess } from './local-process';

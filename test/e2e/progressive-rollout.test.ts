@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RolloutStatus } from '../../lambda/use-cases/rollout/manage-rollout';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { CHURN_EXAMPLE } from './api-client';
 import { type LocalProcess, startLocalProcess } from './local-process';
 

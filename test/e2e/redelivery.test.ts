@@ -1,4 +1,4 @@
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { CHURN_EXAMPLE, predict, waitForComparison } from './api-client';
 import { type LocalProcess, queueDepth, startLocalProcess } from './local-process';
 

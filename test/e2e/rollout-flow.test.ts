@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
 import { churnV1, churnV2 } from '../../local/models/churn';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { CHURN_EXAMPLE, getComparison, predict, waitForComparison } from './api-client';
 import { type LocalProcess, startLocalProcess } from './local-process';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { waitFor } from '../local/wait-for';
+import { waitFor } from '../support/wait-for';
 import { CHURN_EXAMPLE, predict } from './api-client';
 import { type LocalProcess, START_COMMAND, startLocalProcess } from './local-process';
 

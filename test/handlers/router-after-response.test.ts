@@ -4,13 +4,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AfterResponse } from '../../lambda/after-response/registry';
 import { captureOutput } from '../support/captured-output';
+import { lambdaContext, predictEvent } from '../support/proxy-events';
 import { ROUTER_TEST_ENV } from '../support/router-env';
 
 // The router in after-response mode: what changes once something keeps the process running
 // after the answer (the Lambda extension, or local mode), and what does not before that.
 const modelMock = mockClient(SageMakerRuntimeClient);
 const sqsMock = mockClient(SQSClient);
-const context = { functionName: 'router', awsRequestId: 'lambda-req' } as Context;
+const context = lambdaContext('router');
 
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 let registry: AfterResponse;
@@ -40,19 +41,11 @@ afterEach(async () => {
   output.restore();
 });
 
-const predict = (requestId: string): APIGatewayProxyEvent =>
-  ({
-    httpMethod: 'POST',
-    path: '/predict',
-    resource: '/predict',
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Request-Id': requestId,
-      'X-User-Id': 'carol@example.com',
-    },
-    body: '{"tenure_months": 4, "ssn": "123-45-6789"}',
-    isBase64Encoded: false,
-  }) as unknown as APIGatewayProxyEvent;
+const predict = (requestId: string) =>
+  predictEvent('{"tenure_months": 4, "ssn": "123-45-6789"}', {
+    'X-Request-Id': requestId,
+    'X-User-Id': 'carol@example.com',
+  });
 
 /** A SendMessage that completes (or fails) only when the test says so. */
 function heldSend() {

@@ -8,11 +8,12 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureOutput } from '../support/captured-output';
+import { lambdaContext, predictEvent } from '../support/proxy-events';
 import { ROUTER_TEST_ENV } from '../support/router-env';
 
 const modelMock = mockClient(SageMakerRuntimeClient);
 const sqsMock = mockClient(SQSClient);
-const context = { functionName: 'router', awsRequestId: 'lambda-req' } as Context;
+const context = lambdaContext('router');
 
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 let output: ReturnType<typeof captureOutput>;
@@ -29,15 +30,7 @@ beforeEach(() => {
 });
 afterEach(() => output.restore());
 
-const predict = (body: string, headers: Record<string, string> = {}): APIGatewayProxyEvent =>
-  ({
-    httpMethod: 'POST',
-    path: '/predict',
-    resource: '/predict',
-    headers: { 'Content-Type': 'application/json', ...headers },
-    body,
-    isBase64Encoded: false,
-  }) as unknown as APIGatewayProxyEvent;
+const predict = predictEvent;
 
 const modelAnswers = (body: string) =>
   modelMock.on(InvokeEndpointCommand).resolves({

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { startDynalite } from '../support/dynalite';
+import { lambdaContext, proxyEvent } from '../support/proxy-events';
 
 const TABLE = 'comparisons-read';
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -30,8 +31,8 @@ afterAll(async () => {
 
 const read = (requestId: string) =>
   handler(
-    { httpMethod: 'GET', pathParameters: { requestId } } as unknown as APIGatewayProxyEvent,
-    {} as Context,
+    proxyEvent({ path: `/comparisons/${encodeURIComponent(requestId)}` }),
+    lambdaContext('get-comparison'),
   );
 
 describe('GET /comparisons/{requestId}', () => {

@@ -11,6 +11,7 @@ import type {
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureOutput } from '../support/captured-output';
 import { startDynalite } from '../support/dynalite';
+import { lambdaContext, proxyEvent } from '../support/proxy-events';
 import { shadowMessage, sqsEvent, sqsRecord, WORKER_ENV } from '../support/shadow-messages';
 
 const modelMock = mockClient(SageMakerRuntimeClient);
@@ -46,12 +47,12 @@ afterEach(() => output.restore());
 
 const post = (body: unknown) =>
   outcomes(
-    {
-      httpMethod: 'POST',
+    proxyEvent({
+      path: '/outcomes',
+      headers: { 'Content-Type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
-      isBase64Encoded: false,
-    } as APIGatewayProxyEvent,
-    {} as Context,
+    }),
+    lambdaContext('outcomes'),
   );
 const compare = (requestId: string, servedVariant: 'production' | 'canary' = 'production') =>
   worker(

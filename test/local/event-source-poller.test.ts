@@ -8,7 +8,7 @@ import {
   type EventSourcePollerOptions,
 } from '../../local/event-source-poller/poller';
 import { LOCAL_CREDENTIALS } from '../../local/local-aws';
-import { waitFor } from './wait-for';
+import { waitFor } from '../support/wait-for';
 
 const region = 'us-east-1';
 const MAX_RECEIVE_COUNT = 2;

@@ -1,6 +1,7 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { EndpointBehaviour } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
+import { waitFor } from '../support/wait-for';
 
 const behaviour = (overrides: Partial<EndpointBehaviour> = {}): EndpointBehaviour => ({
   model: 'churn-v1',
@@ -164,7 +165,12 @@ describe('local model server, closing', () => {
         () => 'answered',
         () => 'cut off',
       );
-      while (server.invocations('slow') === 0) await new Promise((resolve) => setImmediate(resolve));
+      await waitFor(
+        () => (server.invocations('slow') > 0 ? true : undefined),
+        'the call to reach the server',
+        10_000,
+        5,
+      );
       // Ten minutes of latency: only close() ending it lets this test finish.
       await server.close();
       expect(await outcome).toBe('cut off');

@@ -2,8 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { parseModelsFile } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
-import { waitFor } from '../local/wait-for';
 import { captureOutput } from '../support/captured-output';
+import { lambdaContext, predictEvent } from '../support/proxy-events';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The real router against the local SageMaker-protocol model server, with the shadow queue
@@ -62,12 +63,8 @@ describe.each([
       const responses = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           handler(
-            {
-              headers: { 'content-type': 'application/json', 'x-request-id': `q-${i}` },
-              body: JSON.stringify({ tenure_months: i }),
-              isBase64Encoded: false,
-            } as unknown as APIGatewayProxyEvent,
-            {} as Context,
+            predictEvent(JSON.stringify({ tenure_months: i }), { 'x-request-id': `q-${i}` }),
+            lambdaContext('router'),
           ),
         ),
       );

@@ -1,4 +1,5 @@
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
+import type { ExperimentSlice } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
@@ -100,3 +101,26 @@ export function expectSameAggregates(actual: unknown, expected: unknown, path = 
   }
   if (actual !== expected) throw new Error(`${path}: ${String(actual)} !== ${String(expected)}`);
 }
+
+/** What the report's SQL computes for `slice`, computed by the TypeScript aggregator instead. */
+export const aggregatesOfSlice = (
+  lines: { readonly records: readonly RecordLine[]; readonly outcomes: readonly OutcomeLine[] },
+  slice: ExperimentSlice,
+  experiment: ExperimentRef,
+): ExperimentAggregates =>
+  aggregateLines(lines.records, lines.outcomes, {
+    experiment,
+    candidate: slice.candidate,
+    bucketMinutes: slice.bucketMinutes,
+  });
+
+/**
+ * The SQL's aggregates as the aggregator lists canary arms: the SQL always lists production's arm
+ * and the judged candidate's canary arm, zero when unserved; the aggregator lists the arms that
+ * served (lambda/core/report/aggregate-lines.ts). In evidence where each variant has one endpoint,
+ * this is their only difference.
+ */
+export const servingArms = (a: ExperimentAggregates): ExperimentAggregates => ({
+  ...a,
+  canary: a.canary.filter((arm) => arm.requests > 0),
+});

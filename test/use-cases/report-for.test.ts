@@ -74,11 +74,14 @@ describe('reportFor', () => {
       since: '2026-11-30T08:00:00.000Z',
       sampleRate: 0.5,
     });
-    // No canary: the totals statement only, filtered to the experiment and its start.
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.parameters).toEqual(
-      expect.arrayContaining(['churn-v1', 'churn-v2', 'v7', Date.parse('2026-11-30T08:00:00.000Z')]),
-    );
+    // The totals and the distributions, both filtered to the experiment and its start; no canary,
+    // so no per-user sums.
+    expect(calls).toHaveLength(2);
+    for (const call of calls)
+      expect(call.parameters).toEqual(
+        expect.arrayContaining(['churn-v1', 'churn-v2', 'v7', Date.parse('2026-11-30T08:00:00.000Z')]),
+      );
+    expect(calls.map((call) => call.sql.includes('(served_variant, counted_user)'))).toEqual([false, false]);
   });
 
   it('answers "pending" past the deadline, then the last completed analysis with its age', async () => {

@@ -46,6 +46,8 @@ function setOf(row: Row): string {
   return DISTRIBUTION_KEYS.filter((key) => present(row, key)).join('+');
 }
 
+const TOTALS_KEYS = new Set(['time_bucket', 'served_variant', 'served_role']);
+
 /**
  * The totals from the per-time-bucket rows of `experimentTotalsQuery`: every column a sum or a
  * count, but minima (`…_min`, `first_ms`) and maxima (`…_max`, `last_ms`), which combine as such.
@@ -55,7 +57,7 @@ export function combineTotals(rows: readonly Row[]): Row {
   const total: Record<string, unknown> = {};
   for (const row of rows) {
     for (const [column, value] of Object.entries(row)) {
-      if (column === 'time_bucket' || value === null || value === undefined) continue;
+      if (TOTALS_KEYS.has(column) || value === null || value === undefined) continue;
       const n = Number(value);
       const previous = total[column];
       if (previous === undefined || previous === null) total[column] = n;
@@ -139,17 +141,15 @@ export function aggregatesFromRows(input: {
     },
   });
 
-  // Requests seen and shadow-sampled while a canary runs: from the arms' statement, so the
-  // sample-ratio checks compare counts of one snapshot of a log that grows between statements.
-  const armRows = rowsOf('served_variant+served_role');
-  const armSum = (column: string) => armRows.reduce((s, row) => s + num(row, column), 0);
   const canary: CanaryArm[] = [];
   if (experiment.canaryPercent > 0) {
     const armHistograms = rowsOf('served_variant+arm_bucket');
     for (const variant of ['production', 'canary'] as const) {
       const endpoint = variant === 'production' ? experiment.production : candidate;
       const role = variant === 'production' ? SERVED_BY_PRODUCTION : SERVED_BY_CANDIDATE;
-      const arm = armRows.find((row) => row.served_variant === variant && num(row, 'served_role') === role);
+      const arm = combineTotals(
+        input.totals.filter((row) => row.served_variant === variant && num(row, 'served_role') === role),
+      );
       const users = perUser.find((row) => row.served_variant === variant);
       canary.push({
         variant,
@@ -169,11 +169,17 @@ export function aggregatesFromRows(input: {
   }
 
   const bucketMs = bucketMinutes * 60_000;
-  const timeline: TimelineRow[] = input.totals
-    .filter((row) => num(row, 'time_bucket') !== NOT_APPLICABLE_BUCKET)
-    .sort((a, b) => num(a, 'time_bucket') - num(b, 'time_bucket'))
-    .map((row) => ({
-      start: new Date(num(row, 'time_bucket') * bucketMs).toISOString(),
+  const byBucket = new Map<number, Row[]>();
+  for (const row of input.totals) {
+    const bucket = num(row, 'time_bucket');
+    if (bucket === NOT_APPLICABLE_BUCKET) continue;
+    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), row]);
+  }
+  const timeline: TimelineRow[] = [...byBucket]
+    .sort((a, b) => a[0] - b[0])
+    .map(([bucket, rows]) => ({ bucket, row: combineTotals(rows) }))
+    .map(({ bucket, row }) => ({
+      start: new Date(bucket * bucketMs).toISOString(),
       records: num(row, 'records'),
       comparisons: num(row, 'comparisons'),
       agreements: num(row, 'agreements'),
@@ -209,8 +215,8 @@ export function aggregatesFromRows(input: {
     invalidRecords: num(total, 'invalid_records'),
     from: first === null || first === undefined ? null : new Date(Number(first)).toISOString(),
     to: last === null || last === undefined ? null : new Date(Number(last)).toISOString(),
-    requestsSeen: experiment.canaryPercent > 0 ? armSum('valid_requests') : null,
-    shadowSampled: experiment.canaryPercent > 0 ? armSum('sampled_requests') : num(total, 'shadow_sampled'),
+    requestsSeen: experiment.canaryPercent > 0 ? records : null,
+    shadowSampled: num(total, 'shadow_sampled'),
     production: modelCalls(experiment.production, 'production', 'production_bucket'),
     candidateCalls: modelCalls(candidate, 'candidate', 'candidate_call_bucket'),
     shadow: {

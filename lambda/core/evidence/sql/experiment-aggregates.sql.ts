@@ -193,7 +193,6 @@ export const DISTRIBUTION_KEYS = [
   'pair_production_bucket',
   'pair_candidate_bucket',
   'served_variant',
-  'served_role',
   'arm_bucket',
   'disagreement',
 ] as const;
@@ -226,11 +225,14 @@ const COMPARISON = 'pair = 1 AND agree IS NOT NULL';
 
 /**
  * Every count, sum, minimum and maximum of the experiment, per time bucket (invalid requests in
- * `NOT_APPLICABLE_BUCKET`): the timeline, and the totals once its rows are combined
- * (`combineTotals`: sums add, minima and maxima combine). One plain GROUP BY with few groups:
- * a grouping set would compute all ~80 aggregates once per set (measured in DuckDB for a million
- * requests: 3.7 s for nine sets, 0.3 s for one), so the histograms, arms, reasons and per-user
- * sums, which need few aggregates each, are in `experimentDistributionsQuery`.
+ * `NOT_APPLICABLE_BUCKET`), served variant and served role: combined (`combineTotals`: sums add,
+ * minima and maxima combine) the totals, per time bucket the timeline, per variant and role the
+ * canary arms' requests and errors. So every count the checks compare with each other (records,
+ * shadow-sampled, the arms: the sample-rate check) comes from one statement, one reading of a
+ * log that keeps growing. One plain GROUP BY with few groups: a grouping set would compute all
+ * ~80 aggregates once per set (measured in DuckDB for a million requests: 3.7 s for nine sets,
+ * 0.3 s for one), so the histograms, reasons and per-user sums, which need few aggregates each,
+ * are in `experimentDistributionsQuery`.
  */
 export function experimentTotalsQuery(slice: ExperimentSlice): SqlStatement {
   const prefix = factsPrefix(slice);
@@ -250,6 +252,8 @@ export function experimentTotalsQuery(slice: ExperimentSlice): SqlStatement {
 ${keyed.sql}
 SELECT
   time_bucket,
+  served_variant,
+  served_role,
   ${sum('valid = 1')} AS records,
   ${sum('valid = 0')} AS invalid_records,
   SUM(duplicate_lines) AS duplicate_lines,
@@ -290,6 +294,8 @@ SELECT
   ${sum('valid = 1 AND converted IS NOT NULL')} AS outcomes_converted,
   ${sum('valid = 1 AND labelled = 1')} AS outcomes_labelled,
   ${sum('valid = 1 AND outcome_value IS NOT NULL')} AS outcomes_with_value,
+  ${sum("valid = 1 AND served_status <> 'client_error'")} AS served_requests,
+  ${sum("valid = 1 AND served_status = 'error'")} AS served_errors,
   ${metric('m_equal')},
   ${metric('m_label_match')},
   ${metric('m_score_delta')},
@@ -299,16 +305,13 @@ SELECT
   ${metric('m_overlap')},
   ${metric('m_rank_correlation')}
 FROM keyed
-GROUP BY time_bucket`;
+GROUP BY time_bucket, served_variant, served_role`;
   return { sql, parameters: [...prefix.parameters, ...keyed.parameters] };
 }
 
 /**
  * What the totals do not carry, each needing a count or a few sums per group: the latency
- * histograms (1 % log buckets), the canary arms' requests and errors (and every request seen and
- * shadow-sampled per arm: the sample-ratio checks compare these with the arms, so they come from
- * the same statement, never from the totals read a moment earlier while lines kept arriving),
- * the disagreement reasons,
+ * histograms (1 % log buckets), the disagreement reasons,
  * and (with `perUser`, i.e. with a canary) per served variant the sums over users of per-user
  * counts (conversion, accuracy, value), for the cluster-robust intervals.
  *
@@ -353,10 +356,6 @@ per_group AS (
     ${keys},
     ${perUser ? 'counted_user' : 'CAST(NULL AS VARCHAR)'} AS user_unit,
     COUNT(*) AS n,
-    SUM(CASE WHEN valid = 1 AND served_status <> 'client_error' THEN 1 ELSE 0 END) AS served_requests,
-    SUM(CASE WHEN valid = 1 AND served_status = 'error' THEN 1 ELSE 0 END) AS served_errors,
-    SUM(CASE WHEN valid = 1 THEN 1 ELSE 0 END) AS valid_requests,
-    SUM(CASE WHEN valid = 1 AND shadow_sampled = 1 THEN 1 ELSE 0 END) AS sampled_requests,
     ${userSums.map(([name, expression]) => `SUM(${expression}) AS ${name}`).join(',\n    ')}
   FROM counted
   GROUP BY GROUPING SETS (
@@ -364,7 +363,6 @@ per_group AS (
     (candidate_call_bucket),
     (pair_production_bucket),
     (pair_candidate_bucket),
-    (served_variant, served_role),
     (served_variant, arm_bucket),
     (disagreement)
   )
@@ -374,10 +372,6 @@ SELECT
   ${perUserFlag} AS per_user,
   COUNT(*) AS users,
   SUM(n) AS rows_in_group,
-  SUM(served_requests) AS served_requests,
-  SUM(served_errors) AS served_errors,
-  SUM(valid_requests) AS valid_requests,
-  SUM(sampled_requests) AS sampled_requests,
   ${userSums
     .map(([name]) => name)
     .flatMap((name) => [`SUM(${name}) AS ${name}`, `SUM(${name} * ${name}) AS ${name}2`])
