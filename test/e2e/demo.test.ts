@@ -1,6 +1,6 @@
 import type { Report } from '../../lambda/core/report/types';
-import { waitFor } from '../support/wait-for';
 import { expectOneLineMistake, runCommand, TSX } from '../support/spawned-command';
+import { waitFor } from '../support/wait-for';
 import { predict } from './api-client';
 import { type LocalProcess, startLocalProcess } from './local-process';
 
