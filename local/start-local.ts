@@ -78,12 +78,6 @@ const LOCAL_ACCURACY_MARGIN = { maxAccuracyDrop: 0.05 } as const;
  * timeout (504) although the models were fast. Measured in BENCHMARKS.md.
  */
 const LOCAL_ROUTER_CONCURRENCY = 16;
-/**
- * The shadow thread's nice value (Linux). On AWS the shadow path never slows a caller down: it
- * runs elsewhere. On a laptop whose cores are busy, the API's thread comes first and the worker
- * works the queue down with what is left; on idle cores the nice value changes nothing.
- */
-const SHADOW_THREAD_NICENESS = 10;
 
 export interface StartLocalOptions {
   /** API port; 0 picks a free one. @default 3000 */
@@ -245,7 +239,6 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       startServiceThread(
         'shadow',
         {
-          niceness: SHADOW_THREAD_NICENESS,
           dynamodb: {
             tables: [comparisonTable(LOCAL_TABLE_NAME), runtimeConfigTable(LOCAL_RUNTIME_CONFIG_TABLE_NAME)],
             region: LOCAL_REGION,

@@ -1,5 +1,3 @@
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { COMPACTION_EVERY_MS, DEFAULT_ROTATION } from '../../lambda/adapters/evidence-compaction';
 import { rotateWriters } from '../../lambda/adapters/evidence-log-files';
@@ -19,8 +17,6 @@ export interface RunningService<Info, Calls extends object = Record<string, neve
 }
 
 export interface ShadowOptions {
-  /** Nice value for this thread (Linux), so that the API's thread comes first. @default 0 */
-  readonly niceness?: number;
   readonly dynamodb: LocalDynamoDbOptions;
   readonly models: Omit<ModelServerOptions, 'random'>;
 }
@@ -60,7 +56,6 @@ export const threadServices = {
    * start), as Lambda would.
    */
   shadow: async (options: ShadowOptions, emit: (event: ShadowEvent) => void) => {
-    if (options.niceness) lowerThreadPriority(options.niceness);
     const dynamodb: LocalDynamoDb = await startDynamoDb(options.dynamodb);
     let modelServer: ModelServer;
     try {
@@ -128,21 +123,6 @@ export const threadServices = {
     return running;
   },
 };
-
-/**
- * Lowers the priority of this thread only. Linux keeps a nice value per thread, addressed by the
- * thread's id (from /proc/thread-self); elsewhere the call would lower the whole process, so
- * nothing is done there.
- */
-function lowerThreadPriority(niceness: number): void {
-  if (process.platform !== 'linux') return;
-  try {
-    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
-  } catch {
-    // Not allowed or not available: the thread keeps the process's priority.
-  }
-}
 
 /** This thread's environment becomes exactly `environment` (a worker thread starts with a copy). */
 function replaceEnvironment(environment: Readonly<Record<string, string>>): void {

@@ -87,6 +87,8 @@ function writePlan(dir: string): string {
     maxP99LatencyMs: 60_000,
     maxLatencyIncreaseMs: 60_000,
     maxConversionDrop: 0.5,
+    // The stage's relative limit (10 % of a 50 % rate) would need thousands of users per arm.
+    maxConversionDropRelative: 0.9,
   };
   const step = (canaryPercent: number) => ({
     canaryPercent,
@@ -167,14 +169,19 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         );
 
         expect((await cli('rollout', 'resume', '--reason', 'e2e go on', '--url', local.url)).code).toBe(0);
+        let last: RolloutStatus | undefined;
         const done = await waitFor(
           async () => {
-            const s = await status(local.url);
-            return s.state === 'running' ? undefined : s;
+            last = await status(local.url);
+            return last.state === 'running' ? undefined : last;
           },
           'the rollout to end',
           WALK_TIMEOUT_MS,
-        );
+        ).catch((error: Error) => {
+          // Still running: say where it stands and what the verdict waits for.
+          const { step, verdict } = last ?? {};
+          throw new Error(`${error.message}: at step ${step}, verdict ${JSON.stringify(verdict)}`);
+        });
         // On a failure, say why the walk ended where it did (the last transition and its evidence).
         if (done.state !== 'promoted')
           throw new Error(`the walk ended ${done.state}: ${JSON.stringify(done.history.at(-1))}`);
@@ -269,14 +276,19 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
       'rolls back at the first step whose guardrail fails; status and the report say why',
       async () => {
         expect((await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).code).toBe(0);
+        let last: RolloutStatus | undefined;
         const done = await waitFor(
           async () => {
-            const s = await status(local.url);
-            return s.state === 'running' ? undefined : s;
+            last = await status(local.url);
+            return last.state === 'running' ? undefined : last;
           },
           'the rollout to end',
           WALK_TIMEOUT_MS,
-        );
+        ).catch((error: Error) => {
+          // Still running: say where it stands and what the verdict waits for.
+          const { step, verdict } = last ?? {};
+          throw new Error(`${error.message}: at step ${step}, verdict ${JSON.stringify(verdict)}`);
+        });
         expect(done).toMatchObject({ state: 'rolled_back', step: 0, canaryPercent: 0 });
         expect(done.history.at(-1)).toMatchObject({
           event: 'rollback',
