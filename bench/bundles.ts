@@ -10,7 +10,15 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { EnvName } from '../lambda/shared/env';
+import { EnvName } from '../lambda/configuration/env-names';
+import {
+  deployTimeRouting,
+  rolloutAlarmsEnvironment,
+  rolloutControllerEnvironment,
+  rolloutReportEnvironment,
+  routerEnvironment,
+  workerEnvironment,
+} from '../lib/config/function-environments';
 import { stages } from '../lib/config/stages';
 import { deployedEntry, HANDLER_NAMES, LAMBDA_ESBUILD_OPTIONS } from '../lib/constructs/esm-bundling';
 import { bytes, ms, table } from './markdown';
@@ -49,6 +57,7 @@ export interface BundleResult {
  */
 export function initEnvironment(): Record<string, string> {
   const prod = stages.prod;
+  const routing = deployTimeRouting(prod);
   return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',
@@ -63,29 +72,31 @@ export function initEnvironment(): Record<string, string> {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(prod.router.memoryMb),
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-prod',
     POWERTOOLS_METRICS_NAMESPACE: 'ShadowRollout',
-    [EnvName.productionEndpoint]: prod.productionEndpoint,
-    [EnvName.candidateEndpoints]: prod.candidateEndpoints.join(','),
-    [EnvName.shadowQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/123456789012/shadow',
-    [EnvName.shadowEnabled]: String(prod.shadow.enabled),
-    [EnvName.shadowSampleRate]: String(prod.shadow.sampleRate),
-    [EnvName.canaryPercent]: String(prod.canaryPercent),
-    [EnvName.userKeySalt]: 'bench',
-    [EnvName.modelTimeoutMs]: String(prod.router.modelTimeoutMs),
-    [EnvName.modelMaxAttempts]: String(prod.router.modelMaxAttempts),
-    [EnvName.dispatchBudgetMs]: String(prod.router.dispatchBudgetMs),
-    [EnvName.shadowDispatch]: prod.router.shadowDispatch,
-    [EnvName.tableName]: 'comparisons',
-    [EnvName.comparator]: JSON.stringify(prod.shadow.comparator),
-    [EnvName.captureInput]: String(prod.shadow.captureInput),
-    [EnvName.recordTtlDays]: String(prod.shadow.recordTtlDays),
-    [EnvName.candidateTimeoutMs]: String(prod.worker.candidateTimeoutMs),
-    [EnvName.candidateMaxAttempts]: String(prod.worker.candidateMaxAttempts),
-    [EnvName.runtimeConfigTable]: 'runtime-config',
-    [EnvName.guardrails]: JSON.stringify(prod.guardrails),
-    [EnvName.rolloutBreaker]: JSON.stringify(prod.rollout.breaker),
-    [EnvName.alarmTopicArn]: 'arn:aws:sns:us-east-1:123456789012:alarms',
-    [EnvName.shadowQueueName]: 'shadow',
-    [EnvName.guardrailAlarmNames]: 'prod-Canary-ErrorRate-Critical',
+    // Each function's variables as the stack maps them (the union: one environment serves all).
+    ...routerEnvironment({
+      routing,
+      limits: prod.router,
+      shadowQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/shadow',
+      runtimeConfigTable: 'runtime-config',
+      userKeySalt: { value: 'bench' },
+    }),
+    ...workerEnvironment({ comparisonTable: 'comparisons', shadow: prod.shadow, limits: prod.worker }),
+    ...rolloutReportEnvironment({
+      routing,
+      runtimeConfigTable: 'runtime-config',
+      guardrails: prod.guardrails,
+    }),
+    ...rolloutControllerEnvironment({
+      routing,
+      runtimeConfigTable: 'runtime-config',
+      guardrails: prod.guardrails,
+      breaker: prod.rollout.breaker,
+      shadowQueueName: 'shadow',
+    }),
+    ...rolloutAlarmsEnvironment({
+      alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:alarms',
+      guardrailAlarmNames: ['prod-Canary-ErrorRate-Critical'],
+    }),
     // The evidence log as the stack wires it: the worker's and outcomes' stream, the report's workgroup.
     [EnvName.evidenceStreamName]: 'shadow-rollout-prod-evidence-records',
     [EnvName.analysisWorkGroup]: 'shadow-rollout-prod-analysis',

@@ -2,23 +2,24 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { allowedEndpoints, deployTimeRouting } from './config/function-environments';
 import { resourceNames } from './config/resource-names';
 import type { StageConfig } from './config/stage-config';
 import { AnalysisWorkGroup } from './constructs/analysis-workgroup';
 import { AutomaticRollback } from './constructs/automatic-rollback';
 import { ComparisonReader } from './constructs/comparison-reader';
-import { ComparisonStore } from './constructs/comparison-store';
+import { ComparisonTable } from './constructs/comparison-table';
 import { LogEncryptionKey } from './constructs/encrypted-log-group';
 import { EvidenceBucket } from './constructs/evidence-bucket';
 import { EvidenceCatalog } from './constructs/evidence-catalog';
 import { EvidenceDeliveryStream } from './constructs/evidence-delivery-stream';
 import { OutcomeRecorder } from './constructs/outcome-recorder';
 import { PredictionApi } from './constructs/prediction-api';
-import { BINARY_MEDIA_TYPES, PredictionRouter, routerEndpoints } from './constructs/prediction-router';
+import { BINARY_MEDIA_TYPES, PredictionRouter } from './constructs/prediction-router';
 import { RolloutController } from './constructs/rollout-controller';
 import { type MonitoredEndpoint, RolloutMonitoring } from './constructs/rollout-monitoring';
 import { RolloutReport } from './constructs/rollout-report';
-import { RuntimeConfigStore } from './constructs/runtime-config-store';
+import { RuntimeConfigTable } from './constructs/runtime-config-table';
 import { serviceName } from './constructs/service-function';
 import { ShadowQueue } from './constructs/shadow-queue';
 import { ShadowWorker } from './constructs/shadow-worker';
@@ -56,8 +57,8 @@ export function endpointVariantsOf(config: StageConfig): MonitoredEndpoint[] {
  */
 export class ShadowRolloutStack extends Stack {
   readonly api: PredictionApi;
-  readonly store: ComparisonStore;
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly store: ComparisonTable;
+  readonly runtimeConfig: RuntimeConfigTable;
   readonly shadowQueue: ShadowQueue;
   readonly router: PredictionRouter;
   readonly worker: ShadowWorker;
@@ -92,12 +93,12 @@ export class ShadowRolloutStack extends Stack {
     };
     const dataProtection = { pointInTimeRecovery: config.pointInTimeRecovery, retainData: config.retainData };
 
-    this.store = new ComparisonStore(this, 'ComparisonStore', {
+    this.store = new ComparisonTable(this, 'ComparisonStore', {
       tableName: names.comparisonTable,
       ...dataProtection,
     });
 
-    this.runtimeConfig = new RuntimeConfigStore(this, 'RuntimeConfigStore', {
+    this.runtimeConfig = new RuntimeConfigTable(this, 'RuntimeConfigStore', {
       tableName: names.runtimeConfigTable,
       ...dataProtection,
     });
@@ -110,21 +111,13 @@ export class ShadowRolloutStack extends Stack {
       maxReceiveCount: config.queue.maxReceiveCount,
     });
 
-    const deployTimeRouting = {
-      productionEndpoint: config.productionEndpoint,
-      candidateEndpoints: config.candidateEndpoints,
-      shadowEnabled: config.shadow.enabled,
-      shadowSampleRate: config.shadow.sampleRate,
-      canaryPercent: config.canaryPercent,
-    };
+    const routing = deployTimeRouting(config);
 
     this.router = new PredictionRouter(this, 'PredictionRouter', {
       stage: config.stage,
-      productionEndpoint: config.productionEndpoint,
-      candidateEndpoints: config.candidateEndpoints,
       shadowQueue: this.shadowQueue,
       runtimeConfig: this.runtimeConfig,
-      routing: deployTimeRouting,
+      routing,
       limits: config.router,
       retainUserKeySalt: config.retainData,
       ...logging,
@@ -135,14 +128,8 @@ export class ShadowRolloutStack extends Stack {
         v: 1,
         stage: config.stage,
         stackName: this.stackName,
-        deployTime: {
-          productionEndpoint: config.productionEndpoint,
-          candidateEndpoints: config.candidateEndpoints,
-          shadowEnabled: config.shadow.enabled,
-          sampleRate: config.shadow.sampleRate,
-          canaryPercent: config.canaryPercent,
-        },
-        allowedEndpoints: routerEndpoints(config),
+        deployTime: routing,
+        allowedEndpoints: allowedEndpoints(routing),
         guardrails: config.guardrails,
         comparator: config.shadow.comparator,
         comparisonTable: names.comparisonTable,
@@ -156,7 +143,7 @@ export class ShadowRolloutStack extends Stack {
       candidateEndpoints: config.candidateEndpoints,
       noiseBaselineRate: config.shadow.noiseBaselineRate,
       shadowQueue: this.shadowQueue,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       comparator: config.shadow.comparator,
       captureInput: config.shadow.captureInput,
       recordTtlDays: config.shadow.recordTtlDays,
@@ -166,13 +153,13 @@ export class ShadowRolloutStack extends Stack {
 
     this.reader = new ComparisonReader(this, 'ComparisonReader', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       ...logging,
     });
 
     this.outcomes = new OutcomeRecorder(this, 'OutcomeRecorder', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       recordTtlDays: config.shadow.recordTtlDays,
       comparator: config.shadow.comparator,
       ...logging,
@@ -180,11 +167,10 @@ export class ShadowRolloutStack extends Stack {
 
     this.report = new RolloutReport(this, 'RolloutReport', {
       stage: config.stage,
-      comparisonStore: this.store,
+      comparisonTable: this.store,
       runtimeConfig: this.runtimeConfig,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
       ...logging,
     });
 
@@ -231,7 +217,7 @@ export class ShadowRolloutStack extends Stack {
     this.rollback = new AutomaticRollback(this, 'AutomaticRollback', {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       ...logging,
     });
 
@@ -239,9 +225,8 @@ export class ShadowRolloutStack extends Stack {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
       shadowQueue: this.shadowQueue,
-      deployTimeRouting,
+      deployTimeRouting: routing,
       guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
       breaker: config.rollout.breaker,
       ...logging,
     });

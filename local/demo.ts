@@ -243,7 +243,7 @@ function printSummary(sent: readonly Sent[], records: readonly ComparisonRecord[
       `    latency ${percentiles(mine.filter((c) => c.result.status === 'ok').map((c) => c.result.latencyMs))}`,
     );
   }
-  const production = records.map((r) => r.production).filter((p) => p.status === 'ok');
+  const production = records.map((r) => r.served).filter((p) => p.status === 'ok');
   console.log(`  production latency ${percentiles(production.map((p) => p.latencyMs))}`);
   console.log(`  served: ${formatCounts(countBy(records.map((r) => r.servedVariant)))}`);
   if (records.length < wanted) {

@@ -1,5 +1,14 @@
+import { EnvName } from '../lambda/configuration/env-names';
 import { METRICS_NAMESPACE } from '../lambda/core/metric-names';
-import { EnvName } from '../lambda/shared/env';
+import {
+  automaticRollbackEnvironment,
+  comparisonReaderEnvironment,
+  deployTimeRouting,
+  outcomeRecorderEnvironment,
+  rolloutReportEnvironment,
+  routerEnvironment,
+  workerEnvironment,
+} from '../lib/config/function-environments';
 import type { StageConfig } from '../lib/config/stage-config';
 import { LOCAL_CREDENTIALS } from './local-aws';
 import type { ModelsFile } from './model-server/models-file';
@@ -21,19 +30,24 @@ export interface LocalEnvInput {
   readonly evidenceLogDir: string;
 }
 
-/** The stack's default cap on a body stored in a comparison record (lib/constructs/shadow-worker.ts). */
-export const LOCAL_MAX_STORED_BODY_BYTES = 16 * 1024;
-
-/** How long the router caches the runtime config, as the stack's default (lib/constructs/prediction-router.ts). */
-export const LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS = 5;
-
 /**
- * The environment the handlers see in local mode: the same variables the stack sets (from the
- * dev stage, with local overrides), plus the SDK's standard service-specific endpoint variables,
- * which is how the unchanged handlers reach the emulators.
+ * The environment the handlers see in local mode: each function's variables as the stack sets
+ * them (lib/config/function-environments.ts, from the dev stage with local overrides), in one
+ * process, plus the SDK's standard service-specific endpoint variables, which is how the
+ * unchanged handlers reach the emulators. Local differences: the salt is a value (no Secrets
+ * Manager), the evidence log is files (no Firehose, no Athena), and the rollout controller runs
+ * in-process (local/rollout/) rather than as a function.
  */
 export function localEnvironment(input: LocalEnvInput): Record<string, string> {
   const { stage, models } = input;
+  const routing = deployTimeRouting({
+    ...stage,
+    productionEndpoint: models.production,
+    candidateEndpoints: models.candidates,
+    shadow: { ...stage.shadow, sampleRate: input.sampleRate },
+  });
+  const shadow = { ...stage.shadow, comparator: models.comparator ?? stage.shadow.comparator };
+  const inputSchema = models.inputSchema ?? stage.router.inputSchema;
   return {
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
@@ -46,56 +60,29 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'shadow-rollout-local',
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    [EnvName.productionEndpoint]: models.production,
-    [EnvName.candidateEndpoints]: models.candidates.join(','),
-    [EnvName.shadowQueueUrl]: input.shadowQueueUrl,
-    [EnvName.shadowEnabled]: String(stage.shadow.enabled),
-    [EnvName.shadowSampleRate]: String(input.sampleRate),
-    [EnvName.canaryPercent]: String(stage.canaryPercent),
-    [EnvName.userKeySalt]: 'shadow-rollout-local',
-    [EnvName.modelTimeoutMs]: String(stage.router.modelTimeoutMs),
-    [EnvName.modelMaxAttempts]: String(stage.router.modelMaxAttempts),
-    [EnvName.dispatchBudgetMs]: String(input.dispatchBudgetMs),
-    [EnvName.shadowDispatch]: stage.router.shadowDispatch,
-    [EnvName.maxPayloadBytes]: String(stage.router.maxPayloadBytes),
-    [EnvName.maxMessageBytes]: String(stage.router.maxMessageBytes),
-    [EnvName.tableName]: input.tableName,
-    [EnvName.comparator]: JSON.stringify(models.comparator ?? stage.shadow.comparator),
-    [EnvName.captureInput]: String(stage.shadow.captureInput),
-    [EnvName.recordTtlDays]: String(stage.shadow.recordTtlDays),
-    [EnvName.candidateTimeoutMs]: String(stage.worker.candidateTimeoutMs),
-    [EnvName.candidateMaxAttempts]: String(stage.worker.candidateMaxAttempts),
-    [EnvName.maxStoredBodyBytes]: String(LOCAL_MAX_STORED_BODY_BYTES),
-    [EnvName.guardrails]: JSON.stringify(stage.guardrails),
-    [EnvName.noiseBaselineRate]: String(stage.shadow.noiseBaselineRate),
-    [EnvName.inputSchema]: inputSchemaJson(models.inputSchema ?? stage.router.inputSchema),
-    [EnvName.runtimeConfigTable]: input.runtimeConfigTableName,
-    [EnvName.runtimeConfigMaxAgeSeconds]: String(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS),
+    ...routerEnvironment({
+      routing,
+      limits: {
+        ...stage.router,
+        dispatchBudgetMs: input.dispatchBudgetMs,
+        ...(inputSchema === undefined ? {} : { inputSchema }),
+      },
+      shadowQueueUrl: input.shadowQueueUrl,
+      runtimeConfigTable: input.runtimeConfigTableName,
+      userKeySalt: { value: 'shadow-rollout-local' },
+    }),
+    ...workerEnvironment({ comparisonTable: input.tableName, shadow, limits: stage.worker }),
+    ...outcomeRecorderEnvironment({ comparisonTable: input.tableName, shadow }),
+    ...comparisonReaderEnvironment({ comparisonTable: input.tableName }),
+    ...rolloutReportEnvironment({
+      routing,
+      runtimeConfigTable: input.runtimeConfigTableName,
+      guardrails: stage.guardrails,
+    }),
+    ...automaticRollbackEnvironment({ routing, runtimeConfigTable: input.runtimeConfigTableName }),
     [EnvName.evidenceLogDir]: input.evidenceLogDir,
   };
 }
-
-function inputSchemaJson(schema: unknown): string {
-  return schema === undefined ? '' : JSON.stringify(schema);
-}
-
-/**
- * Variables local mode leaves unset, and why. Every name in EnvName is either set above or
- * listed here (a test checks), so a new variable cannot be forgotten silently.
- */
-export const UNSET_IN_LOCAL_MODE: Readonly<Partial<Record<keyof typeof EnvName, string>>> = {
-  userKeySaltSecretArn:
-    'no Secrets Manager locally: the salt is passed as USER_KEY_SALT (a value, not a secret)',
-  alarmTopicArn: 'the local rollout controller notifies on the terminal, not through SNS (local/rollout/)',
-  rolloutBreaker:
-    'the local rollout controller takes the dev stage breaker settings directly (local/rollout/)',
-  shadowQueueName: 'the local rollout controller reads the backlog age from the local queue, not CloudWatch',
-  guardrailAlarmNames:
-    'no CloudWatch alarms locally: `shadow-rollout alarm NAME` invokes the rollback function',
-  evidenceStreamName: 'no Firehose locally: the evidence log is JSON-lines files (EVIDENCE_LOG_DIR)',
-  analysisWorkGroup: 'no Athena locally: DuckDB reads the evidence log files',
-  analysisDatabase: 'no Glue locally: DuckDB reads the evidence log files',
-};
 
 /** Variables from the user's shell that would send the SDK somewhere other than the emulators. */
 export const CONFLICTING_AWS_VARIABLES = [

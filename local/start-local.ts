@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterResponse } from '../lambda/adapters/after-response';
 import { dynamoDbClient } from '../lambda/adapters/clients';
+import { afterResponse } from '../lambda/after-response/registry';
+import { allowedEndpoints, deployTimeRouting } from '../lambda/configuration/function-settings';
 import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
-import { allowedEndpoints, deployTimeKnobs } from '../lambda/shared/settings';
 import type { RolloutNotification } from '../lambda/use-cases/rollout/ports';
 import type { StageConfig } from '../lib/config/stage-config';
-import { routerTimeoutSeconds, stages } from '../lib/config/stages';
+import { routerTimeoutSeconds, shadowVisibilityTimeoutSeconds, stages } from '../lib/config/stages';
 import { adminRoutes, adminTargets } from './admin-routes';
 import { routes } from './api-server/routes';
 import {
@@ -259,8 +259,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         queueName: QUEUE_NAME,
         deadLetterQueueName: `${QUEUE_NAME}-dlq`,
         visibilityTimeoutSeconds:
-          options.visibilityTimeoutSeconds ??
-          6 * stage.worker.timeoutSeconds + stage.worker.maxBatchingWindowSeconds,
+          options.visibilityTimeoutSeconds ?? shadowVisibilityTimeoutSeconds(stage.worker),
         maxReceiveCount: stage.queue.maxReceiveCount,
         ...(options.dataDir ? { journalFile: join(options.dataDir, QUEUE_JOURNAL_FILE) } : {}),
       }).then(remember(cleanup)),
@@ -300,7 +299,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     afterResponse.activate('long-lived-process');
     // Imported only now: the handlers build their clients and read settings at import (cold start).
     const rollback = (await import('../lambda/handlers/rollback')).handler;
-    const knobs = deployTimeKnobs(process.env);
+    const knobs = deployTimeRouting(process.env);
     const { DuckDbAnalysisEngine } = await import('../lambda/adapters/duckdb-analysis');
     const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir);
     cleanup.push(async () => rolloutEngine.close());

@@ -46,10 +46,10 @@ export function analyzeRecord(item: Item, itemWithOutcome: Item): RecordAnalysis
   };
 }
 
-/** Every stored model result of an item: production, the candidates', the noise baseline's. */
+/** Every stored model result of an item: the served one, the candidates', the noise baseline's. */
 function storedResults(item: Item): Record<string, AttributeValue>[] {
   const results = [
-    item.production?.M,
+    item.served?.M,
     item.noiseBaseline?.M?.result?.M,
     ...(item.candidates?.L ?? []).map((c) => c.M?.result?.M),
   ];

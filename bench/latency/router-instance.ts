@@ -1,6 +1,6 @@
 import { resolve, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { AfterResponse } from '../../lambda/adapters/after-response';
+import type { AfterResponse } from '../../lambda/after-response/registry';
 
 export type RouterHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -1,7 +1,7 @@
 import { sageMakerRuntimeClient } from '../../lambda/adapters/clients';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/core/metric-names';
 import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
-import { EnvName } from '../../lambda/shared/env';
 import { stages } from '../../lib/config/stages';
 import { LOCAL_CREDENTIALS } from '../../local/local-aws';
 import { CONFLICTING_AWS_VARIABLES } from '../../local/local-env';

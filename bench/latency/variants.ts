@@ -1,6 +1,6 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { AfterResponse } from '../../lambda/adapters/after-response';
+import type { AfterResponse } from '../../lambda/after-response/registry';
 import { lambdaContext } from '../../local/lambda-runtime';
 import type { Variant } from './driver';
 import type { RouterHandler } from './router-instance';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
 import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catalog';
 import { ReportForVerdictSource } from '../../lambda/adapters/report-verdict-source';
+import { analysisEngine, reportSettings } from '../../lambda/composition/analysis';
 import { parseDuration } from '../../lambda/core/rollout/duration';
 import {
   describeStep,
@@ -13,7 +14,6 @@ import {
 import type { StepEvidence } from '../../lambda/core/rollout/rollout';
 import type { HoldAction } from '../../lambda/core/rollout/transitions';
 import { InvalidConfigChangeError } from '../../lambda/core/runtime-config';
-import { analysisEngine, reportSettings } from '../../lambda/shared/analysis';
 import {
   holdRollout,
   type ManagePorts,

@@ -1,31 +1,8 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ComparisonRecord, Outcome } from '../core/comparison-record';
-import { type OutcomeField, outcomeFields } from '../core/outcome';
+import { type ComparisonRecord, type Outcome, storedRecord } from '../core/comparison-record';
+import { outcomeFields } from '../core/outcome';
+import type { ComparisonRecords, OutcomeSaveResult, SaveResult } from '../use-cases/ports/comparison-records';
 import { dynamoDbClient } from './clients';
-
-export interface SaveResult {
-  readonly saved: 'created' | 'duplicate';
-  /** An outcome that was posted before the comparison existed, now joined to it. */
-  readonly joinedOutcome?: Outcome;
-}
-
-export interface OutcomeSaveResult {
-  /** This post was the request's first outcome: it created the stored outcome. */
-  readonly created: boolean;
-  /** Fields of the post stored now. */
-  readonly added: readonly OutcomeField[];
-  /** Fields of the post already stored from an earlier post: the first value is kept. */
-  readonly kept: readonly OutcomeField[];
-  /**
-   * The request's record and the added fields that joined it now, when its comparison was
-   * already stored at the time of their write; fields written before it are joined (and
-   * counted) by the worker when it writes the comparison.
-   */
-  readonly joined?: {
-    readonly record: Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
-    readonly fields: readonly OutcomeField[];
-  };
-}
 
 const isConditionFailure = (error: unknown) =>
   (error as { name?: string }).name === 'ConditionalCheckFailedException';
@@ -45,7 +22,7 @@ export function dynamoDocumentClient(): DynamoDBDocumentClient {
  * once (conditional on `comparedAt` being absent) with SET, never a whole-item put, so an
  * outcome that was joined first is preserved.
  */
-export class ComparisonStore {
+export class ComparisonStore implements ComparisonRecords {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -122,7 +99,7 @@ export class ComparisonStore {
         kept: [],
         ...(Attributes?.comparedAt === undefined
           ? {}
-          : { joined: { record: Attributes as ComparisonRecord, fields } }),
+          : { joined: { record: storedRecord(Attributes), fields } }),
       };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -150,7 +127,8 @@ export class ComparisonStore {
     );
     const added = writes.filter((w) => w.added);
     const joined = added.filter((w) => w.item?.comparedAt !== undefined);
-    const record = joined[0]?.item as ComparisonRecord | undefined;
+    const item = joined[0]?.item;
+    const record = item === undefined ? undefined : storedRecord(item);
     return {
       created: false,
       added: added.map((w) => w.field),
@@ -162,6 +140,6 @@ export class ComparisonStore {
   /** The record for a request id, or undefined when it has no comparison yet. */
   async get(requestId: string): Promise<ComparisonRecord | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { requestId } }));
-    return Item?.comparedAt === undefined ? undefined : (Item as ComparisonRecord);
+    return Item?.comparedAt === undefined ? undefined : storedRecord(Item);
   }
 }

@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { RUNTIME_CONFIG_TABLE_KEY } from '../configuration/tables';
 import {
   DEPLOYMENT_RECORD_ID,
   type DeploymentRecord,
@@ -7,7 +8,7 @@ import {
 
 /**
  * Reads what a stage was deployed with: the item CloudFormation writes into the runtime config
- * table on every deploy (lib/constructs/runtime-config-store.ts). The CLI's; kept apart from the
+ * table on every deploy (lib/constructs/runtime-config-table.ts). The CLI's; kept apart from the
  * router's runtime config reader so the router bundle does not carry it.
  */
 export async function readDeploymentRecord(
@@ -17,7 +18,7 @@ export async function readDeploymentRecord(
   const { Item } = await db.send(
     new GetItemCommand({
       TableName: tableName,
-      Key: { id: { S: DEPLOYMENT_RECORD_ID } },
+      Key: { [RUNTIME_CONFIG_TABLE_KEY]: { S: DEPLOYMENT_RECORD_ID } },
       ConsistentRead: true,
     }),
   );

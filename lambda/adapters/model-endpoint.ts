@@ -1,20 +1,8 @@
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { withDeadline } from '../core/deadline';
-import type { BodyEncoding, ModelErrorCode, ModelResult } from '../core/model-result';
+import { DeadlineExceededError, withDeadline } from '../core/deadline';
+import type { BodyEncoding, ModelErrorCode } from '../core/model-result';
 import { isTextMediaType } from '../core/predict-request';
-
-export interface ModelRequest {
-  readonly contentType: string;
-  readonly accept?: string | undefined;
-  readonly body: string;
-  readonly encoding: BodyEncoding;
-}
-
-/**
- * Calls one endpoint and always resolves: a failure is a result with `status: 'error'`, an input
- * the model refused as the caller's mistake one with `status: 'client_error'`.
- */
-export type InvokeModel = (endpoint: string, request: ModelRequest) => Promise<ModelResult>;
+import type { InvokeModel } from '../use-cases/ports/models';
 
 export function modelInvoker(client: SageMakerRuntimeClient, timeoutMs: number): InvokeModel {
   return async (endpoint, request) => {
@@ -101,7 +89,14 @@ function clientErrorMessage(error: unknown): string {
 export function modelErrorCode(error: unknown): ModelErrorCode {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
   const name = e?.name ?? '';
-  if (name === 'AbortError' || name === 'TimeoutError' || e?.code === 'ETIMEDOUT') return 'timeout';
+  // Our own deadline (withDeadline), the SDK's request timeout, or the socket's.
+  if (
+    error instanceof DeadlineExceededError ||
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    e?.code === 'ETIMEDOUT'
+  )
+    return 'timeout';
   if (name === 'ThrottlingException' || e?.$metadata?.httpStatusCode === 429) return 'throttled';
   if (name === 'ModelError') return 'model_error';
   // Anything else, a ValidationError about the endpoint included (it does not exist), means

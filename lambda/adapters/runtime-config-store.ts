@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { RUNTIME_CONFIG_TABLE_KEY } from '../configuration/tables';
 import { withDeadline } from '../core/deadline';
 import { UserError } from '../core/errors';
 import { experimentIdOf } from '../core/experiment';
@@ -23,7 +24,7 @@ async function readConfigDocument(
   const { Item } = await db.send(
     new GetItemCommand({
       TableName: tableName,
-      Key: { id: { S: ROUTING_CONFIG_ID } },
+      Key: { [RUNTIME_CONFIG_TABLE_KEY]: { S: ROUTING_CONFIG_ID } },
       ConsistentRead: options.consistent,
     }),
   );
@@ -58,7 +59,7 @@ export class RuntimeConfigStore implements RuntimeConfigDocuments {
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
-            id: { S: ROUTING_CONFIG_ID },
+            [RUNTIME_CONFIG_TABLE_KEY]: { S: ROUTING_CONFIG_ID },
             value: { S: JSON.stringify(document) },
             version: { N: String(document.version) },
           },

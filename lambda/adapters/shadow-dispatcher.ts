@@ -1,16 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ShadowMessage } from '../core/shadow-message';
-
-export type DispatchResult =
-  | { readonly outcome: 'dispatched' }
-  /**
-   * Not confirmed within the budget; the send goes on and most likely lands. `landed` settles
-   * with the send: false when the sample never reached the queue after all.
-   */
-  | { readonly outcome: 'late'; readonly landed?: Promise<boolean> }
-  | { readonly outcome: 'failed'; readonly reason: 'error'; readonly errorName: string };
-
-export type DispatchShadow = (message: ShadowMessage) => Promise<DispatchResult>;
+import type { DispatchResult, DispatchShadow } from '../use-cases/ports/shadow-queue';
 
 /**
  * Sends a shadow message within a time budget. It never throws: the caller's answer must not

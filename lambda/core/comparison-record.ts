@@ -51,12 +51,13 @@ export interface ComparisonRecord {
   readonly candidateTimeoutMs?: number;
   readonly userKey: string | null;
   readonly input: StoredInput;
-  readonly production: StoredModelResult;
+  /** The answer the caller got: production's, or the canary's (`servedVariant` says which). */
+  readonly served: StoredModelResult;
   readonly candidates: readonly CandidateComparison[];
   /**
    * Production invoked a second time and compared with its own first answer, for a sample of
    * requests: the self-disagreement a nondeterministic model shows, against which the
-   * candidate's disagreement is judged. Its result carries no answer body (production's is above).
+   * candidate's disagreement is judged. Its result carries no answer body (the served one is above).
    */
   readonly noiseBaseline?: CandidateComparison;
   readonly outcome?: Outcome;
@@ -78,4 +79,22 @@ export function truncateUtf8(text: string, maxBytes: number): string {
     .subarray(0, maxBytes)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
+}
+
+/**
+ * When DynamoDB's TTL removes a request's record (epoch seconds): `ttlDays` after the request was
+ * received. An outcome posted before its comparison gets the same lifetime.
+ */
+export function expiresAtFor(receivedAt: string, ttlDays: number): number {
+  return Math.floor(Date.parse(receivedAt) / 1000) + ttlDays * 86_400;
+}
+
+/**
+ * A stored item as the current record: items written before the served answer was called
+ * `served` hold it as `production` (the field also held the canary's answer, hence the rename).
+ */
+export function storedRecord(item: Record<string, unknown>): ComparisonRecord {
+  if (item.served !== undefined || item.production === undefined) return item as unknown as ComparisonRecord;
+  const { production, ...rest } = item;
+  return { ...rest, served: production } as unknown as ComparisonRecord;
 }

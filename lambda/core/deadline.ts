@@ -1,9 +1,9 @@
 export class DeadlineExceededError extends Error {
-  override readonly name = 'TimeoutError';
+  override readonly name = 'DeadlineExceededError';
 }
 
 /**
- * Runs `work` with a hard deadline: past `ms` the returned promise rejects with a TimeoutError
+ * Runs `work` with a hard deadline: past `ms` the returned promise rejects with a DeadlineExceededError
  * and the signal handed to `work` is aborted so the call can release its socket. The deadline
  * holds even when the callee ignores the signal.
  */

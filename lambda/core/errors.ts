@@ -65,6 +65,14 @@ export class ModelRejectedRequestError extends ApiError {
   }
 }
 
+/** A dependency of this function is unavailable for now; the caller's retry may succeed. */
+export class ServiceUnavailableError extends ApiError {
+  override readonly name = 'ServiceUnavailableError';
+  constructor(code: string, message: string) {
+    super(503, code, message);
+  }
+}
+
 /** The served model failed; the status depends on how (throttled, timed out, broken). */
 export class ModelFailureError extends ApiError {
   override readonly name = 'ModelFailureError';

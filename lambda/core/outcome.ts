@@ -1,6 +1,8 @@
+import * as v from 'valibot';
 import type { Outcome } from './comparison-record';
 import { BadRequestError } from './errors';
 import { isValidRequestId } from './request-id';
+import { fields, numberIn, schemaProblems } from './schema';
 
 const MAX_LABEL_BYTES = 1024;
 
@@ -28,6 +30,26 @@ export interface OutcomePost {
   readonly outcome: Outcome;
 }
 
+/** What each field of a `POST /outcomes` body may hold (built on first use, see core/schema.ts). */
+function outcomePostSchema() {
+  return fields({
+    requestId: v.pipe(
+      v.string(REQUEST_ID_RULE),
+      v.check((id) => isValidRequestId(id), REQUEST_ID_RULE),
+    ),
+    converted: v.optional(v.boolean('must be true or false')),
+    value: v.optional(numberIn(-Infinity, Infinity, 'must be a finite number')),
+    label: v.optional(
+      v.custom(
+        (label) => label !== null && Buffer.byteLength(JSON.stringify(label)) <= MAX_LABEL_BYTES,
+        `must be a JSON value of at most ${MAX_LABEL_BYTES} bytes`,
+      ),
+    ),
+  });
+}
+
+const REQUEST_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")';
+
 /** Validates a `POST /outcomes` body; every problem is listed in one 400. */
 export function parseOutcome(body: string | null, receivedAt: string): OutcomePost {
   let value: unknown;
@@ -43,15 +65,7 @@ export function parseOutcome(body: string | null, receivedAt: string): OutcomePo
   const problems: string[] = [];
   for (const key of Object.keys(o))
     if (!FIELDS.has(key)) problems.push(`unknown field "${key.slice(0, 40)}"`);
-  if (typeof o.requestId !== 'string' || !isValidRequestId(o.requestId)) {
-    problems.push('requestId must be 1-128 characters of A-Z a-z 0-9 . _ - (and not "." or "..")');
-  }
-  if ('converted' in o && typeof o.converted !== 'boolean') problems.push('converted must be true or false');
-  if ('value' in o && !(typeof o.value === 'number' && Number.isFinite(o.value)))
-    problems.push('value must be a finite number');
-  if ('label' in o && (o.label === null || Buffer.byteLength(JSON.stringify(o.label)) > MAX_LABEL_BYTES)) {
-    problems.push(`label must be a JSON value of at most ${MAX_LABEL_BYTES} bytes`);
-  }
+  problems.push(...schemaProblems(outcomePostSchema(), o));
   if (!('converted' in o || 'value' in o || 'label' in o))
     problems.push('give at least one of converted, value, label');
   if (problems.length > 0)

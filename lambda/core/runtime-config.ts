@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { UserError } from './errors';
 import { deployTimeExperiment, type ExperimentStart, experimentKey, experimentSettings } from './experiment';
 import {
@@ -8,6 +9,7 @@ import {
   type ShadowBreaker,
   type StepEvidence,
 } from './rollout/rollout';
+import { isPlainObject, numberIn, schemaProblems } from './schema';
 
 /**
  * Runtime routing config: what can change without a redeploy (sample rate, canary share,
@@ -100,44 +102,42 @@ export function effectiveKnobs(
  * router to invoke (its IAM policy names exact ARNs); anything else would only fail later.
  */
 export function overrideProblems(overrides: unknown, allowedEndpoints: readonly string[]): string[] {
-  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
-    return ['overrides must be an object'];
-  const o = overrides as Record<string, unknown>;
-  const problems: string[] = [];
-  const known = new Set([
-    'productionEndpoint',
-    'candidateEndpoints',
-    'shadowEnabled',
-    'sampleRate',
-    'canaryPercent',
-  ]);
-  for (const key of Object.keys(o)) if (!known.has(key)) problems.push(`unknown setting "${key}"`);
-  if ('sampleRate' in o && !(typeof o.sampleRate === 'number' && o.sampleRate >= 0 && o.sampleRate <= 1)) {
-    problems.push('sampleRate must be a number from 0 to 1');
-  }
-  if (
-    'canaryPercent' in o &&
-    !(typeof o.canaryPercent === 'number' && o.canaryPercent >= 0 && o.canaryPercent <= 100)
-  ) {
-    problems.push('canaryPercent must be a number from 0 to 100');
-  }
-  if ('shadowEnabled' in o && typeof o.shadowEnabled !== 'boolean')
-    problems.push('shadowEnabled must be true or false');
-  const allowed = new Set(allowedEndpoints);
-  if (
-    'productionEndpoint' in o &&
-    !(typeof o.productionEndpoint === 'string' && allowed.has(o.productionEndpoint))
-  ) {
-    problems.push(`productionEndpoint must be one of ${allowedEndpoints.join(', ')}`);
-  }
-  if ('candidateEndpoints' in o) {
-    const list = o.candidateEndpoints;
-    if (!Array.isArray(list) || list.some((e) => typeof e !== 'string' || !allowed.has(e))) {
-      problems.push(`candidateEndpoints must be a list of ${allowedEndpoints.join(', ')}`);
-    }
-  }
-  return problems;
+  if (!isPlainObject(overrides)) return ['overrides must be an object'];
+  const known = new Set(Object.keys(ROUTING_KNOBS));
+  return [
+    ...Object.keys(overrides)
+      .filter((key) => !known.has(key))
+      .map((key) => `unknown setting "${key}"`),
+    ...schemaProblems(overridesSchema(allowedEndpoints), overrides),
+  ];
 }
+
+/** What each override may hold; built per call, since the endpoints are the deployment's. */
+function overridesSchema(allowedEndpoints: readonly string[]) {
+  const endpoints = allowedEndpoints.join(', ');
+  const allowed = v.picklist(allowedEndpoints, `must be one of ${endpoints}`);
+  return v.partial(
+    v.object({
+      productionEndpoint: allowed,
+      candidateEndpoints: v.custom<string[]>(
+        (list) => Array.isArray(list) && list.every((e) => allowedEndpoints.includes(e)),
+        `must be a list of ${endpoints}`,
+      ),
+      shadowEnabled: v.boolean('must be true or false'),
+      sampleRate: numberIn(0, 1, 'must be a number from 0 to 1'),
+      canaryPercent: numberIn(0, 100, 'must be a number from 0 to 100'),
+    } satisfies Record<keyof RoutingKnobs, unknown>),
+  );
+}
+
+/** The routing knobs by name (what an override may set). */
+const ROUTING_KNOBS: Record<keyof RoutingKnobs, true> = {
+  productionEndpoint: true,
+  candidateEndpoints: true,
+  shadowEnabled: true,
+  sampleRate: true,
+  canaryPercent: true,
+};
 
 export type ConfigAction =
   | { readonly action: 'set'; readonly values: RoutingOverrides }

@@ -5,7 +5,7 @@
  *   network round trip on the caller's path (measured in BENCHMARKS.md), and nothing else to
  *   run or trust.
  * - `after-response`: the router answers first and an internal Lambda extension keeps the
- *   environment running until the send settles (lambda/adapters/lambda-extension.ts). The
+ *   environment running until the send settles (lambda/after-response/lambda-extension.ts). The
  *   caller's latency no longer includes the queue; the function's billed duration does. When the
  *   extension cannot register, the router falls back to `before-response` by itself.
  */

@@ -1,7 +1,10 @@
+import * as v from 'valibot';
 import type { BodyEncoding, ModelResult } from './model-result';
+import { fields, isPlainObject, numberIn, schemaProblems } from './schema';
 import type { ServedVariant } from './variants';
 
-export const SHADOW_MESSAGE_VERSION = 1;
+/** Version 2 calls the caller's answer `served`; version 1 (still read) called it `production`. */
+export const SHADOW_MESSAGE_VERSION = 2;
 
 /**
  * The SQS message the router dispatches for a shadow-sampled request and the worker consumes.
@@ -21,8 +24,8 @@ export interface ShadowMessage {
     readonly body: string;
     readonly encoding: BodyEncoding;
   };
-  /** What the caller was served (production, or the canary). */
-  readonly production: ModelResult;
+  /** The answer the caller got: production's, or the canary's for a canary-served request. */
+  readonly served: ModelResult;
   /** Endpoint names of the candidates to replay the request against. */
   readonly candidates: readonly string[];
   /**
@@ -49,6 +52,46 @@ export function messageBytes(message: ShadowMessage): number {
 }
 
 /**
+ * What the worker checks of a message, built on first use (the router never parses one). Version
+ * 1 messages, sent by routers deployed before version 2 and still in the queue, carry the served
+ * answer as `production`; both are read and returned as version 2.
+ */
+function shadowMessageSchema() {
+  const result = fields({
+    endpoint: v.string('must be a string'),
+    status: v.picklist(['ok', 'error', 'client_error'], 'must be ok, error or client_error'),
+  });
+  const common = {
+    requestId: v.pipe(v.string('missing'), v.minLength(1, 'missing')),
+    receivedAt: v.pipe(
+      v.string('invalid'),
+      v.check((at) => !Number.isNaN(Date.parse(at)), 'invalid'),
+    ),
+    userKey: v.nullable(v.string('invalid'), 'invalid'),
+    servedVariant: v.picklist(['production', 'canary'], 'invalid'),
+    request: fields({
+      contentType: v.string('must be a string'),
+      body: v.string('must be a string'),
+      encoding: v.picklist(['utf8', 'base64'], 'must be utf8 or base64'),
+    }),
+    candidates: v.array(v.string('invalid'), 'invalid'),
+    experiment: v.optional(v.pipe(v.string('invalid'), v.minLength(1, 'invalid'))),
+    shadowSampled: v.optional(v.boolean('invalid')),
+    servedTimeoutMs: v.optional(numberIn(Number.MIN_VALUE, Infinity, 'invalid')),
+  };
+  return v.variant(
+    'v',
+    [
+      fields({ v: v.literal(2), ...common, served: result }),
+      fields({ v: v.literal(1), ...common, production: result }),
+    ],
+    (issue) => `unsupported version ${String(issue.input)}`,
+  );
+}
+
+let schema: ReturnType<typeof shadowMessageSchema> | undefined;
+
+/**
  * Parses and checks an SQS body. The worker only trusts what it checked: a message from an
  * unknown version or with missing parts is rejected rather than half-processed.
  */
@@ -59,48 +102,12 @@ export function parseShadowMessage(body: string): ShadowMessage {
   } catch {
     throw new InvalidShadowMessageError('shadow message is not JSON');
   }
-  const problems: string[] = [];
-  const m = value as Partial<Record<keyof ShadowMessage, unknown>>;
-  if (typeof value !== 'object' || value === null)
-    throw new InvalidShadowMessageError('shadow message is not an object');
-  if (m.v !== SHADOW_MESSAGE_VERSION) problems.push(`unsupported version ${String(m.v)}`);
-  if (typeof m.requestId !== 'string' || m.requestId === '') problems.push('requestId missing');
-  if (typeof m.receivedAt !== 'string' || Number.isNaN(Date.parse(m.receivedAt)))
-    problems.push('receivedAt invalid');
-  if (m.userKey !== null && typeof m.userKey !== 'string') problems.push('userKey invalid');
-  if (m.servedVariant !== 'production' && m.servedVariant !== 'canary')
-    problems.push('servedVariant invalid');
-  const request = m.request as Partial<ShadowMessage['request']> | undefined;
-  if (
-    typeof request !== 'object' ||
-    request === null ||
-    typeof request.body !== 'string' ||
-    typeof request.contentType !== 'string' ||
-    (request.encoding !== 'utf8' && request.encoding !== 'base64')
-  ) {
-    problems.push('request invalid');
-  }
-  const production = m.production as Partial<ShadowMessage['production']> | undefined;
-  if (
-    typeof production !== 'object' ||
-    production === null ||
-    typeof production.endpoint !== 'string' ||
-    (production.status !== 'ok' && production.status !== 'error' && production.status !== 'client_error')
-  ) {
-    problems.push('production result invalid');
-  }
-  if (!Array.isArray(m.candidates) || m.candidates.some((c) => typeof c !== 'string'))
-    problems.push('candidates invalid');
-  if (m.experiment !== undefined && (typeof m.experiment !== 'string' || m.experiment === ''))
-    problems.push('experiment invalid');
-  if (m.shadowSampled !== undefined && typeof m.shadowSampled !== 'boolean')
-    problems.push('shadowSampled invalid');
-  if (
-    m.servedTimeoutMs !== undefined &&
-    !(typeof m.servedTimeoutMs === 'number' && Number.isFinite(m.servedTimeoutMs) && m.servedTimeoutMs > 0)
-  )
-    problems.push('servedTimeoutMs invalid');
+  if (!isPlainObject(value)) throw new InvalidShadowMessageError('shadow message is not an object');
+  schema ??= shadowMessageSchema();
+  const problems = schemaProblems(schema, value);
   if (problems.length > 0)
     throw new InvalidShadowMessageError(`invalid shadow message: ${problems.join('; ')}`);
-  return value as ShadowMessage;
+  if (value.v === 2) return value as unknown as ShadowMessage;
+  const { production, ...rest } = value as Record<string, unknown>;
+  return { ...rest, v: SHADOW_MESSAGE_VERSION, served: production } as unknown as ShadowMessage;
 }

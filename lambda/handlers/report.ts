@@ -1,27 +1,23 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
-import { ApiError } from '../core/errors';
-import { parseGuardrails } from '../core/guardrails';
-import { jsonResponse, responseForError } from '../core/http';
+import { analysisEngine, analysisSettings, reportSettings } from '../composition/analysis';
+import { functionObservability } from '../composition/lifecycle';
+import { rolloutReportSettings } from '../configuration/function-settings';
+import { jsonResponse } from '../core/http';
 import { parseReportRequest } from '../core/report-request';
-import { analysisEngine, analysisSettings, reportSettings } from '../shared/analysis';
-import { EnvName, requiredString } from '../shared/env';
-import { observability } from '../shared/observability';
-import { deployTimeKnobs, runtimeConfigSettings } from '../shared/settings';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
 import { type ReportAnswer, reportFor } from '../use-cases/report-for';
 
-const guardrails = parseGuardrails(requiredString(process.env, EnvName.guardrails));
+const { guardrails, deployTime, runtimeConfigTable } = rolloutReportSettings(process.env);
 const settings = reportSettings();
 const analysis = analysisSettings(process.env);
-const deployTime = deployTimeKnobs(process.env);
-const runtimeConfig = runtimeConfigSettings(process.env);
-const { logger } = observability('report');
+const lifecycle = functionObservability('report');
+const { logger } = lifecycle;
 const configStore =
-  runtimeConfig === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfig.tableName);
+  runtimeConfigTable === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfigTable);
 const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
 const cache = new InMemoryAnalysisCache();
 let engine: Promise<AnalysisEngine> | undefined;
@@ -32,25 +28,16 @@ let engine: Promise<AnalysisEngine> | undefined;
  * 200 with the report; past the deadline, 200 with the last completed report and its age; with
  * none yet, 202 and where to ask again (the analysis keeps running).
  */
-export const handler = async (
-  event: APIGatewayProxyEvent,
-  context: Context,
-): Promise<APIGatewayProxyResult> => {
-  logger.addContext(context);
-  try {
-    const request = parseReportRequest(event.queryStringParameters ?? {});
-    engine ??= analysisEngine(analysis);
-    const answer = await reportFor(
-      request,
-      { engine: await engine, experiments, cache, guardrails, now: () => new Date() },
-      settings,
-    );
-    return respond(answer, event);
-  } catch (error) {
-    if (!(error instanceof ApiError)) logger.error('report failed', { errorName: (error as Error)?.name });
-    return responseForError(error, null);
-  }
-};
+export const handler = lifecycle.apiHandler(async (event) => {
+  const request = parseReportRequest(event.queryStringParameters ?? {});
+  engine ??= analysisEngine(analysis);
+  const answer = await reportFor(
+    request,
+    { engine: await engine, experiments, cache, guardrails, now: () => new Date() },
+    settings,
+  );
+  return respond(answer, event);
+});
 
 function respond(answer: ReportAnswer, event: APIGatewayProxyEvent): APIGatewayProxyResult {
   switch (answer.status) {

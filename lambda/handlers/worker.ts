@@ -1,34 +1,32 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sageMakerRuntimeClient } from '../adapters/clients';
 import { ComparisonStore, dynamoDocumentClient } from '../adapters/comparison-store';
-import { powertoolsMetrics } from '../adapters/metrics';
 import { modelInvoker } from '../adapters/model-endpoint';
+import { evidenceLog, evidenceLogSettings } from '../composition/evidence-log';
+import { functionObservability } from '../composition/lifecycle';
+import { workerSettings } from '../configuration/function-settings';
 import { createComparator } from '../core/comparators';
 import { labelReader } from '../core/comparators/predicted-label';
 import { MetricName } from '../core/metric-names';
 import { type InvalidShadowMessageError, parseShadowMessage } from '../core/shadow-message';
-import { evidenceLog, evidenceLogSettings } from '../shared/evidence';
-import { observability } from '../shared/observability';
-import { workerSettings } from '../shared/settings';
 import { compareShadow } from '../use-cases/compare-shadow';
 
 const settings = workerSettings(process.env);
-const { logger, metrics } = observability('worker');
-metrics.captureColdStartMetric();
+const lifecycle = functionObservability('worker');
+const { logger, metrics } = lifecycle;
 
 const modelClient = sageMakerRuntimeClient({
   maxAttempts: settings.candidateMaxAttempts,
   attemptTimeoutMs: Math.ceil(settings.candidateTimeoutMs / settings.candidateMaxAttempts),
 });
-const metricsPort = powertoolsMetrics(metrics);
 const ports = {
   invokeModel: modelInvoker(modelClient, settings.candidateTimeoutMs),
   store: new ComparisonStore(dynamoDocumentClient(), settings.tableName),
-  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metricsPort, 'record'),
+  evidenceLog: evidenceLog(evidenceLogSettings(process.env), metrics, 'record'),
   comparator: createComparator(settings.comparator),
   labelOf: labelReader(settings.comparator),
-  metrics: metricsPort,
+  metrics,
   now: () => new Date(),
 };
 
@@ -38,7 +36,7 @@ async function compareRecord(record: SQSRecord): Promise<void> {
     message = parseShadowMessage(record.body);
   } catch (error) {
     // Left for redelivery and then the DLQ, where a person can look at it.
-    metrics.addMetric(MetricName.InvalidShadowMessages, 'Count', 1);
+    metrics.count(MetricName.InvalidShadowMessages);
     logger.error('invalid shadow message', {
       messageId: record.messageId,
       reason: (error as InvalidShadowMessageError).message,
@@ -50,9 +48,8 @@ async function compareRecord(record: SQSRecord): Promise<void> {
 }
 
 /** SQS shadow queue consumer: failed records are reported back for redelivery, the rest deleted. */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  logger.addContext(context);
-  try {
+export const handler = lifecycle.lambdaHandler(
+  async (event: SQSEvent, context): Promise<SQSBatchResponse> => {
     // A processor per batch: it holds the batch's state, and one process may run several
     // batches at once (local mode's poller does; a shared one mixes their failures).
     const processor = new BatchProcessor(EventType.SQS);
@@ -67,7 +64,5 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       });
     }
     return response;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-};
+  },
+);

@@ -1,6 +1,6 @@
-import type { MetricsPort } from '../adapters/metrics';
 import { MetricName } from '../core/metric-names';
 import type { EvidenceLine, EvidenceLog } from './ports/evidence';
+import type { MetricsPort } from './ports/metrics';
 
 /** The evidence log did not accept a line (after the adapter's own retries). */
 export class EvidenceAppendError extends Error {

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ComparisonStore } from '../adapters/comparison-store';
-import type { MetricsPort } from '../adapters/metrics';
-import type { InvokeModel } from '../adapters/model-endpoint';
 import { isNoiseBaselineSampled } from '../core/bucketing';
 import { decodeAnswer } from '../core/comparators';
 import type { LabelReader } from '../core/comparators/predicted-label';
@@ -10,6 +7,7 @@ import {
   boundedResult,
   type CandidateComparison,
   type ComparisonRecord,
+  expiresAtFor,
   type StoredInput,
   truncateUtf8,
 } from '../core/comparison-record';
@@ -18,8 +16,11 @@ import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
 import type { ShadowMessage } from '../core/shadow-message';
 import { appendEvidence } from './append-evidence';
+import { countJoinedOutcome } from './joined-outcome';
+import type { ComparisonRecords } from './ports/comparison-records';
 import type { EvidenceLog } from './ports/evidence';
-import { countJoinedOutcome } from './record-outcome';
+import type { MetricsPort } from './ports/metrics';
+import type { InvokeModel } from './ports/models';
 
 export interface CompareShadowOptions {
   readonly captureInput: boolean;
@@ -33,7 +34,7 @@ export interface CompareShadowOptions {
 
 export interface CompareShadowPorts {
   readonly invokeModel: InvokeModel;
-  readonly store: Pick<ComparisonStore, 'isCompared' | 'saveComparison' | 'get'>;
+  readonly store: Pick<ComparisonRecords, 'isCompared' | 'saveComparison' | 'get'>;
   /** The append-only evidence log the report is computed from. */
   readonly evidenceLog: EvidenceLog;
   readonly comparator: Comparator;
@@ -76,11 +77,11 @@ export async function compareShadow(
 
   const measureNoise =
     message.candidates.length > 0 &&
-    message.production.status === 'ok' &&
+    message.served.status === 'ok' &&
     isNoiseBaselineSampled(message.requestId, options.noiseBaselineRate);
   const [results, rerun] = await Promise.all([
     Promise.all(message.candidates.map((endpoint) => ports.invokeModel(endpoint, message.request))),
-    measureNoise ? ports.invokeModel(message.production.endpoint, message.request) : undefined,
+    measureNoise ? ports.invokeModel(message.served.endpoint, message.request) : undefined,
   ]);
 
   for (const result of results) {
@@ -102,14 +103,14 @@ export async function compareShadow(
   }
 
   const candidates = results.map((result) =>
-    candidateComparison(message.production, result, options, ports.comparator),
+    candidateComparison(message.served, result, options, ports.comparator),
   );
   for (const c of candidates) {
     if (c.comparison) ports.metrics.ratio(MetricName.Agreement, c.comparison.agree ? 1 : 0);
   }
 
   const noiseBaseline =
-    rerun && withoutAnswer(candidateComparison(message.production, rerun, options, ports.comparator));
+    rerun && withoutAnswer(candidateComparison(message.served, rerun, options, ports.comparator));
   if (noiseBaseline?.comparison)
     ports.metrics.ratio(MetricName.NoiseBaselineAgreement, noiseBaseline.comparison.agree ? 1 : 0);
 
@@ -124,10 +125,10 @@ export async function compareShadow(
     candidateTimeoutMs: options.candidateTimeoutMs,
     userKey: message.userKey,
     input: storedInput(message.request, options),
-    production: boundedResult(message.production, options.maxStoredBodyBytes),
+    served: boundedResult(message.served, options.maxStoredBodyBytes),
     candidates,
     ...(noiseBaseline ? { noiseBaseline } : {}),
-    expiresAt: Math.floor(Date.parse(message.receivedAt) / 1000) + options.recordTtlDays * 86_400,
+    expiresAt: expiresAtFor(message.receivedAt, options.recordTtlDays),
   };
   const saved = await ports.store.saveComparison(record);
   if (saved.saved === 'duplicate') return duplicateDelivery(message.requestId, ports);

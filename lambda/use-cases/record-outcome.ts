@@ -1,51 +1,12 @@
-import type { ComparisonStore } from '../adapters/comparison-store';
-import type { MetricsPort } from '../adapters/metrics';
 import type { LabelReader } from '../core/comparators/predicted-label';
-import { canonicalLabel } from '../core/comparators/values';
-import type { ComparisonRecord, Outcome } from '../core/comparison-record';
+import { expiresAtFor } from '../core/comparison-record';
 import { outcomeLine } from '../core/evidence/record-lines';
-import { MetricName } from '../core/metric-names';
 import { type OutcomeField, type OutcomePost, pickOutcomeFields } from '../core/outcome';
 import { appendEvidence } from './append-evidence';
+import { countJoinedOutcome } from './joined-outcome';
+import type { ComparisonRecords } from './ports/comparison-records';
 import type { EvidenceLog } from './ports/evidence';
-
-/** What of a record the outcome metrics need. */
-export type JoinedRecord = Pick<ComparisonRecord, 'servedVariant' | 'production' | 'candidates'>;
-
-/**
- * Counts a joined outcome for the variant that served the request, and, for a labelled outcome,
- * whether each model predicted the label. Called by whichever side of the join arrives second
- * (the outcome or the comparison), per field, so each outcome and each field is counted once:
- * a field posted after the join counts only itself (`newOutcome: false`).
- */
-export function countJoinedOutcome(
-  metrics: MetricsPort,
-  record: JoinedRecord,
-  outcome: Outcome,
-  labelOf: LabelReader,
-  { newOutcome = true }: { readonly newOutcome?: boolean } = {},
-): void {
-  const canary = record.servedVariant === 'canary';
-  if (newOutcome) metrics.count(canary ? MetricName.CanaryOutcomes : MetricName.ProductionOutcomes);
-  if (outcome.converted !== undefined) {
-    metrics.count(
-      canary ? MetricName.CanaryConversions : MetricName.ProductionConversions,
-      outcome.converted ? 1 : 0,
-    );
-  }
-  const label = outcome.label === undefined ? undefined : canonicalLabel(outcome.label);
-  if (label === undefined) return;
-  const served = labelOf(record.production);
-  if (served !== undefined)
-    metrics.ratio(
-      canary ? MetricName.CanaryLabelCorrect : MetricName.ProductionLabelCorrect,
-      served === label ? 1 : 0,
-    );
-  for (const candidate of record.candidates) {
-    const predicted = labelOf(candidate.result);
-    if (predicted !== undefined) metrics.ratio(MetricName.CandidateLabelCorrect, predicted === label ? 1 : 0);
-  }
-}
+import type { MetricsPort } from './ports/metrics';
 
 export interface RecordOutcomeResult {
   /** `duplicate`: every field was already stored (first wins), nothing changed. */
@@ -67,13 +28,13 @@ export async function recordOutcome(
   post: OutcomePost,
   ttlDays: number,
   ports: {
-    readonly store: Pick<ComparisonStore, 'saveOutcome'>;
+    readonly store: Pick<ComparisonRecords, 'saveOutcome'>;
     readonly evidenceLog: EvidenceLog;
     readonly metrics: MetricsPort;
     readonly labelOf: LabelReader;
   },
 ): Promise<RecordOutcomeResult> {
-  const expiresAt = Math.floor(Date.parse(post.outcome.receivedAt) / 1000) + ttlDays * 86_400;
+  const expiresAt = expiresAtFor(post.outcome.receivedAt, ttlDays);
   const saved = await ports.store.saveOutcome(post.requestId, post.outcome, expiresAt);
   await appendEvidence(ports, [{ kind: 'outcome', line: outcomeLine(post.requestId, post.outcome) }]);
   if (saved.added.length === 0) return { status: 'duplicate', kept: saved.kept };

@@ -1,6 +1,3 @@
-import type { MetricsPort } from '../adapters/metrics';
-import type { InvokeModel } from '../adapters/model-endpoint';
-import type { DispatchResult, DispatchShadow } from '../adapters/shadow-dispatcher';
 import { hashUserKey, isShadowSampled, servedVariantFor } from '../core/bucketing';
 import { MetricName } from '../core/metric-names';
 import type { ModelResult } from '../core/model-result';
@@ -8,6 +5,9 @@ import type { PredictRequest } from '../core/predict-request';
 import type { RoutingKnobs } from '../core/runtime-config';
 import { messageBytes, SHADOW_MESSAGE_VERSION, type ShadowMessage } from '../core/shadow-message';
 import type { ServedVariant } from '../core/variants';
+import type { MetricsPort } from './ports/metrics';
+import type { InvokeModel } from './ports/models';
+import type { DispatchResult, DispatchShadow } from './ports/shadow-queue';
 
 /** The routing decision inputs: the runtime knobs plus the deploy-time secrets and limits. */
 export interface RoutingConfig extends RoutingKnobs {
@@ -24,27 +24,27 @@ export interface ServePredictionPorts {
   readonly dispatchShadow: DispatchShadow;
   readonly metrics: MetricsPort;
   readonly now: () => Date;
-  /**
-   * When given, the dispatch is handed over instead of awaited and the answer does not wait for
-   * it: whoever takes it must keep the process running until it settles (after-response.ts).
-   * The promise never rejects; its metrics are counted when it settles.
-   */
-  readonly defer?: (dispatch: Promise<ShadowOutcome>) => void;
 }
 
+/** How a request's shadow copy went: sent (or late, or failed), never sampled, or skipped and why. */
 export type ShadowOutcome =
   | DispatchResult
   | { readonly outcome: 'not_sampled' }
-  /** Sampled and handed to `ports.defer`: the send goes on after the answer. */
-  | { readonly outcome: 'deferred' }
   | { readonly outcome: 'skipped'; readonly reason: 'too_large' | 'no_candidates' | 'client_error' };
 
 export interface Served {
   readonly result: ModelResult;
   readonly servedVariant: ServedVariant;
-  readonly shadow: ShadowOutcome;
   /** Whether the request was keyed by a user id (sticky) or fell back to the request id. */
   readonly sticky: boolean;
+  /** Whether a shadow copy is on its way (`sampled`), decided before answering. */
+  readonly shadow: 'sampled' | 'not_sampled' | 'skipped';
+  /**
+   * The send of the shadow copy (or of the canary's record), already running: the caller awaits
+   * it before answering or hands it over to run after the answer (it then needs something that
+   * keeps the process running). Never rejects; its metrics are counted when it settles.
+   */
+  readonly dispatch: Promise<ShadowOutcome>;
 }
 
 /**
@@ -56,11 +56,11 @@ export interface Served {
  *    budget. While a canary runs, every other request is dispatched as a record without
  *    candidates, so both arms (canary and production) have outcomes to join, not only the
  *    shadow sample.
- *    With `ports.defer` the dispatch is handed over and runs after the answer instead.
+ *    The dispatch is returned running, not awaited: the handler decides whether the answer waits.
  *    A failure here is counted, never thrown: the caller's answer does not depend on it.
  *    A request the served model refused as the caller's mistake (`client_error`) is neither
  *    replayed nor recorded, and counts for no model.
- * 4. Return the served result.
+ * 4. Return the served result and the dispatch.
  */
 export async function servePrediction(
   request: PredictRequest,
@@ -88,8 +88,9 @@ export async function servePrediction(
   if (userKey === null) ports.metrics.count(MetricName.UnstickyRequests);
   const sticky = userKey !== null;
   const canaryRunning = canaryEndpoint !== undefined && config.canaryPercent > 0;
+  const notSampled = { outcome: 'not_sampled' } as const;
   if (!sampled && !canaryRunning)
-    return { result, servedVariant, shadow: { outcome: 'not_sampled' }, sticky };
+    return { result, servedVariant, sticky, shadow: 'not_sampled', dispatch: Promise.resolve(notSampled) };
   // The caller's mistake is no evidence about either model: nothing to replay or record.
   if (result.status === 'client_error') {
     if (sampled) {
@@ -99,8 +100,9 @@ export async function servePrediction(
     return {
       result,
       servedVariant,
-      shadow: sampled ? { outcome: 'skipped', reason: 'client_error' } : { outcome: 'not_sampled' },
       sticky,
+      shadow: sampled ? 'skipped' : 'not_sampled',
+      dispatch: Promise.resolve(sampled ? { outcome: 'skipped', reason: 'client_error' } : notSampled),
     };
   }
 
@@ -116,7 +118,7 @@ export async function servePrediction(
       body: request.body,
       encoding: request.encoding,
     },
-    production: result,
+    served: result,
     candidates: sampled ? config.candidateEndpoints : [],
     // shadowSampled is implied: a message without candidates is a record kept for outcome joins.
     // Undefined fields are left out of the message body (JSON).
@@ -125,12 +127,16 @@ export async function servePrediction(
   };
   if (sampled) {
     const skipped = shadowSkipReason(message, config, ports.metrics);
-    if (skipped !== undefined) return { result, servedVariant, shadow: skipped, sticky };
+    if (skipped !== undefined)
+      return { result, servedVariant, sticky, shadow: 'skipped', dispatch: Promise.resolve(skipped) };
   }
-  const dispatch = sampled ? dispatchShadowSample(message, ports) : recordForOutcomes(message, config, ports);
-  if (ports.defer === undefined) return { result, servedVariant, shadow: await dispatch, sticky };
-  ports.defer(dispatch);
-  return { result, servedVariant, shadow: { outcome: sampled ? 'deferred' : 'not_sampled' }, sticky };
+  return {
+    result,
+    servedVariant,
+    sticky,
+    shadow: sampled ? 'sampled' : 'not_sampled',
+    dispatch: sampled ? dispatchShadowSample(message, ports) : recordForOutcomes(message, config, ports),
+  };
 }
 
 /** Counts the sample and, when it cannot be sent, why: decided before answering, in every mode. */

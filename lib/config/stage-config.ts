@@ -1,10 +1,11 @@
+import type { ShadowBreakerSettings } from '../../lambda/configuration/function-settings';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import type { InputSchema } from '../../lambda/core/input-contract';
 import type { RolloutPlanSpec } from '../../lambda/core/rollout/plan';
 import type { ShadowDispatch } from '../../lambda/core/shadow-dispatch';
 
-export type { Guardrails };
+export type { Guardrails, ShadowBreakerSettings };
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -238,20 +239,4 @@ export interface RolloutSettings {
   /** The stage's default plan (same format as a plan file; durations like "30s", "15m", "4h"). */
   readonly plan: RolloutPlanSpec;
   readonly breaker: ShadowBreakerSettings;
-}
-
-/** The shadow circuit breaker: protects the candidate endpoint and the bill. */
-export interface ShadowBreakerSettings {
-  /** Candidate error rate (0..1) over `windowMinutes` above which the sample rate is lowered. */
-  readonly maxCandidateErrorRate: number;
-  /** Age (s) of the oldest shadow message above which the sample rate is lowered. */
-  readonly maxBacklogAgeSeconds: number;
-  /** Fewest candidate calls in the window before their error rate counts. */
-  readonly minCandidateCalls: number;
-  /** The open breaker multiplies the sample rate by this (0..1). */
-  readonly reducedSampleRateFactor: number;
-  /** Window (minutes) the candidate error rate and backlog age are measured over. */
-  readonly windowMinutes: number;
-  /** Least time (minutes) the breaker stays open, so it does not flap. */
-  readonly minOpenMinutes: number;
 }

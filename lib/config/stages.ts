@@ -1,17 +1,13 @@
+import * as Setting from '../../lambda/configuration/function-settings';
+import { settingProblems } from '../../lambda/configuration/setting';
 import { UserError } from '../../lambda/core/errors';
-import { guardrailProblems } from '../../lambda/core/guardrails';
-import { inputSchemaProblems } from '../../lambda/core/input-schema-problems';
+import { inputSchemaProblems as schemaProblems } from '../../lambda/core/input-schema-problems';
 import { planProblems } from '../../lambda/core/rollout/plan';
-import {
-  AFTER_RESPONSE_DISPATCH_BUDGET_MS,
-  isShadowDispatch,
-  SHADOW_DISPATCH_MODES,
-} from '../../lambda/core/shadow-dispatch';
+import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
 import { ALARM_PERIODS_MINUTES, SIZED_ALARMS, sizeAlarms } from '../monitoring/alarm-sizing';
 import {
   type AlarmSettings,
   type EvidenceSettings,
-  type ShadowBreakerSettings,
   STAGES,
   type Stage,
   type StageConfig,
@@ -315,6 +311,20 @@ export const ROUTER_REQUEST_BUDGET_MS = 27_000;
 /** Room the input schema may take of the router's 4 KB of environment variables. */
 export const MAX_INPUT_SCHEMA_CHARS = 2048;
 
+/** The input schema in full (the router's cold start checks only what its checker needs). */
+function inputSchemaProblems(schema: StageConfig['router']['inputSchema'], path: string): string[] {
+  if (schema === undefined) return [];
+  return [
+    ...schemaProblems(schema, path),
+    // It travels in the router's environment, whose variables Lambda caps at 4 KB in all.
+    ...(JSON.stringify(schema).length <= MAX_INPUT_SCHEMA_CHARS
+      ? []
+      : [
+          `${path} must be at most ${MAX_INPUT_SCHEMA_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
+        ]),
+  ];
+}
+
 export class StageConfigError extends UserError {
   override readonly name = 'StageConfigError';
 }
@@ -359,11 +369,39 @@ export function validateStageConfig(config: StageConfig): void {
     !config.shadow.enabled || config.candidateEndpoints.length > 0,
     'shadow.enabled needs at least one candidate endpoint',
   );
-  check(
-    config.shadow.sampleRate >= 0 && config.shadow.sampleRate <= 1,
-    'shadow.sampleRate must be in [0, 1]',
+  // Settings the functions read: checked by the declarations they are read with at cold start.
+  problems.push(
+    ...settingProblems(Setting.shadowEnabled, config.shadow.enabled, 'shadow.enabled'),
+    ...settingProblems(Setting.sampleRate, config.shadow.sampleRate, 'shadow.sampleRate'),
+    ...settingProblems(Setting.canaryPercent, config.canaryPercent, 'canaryPercent'),
+    ...settingProblems(Setting.comparator, config.shadow.comparator, 'shadow.comparator'),
+    ...settingProblems(Setting.captureInput, config.shadow.captureInput, 'shadow.captureInput'),
+    ...settingProblems(Setting.recordTtlDays, config.shadow.recordTtlDays, 'shadow.recordTtlDays'),
+    ...settingProblems(
+      Setting.noiseBaselineRate,
+      config.shadow.noiseBaselineRate,
+      'shadow.noiseBaselineRate',
+    ),
+    ...settingProblems(Setting.modelTimeoutMs, config.router.modelTimeoutMs, 'router.modelTimeoutMs'),
+    ...settingProblems(Setting.modelMaxAttempts, config.router.modelMaxAttempts, 'router.modelMaxAttempts'),
+    ...settingProblems(Setting.dispatchBudgetMs, config.router.dispatchBudgetMs, 'router.dispatchBudgetMs'),
+    ...settingProblems(Setting.shadowDispatch, config.router.shadowDispatch, 'router.shadowDispatch'),
+    ...settingProblems(Setting.maxPayloadBytes, config.router.maxPayloadBytes, 'router.maxPayloadBytes'),
+    ...settingProblems(Setting.maxMessageBytes, config.router.maxMessageBytes, 'router.maxMessageBytes'),
+    ...inputSchemaProblems(config.router.inputSchema, 'router.inputSchema'),
+    ...settingProblems(
+      Setting.candidateTimeoutMs,
+      config.worker.candidateTimeoutMs,
+      'worker.candidateTimeoutMs',
+    ),
+    ...settingProblems(
+      Setting.candidateMaxAttempts,
+      config.worker.candidateMaxAttempts,
+      'worker.candidateMaxAttempts',
+    ),
+    ...settingProblems(Setting.guardrails, config.guardrails, 'guardrails'),
+    ...settingProblems(Setting.rolloutBreaker, config.rollout.breaker, 'rollout.breaker'),
   );
-  check(config.canaryPercent >= 0 && config.canaryPercent <= 100, 'canaryPercent must be in [0, 100]');
   check(
     config.canaryPercent === 0 || config.candidateEndpoints.length > 0,
     'canaryPercent > 0 needs a candidate endpoint',
@@ -382,48 +420,16 @@ export function validateStageConfig(config: StageConfig): void {
     'worker.candidateTimeoutMs must be shorter than the worker timeout',
   );
   check(
-    config.router.dispatchBudgetMs >= 1 && config.router.dispatchBudgetMs <= 1000,
-    'router.dispatchBudgetMs must be in [1, 1000]',
-  );
-  check(
-    isShadowDispatch(config.router.shadowDispatch),
-    `router.shadowDispatch must be one of ${SHADOW_DISPATCH_MODES.join(', ')}`,
-  );
-  check(
-    config.router.modelTimeoutMs >= 100 && config.router.modelTimeoutMs <= 28_000,
-    'router.modelTimeoutMs must be in [100, 28000] (API Gateway integration limit is 29 s)',
-  );
-  check(
     config.router.modelTimeoutMs + config.router.dispatchBudgetMs <= ROUTER_REQUEST_BUDGET_MS,
     `router.modelTimeoutMs + router.dispatchBudgetMs must be at most ${ROUTER_REQUEST_BUDGET_MS} (headroom under API Gateway's 29 s limit)`,
-  );
-  check(
-    config.router.modelMaxAttempts >= 1 && config.router.modelMaxAttempts <= 5,
-    'router.modelMaxAttempts must be in [1, 5]',
-  );
-  check(
-    config.router.maxPayloadBytes > 0 && config.router.maxPayloadBytes <= 6_000_000,
-    'router.maxPayloadBytes must be in (0, 6 MB] (Lambda payload limit)',
-  );
-  check(
-    config.router.maxMessageBytes > 0 && config.router.maxMessageBytes <= 1_048_576,
-    'router.maxMessageBytes must be in (0, 1 MiB] (SQS message limit)',
   );
   check(
     config.queue.maxReceiveCount >= 1 && config.queue.maxReceiveCount <= 1000,
     'queue.maxReceiveCount must be in [1, 1000]',
   );
   check(
-    config.shadow.recordTtlDays >= 1 && config.shadow.recordTtlDays <= 3650,
-    'shadow.recordTtlDays must be in [1, 3650]',
-  );
-  check(
     config.worker.maxBatchingWindowSeconds >= 0 && config.worker.maxBatchingWindowSeconds <= 300,
     'worker.maxBatchingWindowSeconds must be in [0, 300]',
-  );
-  check(
-    config.worker.candidateMaxAttempts >= 1 && config.worker.candidateMaxAttempts <= 5,
-    'worker.candidateMaxAttempts must be in [1, 5]',
   );
   for (const [name, memoryMb] of [
     ['router', config.router.memoryMb],
@@ -444,28 +450,14 @@ export function validateStageConfig(config: StageConfig): void {
     (LOG_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays),
     `logRetentionDays ${config.logRetentionDays} is not a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(', ')})`,
   );
-  problems.push(...guardrailProblems(config.guardrails));
-  check(
-    config.shadow.noiseBaselineRate >= 0 && config.shadow.noiseBaselineRate <= 1,
-    'shadow.noiseBaselineRate must be in [0, 1]',
-  );
   check(
     Number.isInteger(config.router.reservedConcurrency) &&
       config.router.reservedConcurrency >= 1 &&
       config.router.reservedConcurrency <= 10_000,
     'router.reservedConcurrency must be a whole number in [1, 10000]',
   );
-  if (config.router.inputSchema !== undefined) {
-    problems.push(...inputSchemaProblems(config.router.inputSchema, 'router.inputSchema'));
-    // It travels in the router's environment, whose variables Lambda caps at 4 KB in all.
-    check(
-      JSON.stringify(config.router.inputSchema).length <= MAX_INPUT_SCHEMA_CHARS,
-      `router.inputSchema must be at most ${MAX_INPUT_SCHEMA_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
-    );
-  }
   problems.push(...alarmSettingProblems(config.alarms));
   problems.push(...planProblems(config.rollout.plan).map((problem) => `rollout.plan: ${problem}`));
-  problems.push(...breakerSettingProblems(config.rollout.breaker));
   problems.push(...subscriberProblems(config));
   problems.push(...trafficProblems(config));
   for (const [endpoint, variants] of Object.entries(config.endpointVariants ?? {})) {
@@ -560,32 +552,6 @@ function evidenceSettingProblems(e: EvidenceSettings): string[] {
   return problems;
 }
 
-function breakerSettingProblems(b: ShadowBreakerSettings): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, message: string) => {
-    if (!ok) problems.push(message);
-  };
-  check(
-    b.maxCandidateErrorRate > 0 && b.maxCandidateErrorRate <= 1,
-    'rollout.breaker.maxCandidateErrorRate must be in (0, 1]',
-  );
-  check(b.maxBacklogAgeSeconds >= 60, 'rollout.breaker.maxBacklogAgeSeconds must be at least 60');
-  check(
-    Number.isInteger(b.minCandidateCalls) && b.minCandidateCalls >= 1,
-    'rollout.breaker.minCandidateCalls must be a whole number >= 1',
-  );
-  check(
-    b.reducedSampleRateFactor >= 0 && b.reducedSampleRateFactor < 1,
-    'rollout.breaker.reducedSampleRateFactor must be in [0, 1)',
-  );
-  check(
-    Number.isInteger(b.windowMinutes) && b.windowMinutes >= 1 && b.windowMinutes <= 60,
-    'rollout.breaker.windowMinutes must be a whole number of minutes in [1, 60]',
-  );
-  check(b.minOpenMinutes >= 0, 'rollout.breaker.minOpenMinutes must be >= 0');
-  return problems;
-}
-
 function subscriberProblems(config: StageConfig): string[] {
   const problems: string[] = [];
   for (const email of config.alarmEmails) {
@@ -640,4 +606,19 @@ export function routerTimeoutSeconds(limits: StageConfig['router']): number {
     Math.ceil((limits.modelTimeoutMs + limits.dispatchBudgetMs + afterResponse) / 1000) +
     ROUTER_OVERHEAD_SECONDS
   );
+}
+
+/** AWS's guidance for Lambda consumers of a queue: visibility at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * Visibility timeout of the shadow queue (s): a sample must not become visible again while a
+ * worker that received it may still be working on it, or it would be compared twice. The
+ * batching window is added, since a sample waits in the event source's batch before that.
+ */
+export function shadowVisibilityTimeoutSeconds(worker: {
+  readonly timeoutSeconds: number;
+  readonly maxBatchingWindowSeconds: number;
+}): number {
+  return VISIBILITY_TIMEOUT_FACTOR * worker.timeoutSeconds + worker.maxBatchingWindowSeconds;
 }

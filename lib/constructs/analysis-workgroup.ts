@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 import { EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';
 import type { EvidenceCatalog } from './evidence-catalog';

@@ -1,22 +1,17 @@
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { automaticRollbackEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 export interface AutomaticRollbackProps {
   readonly stage: Stage;
   /** The routing config it rewrites (canary share to 0, previous production restored). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
-  readonly deployTimeRouting: {
-    readonly productionEndpoint: string;
-    readonly candidateEndpoints: readonly string[];
-    readonly shadowEnabled: boolean;
-    readonly shadowSampleRate: number;
-    readonly canaryPercent: number;
-  };
+  readonly deployTimeRouting: RoutingKnobs;
   /**
    * Retention, removal and encryption of the function's logs.
    * @default - a month, destroyed with the stack
@@ -34,22 +29,17 @@ export class AutomaticRollback extends Construct {
 
   constructor(scope: Construct, id: string, props: AutomaticRollbackProps) {
     super(scope, id);
-    const routing = props.deployTimeRouting;
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: handlerEntry('rollback'),
       stage: props.stage,
       description: 'Rolls the canary back when a canary guardrail alarm fires',
       memorySize: 256,
       logs: props.logs,
-      environment: {
-        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
-        [EnvName.productionEndpoint]: routing.productionEndpoint,
-        [EnvName.candidateEndpoints]: routing.candidateEndpoints.join(','),
-        // The same deploy-time values as the router, so the before/after it logs are the real ones.
-        [EnvName.shadowEnabled]: String(routing.shadowEnabled),
-        [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
-        [EnvName.canaryPercent]: String(routing.canaryPercent),
-      },
+      // The same deploy-time routing as the router, so the before/after it logs are the real ones.
+      environment: automaticRollbackEnvironment({
+        routing: props.deployTimeRouting,
+        runtimeConfigTable: props.runtimeConfig.table.tableName,
+      }),
     });
     props.runtimeConfig.grantChangeRoutingConfig(this.handler.role);
   }

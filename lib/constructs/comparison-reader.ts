@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import { comparisonReaderEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 export interface ComparisonReaderProps {
   readonly stage: Stage;
   /** The records it reads, one at a time by request id. */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /**
    * Retention, removal and encryption of the function's logs.
    * @default - a month, destroyed with the stack
@@ -28,8 +28,8 @@ export class ComparisonReader extends Construct {
       description: 'Returns the comparison record of one request',
       memorySize: 256,
       logs: props.logs,
-      environment: { [EnvName.tableName]: props.comparisonStore.table.tableName },
+      environment: comparisonReaderEnvironment({ comparisonTable: props.comparisonTable.table.tableName }),
     });
-    props.comparisonStore.grantReadComparison(this.handler.role);
+    props.comparisonTable.grantReadComparison(this.handler.role);
   }
 }

@@ -35,7 +35,7 @@ export const handlerEntry = (name: HandlerName): string => path.join(LAMBDA_DIR,
  * The router's deployed entry: an ES module whose init awaits the after-response extension's
  * registration (top-level await), around the same handler as lambda/handlers/router.ts.
  */
-export const ROUTER_ESM_ENTRY = path.join(LAMBDA_DIR, 'entries', 'router.ts');
+export const ROUTER_ESM_ENTRY = path.join(LAMBDA_DIR, 'after-response', 'router-entry.ts');
 
 /** The file each deployed function is bundled from. */
 export const deployedEntry = (name: HandlerName): string =>

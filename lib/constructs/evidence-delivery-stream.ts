@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { encryptedLogGroup, type LogStorage } from './encrypted-log-group';
 import type { EvidenceRelation } from './evidence-bucket';
 import { deliveryErrorPrefix, EVIDENCE_PREFIX, type EvidenceBucket } from './evidence-bucket';

@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
-import { EnvName } from '../../lambda/shared/env';
+import { outcomeRecorderEnvironment } from '../config/function-environments';
 import type { Stage } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 export interface OutcomeRecorderProps {
   readonly stage: Stage;
   /** The records outcomes are joined to, by request id. */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /** Days an outcome that arrives before its comparison is kept (the records' TTL). */
   readonly recordTtlDays: number;
   /** The deployment's comparator: where a predicted label is, for the label accuracy metrics. */
@@ -36,12 +36,11 @@ export class OutcomeRecorder extends Construct {
       description: 'Joins business outcomes to the comparison records',
       memorySize: 256,
       logs: props.logs,
-      environment: {
-        [EnvName.tableName]: props.comparisonStore.table.tableName,
-        [EnvName.recordTtlDays]: String(props.recordTtlDays),
-        [EnvName.comparator]: JSON.stringify(props.comparator),
-      },
+      environment: outcomeRecorderEnvironment({
+        comparisonTable: props.comparisonTable.table.tableName,
+        shadow: { recordTtlDays: props.recordTtlDays, comparator: props.comparator },
+      }),
     });
-    props.comparisonStore.grantRecordOutcomes(this.handler.role);
+    props.comparisonTable.grantRecordOutcomes(this.handler.role);
   }
 }

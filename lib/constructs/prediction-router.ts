@@ -2,19 +2,18 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EnvName } from '../../lambda/shared/env';
+import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { allowedEndpoints, routerEnvironment } from '../config/function-environments';
 import type { Stage, StageConfig } from '../config/stage-config';
 import { routerTimeoutSeconds } from '../config/stages';
 import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { ROUTER_ESM_ENTRY, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
 /** API Gateway must hand binary bodies over base64-encoded, or it would mangle them as UTF-8. */
 export { BINARY_MEDIA_TYPES } from '../../lambda/core/predict-request';
-
-export const DEFAULT_RUNTIME_CONFIG_MAX_AGE = Duration.seconds(5);
 
 /** Lambda timeout of the router (the rule lives with the stage config: local mode uses it too). */
 export const routerTimeout = (limits: StageConfig['router']): Duration =>
@@ -22,29 +21,22 @@ export const routerTimeout = (limits: StageConfig['router']): Duration =>
 
 export interface PredictionRouterProps {
   readonly stage: Stage;
-  /** Endpoint answering callers. */
-  readonly productionEndpoint: string;
-  /**
-   * Endpoints replayed in shadow; the first one serves callers as the canary. Runtime config may
-   * make any of them (or production) the production or canary endpoint, so the router may call all.
-   */
-  readonly candidateEndpoints: readonly string[];
   /** Where sampled requests are sent for comparison. */
   readonly shadowQueue: ShadowQueue;
   /** Runtime overrides of the routing, read with a short cache (falls back to `routing`). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /**
    * How long the router serves a cached runtime config before refreshing it in the background:
    * the longest a promote, rollback or kill switch takes to reach every warm router.
-   * @default Duration.seconds(5)
+   * @default - 5 s (`runtimeConfigMaxAgeSeconds` in lambda/configuration/function-settings.ts)
    */
   readonly runtimeConfigMaxAge?: Duration;
-  /** Deploy-time routing: whether and how much to sample, and the canary share. */
-  readonly routing: {
-    readonly shadowEnabled: boolean;
-    readonly shadowSampleRate: number;
-    readonly canaryPercent: number;
-  };
+  /**
+   * Deploy-time routing: the production endpoint, the candidates replayed in shadow (the first
+   * serves the canary), whether and how much to sample, and the canary share. Runtime config may
+   * make any of the endpoints production or the canary, so the router may call them all.
+   */
+  readonly routing: RoutingKnobs;
   /** Memory, reserved concurrency, timeouts, retries and size limits. */
   readonly limits: StageConfig['router'];
   /**
@@ -58,13 +50,6 @@ export interface PredictionRouterProps {
    * @default - a month, destroyed with the stack
    */
   readonly logs?: LogStorage;
-}
-
-/** The endpoints the router may invoke: production and every candidate, as deployed. */
-export function routerEndpoints(
-  props: Pick<PredictionRouterProps, 'productionEndpoint' | 'candidateEndpoints'>,
-): string[] {
-  return [props.productionEndpoint, ...props.candidateEndpoints];
 }
 
 /**
@@ -104,35 +89,20 @@ export class PredictionRouter extends Construct {
       timeout: routerTimeout(limits),
       reservedConcurrentExecutions: limits.reservedConcurrency,
       logs: props.logs,
-      environment: {
-        [EnvName.productionEndpoint]: props.productionEndpoint,
-        [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),
-        [EnvName.shadowQueueUrl]: props.shadowQueue.queue.queueUrl,
-        [EnvName.shadowEnabled]: String(routing.shadowEnabled),
-        [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
-        [EnvName.canaryPercent]: String(routing.canaryPercent),
-        [EnvName.userKeySaltSecretArn]: this.userKeySalt.secretArn,
-        [EnvName.modelTimeoutMs]: String(limits.modelTimeoutMs),
-        [EnvName.modelMaxAttempts]: String(limits.modelMaxAttempts),
-        [EnvName.dispatchBudgetMs]: String(limits.dispatchBudgetMs),
-        [EnvName.shadowDispatch]: limits.shadowDispatch,
-        [EnvName.maxPayloadBytes]: String(limits.maxPayloadBytes),
-        [EnvName.maxMessageBytes]: String(limits.maxMessageBytes),
-        ...(limits.inputSchema === undefined
-          ? {}
-          : { [EnvName.inputSchema]: JSON.stringify(limits.inputSchema) }),
-        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
-        [EnvName.runtimeConfigMaxAgeSeconds]: String(
-          (props.runtimeConfigMaxAge ?? DEFAULT_RUNTIME_CONFIG_MAX_AGE).toSeconds(),
-        ),
-      },
+      environment: routerEnvironment({
+        routing,
+        limits,
+        shadowQueueUrl: props.shadowQueue.queue.queueUrl,
+        runtimeConfigTable: props.runtimeConfig.table.tableName,
+        runtimeConfigMaxAgeSeconds: props.runtimeConfigMaxAge?.toSeconds(),
+        userKeySalt: { secretArn: this.userKeySalt.secretArn },
+      }),
     });
 
     // Every deploy-time endpoint, even at a 0 % canary: runtime config (set, promote, rollback)
     // may make any of them production or the canary without a redeploy, and refuses any other
-    // (allowedEndpoints in lambda/shared/settings.ts); a missing grant would turn such a change
-    // into 5xx errors for callers.
-    grantInvokeEndpoints(this.handler.role, this, routerEndpoints(props));
+    // (the same allowedEndpoints); a missing grant would turn such a change into 5xx errors.
+    grantInvokeEndpoints(this.handler.role, this, allowedEndpoints(routing));
     props.shadowQueue.grantSendShadowSamples(this.handler.role);
     props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
     // GetSecretValue only (not grantRead's DescribeSecret): the one call the router makes.

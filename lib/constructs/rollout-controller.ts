@@ -5,30 +5,23 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { ComparatorConfig } from '../../lambda/core/comparators/types';
-import { EnvName } from '../../lambda/shared/env';
+import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { rolloutAlarmsEnvironment, rolloutControllerEnvironment } from '../config/function-environments';
 import type { Guardrails, ShadowBreakerSettings, Stage } from '../config/stage-config';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction, serviceName } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
 
 export interface RolloutControllerProps {
   readonly stage: Stage;
   /** The routing document the controller changes with conditional writes (rollout state, share, sample rate). */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** The queue whose backlog age the circuit breaker watches. */
   readonly shadowQueue: ShadowQueue;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
-  readonly deployTimeRouting: {
-    readonly productionEndpoint: string;
-    readonly candidateEndpoints: readonly string[];
-    readonly shadowEnabled: boolean;
-    readonly shadowSampleRate: number;
-    readonly canaryPercent: number;
-  };
+  readonly deployTimeRouting: RoutingKnobs;
   readonly guardrails: Guardrails;
-  readonly comparator: ComparatorConfig;
   readonly breaker: ShadowBreakerSettings;
   /**
    * How often the controller ticks, in whole minutes.
@@ -50,8 +43,8 @@ export interface RolloutControllerProps {
  * promotes, pauses or rolls back, and runs the shadow circuit breaker. Every change is a
  * conditional write of the runtime config document, so a person's concurrent change wins.
  *
- * Least privilege: GetItem/PutItem on the runtime config table, Query on the comparisons'
- * `byTime` index, Publish to the alarm topic (and its key), DescribeAlarms on the canary
+ * Least privilege: GetItem/PutItem on the runtime config table, the evidence through the analysis
+ * workgroup (AnalysisWorkGroup.connect), Publish to the alarm topic (and its key), DescribeAlarms on the canary
  * guardrail alarms, GetMetricData (no resource-level permissions exist for it). The alarms keep
  * invoking the rollback function directly; the controller is the second line, not the first.
  */
@@ -62,7 +55,6 @@ export class RolloutController extends Construct {
 
   constructor(scope: Construct, id: string, props: RolloutControllerProps) {
     super(scope, id);
-    const routing = props.deployTimeRouting;
     const tickInterval = props.tickInterval ?? Duration.minutes(1);
     this.handler = new ServiceFunction(this, 'Handler', {
       entry: handlerEntry('rollout-controller'),
@@ -73,18 +65,13 @@ export class RolloutController extends Construct {
       // write is conditional on the version it read), so no reserved concurrency is needed.
       timeout: Duration.seconds(Math.min(50, Math.max(10, tickInterval.toSeconds() - 10))),
       logs: props.logs,
-      environment: {
-        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
-        [EnvName.productionEndpoint]: routing.productionEndpoint,
-        [EnvName.candidateEndpoints]: routing.candidateEndpoints.join(','),
-        [EnvName.shadowEnabled]: String(routing.shadowEnabled),
-        [EnvName.shadowSampleRate]: String(routing.shadowSampleRate),
-        [EnvName.canaryPercent]: String(routing.canaryPercent),
-        [EnvName.guardrails]: JSON.stringify(props.guardrails),
-        [EnvName.comparator]: JSON.stringify(props.comparator),
-        [EnvName.rolloutBreaker]: JSON.stringify(props.breaker),
-        [EnvName.shadowQueueName]: props.shadowQueue.queue.queueName,
-      },
+      environment: rolloutControllerEnvironment({
+        routing: props.deployTimeRouting,
+        runtimeConfigTable: props.runtimeConfig.table.tableName,
+        guardrails: props.guardrails,
+        breaker: props.breaker,
+        shadowQueueName: props.shadowQueue.queue.queueName,
+      }),
     });
     const role = this.handler.role;
     props.runtimeConfig.grantChangeRoutingConfig(role);
@@ -144,11 +131,11 @@ export class RolloutController extends Construct {
   }): void {
     const fn = this.handler.function;
     const role = this.handler.role;
-    fn.addEnvironment(EnvName.alarmTopicArn, monitoring.alarmTopic.topicArn);
-    fn.addEnvironment(
-      EnvName.guardrailAlarmNames,
-      monitoring.guardrailAlarms.map((a) => a.alarmName).join(','),
-    );
+    const alarms = rolloutAlarmsEnvironment({
+      alarmTopicArn: monitoring.alarmTopic.topicArn,
+      guardrailAlarmNames: monitoring.guardrailAlarms.map((a) => a.alarmName),
+    });
+    for (const [name, value] of Object.entries(alarms)) fn.addEnvironment(name, value);
     monitoring.alarmTopic.grantPublish(role);
     monitoring.alarmTopicKey.grant(role, 'kms:GenerateDataKey*', 'kms:Decrypt');
     if (monitoring.guardrailAlarms.length > 0) {

@@ -1,11 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { ComparatorConfig } from '../../lambda/core/comparators/types';
-import { EnvName } from '../../lambda/shared/env';
+import type { RoutingKnobs } from '../../lambda/core/runtime-config';
+import { rolloutReportEnvironment } from '../config/function-environments';
 import type { Guardrails, Stage } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
-import type { RuntimeConfigStore } from './runtime-config-store';
+import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction } from './service-function';
 
 /** Just under API Gateway's 29 s integration timeout, so a slow report ends as the function's own error. */
@@ -14,21 +14,13 @@ export const REPORT_TIMEOUT = Duration.seconds(28);
 export interface RolloutReportProps {
   readonly stage: Stage;
   /** The comparison table (kept for the stage's outputs; the report reads the evidence log). */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /** Where the experiment in force (and its start) is recorded: read only. */
-  readonly runtimeConfig: RuntimeConfigStore;
+  readonly runtimeConfig: RuntimeConfigTable;
   /** Deploy-time routing: the experiment before any runtime change. */
-  readonly deployTimeRouting: {
-    readonly productionEndpoint: string;
-    readonly candidateEndpoints: readonly string[];
-    readonly shadowEnabled: boolean;
-    readonly shadowSampleRate: number;
-    readonly canaryPercent: number;
-  };
+  readonly deployTimeRouting: RoutingKnobs;
   /** Thresholds the verdict is decided by (the same the alarms use). */
   readonly guardrails: Guardrails;
-  /** How candidate and production answers are compared (the worker's comparator). */
-  readonly comparator: ComparatorConfig;
   /**
    * Memory of the function; it holds aggregates only (the SQL engine does the scanning).
    * @default 1024
@@ -59,16 +51,11 @@ export class RolloutReport extends Construct {
       memorySize: props.memoryMb ?? 1024,
       timeout: REPORT_TIMEOUT,
       logs: props.logs,
-      environment: {
-        [EnvName.guardrails]: JSON.stringify(props.guardrails),
-        [EnvName.comparator]: JSON.stringify(props.comparator),
-        [EnvName.runtimeConfigTable]: props.runtimeConfig.table.tableName,
-        [EnvName.productionEndpoint]: props.deployTimeRouting.productionEndpoint,
-        [EnvName.candidateEndpoints]: props.deployTimeRouting.candidateEndpoints.join(','),
-        [EnvName.shadowEnabled]: String(props.deployTimeRouting.shadowEnabled),
-        [EnvName.shadowSampleRate]: String(props.deployTimeRouting.shadowSampleRate),
-        [EnvName.canaryPercent]: String(props.deployTimeRouting.canaryPercent),
-      },
+      environment: rolloutReportEnvironment({
+        routing: props.deployTimeRouting,
+        runtimeConfigTable: props.runtimeConfig.table.tableName,
+        guardrails: props.guardrails,
+      }),
     });
     props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
   }

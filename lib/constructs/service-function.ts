@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { resourceNames } from '../config/resource-names';
 import type { Stage } from '../config/stage-config';
@@ -138,7 +139,7 @@ export class ServiceFunction extends Construct {
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: serviceName(props.stage),
+        [EnvName.serviceName]: serviceName(props.stage),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
       },

@@ -2,9 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-
-/** AWS's guidance for Lambda consumers: visibility at least six times the function timeout. */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
+import { shadowVisibilityTimeoutSeconds } from '../config/stages';
 
 export interface ShadowQueueProps {
   /**
@@ -78,10 +76,11 @@ export class ShadowQueue extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
-      // A sample must not become visible again while a consumer that received it may still be
-      // working on it, or it would be compared twice.
       visibilityTimeout: Duration.seconds(
-        VISIBILITY_TIMEOUT_FACTOR * props.consumerTimeout.toSeconds() + batchingWindow.toSeconds(),
+        shadowVisibilityTimeoutSeconds({
+          timeoutSeconds: props.consumerTimeout.toSeconds(),
+          maxBatchingWindowSeconds: batchingWindow.toSeconds(),
+        }),
       ),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });

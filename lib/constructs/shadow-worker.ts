@@ -2,16 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { ComparatorConfig } from '../../lambda/core/comparators/types';
-import { EnvName } from '../../lambda/shared/env';
+import { workerEnvironment } from '../config/function-environments';
 import type { Stage, StageConfig } from '../config/stage-config';
-import type { ComparisonStore } from './comparison-store';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
 import { grantInvokeEndpoints } from './model-endpoints';
 import { handlerEntry, ServiceFunction } from './service-function';
 import type { ShadowQueue } from './shadow-queue';
-
-/** Largest request/response body kept in a comparison record; keeps items far below 400 KB. */
-export const DEFAULT_MAX_STORED_BODY_BYTES = 16 * 1024;
 
 export interface ShadowWorkerProps {
   readonly stage: Stage;
@@ -30,7 +27,7 @@ export interface ShadowWorkerProps {
   /** Source of shadow samples; its visibility timeout must cover this worker's timeout. */
   readonly shadowQueue: ShadowQueue;
   /** Where comparisons are recorded. */
-  readonly comparisonStore: ComparisonStore;
+  readonly comparisonTable: ComparisonTable;
   /** How candidate and production answers are compared. */
   readonly comparator: ComparatorConfig;
   /** Keep (bounded) request bodies in records; otherwise only their hash. */
@@ -39,7 +36,10 @@ export interface ShadowWorkerProps {
   readonly recordTtlDays: number;
   /** Memory, timeout, batching, concurrency cap and candidate call limits. */
   readonly limits: StageConfig['worker'];
-  /** @default DEFAULT_MAX_STORED_BODY_BYTES (16 KiB) */
+  /**
+   * Largest request or response body kept in a record.
+   * @default - 16 KiB (`maxStoredBodyBytes` in lambda/configuration/function-settings.ts)
+   */
   readonly maxStoredBodyBytes?: number;
   /**
    * Retention, removal and encryption of the function's logs.
@@ -68,17 +68,17 @@ export class ShadowWorker extends Construct {
       memorySize: limits.memoryMb,
       timeout: Duration.seconds(limits.timeoutSeconds),
       logs: props.logs,
-      environment: {
-        [EnvName.tableName]: props.comparisonStore.table.tableName,
-        [EnvName.candidateEndpoints]: props.candidateEndpoints.join(','),
-        [EnvName.comparator]: JSON.stringify(props.comparator),
-        [EnvName.captureInput]: String(props.captureInput),
-        [EnvName.recordTtlDays]: String(props.recordTtlDays),
-        [EnvName.candidateTimeoutMs]: String(limits.candidateTimeoutMs),
-        [EnvName.candidateMaxAttempts]: String(limits.candidateMaxAttempts),
-        [EnvName.maxStoredBodyBytes]: String(props.maxStoredBodyBytes ?? DEFAULT_MAX_STORED_BODY_BYTES),
-        [EnvName.noiseBaselineRate]: String(noiseBaselineRate),
-      },
+      environment: workerEnvironment({
+        comparisonTable: props.comparisonTable.table.tableName,
+        shadow: {
+          comparator: props.comparator,
+          captureInput: props.captureInput,
+          recordTtlDays: props.recordTtlDays,
+          noiseBaselineRate,
+        },
+        limits,
+        maxStoredBodyBytes: props.maxStoredBodyBytes,
+      }),
     });
 
     this.handler.function.addEventSource(
@@ -93,6 +93,6 @@ export class ShadowWorker extends Construct {
     // Production too, always: it is re-invoked for the noise baseline, and after a runtime
     // promote the old production is the candidate the worker replays against.
     grantInvokeEndpoints(this.handler.role, this, [...props.candidateEndpoints, props.productionEndpoint]);
-    props.comparisonStore.grantRecordComparisons(this.handler.role);
+    props.comparisonTable.grantRecordComparisons(this.handler.role);
   }
 }

@@ -2,15 +2,13 @@ import type { Duration } from 'aws-cdk-lib';
 import type { DimensionsMap } from 'aws-cdk-lib/aws-cloudwatch';
 import { type MetricFactory, MetricStatistic, type MetricWithAlarmSupport } from 'cdk-monitoring-constructs';
 import { METRICS_NAMESPACE, MetricName } from '../../lambda/core/metric-names';
+import type { ServedVariant } from '../../lambda/core/variants';
 
 /**
  * Whose answers a latency or error metric measures: production as served to callers, the
  * candidate replayed in shadow, or the candidate served to callers as the canary.
  */
 export type ModelRole = 'production' | 'candidate' | 'canary';
-
-/** The variant that served a request; outcomes and conversions are counted per served variant. */
-export type ServedVariant = 'production' | 'canary';
 
 export type LatencyPercentile = 'p50' | 'p90' | 'p99';
 

@@ -86,7 +86,7 @@ export class ModelEndpointMonitoring extends Monitoring {
       for (const variant of endpoint.variants) {
         const alarms = this.createAlarmFactory(`Endpoint-${endpoint.endpointName}-${variant}`);
         const label = `${endpoint.endpointName}/${variant}`;
-        const errorRate = this.endpointErrorRate(
+        const { rate: errorRate, invocationsId } = this.endpointErrorRate(
           endpoint.endpointName,
           variant,
           errorSize,
@@ -121,6 +121,9 @@ export class ModelEndpointMonitoring extends Monitoring {
               threshold: production ? props.maxProductionErrorRate : props.maxCandidateErrorRate,
               comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
               treatMissingData: TreatMissingData.NOT_BREACHING,
+              // The library's minimum-sample option, counted in invocations: "at least N" is > N - 1.
+              minSampleCountToEvaluateDatapoint: errorSize.minSamples - 1,
+              sampleCountMetricId: invocationsId,
             }),
           ).annotation,
         );
@@ -203,18 +206,18 @@ export class ModelEndpointMonitoring extends Monitoring {
     return alarm;
   }
 
-  /** Share of invocations answered 5xx, only for datapoints with the minimum invocations. */
+  /** Share of invocations answered 5xx, and the id of the invocations it divides by. */
   private endpointErrorRate(
     endpointName: string,
     variant: string,
     size: AlarmSize,
     index: number,
-  ): MetricWithAlarmSupport {
+  ): { rate: MetricWithAlarmSupport; invocationsId: string } {
     const period = Duration.minutes(size.periodMinutes);
     // Ids differ per endpoint: one graph draws the rates of all of them.
     const [invocations, errors] = [`invocations${index}`, `errors${index}`];
-    return this.factory.createMetricMath(
-      `IF(${invocations} >= ${size.minSamples}, FILL(${errors}, 0) / ${invocations})`,
+    const rate = this.factory.createMetricMath(
+      `FILL(${errors}, 0) / ${invocations}`,
       {
         [invocations]: this.endpointMetric(
           endpointName,
@@ -237,6 +240,7 @@ export class ModelEndpointMonitoring extends Monitoring {
       undefined,
       period,
     );
+    return { rate, invocationsId: invocations };
   }
 
   private endpointMetric(

@@ -7,6 +7,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { COMPARISON_TABLE_KEY, RUNTIME_CONFIG_TABLE_KEY } from '../../lambda/configuration/tables';
 import { closeServer, listen } from '../http-server';
 import { LOCAL_CREDENTIALS } from '../local-aws';
 
@@ -19,17 +20,9 @@ interface DynaliteOptions {
 // dynalite ships no type declarations; this is the part of its API used here.
 const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
-/**
- * The comparison table's key, as the stack defines it (lib/constructs/comparison-store.ts): one
- * item per request id. Reports read the evidence log, so the table has no index.
- */
-export const COMPARISON_TABLE_KEYS = { partitionKey: 'requestId' } as const;
-
-/** The runtime config table's key, as the stack defines it (lib/constructs/runtime-config-store.ts). */
-export const RUNTIME_CONFIG_TABLE_KEY = 'id';
-
+/** The comparison table as the stack creates it: one item per request id, no index. */
 export function comparisonTable(tableName: string): CreateTableCommandInput {
-  const { partitionKey } = COMPARISON_TABLE_KEYS;
+  const partitionKey = COMPARISON_TABLE_KEY;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',

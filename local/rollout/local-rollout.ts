@@ -4,12 +4,12 @@ import { runtimeConfigExperiments } from '../../lambda/adapters/experiment-catal
 import { powertoolsMetrics } from '../../lambda/adapters/metrics';
 import { ReportForVerdictSource } from '../../lambda/adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../../lambda/adapters/runtime-config-store';
+import { reportSettings } from '../../lambda/composition/analysis';
+import { observability } from '../../lambda/composition/observability';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import type { ShadowHealth } from '../../lambda/core/rollout/breaker';
 import { parsePlan, type RolloutPlan } from '../../lambda/core/rollout/plan';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
-import { reportSettings } from '../../lambda/shared/analysis';
-import { observability } from '../../lambda/shared/observability';
 import type { AnalysisEngine } from '../../lambda/use-cases/ports/evidence';
 import type { ManagePorts } from '../../lambda/use-cases/rollout/manage-rollout';
 import type { RolloutNotification } from '../../lambda/use-cases/rollout/ports';

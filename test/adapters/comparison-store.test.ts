@@ -85,7 +85,7 @@ describe('ComparisonStore.saveOutcome', () => {
     );
     // Assert
     expect(first).toMatchObject({ created: true, added: ['converted'], kept: [] });
-    expect(first.joined?.record).toMatchObject({ production: record.production });
+    expect(first.joined?.record).toMatchObject({ served: record.served });
     expect(second).toMatchObject({ created: false, added: ['value'], kept: ['converted'] });
     expect(second.joined?.fields).toEqual(['value']);
     expect(repeat).toEqual({ created: false, added: [], kept: ['converted', 'value'] });

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { userKeySalt } from '../../lambda/adapters/user-key-salt';
-import { userKeySaltSource } from '../../lambda/shared/settings';
+import { userKeySaltSource } from '../../lambda/configuration/function-settings';
 
 const secrets = mockClient(SecretsManagerClient);
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:salt-AbCdEf';

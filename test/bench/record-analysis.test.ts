@@ -12,7 +12,7 @@ describe('analyzeRecord', () => {
   }); // 3 + 17 + 28 + 13 + 13 = 74
   const item = {
     requestId: { S: 'r-1' }, // 9 + 3 = 12
-    production: result('churn-v1'), // 10 + 74 = 84
+    served: result('churn-v1'), // 6 + 74 = 80
     candidates: { L: [{ M: { endpoint: { S: 'churn-v2' }, result: result('churn-v2') } }] },
     // candidates: 10 + 3 + (map: 3 + (8 + 8 + 1) + (6 + 74 + 1) + 1) = 10 + 3 + 102 = 115
   };
@@ -22,12 +22,12 @@ describe('analyzeRecord', () => {
     const analysis = analyzeRecord(item, { ...item, outcome: { M: { converted: { BOOL: true } } } });
 
     // Assert
-    expect(analysis.bytes).toBe(12 + 84 + 115);
+    expect(analysis.bytes).toBe(12 + 80 + 115);
     expect(analysis.writeUnits).toBe(1);
     expect(analysis.withinOneWriteUnit).toBe(true);
     // outcome: 7 + (3 + 9 + 1 + 1) = 21
-    expect(analysis.bytesWithOutcome).toBe(12 + 84 + 115 + 21);
-    expect(analysis.attributes.map((a) => a.name)).toEqual(['candidates', 'production', 'requestId']);
+    expect(analysis.bytesWithOutcome).toBe(12 + 80 + 115 + 21);
+    expect(analysis.attributes.map((a) => a.name)).toEqual(['candidates', 'served', 'requestId']);
     expect(analysis.maxCapturedBodyBytesInOneWru).toBeUndefined();
   });
 

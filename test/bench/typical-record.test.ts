@@ -14,7 +14,7 @@ describe('typical comparison record (real router → worker code path)', () => {
         'receivedAt',
         'comparedAt',
         'shadowSampled',
-        'production',
+        'served',
         'candidates',
         'expiresAt',
       ]),

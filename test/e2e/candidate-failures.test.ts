@@ -31,7 +31,7 @@ describe.each([
     expect(response.text).toBe(productionAnswer);
     expect(response.headers.get('x-served-variant')).toBe('production');
     expect(response.headers.get('x-shadow')).toBe('sampled');
-    expect(record.production).toMatchObject({ endpoint: 'churn-v1', status: 'ok', body: productionAnswer });
+    expect(record.served).toMatchObject({ endpoint: 'churn-v1', status: 'ok', body: productionAnswer });
     expect(record.candidates).toEqual([
       {
         endpoint: 'churn-v2',

@@ -41,7 +41,7 @@ describe('local mode end to end (npm start, default models), through HTTP only',
 
     expect(record.requestId).toBe(requestId);
     expect(record.servedVariant).toBe('production');
-    expect(record.production).toMatchObject({ endpoint: 'churn-v1', status: 'ok', body: response.text });
+    expect(record.served).toMatchObject({ endpoint: 'churn-v1', status: 'ok', body: response.text });
     expect(record.candidates).toHaveLength(1);
     expect(record.candidates[0]).toMatchObject({
       endpoint: 'churn-v2',

@@ -2,7 +2,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { SendMessageCommand, type SendMessageCommandOutput, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AfterResponse } from '../../lambda/adapters/after-response';
+import type { AfterResponse } from '../../lambda/after-response/registry';
 import { captureOutput } from '../support/captured-output';
 import { lambdaContext, predictEvent } from '../support/proxy-events';
 import { ROUTER_TEST_ENV } from '../support/router-env';
@@ -24,7 +24,7 @@ beforeAll(async () => {
     SHADOW_DISPATCH: 'after-response',
   });
   ({ handler } = await import('../../lambda/handlers/router'));
-  ({ afterResponse: registry } = await import('../../lambda/adapters/after-response'));
+  ({ afterResponse: registry } = await import('../../lambda/after-response/registry'));
 });
 
 beforeEach(() => {

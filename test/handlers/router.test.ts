@@ -69,12 +69,12 @@ describe('router handler', () => {
     });
     const sent = JSON.parse(sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageBody!);
     expect(sent).toMatchObject({
-      v: 1,
+      v: 2,
       requestId: 'req-1',
       servedVariant: 'production',
       candidates: ['churn-v2'],
       request: { body: FEATURES, contentType: 'application/json' },
-      production: { endpoint: 'churn-v1', status: 'ok', variant: 'AllTraffic' },
+      served: { endpoint: 'churn-v1', status: 'ok', variant: 'AllTraffic' },
     });
     expect(sent.userKey).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.stringify(sent)).not.toContain('alice@example.com');

@@ -58,7 +58,7 @@ describe('worker handler', () => {
     const record = storedRecord();
     expect(record).toMatchObject({
       servedVariant: 'production',
-      production: { endpoint: 'churn-v1', status: 'ok' },
+      served: { endpoint: 'churn-v1', status: 'ok' },
       candidates: [
         {
           endpoint: 'churn-v2',
@@ -143,7 +143,7 @@ describe('worker handler', () => {
       servedVariant: 'production',
       userKey: null,
       input: { contentType: 'application/json', bytes: 19, sha256: 'x' },
-      production: message.production,
+      served: message.served,
       candidates: [],
       expiresAt: 1,
     };

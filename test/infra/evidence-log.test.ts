@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { EnvName } from '../../lambda/shared/env';
+import { EnvName } from '../../lambda/configuration/env-names';
 import { resourceNames } from '../../lib/config/resource-names';
 import type { Stage, StageConfig } from '../../lib/config/stage-config';
 import { StageConfigError, stages, validateStageConfig } from '../../lib/config/stages';

@@ -155,7 +155,7 @@ function expectedAlarms(config: StageConfig, s: SynthesizedStage): ExpectedAlarm
         {
           ...base,
           name: `${prefix}-Endpoint-${name}-${variant}-Invocation5XXRate-${severity}`,
-          expression: `IF(invocations${i} >= ${min(errors)}, FILL(errors${i}, 0) / invocations${i})`,
+          expression: `IF(invocations${i} > ${min(errors) - 1}, (FILL(errors${i}, 0) / invocations${i}))`,
           metrics: [
             aws('AWS/SageMaker', 'Invocations', 'Sum', dims, sized(errors)),
             aws('AWS/SageMaker', 'Invocation5XXErrors', 'Sum', dims, sized(errors)),

@@ -1,20 +1,22 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { EnvName } from '../../lambda/configuration/env-names';
+import {
+  allowedEndpoints,
+  deployTimeRouting,
+  maxStoredBodyBytes,
+} from '../../lambda/configuration/function-settings';
 import { parseDeploymentRecord } from '../../lambda/core/deployment-record';
 import { METRICS_NAMESPACE } from '../../lambda/core/metric-names';
 import { AFTER_RESPONSE_DISPATCH_BUDGET_MS } from '../../lambda/core/shadow-dispatch';
-import { EnvName } from '../../lambda/shared/env';
-import { allowedEndpoints, deployTimeKnobs } from '../../lambda/shared/settings';
 import { resourceNames } from '../../lib/config/resource-names';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
-import { stages } from '../../lib/config/stages';
-import { ComparisonStore } from '../../lib/constructs/comparison-store';
+import { stages, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/config/stages';
+import { ComparisonTable } from '../../lib/constructs/comparison-table';
 import { GATEWAY_ERROR_TEMPLATE } from '../../lib/constructs/prediction-api';
 import { BINARY_MEDIA_TYPES } from '../../lib/constructs/prediction-router';
 import { REPORT_TIMEOUT } from '../../lib/constructs/rollout-report';
-import { RuntimeConfigStore } from '../../lib/constructs/runtime-config-store';
+import { RuntimeConfigTable } from '../../lib/constructs/runtime-config-table';
 import type { ServiceFunction } from '../../lib/constructs/service-function';
-import { VISIBILITY_TIMEOUT_FACTOR } from '../../lib/constructs/shadow-queue';
-import { DEFAULT_MAX_STORED_BODY_BYTES } from '../../lib/constructs/shadow-worker';
 import { analysisPermissions, appendPermissions, evidenceObjectPatterns } from './support/evidence';
 import {
   allPermissions,
@@ -191,9 +193,9 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     });
 
     it('may invoke exactly the endpoints runtime config accepts, send to the shadow queue and read the runtime config', () => {
-      // The runtime config's rule (lambda/shared/settings.ts), applied to the deployed environment.
+      // The runtime config's rule (lambda/configuration/function-settings.ts), applied to the deployed environment.
       const acceptedAtRuntime = allowedEndpoints(
-        deployTimeKnobs(envOf(s, 'router') as Record<string, string>),
+        deployTimeRouting(envOf(s, 'router') as Record<string, string>),
       );
       expect(acceptedAtRuntime).toEqual([config.productionEndpoint, ...config.candidateEndpoints]);
       expect(permissionsOf(s, 'router')).toEqual(
@@ -220,12 +222,11 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       const env = envOf(s, 'worker');
       expect(env).toMatchObject({
         [EnvName.tableName]: { Ref: logicalId(s.stack.store.table) },
-        [EnvName.candidateEndpoints]: config.candidateEndpoints.join(','),
         [EnvName.captureInput]: String(config.shadow.captureInput),
         [EnvName.recordTtlDays]: String(config.shadow.recordTtlDays),
         [EnvName.candidateTimeoutMs]: String(config.worker.candidateTimeoutMs),
         [EnvName.candidateMaxAttempts]: String(config.worker.candidateMaxAttempts),
-        [EnvName.maxStoredBodyBytes]: String(DEFAULT_MAX_STORED_BODY_BYTES),
+        [EnvName.maxStoredBodyBytes]: String(maxStoredBodyBytes.default),
         [EnvName.noiseBaselineRate]: String(config.shadow.noiseBaselineRate),
       });
       expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
@@ -333,11 +334,10 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
   });
 
   describe('rollout report', () => {
-    it('gets the stage guardrails and comparator, and answers before API Gateway gives up', () => {
+    it('gets the stage guardrails, and answers before API Gateway gives up', () => {
       const env = envOf(s, 'report');
       expect(env[EnvName.tableName]).toBeUndefined();
       expect(JSON.parse(String(env[EnvName.guardrails]))).toEqual(config.guardrails);
-      expect(JSON.parse(String(env[EnvName.comparator]))).toEqual(config.shadow.comparator);
       expect(functionProps(s, 'report')).toMatchObject({
         MemorySize: 1024,
         Timeout: REPORT_TIMEOUT.toSeconds(),
@@ -437,7 +437,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(functionProps(s, 'rolloutController').Timeout as number).toBeLessThan(60);
     });
 
-    it('gets the deploy-time routing, guardrails, comparator, breaker, alarm topic and the canary guardrail alarms', () => {
+    it('gets the deploy-time routing, guardrails, breaker, alarm topic and the canary guardrail alarms', () => {
       const env = envOf(s, 'rolloutController');
       const router = envOf(s, 'router');
       for (const name of [
@@ -561,7 +561,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
         SSESpecification: { SSEEnabled: true },
-        TimeToLiveSpecification: { AttributeName: ComparisonStore.TTL_ATTRIBUTE, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: ComparisonTable.TTL_ATTRIBUTE, Enabled: true },
       });
       expect(comparisons()?.Properties.GlobalSecondaryIndexes).toBeUndefined();
     });
@@ -569,7 +569,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
     it('runtime config: on-demand, AWS-managed encryption, keyed by `id` as Powertools reads it', () => {
       expect(runtimeConfig()?.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: RuntimeConfigStore.PARTITION_KEY, KeyType: 'HASH' }],
+        KeySchema: [{ AttributeName: RuntimeConfigTable.PARTITION_KEY, KeyType: 'HASH' }],
         AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
         SSESpecification: { SSEEnabled: true },
       });
@@ -772,7 +772,7 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       expect(create.parameters.Item.id.S).toBe('deployment');
       const record = parseDeploymentRecord(create.parameters.Item.value.S);
       const routerEnv = envOf(s, 'router') as Record<string, string>;
-      const knobs = deployTimeKnobs(routerEnv);
+      const knobs = deployTimeRouting(routerEnv);
       expect(record.deployTime).toEqual(knobs);
       expect(record.allowedEndpoints).toEqual(allowedEndpoints(knobs));
       expect(record).toMatchObject({

@@ -120,7 +120,7 @@ describe('worker against DynamoDB (dynalite)', () => {
         body: JSON.stringify({ blob: 'y'.repeat(200_000) }),
         encoding: 'utf8',
       },
-      production: { ...shadowMessage().production, body: big },
+      served: { ...shadowMessage().served, body: big },
     });
 
     const response = await handler(sqsEvent(sqsRecord(JSON.stringify(message), 'big')), context);
@@ -128,7 +128,7 @@ describe('worker against DynamoDB (dynalite)', () => {
     expect(response.batchItemFailures).toEqual([]);
     const item = await get('large-1');
     expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThan(100_000);
-    expect(item?.production.bodyTruncated).toBe(true);
+    expect(item?.served.bodyTruncated).toBe(true);
     expect(item?.input.truncated).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
-import { EnvName } from '../../lambda/shared/env';
-import { stages } from '../../lib/config/stages';
-import { COMPARISON_TABLE_KEYS, RUNTIME_CONFIG_TABLE_KEY } from '../../local/emulators/dynamodb';
+import { EnvName } from '../../lambda/configuration/env-names';
 import {
-  LOCAL_MAX_STORED_BODY_BYTES,
-  LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS,
-  localEnvironment,
-  UNSET_IN_LOCAL_MODE,
-} from '../../local/local-env';
+  comparisonReaderSettings,
+  outcomeRecorderSettings,
+  rollbackSettings,
+  rolloutReportSettings,
+  routerSettings,
+  workerSettings,
+} from '../../lambda/configuration/function-settings';
+import { stages } from '../../lib/config/stages';
+import { localEnvironment } from '../../local/local-env';
 import { parseModelsFile } from '../../local/model-server/models-file';
 
 const models = parseModelsFile({
@@ -33,14 +35,28 @@ const input = {
 };
 
 describe('local environment of the handlers', () => {
-  it('sets every variable the Lambdas read, except those it lists with a reason', () => {
+  it('gives every function local mode runs the settings it reads, from the dev stage with local overrides', () => {
     const env = localEnvironment(input);
 
-    for (const [key, name] of Object.entries(EnvName)) {
-      const reason = UNSET_IN_LOCAL_MODE[key as keyof typeof EnvName];
-      if (reason === undefined) expect({ [name]: env[name] }).toEqual({ [name]: expect.any(String) });
-      else expect({ [name]: env[name] }).toEqual({ [name]: undefined });
-    }
+    expect(routerSettings(env)).toMatchObject({
+      productionEndpoint: 'churn-v1',
+      candidateEndpoints: ['churn-v2'],
+      sampleRate: 1,
+      userKeySaltSource: { value: expect.any(String) },
+      runtimeConfigTable: 'runtime-config',
+      dispatchBudgetMs: 250,
+      shadowDispatch: stages.dev.router.shadowDispatch,
+    });
+    expect(workerSettings(env)).toMatchObject({
+      tableName: 'table',
+      comparator: stages.dev.shadow.comparator,
+      candidateTimeoutMs: stages.dev.worker.candidateTimeoutMs,
+    });
+    expect(outcomeRecorderSettings(env)).toMatchObject({ comparisonTable: 'table' });
+    expect(comparisonReaderSettings(env)).toEqual({ comparisonTable: 'table' });
+    expect(rolloutReportSettings(env).guardrails).toEqual(stages.dev.guardrails);
+    expect(rollbackSettings(env).allowedEndpoints).toEqual(['churn-v1', 'churn-v2']);
+    expect(env[EnvName.evidenceLogDir]).toBe('/tmp/evidence');
   });
 
   it('points the SDK at the emulators through the standard endpoint variables only', () => {
@@ -70,20 +86,5 @@ describe('local environment of the handlers', () => {
     const env = localEnvironment({ ...input, models: { ...models, comparator: { type: 'exact' } } });
 
     expect(env[EnvName.comparator]).toBe('{"type":"exact"}');
-  });
-});
-
-describe('local mode mirrors the stack', () => {
-  it('uses the table keys, the stored-body cap and the config cache age the stack deploys', async () => {
-    // Imported lazily: the CDK library is heavy and only this check needs it.
-    const { ComparisonStore } = await import('../../lib/constructs/comparison-store');
-    const { DEFAULT_MAX_STORED_BODY_BYTES } = await import('../../lib/constructs/shadow-worker');
-    const { RuntimeConfigStore } = await import('../../lib/constructs/runtime-config-store');
-    const { DEFAULT_RUNTIME_CONFIG_MAX_AGE } = await import('../../lib/constructs/prediction-router');
-
-    expect(COMPARISON_TABLE_KEYS).toEqual({ partitionKey: ComparisonStore.PARTITION_KEY });
-    expect(LOCAL_MAX_STORED_BODY_BYTES).toBe(DEFAULT_MAX_STORED_BODY_BYTES);
-    expect(RUNTIME_CONFIG_TABLE_KEY).toBe(RuntimeConfigStore.PARTITION_KEY);
-    expect(LOCAL_RUNTIME_CONFIG_MAX_AGE_SECONDS).toBe(DEFAULT_RUNTIME_CONFIG_MAX_AGE.toSeconds());
   });
 });

@@ -40,7 +40,7 @@ export function comparisonRecord(
       body: '{}',
       encoding: 'utf8',
     },
-    production: okResult('churn-v1'),
+    served: okResult('churn-v1'),
     candidates: [
       {
         endpoint: 'churn-v2',

@@ -50,7 +50,7 @@ export function routerOnEmulators(
     ]);
     Object.assign(process.env, ROUTER_TEST_ENV, {
       MODEL_TIMEOUT_MS: '5000',
-      DISPATCH_BUDGET_MS: '2000',
+      DISPATCH_BUDGET_MS: '1000',
       SHADOW_QUEUE_URL: sqs.queue.url,
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: models.url,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,

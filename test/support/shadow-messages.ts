@@ -6,13 +6,13 @@ import type { ShadowMessage } from '../../lambda/core/shadow-message';
 
 export function shadowMessage(overrides: Partial<ShadowMessage> = {}): ShadowMessage {
   return {
-    v: 1,
+    v: 2,
     requestId: 'req-1',
     receivedAt: '2026-11-22T10:00:00.000Z',
     userKey: 'a'.repeat(32),
     servedVariant: 'production',
     request: { contentType: 'application/json', accept: '', body: '{"tenure_months":4}', encoding: 'utf8' },
-    production: {
+    served: {
       endpoint: 'churn-v1',
       latencyMs: 12,
       status: 'ok',

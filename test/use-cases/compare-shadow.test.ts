@@ -1,5 +1,3 @@
-import type { MetricsPort } from '../../lambda/adapters/metrics';
-import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
 import { createComparator } from '../../lambda/core/comparators';
 import { labelReader } from '../../lambda/core/comparators/predicted-label';
 import type { ComparisonRecord } from '../../lambda/core/comparison-record';
@@ -8,6 +6,8 @@ import type { ModelResult } from '../../lambda/core/model-result';
 import { EvidenceAppendError } from '../../lambda/use-cases/append-evidence';
 import { CandidateThrottledError, compareShadow } from '../../lambda/use-cases/compare-shadow';
 import type { EvidenceLine } from '../../lambda/use-cases/ports/evidence';
+import type { MetricsPort } from '../../lambda/use-cases/ports/metrics';
+import type { InvokeModel } from '../../lambda/use-cases/ports/models';
 import { shadowMessage } from '../support/shadow-messages';
 
 const options = {
@@ -110,12 +110,12 @@ describe('compareShadow', () => {
     const f = fakes({ 'churn-v2': { body: '{"label":"churn","probability":0.8}' } });
     await compareShadow(shadowMessage({ requestId: 'a' }), options, f.ports);
     const failed = {
-      ...shadowMessage().production,
+      ...shadowMessage().served,
       status: 'error' as const,
       error: { code: 'model_error' as const, message: 'x' },
     };
     await compareShadow(
-      shadowMessage({ requestId: 'b', production: failed }),
+      shadowMessage({ requestId: 'b', served: failed }),
       { ...options, noiseBaselineRate: 1 },
       f.ports,
     );

@@ -1,14 +1,10 @@
 import fc from 'fast-check';
-import type { MetricsPort } from '../../lambda/adapters/metrics';
-import type { InvokeModel } from '../../lambda/adapters/model-endpoint';
-import type { DispatchShadow } from '../../lambda/adapters/shadow-dispatcher';
 import type { PredictRequest } from '../../lambda/core/predict-request';
 import type { ShadowMessage } from '../../lambda/core/shadow-message';
-import {
-  type RoutingConfig,
-  type ShadowOutcome,
-  servePrediction,
-} from '../../lambda/use-cases/serve-prediction';
+import type { MetricsPort } from '../../lambda/use-cases/ports/metrics';
+import type { InvokeModel } from '../../lambda/use-cases/ports/models';
+import type { DispatchShadow } from '../../lambda/use-cases/ports/shadow-queue';
+import { type RoutingConfig, servePrediction } from '../../lambda/use-cases/serve-prediction';
 
 const config: RoutingConfig = {
   productionEndpoint: 'churn-v1',
@@ -62,13 +58,20 @@ const request = (requestId: string, userId?: string, body = '{"a":1}'): PredictR
   bytes: Buffer.from(body),
 });
 
+/** Serves and waits for the shadow dispatch the use case returns running, as before-response mode does. */
+async function serveAndSend(...args: Parameters<typeof servePrediction>) {
+  const served = await servePrediction(...args);
+  return { ...served, sent: await served.dispatch };
+}
+
 describe('servePrediction', () => {
   it('serves production and dispatches a shadow copy with the candidates', async () => {
     const f = fakes();
-    const served = await servePrediction(request('r1', 'alice'), config, f.ports);
+    const served = await serveAndSend(request('r1', 'alice'), config, f.ports);
     expect(served).toMatchObject({
       servedVariant: 'production',
-      shadow: { outcome: 'dispatched' },
+      shadow: 'sampled',
+      sent: { outcome: 'dispatched' },
       sticky: true,
     });
     expect(f.invoked).toEqual(['churn-v1']);
@@ -76,7 +79,7 @@ describe('servePrediction', () => {
     expect(f.dispatched[0]).toMatchObject({
       requestId: 'r1',
       candidates: ['churn-v2'],
-      production: { endpoint: 'churn-v1' },
+      served: { endpoint: 'churn-v1' },
     });
   });
 
@@ -84,16 +87,16 @@ describe('servePrediction', () => {
     const f = fakes();
     const canaryConfig = { ...config, canaryPercent: 50 };
     const user = 'sticky-user';
-    const first = await servePrediction(request('a', user), canaryConfig, f.ports);
+    const first = await serveAndSend(request('a', user), canaryConfig, f.ports);
     for (let i = 0; i < 20; i++) {
-      const again = await servePrediction(request(`a${i}`, user), canaryConfig, f.ports);
+      const again = await serveAndSend(request(`a${i}`, user), canaryConfig, f.ports);
       expect(again.servedVariant).toBe(first.servedVariant);
     }
     // At a 50 % share, one of the first 200 users is on the canary unless bucketing is broken.
     const canaryUser = await (async () => {
       for (let i = 0; i < 200; i++) {
         const g = fakes();
-        const s = await servePrediction(request(`x${i}`, `u${i}`), canaryConfig, g.ports);
+        const s = await serveAndSend(request(`x${i}`, `u${i}`), canaryConfig, g.ports);
         if (s.servedVariant === 'canary') return { g, s };
       }
       throw new Error('no canary user among the first 200 at a 50 % canary share');
@@ -112,7 +115,7 @@ describe('servePrediction', () => {
     // Act: 40 users' requests.
     const served = [];
     for (let i = 0; i < 40; i++)
-      served.push(await servePrediction(request(`p${i}`, `user-${i}`), running, f.ports));
+      served.push(await serveAndSend(request(`p${i}`, `user-${i}`), running, f.ports));
 
     // Assert: every request is recorded, each stamped with the experiment; none was replayed.
     const production = served.filter((s) => s.servedVariant === 'production').length;
@@ -122,18 +125,18 @@ describe('servePrediction', () => {
     expect(f.dispatched.every((m) => m.experiment === 'v4' && m.servedTimeoutMs === 3000)).toBe(true);
     expect(f.counts.get('ProductionRecorded')).toBe(production);
     expect(f.counts.get('CanaryRecorded') ?? 0).toBe(40 - production);
-    expect(served.every((s) => s.shadow.outcome === 'not_sampled')).toBe(true);
+    expect(served.every((s) => s.sent.outcome === 'not_sampled')).toBe(true);
   });
 
   it('records nothing beyond the shadow sample when no canary runs', async () => {
     const f = fakes();
-    await servePrediction(request('q1', 'user-1'), { ...config, sampleRate: 0 }, f.ports);
+    await serveAndSend(request('q1', 'user-1'), { ...config, sampleRate: 0 }, f.ports);
     expect(f.dispatched).toEqual([]);
   });
 
   it('falls back to the request id (unsticky) without a user id', async () => {
     const f = fakes();
-    const served = await servePrediction(request('r-anon'), { ...config, canaryPercent: 100 }, f.ports);
+    const served = await serveAndSend(request('r-anon'), { ...config, canaryPercent: 100 }, f.ports);
     expect(served).toMatchObject({ servedVariant: 'canary', sticky: false });
     expect(f.counts.get('UnstickyRequests')).toBe(1);
   });
@@ -146,8 +149,8 @@ describe('servePrediction', () => {
           { ...config, sampleRate: 0 },
         ]) {
           const f = fakes();
-          const served = await servePrediction(request(id.replace(/[^A-Za-z0-9]/g, 'x')), c, f.ports);
-          expect(served.shadow).toEqual({ outcome: 'not_sampled' });
+          const served = await serveAndSend(request(id.replace(/[^A-Za-z0-9]/g, 'x')), c, f.ports);
+          expect(served.sent).toEqual({ outcome: 'not_sampled' });
           expect(f.dispatched).toEqual([]);
           expect(f.invoked).toEqual(['churn-v1']);
         }
@@ -158,35 +161,28 @@ describe('servePrediction', () => {
 
   it('skips a shadow copy too large for a message, with a counted reason', async () => {
     const f = fakes();
-    const served = await servePrediction(
+    const served = await serveAndSend(
       request('big', undefined, JSON.stringify({ x: 'y'.repeat(5000) })),
       config,
       f.ports,
     );
-    expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'too_large' });
+    expect(served.sent).toEqual({ outcome: 'skipped', reason: 'too_large' });
     expect(f.dispatched).toEqual([]);
     expect(f.counts.get('ShadowSkipped')).toBe(1);
   });
 
   it('counts a sampled request with no candidate as skipped', async () => {
     const f = fakes();
-    const served = await servePrediction(request('r2'), { ...config, candidateEndpoints: [] }, f.ports);
-    expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'no_candidates' });
+    const served = await serveAndSend(request('r2'), { ...config, candidateEndpoints: [] }, f.ports);
+    expect(served).toMatchObject({
+      shadow: 'skipped',
+      sent: { outcome: 'skipped', reason: 'no_candidates' },
+    });
   });
 
-  describe('with a deferring port (after-response)', () => {
-    function deferring() {
+  describe('the dispatch it returns running (the handler decides whether the answer waits)', () => {
+    it('answers before the send settles; the send is counted when it does', async () => {
       const f = fakes();
-      const deferred: Promise<ShadowOutcome>[] = [];
-      return {
-        ...f,
-        deferred,
-        ports: { ...f.ports, defer: (d: Promise<ShadowOutcome>) => deferred.push(d) },
-      };
-    }
-
-    it('hands the dispatch over and answers without its outcome; metrics come when it settles', async () => {
-      const f = deferring();
       let release: () => void = () => undefined;
       const ports = {
         ...f.ports,
@@ -199,42 +195,32 @@ describe('servePrediction', () => {
 
       const served = await servePrediction(request('d1', 'alice'), config, ports);
 
-      expect(served.shadow).toEqual({ outcome: 'deferred' });
+      expect(served.shadow).toBe('sampled');
       expect(f.dispatched).toHaveLength(1);
-      expect(f.deferred).toHaveLength(1);
       expect(f.counts.get('ShadowSampled')).toBe(1);
       expect(f.counts.get('ShadowDispatched')).toBeUndefined();
       release();
-      await expect(f.deferred[0]).resolves.toEqual({ outcome: 'dispatched' });
+      await expect(served.dispatch).resolves.toEqual({ outcome: 'dispatched' });
       expect(f.counts.get('ShadowDispatched')).toBe(1);
     });
 
-    it('still decides skips before answering: nothing is deferred for a message too large', async () => {
-      const f = deferring();
+    it('still decides skips before answering: nothing is sent for a message too large', async () => {
+      const f = fakes();
       const served = await servePrediction(
         request('d2', undefined, JSON.stringify({ x: 'y'.repeat(5000) })),
         config,
         f.ports,
       );
-      expect(served.shadow).toEqual({ outcome: 'skipped', reason: 'too_large' });
-      expect(f.deferred).toEqual([]);
+      expect(served.shadow).toBe('skipped');
+      expect(f.dispatched).toEqual([]);
       expect(f.counts.get('ShadowSkipped')).toBe(1);
     });
 
-    it('defers nothing for a request that is not sampled', async () => {
-      const f = deferring();
-      const served = await servePrediction(request('d3'), { ...config, sampleRate: 0 }, f.ports);
-      expect(served.shadow).toEqual({ outcome: 'not_sampled' });
-      expect(f.deferred).toEqual([]);
-    });
-
-    it('defers the record of a canary-served request too', async () => {
-      const f = deferring();
-      const canaryConfig = { ...config, canaryPercent: 100 };
-      const served = await servePrediction(request('d4', 'bob'), canaryConfig, f.ports);
-      expect(served).toMatchObject({ servedVariant: 'canary', shadow: { outcome: 'not_sampled' } });
-      expect(f.deferred).toHaveLength(1);
-      await f.deferred[0];
+    it('sends the record of a canary-served request too, as not sampled', async () => {
+      const f = fakes();
+      const served = await servePrediction(request('d4', 'bob'), { ...config, canaryPercent: 100 }, f.ports);
+      expect(served).toMatchObject({ servedVariant: 'canary', shadow: 'not_sampled' });
+      await expect(served.dispatch).resolves.toEqual({ outcome: 'not_sampled' });
       expect(f.dispatched[0]).toMatchObject({ requestId: 'd4', candidates: [] });
       expect(f.counts.get('CanaryRecorded')).toBe(1);
     });

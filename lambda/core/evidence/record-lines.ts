@@ -35,7 +35,7 @@ export function callStatusOf(result: StoredModelResult): CallStatus {
  * a request's lines (the first, or a redelivery after a crash) appends the same lines.
  */
 export function recordLines(record: ComparisonRecord, labelOf: LabelReader): RecordLine[] {
-  const served = record.production;
+  const served = record.served;
   const noise = record.noiseBaseline?.comparison;
   const base = {
     v: EVIDENCE_LOG_VERSION,

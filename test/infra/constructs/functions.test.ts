@@ -6,12 +6,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { stages } from '../../../lib/config/stages';
 import { AutomaticRollback } from '../../../lib/constructs/automatic-rollback';
 import { ComparisonReader } from '../../../lib/constructs/comparison-reader';
-import { ComparisonStore } from '../../../lib/constructs/comparison-store';
+import { ComparisonTable } from '../../../lib/constructs/comparison-table';
 import { OutcomeRecorder } from '../../../lib/constructs/outcome-recorder';
 import { PredictionRouter } from '../../../lib/constructs/prediction-router';
 import { RolloutController } from '../../../lib/constructs/rollout-controller';
 import { RolloutReport } from '../../../lib/constructs/rollout-report';
-import { RuntimeConfigStore } from '../../../lib/constructs/runtime-config-store';
+import { RuntimeConfigTable } from '../../../lib/constructs/runtime-config-table';
 import type { ServiceFunction } from '../../../lib/constructs/service-function';
 import { ShadowQueue } from '../../../lib/constructs/shadow-queue';
 import { ShadowWorker } from '../../../lib/constructs/shadow-worker';
@@ -23,14 +23,11 @@ afterAll(removeSynthOutput);
 // Each function construct in a bare stack with the stores it uses: its role holds exactly what
 // its job needs (least privilege), granted by the construct that owns each resource.
 const config = stages.staging;
-// Deploy-time routing under both spellings of the sample rate (`shadowSampleRate` until the
-// configuration rework lands, `sampleRate` after it); passed as variables, so either type takes it.
 const ROUTING = {
   productionEndpoint: 'churn-v1',
   candidateEndpoints: ['churn-v2', 'Churn-V3'],
   shadowEnabled: true,
   sampleRate: 0.5,
-  shadowSampleRate: 0.5,
   canaryPercent: 0,
 };
 const ENDPOINT = (name: string) => `arn:aws:sagemaker:eu-west-1:123456789012:endpoint/${name}`;
@@ -38,8 +35,8 @@ const ENDPOINT = (name: string) => `arn:aws:sagemaker:eu-west-1:123456789012:end
 function stores(stack: Stack) {
   return {
     queue: new ShadowQueue(stack, 'Queue', { queueName: 'shadow', consumerTimeout: Duration.seconds(30) }),
-    comparisons: new ComparisonStore(stack, 'Comparisons'),
-    runtimeConfig: new RuntimeConfigStore(stack, 'RuntimeConfig'),
+    comparisons: new ComparisonTable(stack, 'Comparisons'),
+    runtimeConfig: new RuntimeConfigTable(stack, 'RuntimeConfig'),
   };
 }
 
@@ -70,7 +67,7 @@ describe('function constructs', () => {
   it('ServiceFunction (via the comparison reader): Node 24 on arm64, traced, JSON logs into its own group, reads one record', () => {
     const stack = bareStack('functions');
     const { comparisons } = stores(stack);
-    const reader = new ComparisonReader(stack, 'Reader', { stage: 'staging', comparisonStore: comparisons });
+    const reader = new ComparisonReader(stack, 'Reader', { stage: 'staging', comparisonTable: comparisons });
     const template = synthesize(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -116,7 +113,7 @@ describe('function constructs', () => {
       candidateEndpoints: ['churn-v2'],
       productionEndpoint: 'churn-v1',
       shadowQueue: queue,
-      comparisonStore: comparisons,
+      comparisonTable: comparisons,
       comparator: config.shadow.comparator,
       captureInput: false,
       recordTtlDays: 7,
@@ -145,7 +142,7 @@ describe('function constructs', () => {
     const { comparisons, runtimeConfig } = stores(stack);
     const outcomes = new OutcomeRecorder(stack, 'Outcomes', {
       stage: 'staging',
-      comparisonStore: comparisons,
+      comparisonTable: comparisons,
       recordTtlDays: 7,
       comparator: config.shadow.comparator,
     });
@@ -154,16 +151,13 @@ describe('function constructs', () => {
       runtimeConfig,
       deployTimeRouting: ROUTING,
     });
-    // The comparator only the older props take: a variable, so either props type accepts it.
-    const reportProps = {
-      stage: 'staging' as const,
-      comparisonStore: comparisons,
+    const report = new RolloutReport(stack, 'Report', {
+      stage: 'staging',
+      comparisonTable: comparisons,
       runtimeConfig,
       deployTimeRouting: ROUTING,
       guardrails: config.guardrails,
-      comparator: config.shadow.comparator,
-    };
-    const report = new RolloutReport(stack, 'Report', reportProps);
+    });
     const template = synthesize(stack);
     const table = arnOf(runtimeConfig.table);
     expect(grants(template, outcomes.handler)).toEqual({ 'dynamodb:UpdateItem': [arnOf(comparisons.table)] });
@@ -182,16 +176,14 @@ describe('function constructs', () => {
   it('RolloutController: ticks every minute through its own schedule role; once watching, publishes and reads the guardrail alarms', () => {
     const stack = bareStack('functions');
     const { queue, runtimeConfig } = stores(stack);
-    const controllerProps = {
-      stage: 'staging' as const,
+    const controller = new RolloutController(stack, 'Controller', {
+      stage: 'staging',
       runtimeConfig,
       shadowQueue: queue,
       deployTimeRouting: ROUTING,
       guardrails: config.guardrails,
       breaker: config.rollout.breaker,
-      comparator: config.shadow.comparator,
-    };
-    const controller = new RolloutController(stack, 'Controller', controllerProps);
+    });
     const topic = new sns.Topic(stack, 'Topic');
     const key = new kms.Key(stack, 'Key');
     const alarm = new cloudwatch.Alarm(stack, 'Guardrail', {

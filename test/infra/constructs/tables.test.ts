@@ -1,8 +1,8 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ComparisonStore } from '../../../lib/constructs/comparison-store';
-import { RuntimeConfigStore } from '../../../lib/constructs/runtime-config-store';
+import { ComparisonTable } from '../../../lib/constructs/comparison-table';
+import { RuntimeConfigTable } from '../../../lib/constructs/runtime-config-table';
 import { deploymentRecord } from '../../support/deployment-record';
 import { acknowledgedRules, bareStack, synthesize } from '../support/construct-stack';
 import { logicalId, permissionsOfRole, removeSynthOutput, render } from '../support/synth';
@@ -12,10 +12,10 @@ afterAll(removeSynthOutput);
 const role = (stack: Stack, id: string) =>
   new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 
-describe('ComparisonStore (table)', () => {
+describe('ComparisonTable (table)', () => {
   it('is one item per request id, on demand, encrypted, expiring by TTL, backed up and kept by default (cdk-nag clean)', () => {
     const stack = bareStack('comparison-table', { nag: true });
-    new ComparisonStore(stack, 'Comparisons', { tableName: 'shadow-rollout-dev-comparisons' });
+    new ComparisonTable(stack, 'Comparisons', { tableName: 'shadow-rollout-dev-comparisons' });
     synthesize(stack).hasResource('AWS::DynamoDB::Table', {
       Properties: {
         TableName: 'shadow-rollout-dev-comparisons',
@@ -32,7 +32,7 @@ describe('ComparisonStore (table)', () => {
 
   it('without backups (a non-production stage): acknowledged with the reason, destroyed with the stack', () => {
     const stack = bareStack('comparison-table', { nag: true });
-    const store = new ComparisonStore(stack, 'Comparisons', {
+    const store = new ComparisonTable(stack, 'Comparisons', {
       pointInTimeRecovery: false,
       retainData: false,
     });
@@ -52,7 +52,7 @@ describe('ComparisonStore (table)', () => {
   it('grants each function exactly the calls its job needs, on the table and not its indexes', () => {
     // Arrange
     const stack = bareStack('comparison-table');
-    const store = new ComparisonStore(stack, 'Comparisons');
+    const store = new ComparisonTable(stack, 'Comparisons');
     const [worker, reader, outcomes] = ['Worker', 'Reader', 'Outcomes'].map((id) => role(stack, id)) as [
       iam.Role,
       iam.Role,
@@ -74,10 +74,10 @@ describe('ComparisonStore (table)', () => {
   });
 });
 
-describe('RuntimeConfigStore (table)', () => {
+describe('RuntimeConfigTable (table)', () => {
   it('keeps documents by id; the router may read them, the CLI role read and write', () => {
     const stack = bareStack('runtime-config-table', { nag: true });
-    const store = new RuntimeConfigStore(stack, 'RuntimeConfig', { tableName: 'rc' });
+    const store = new RuntimeConfigTable(stack, 'RuntimeConfig', { tableName: 'rc' });
     const router = role(stack, 'Router');
     const rollback = role(stack, 'Rollback');
     store.grantReadRoutingConfig(router);
@@ -100,7 +100,7 @@ describe('RuntimeConfigStore (table)', () => {
   it('writes the deployment record on every deploy with a role that may only put that item and log', () => {
     // Arrange
     const stack = bareStack('runtime-config-table');
-    const store = new RuntimeConfigStore(stack, 'RuntimeConfig');
+    const store = new RuntimeConfigTable(stack, 'RuntimeConfig');
     const { record } = deploymentRecord('dev');
     // Act
     store.recordDeployment(record, {});

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { AfterResponse } from './after-response';
+import type { AfterResponse } from './registry';
 
 /**
  * An internal Lambda extension that holds each invocation open until the work the handler
@@ -13,7 +13,7 @@ import type { AfterResponse } from './after-response';
  * billed; it is not on the caller's path.
  *
  * Internal extensions must register during init, before the runtime's first `next`: the router's
- * ESM entry (lambda/entries/router.ts) awaits `startAfterResponseExtension` at top level.
+ * ESM entry (lambda/after-response/router-entry.ts) awaits `startAfterResponseExtension` at top level.
  *
  * Protocol: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-extensions-api.html
  */

@@ -1,4 +1,4 @@
-import { observability } from '../../lambda/shared/observability';
+import { observability } from '../../lambda/composition/observability';
 import { captureOutput } from '../support/captured-output';
 
 describe('observability', () => {

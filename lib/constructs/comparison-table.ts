@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { COMPARISON_EXPIRY_ATTRIBUTE, COMPARISON_TABLE_KEY } from '../../lambda/configuration/tables';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 
 export interface ComparisonStoreProps {
@@ -28,9 +29,9 @@ export interface ComparisonStoreProps {
  * outcomes later, read back by id. Items expire through TTL. No index: reports read the
  * evidence log, so a typical comparison is one write unit, not two.
  */
-export class ComparisonStore extends Construct {
-  static readonly PARTITION_KEY = 'requestId';
-  static readonly TTL_ATTRIBUTE = 'expiresAt';
+export class ComparisonTable extends Construct {
+  static readonly PARTITION_KEY = COMPARISON_TABLE_KEY;
+  static readonly TTL_ATTRIBUTE = COMPARISON_EXPIRY_ATTRIBUTE;
 
   readonly table: dynamodb.Table;
 
@@ -41,10 +42,10 @@ export class ComparisonStore extends Construct {
 
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: ComparisonStore.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: ComparisonTable.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: ComparisonStore.TTL_ATTRIBUTE,
+      timeToLiveAttribute: ComparisonTable.TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },
       // No DynamoDB deletion protection: it would also block the rollback of a failed first
       // create (RetainExceptOnCreate deletes what that create made), leaving a table whose fixed

@@ -5,13 +5,14 @@
  * await before doing so. Tests and local mode import lambda/handlers/router.ts directly.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { afterResponse } from '../adapters/after-response';
-import { startAfterResponseExtension } from '../adapters/lambda-extension';
-import { routerSettings } from '../shared/settings';
+import { shadowDispatch } from '../configuration/function-settings';
+import { readSetting } from '../configuration/setting';
+import { startAfterResponseExtension } from './lambda-extension';
+import { afterResponse } from './registry';
 
 export { handler } from '../handlers/router';
 
-if (routerSettings(process.env).shadowDispatch === 'after-response') {
+if (readSetting(shadowDispatch, process.env) === 'after-response') {
   const logger = new Logger({ persistentKeys: { component: 'router-extension' } });
   await startAfterResponseExtension(afterResponse, process.env.AWS_LAMBDA_RUNTIME_API, {
     unavailable: (reason) =>

@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-athena';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { MetricsPort } from '../../lambda/adapters/metrics';
+import { analysisEngine, analysisSettings } from '../../lambda/composition/analysis';
+import { evidenceLog, evidenceLogSettings } from '../../lambda/composition/evidence-log';
+import { EnvName, MissingEnvironmentError } from '../../lambda/configuration/env-names';
 import { MetricName } from '../../lambda/core/metric-names';
-import { analysisEngine, analysisSettings } from '../../lambda/shared/analysis';
-import { EnvName, MissingEnvironmentError } from '../../lambda/shared/env';
-import { evidenceLog, evidenceLogSettings } from '../../lambda/shared/evidence';
+import type { MetricsPort } from '../../lambda/use-cases/ports/metrics';
 import { recordLine } from '../support/evidence-lines';
 
 const firehose = mockClient(FirehoseClient);

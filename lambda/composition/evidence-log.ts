@@ -2,10 +2,11 @@ import { firehoseClient } from '../adapters/clients';
 import { JsonLinesEvidenceLog } from '../adapters/evidence-log-files';
 import { FirehoseEvidenceLog } from '../adapters/evidence-log-firehose';
 import { retryingEvidenceLog } from '../adapters/evidence-log-retry';
-import type { MetricsPort } from '../adapters/metrics';
+import * as Setting from '../configuration/function-settings';
+import { type Env, MissingEnvironmentError, readSetting } from '../configuration/setting';
 import { MetricName } from '../core/metric-names';
 import type { EvidenceLine, EvidenceLog } from '../use-cases/ports/evidence';
-import { type Env, EnvName, MissingEnvironmentError } from './env';
+import type { MetricsPort } from '../use-cases/ports/metrics';
 
 /** Where the evidence log is: files (local mode, tests) or a Firehose delivery stream (AWS). */
 export type EvidenceLogSettings =
@@ -13,12 +14,12 @@ export type EvidenceLogSettings =
   | { readonly kind: 'stream'; readonly streamName: string };
 
 export function evidenceLogSettings(env: Env): EvidenceLogSettings {
-  const dir = env[EnvName.evidenceLogDir]?.trim();
-  if (dir) return { kind: 'files', dir };
-  const streamName = env[EnvName.evidenceStreamName]?.trim();
-  if (streamName) return { kind: 'stream', streamName };
+  const dir = readSetting(Setting.evidenceLogDir, env);
+  if (dir !== undefined) return { kind: 'files', dir };
+  const streamName = readSetting(Setting.evidenceStreamName, env);
+  if (streamName !== undefined) return { kind: 'stream', streamName };
   throw new MissingEnvironmentError(
-    `${EnvName.evidenceStreamName} or ${EnvName.evidenceLogDir} environment variable is not set`,
+    `${Setting.evidenceStreamName.env} or ${Setting.evidenceLogDir.env} environment variable is not set`,
   );
 }
 

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { RUNTIME_CONFIG_TABLE_KEY } from '../../lambda/configuration/tables';
 import { DEPLOYMENT_RECORD_ID, type DeploymentRecord } from '../../lambda/core/deployment-record';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 import { acknowledgeCustomResourceProvider } from './custom-resource-provider';
@@ -34,9 +35,9 @@ export interface RuntimeConfigStoreProps {
  * automatic rollback.
  * An absent document means the deploy-time values.
  */
-export class RuntimeConfigStore extends Construct {
+export class RuntimeConfigTable extends Construct {
   /** Partition key of the runtime config documents. */
-  static readonly PARTITION_KEY = 'id';
+  static readonly PARTITION_KEY = RUNTIME_CONFIG_TABLE_KEY;
 
   readonly table: dynamodb.Table;
 
@@ -47,7 +48,7 @@ export class RuntimeConfigStore extends Construct {
 
     this.table = new dynamodb.Table(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: RuntimeConfigStore.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: RuntimeConfigTable.PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: pointInTimeRecovery },

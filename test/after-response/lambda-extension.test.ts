@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { AfterResponse } from '../../lambda/adapters/after-response';
-import { EXTENSION_NAME, startAfterResponseExtension } from '../../lambda/adapters/lambda-extension';
+import { EXTENSION_NAME, startAfterResponseExtension } from '../../lambda/after-response/lambda-extension';
+import { AfterResponse } from '../../lambda/after-response/registry';
 import { type FakeLambdaApi, startFakeLambdaApi } from '../support/lambda-api/fake-lambda-api';
 import { waitFor } from '../support/wait-for';
 

@@ -1,4 +1,4 @@
-import { AfterResponse } from '../../lambda/adapters/after-response';
+import { AfterResponse } from '../../lambda/after-response/registry';
 
 function held<T = void>() {
   let resolve: (value: T) => void = () => undefined;

@@ -1,7 +1,8 @@
 import { AthenaAnalysisEngine } from '../adapters/athena-analysis';
 import { athenaClient } from '../adapters/clients';
+import * as Setting from '../configuration/function-settings';
+import { type Env, MissingEnvironmentError, readSetting } from '../configuration/setting';
 import type { AnalysisEngine } from '../use-cases/ports/evidence';
-import { type Env, EnvName, MissingEnvironmentError } from './env';
 
 /** Where the report's SQL runs: Athena over the Glue tables (AWS) or DuckDB over the files (local). */
 export type AnalysisSettings =
@@ -13,19 +14,19 @@ export type AnalysisSettings =
  * database together; one without the other is a deployment mistake, reported by name.
  */
 export function analysisSettings(env: Env): AnalysisSettings {
-  const workGroup = env[EnvName.analysisWorkGroup]?.trim();
-  const database = env[EnvName.analysisDatabase]?.trim();
-  if (workGroup || database) {
-    if (!workGroup)
-      throw new MissingEnvironmentError(`${EnvName.analysisWorkGroup} environment variable is not set`);
-    if (!database)
-      throw new MissingEnvironmentError(`${EnvName.analysisDatabase} environment variable is not set`);
+  const workGroup = readSetting(Setting.analysisWorkGroup, env);
+  const database = readSetting(Setting.analysisDatabase, env);
+  if (workGroup !== undefined || database !== undefined) {
+    if (workGroup === undefined)
+      throw new MissingEnvironmentError(`${Setting.analysisWorkGroup.env} environment variable is not set`);
+    if (database === undefined)
+      throw new MissingEnvironmentError(`${Setting.analysisDatabase.env} environment variable is not set`);
     return { kind: 'athena', workGroup, database };
   }
-  const dir = env[EnvName.evidenceLogDir]?.trim();
-  if (dir) return { kind: 'files', dir };
+  const dir = readSetting(Setting.evidenceLogDir, env);
+  if (dir !== undefined) return { kind: 'files', dir };
   throw new MissingEnvironmentError(
-    `${EnvName.analysisWorkGroup} and ${EnvName.analysisDatabase}, or ${EnvName.evidenceLogDir}, environment variables are not set`,
+    `${Setting.analysisWorkGroup.env} and ${Setting.analysisDatabase.env}, or ${Setting.evidenceLogDir.env}, environment variables are not set`,
   );
 }
 

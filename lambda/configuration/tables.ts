@@ -1,0 +1,15 @@
+import type { ComparisonRecord } from '../core/comparison-record';
+
+/**
+ * The keys of the stage's tables, as the stack creates them (lib/constructs), local mode creates
+ * them (local/emulators/dynamodb.ts) and the adapters address their items.
+ */
+
+/** One comparison record per request id; the key is the record's own field. */
+export const COMPARISON_TABLE_KEY = 'requestId' satisfies keyof ComparisonRecord;
+
+/** When DynamoDB's TTL removes a comparison record (epoch seconds). */
+export const COMPARISON_EXPIRY_ATTRIBUTE = 'expiresAt' satisfies keyof ComparisonRecord;
+
+/** The runtime config table holds a few named items (the routing document, the deployment record). */
+export const RUNTIME_CONFIG_TABLE_KEY = 'id';
