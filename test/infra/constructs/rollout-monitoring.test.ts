@@ -108,8 +108,12 @@ describe('RolloutMonitoring', () => {
     const invoking = alarms().filter((a) =>
       (a.AlarmActions ?? []).map(render).some((x) => x.includes(rollbackId)),
     );
-    expect(invoking.length).toBeGreaterThan(0);
-    console.log(invoking.map((a) => a.AlarmName));
+    // The canary's guardrail alarms, and nothing else (no endpoint or pipeline alarm rolls back).
+    expect(invoking.map((a) => a.AlarmName).sort()).toEqual([
+      'shadow-rollout-staging-Canary-ConversionDrop-Critical',
+      'shadow-rollout-staging-Canary-ErrorRate-Critical',
+      'shadow-rollout-staging-Canary-LatencyP99-Critical',
+    ]);
   });
 
   it('shows every alarm on the dashboard’s alarm status widget', () => {
