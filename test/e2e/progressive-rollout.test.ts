@@ -31,6 +31,22 @@ async function status(url: string): Promise<RolloutStatus> {
   return JSON.parse(result.stdout) as RolloutStatus;
 }
 
+/** Waits for the rollout to leave `running`; still running at the deadline, says its step and verdict. */
+async function rolloutEnd(url: string): Promise<RolloutStatus> {
+  let last: RolloutStatus | undefined;
+  return waitFor(
+    async () => {
+      last = await status(url);
+      return last.state === 'running' ? undefined : last;
+    },
+    'the rollout to end',
+    WALK_TIMEOUT_MS,
+  ).catch((error: Error) => {
+    const { step, verdict } = last ?? {};
+    throw new Error(`${error.message}: at step ${step}, verdict ${JSON.stringify(verdict)}`);
+  });
+}
+
 async function routing(url: string): Promise<{ productionEndpoint: string; canaryPercent: number }> {
   return JSON.parse((await cli('status', '--json', '--url', url)).stdout).effective;
 }
@@ -184,19 +200,7 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
         );
 
         expect((await cli('rollout', 'resume', '--reason', 'e2e go on', '--url', local.url)).code).toBe(0);
-        let last: RolloutStatus | undefined;
-        const done = await waitFor(
-          async () => {
-            last = await status(local.url);
-            return last.state === 'running' ? undefined : last;
-          },
-          'the rollout to end',
-          WALK_TIMEOUT_MS,
-        ).catch((error: Error) => {
-          // Still running: say where it stands and what the verdict waits for.
-          const { step, verdict } = last ?? {};
-          throw new Error(`${error.message}: at step ${step}, verdict ${JSON.stringify(verdict)}`);
-        });
+        const done = await rolloutEnd(local.url);
         // On a failure, say why the walk ended where it did (the last transition and its evidence).
         if (done.state !== 'promoted')
           throw new Error(`the walk ended ${done.state}: ${JSON.stringify(done.history.at(-1))}`);
@@ -276,19 +280,7 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
       'rolls back at the first step whose guardrail fails; status and the report say why',
       async () => {
         expect((await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).code).toBe(0);
-        let last: RolloutStatus | undefined;
-        const done = await waitFor(
-          async () => {
-            last = await status(local.url);
-            return last.state === 'running' ? undefined : last;
-          },
-          'the rollout to end',
-          WALK_TIMEOUT_MS,
-        ).catch((error: Error) => {
-          // Still running: say where it stands and what the verdict waits for.
-          const { step, verdict } = last ?? {};
-          throw new Error(`${error.message}: at step ${step}, verdict ${JSON.stringify(verdict)}`);
-        });
+        const done = await rolloutEnd(local.url);
         expect(done).toMatchObject({ state: 'rolled_back', step: 0, canaryPercent: 0 });
         expect(done.history.at(-1)).toMatchObject({
           event: 'rollback',
