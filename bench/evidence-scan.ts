@@ -11,25 +11,14 @@
  */
 import { gzipSync } from 'node:zlib';
 import { EVIDENCE_LOG_VERSION, type OutcomeLine, type RecordLine } from '../lambda/core/evidence/log-lines';
+import { mulberry32 } from '../lambda/core/stats/random';
 
 const MILLION = 1_000_000;
 const SAMPLE_LINES = 200_000;
 const ATHENA_MIN_BILLED_BYTES = 10 * MILLION;
 const ATHENA_USD_PER_TB = 5;
 
-/** Mulberry32: small, seeded, good enough for realistic bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(20261130);
+const random = mulberry32(20261130);
 const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${hex(4)}-${hex(12)}`;
 const users = Array.from({ length: 20_000 }, () => hex(64));

@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
 import type { ExperimentStart } from '../../lambda/core/experiment';
+import { mulberry32 } from '../../lambda/core/stats/random';
 
 /**
  * The benchmark's evidence: N requests of one experiment written straight into the log's files
@@ -28,20 +29,8 @@ export interface Generated {
   readonly endMs: number;
 }
 
-/** mulberry32: small, fast, seeded. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function generateEvidence(root: string, requests: number, seed = 7): Promise<Generated> {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed);
   const logNormal = (median: number, sigma: number) => {
     const u = Math.max(rnd(), 1e-12);
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
