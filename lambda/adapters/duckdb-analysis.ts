@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { ColumnType } from '../core/evidence/log-schema';
+import type { RequestsSource } from '../core/evidence/sql/experiment-aggregates.sql';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
 import {
   type CompactionOptions,
   type CompactionResult,
   columnsOf,
   compactEvidenceLog,
+  REQUEST_LINES_LAYOUT,
   readJsonLines,
 } from './evidence-compaction';
 import { EVIDENCE_FOLDERS, type EvidenceRelation, rotateWriters } from './evidence-log-files';
@@ -26,8 +27,22 @@ export type QueryProgress = (fraction: number) => void;
 
 const PROGRESS_INTERVAL_MS = 250;
 
-/** What a relation's folder holds: which readers its view needs (a glob must match a file). */
-type Holding = 'none' | 'json' | 'parquet' | 'both';
+/** The log's files a query reads now, by kind (absolute paths). */
+interface LogFiles {
+  /** Records Parquet files deduplicated per request and candidate (evidence-compaction.ts). */
+  readonly requestLines: string[];
+  /** Records Parquet files of the earlier layout (raw lines) and records JSON lines. */
+  readonly rawRecordsParquet: string[];
+  readonly recordsJson: string[];
+  readonly outcomesParquet: string[];
+  readonly outcomesJson: string[];
+}
+
+/** What a Parquet file's metadata says (its name is a hash of its sources: it never changes). */
+interface ParquetInfo {
+  readonly sources: readonly string[];
+  readonly requestLines: boolean;
+}
 
 /**
  * The evidence log's analysis engine in local mode and tests: DuckDB, embedded, reading the log
@@ -36,7 +51,11 @@ type Holding = 'none' | 'json' | 'parquet' | 'both';
  * own connection, so a deadline interrupts only it.
  */
 export class DuckDbAnalysisEngine implements AnalysisEngine {
-  private views: Record<EvidenceRelation, Holding | undefined> = { records: undefined, outcomes: undefined };
+  /** Compacted records are read per request (`request_lines`): see `RequestsSource`. */
+  readonly requestsSource: RequestsSource = 'compacted';
+  /** The file lists the views were last defined with. */
+  private viewsOf: string | undefined;
+  private readonly parquetInfo = new Map<string, ParquetInfo>();
   /**
    * One query at a time: each already uses every thread, and two at once hold two sets of scan
    * buffers (the peak memory a laptop notices). Also keeps view definitions, which are catalog
@@ -60,6 +79,12 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       threads: String(options.threads ?? 2),
       temp_directory: tempDirectory,
       preserve_insertion_order: 'false',
+      // Every join of the report's SQL has its small side (outcome posts, fresh lines) on the
+      // right, where DuckDB builds its hash table. Its optimizer would otherwise build on the
+      // side it estimates smaller, and a filtered request-lines scan estimates far below its
+      // million rows: a hash of every request id (measured at 1M requests: 1.8 s of CPU, and the
+      // resident memory the cap was meant to bound).
+      disabled_optimizers: 'build_side_probe_side',
       // Nothing downloads at run time: the JSON and Parquet readers are built in.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
@@ -79,7 +104,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
         if (isVanishedFile(error)) {
           // A compaction by another process removed a file between planning and reading: the
           // views list the folders again, and the lines are in its Parquet file now.
-          this.views = { records: undefined, outcomes: undefined };
+          this.viewsOf = undefined;
           return this.run(sql, parameters, options);
         }
         if (isOutOfMemory(error)) {
@@ -113,7 +138,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       );
     } finally {
       connection.closeSync();
-      this.views = { records: undefined, outcomes: undefined };
+      this.viewsOf = undefined;
     }
   }
 
@@ -172,61 +197,134 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   }
 
   /**
-   * (Re)defines each view for what its folder holds now: DuckDB refuses a glob that matches
-   * nothing, so a view reads Parquet, JSON lines, both, or is an empty relation with the same
-   * columns. Globs are expanded at each query, so new files of a kind already held are seen.
+   * (Re)defines the views for the files present now, listed explicitly (DuckDB refuses a glob
+   * that matches nothing), leaving out any file a present Parquet file names as its source: a
+   * compaction (of this or another process) that stopped, or is, between publishing its file and
+   * removing the sources. So no line is read twice, and no request appears in two request-lines
+   * files. Views: `records` (every line as appended: the shared SQL), `outcomes`, and for local
+   * mode's per-request text `request_lines` (compacted) and `fresh_records` (not compacted yet).
    */
   private async ensureViews(connection: DuckDBConnection): Promise<void> {
+    const files = await this.listFiles(connection);
+    const signature = JSON.stringify(files);
+    if (signature === this.viewsOf) return;
+    for (const [name, view] of Object.entries(viewsOf(files)))
+      await connection.run(`CREATE OR REPLACE VIEW ${name} AS ${view}`);
+    this.viewsOf = signature;
+  }
+
+  private async listFiles(connection: DuckDBConnection): Promise<LogFiles> {
+    const files: LogFiles = {
+      requestLines: [],
+      rawRecordsParquet: [],
+      recordsJson: [],
+      outcomesParquet: [],
+      outcomesJson: [],
+    };
     for (const relation of Object.values(EVIDENCE_FOLDERS)) {
-      const folder = join(this.logDir, relation);
-      const holding = holdingOf(folder);
-      if (this.views[relation] === holding) continue;
-      await connection.run(`CREATE OR REPLACE VIEW ${relation} AS ${viewOf(folder, relation, holding)}`);
-      this.views[relation] = holding;
+      const base = join(this.logDir, relation);
+      if (!existsSync(base)) continue;
+      for (const entry of readdirSync(base, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !entry.name.startsWith('dt=')) continue;
+        const folder = join(base, entry.name);
+        const names = readdirSync(folder);
+        const parquets = names.filter((n) => n.endsWith('.parquet')).map((n) => join(folder, n));
+        const infos = await this.infoOf(connection, parquets);
+        const superseded = new Set(infos.flatMap(([, info]) => info.sources));
+        for (const [file, info] of infos) {
+          if (superseded.has(basename(file))) continue;
+          if (relation === 'outcomes') files.outcomesParquet.push(file);
+          else (info.requestLines ? files.requestLines : files.rawRecordsParquet).push(file);
+        }
+        for (const name of names.filter((n) => n.endsWith('.jsonl') && !superseded.has(n)))
+          (relation === 'outcomes' ? files.outcomesJson : files.recordsJson).push(join(folder, name));
+      }
     }
+    for (const list of Object.values(files)) list.sort();
+    return files;
+  }
+
+  private async infoOf(
+    connection: DuckDBConnection,
+    parquets: readonly string[],
+  ): Promise<[string, ParquetInfo][]> {
+    const unknown = parquets.filter((file) => !this.parquetInfo.has(file));
+    if (unknown.length > 0) {
+      const reader = await connection.runAndReadAll(
+        `SELECT file_name, CAST(key AS VARCHAR) AS k, CAST(value AS VARCHAR) AS v FROM parquet_kv_metadata([${unknown.map(quote).join(', ')}])`,
+      );
+      const found = new Map<string, { sources: string[]; requestLines: boolean }>(
+        unknown.map((file) => [file, { sources: [], requestLines: false }]),
+      );
+      for (const row of reader.getRowObjectsJS()) {
+        const info = found.get(String(row.file_name));
+        if (info === undefined) continue;
+        if (row.k === 'sources' && typeof row.v === 'string' && row.v !== '') info.sources = row.v.split(',');
+        if (row.k === 'layout') info.requestLines = row.v === REQUEST_LINES_LAYOUT;
+      }
+      for (const [file, info] of found) this.parquetInfo.set(file, info);
+    }
+    return parquets.map((file) => [file, this.parquetInfo.get(file) as ParquetInfo]);
   }
 }
 
-function viewOf(folder: string, relation: EvidenceRelation, holding: Holding): string {
-  const columns = columnsOf(relation);
-  const names = [...Object.keys(columns), 'dt'].join(', ');
-  const glob = (extension: string) => join(folder, 'dt=*', `*.${extension}`).replaceAll("'", "''");
-  const hive = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
-  const parquet = `SELECT ${names} FROM read_parquet('${glob('parquet')}', ${hive}, union_by_name = true)`;
-  const json = `SELECT ${names} FROM ${readJsonLines(glob('jsonl'), relation, hive)} WHERE requestId IS NOT NULL`;
-  switch (holding) {
-    case 'none':
-      return emptyRelation(columns);
-    case 'json':
-      return json;
-    case 'parquet':
-      return parquet;
-    case 'both':
-      return `${parquet} UNION ALL ${json}`;
-  }
+const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
+/** Columns a request-lines file has beyond the log's (evidence-compaction.ts). */
+const REQUEST_LINE_COLUMNS = {
+  copies: 'BIGINT',
+  request_duplicates: 'BIGINT',
+  candidates: 'VARCHAR[]',
+  first_line: 'BOOLEAN',
+} as const;
+
+function viewsOf(files: LogFiles): Record<string, string> {
+  const names = (relation: EvidenceRelation) => [...Object.keys(columnsOf(relation)), 'dt'].join(', ');
+  const parquet = (list: readonly string[], columns: string) =>
+    `SELECT ${columns} FROM read_parquet([${list.map(quote).join(', ')}], ${HIVE}, union_by_name = true)`;
+  const json = (list: readonly string[], relation: EvidenceRelation) =>
+    `SELECT ${names(relation)} FROM ${readJsonLines(list, relation, HIVE)} WHERE requestId IS NOT NULL`;
+  const union = (parts: (string | undefined)[], empty: string) => {
+    const present = parts.filter((part): part is string => part !== undefined);
+    return present.length > 0 ? present.join(' UNION ALL ') : empty;
+  };
+  const records = names('records');
+  const lineColumns = `${records}, ${Object.keys(REQUEST_LINE_COLUMNS).join(', ')}`;
+  const rawRecords = [
+    files.rawRecordsParquet.length > 0 ? parquet(files.rawRecordsParquet, records) : undefined,
+    files.recordsJson.length > 0 ? json(files.recordsJson, 'records') : undefined,
+  ];
+  return {
+    // Every line as appended: a request line stands for `copies` of it.
+    records: union(
+      [
+        files.requestLines.length > 0
+          ? `SELECT ${records} FROM (SELECT ${records}, unnest(range(copies)) AS copy FROM (${parquet(files.requestLines, lineColumns)}))`
+          : undefined,
+        ...rawRecords,
+      ],
+      emptyRelation(columnsOf('records')),
+    ),
+    request_lines:
+      files.requestLines.length > 0
+        ? parquet(files.requestLines, lineColumns)
+        : emptyRelation({ ...columnsOf('records'), ...REQUEST_LINE_COLUMNS }),
+    fresh_records: union(rawRecords, emptyRelation(columnsOf('records'))),
+    outcomes: union(
+      [
+        files.outcomesParquet.length > 0 ? parquet(files.outcomesParquet, names('outcomes')) : undefined,
+        files.outcomesJson.length > 0 ? json(files.outcomesJson, 'outcomes') : undefined,
+      ],
+      emptyRelation(columnsOf('outcomes')),
+    ),
+  };
 }
 
-function emptyRelation(columns: Readonly<Record<string, ColumnType>>): string {
+function emptyRelation(columns: Readonly<Record<string, string>>): string {
   const select = Object.entries(columns)
     .map(([name, type]) => `CAST(NULL AS ${type}) AS ${name}`)
     .join(', ');
   return `SELECT ${select}, CAST(NULL AS VARCHAR) AS dt WHERE false`;
-}
-
-function holdingOf(folder: string): Holding {
-  let json = false;
-  let parquet = false;
-  if (existsSync(folder)) {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !entry.name.startsWith('dt=')) continue;
-      for (const file of readdirSync(join(folder, entry.name))) {
-        if (file.endsWith('.jsonl')) json = true;
-        else if (file.endsWith('.parquet')) parquet = true;
-      }
-      if (json && parquet) break;
-    }
-  }
-  return json && parquet ? 'both' : json ? 'json' : parquet ? 'parquet' : 'none';
 }
 
 function isOutOfMemory(error: unknown): boolean {

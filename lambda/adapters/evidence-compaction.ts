@@ -125,7 +125,18 @@ export async function compactEvidenceLog(
         }
       }
       const parquets = entries.filter((n) => PARQUET.test(n)).sort();
-      const merge = parquets.length + (closed.length > 0 ? 1 : 0) > maxFilesPerDay ? parquets : [];
+      const merge =
+        relation === 'records'
+          ? // One request-lines file per day: a request's rows are all in one file (see above).
+            closed.length > 0 ||
+            parquets.length > 1 ||
+            (parquets.length === 1 &&
+              !(await isRequestLinesFile(join(folder, parquets[0] as string), runSql)))
+            ? parquets
+            : []
+          : parquets.length + (closed.length > 0 ? 1 : 0) > maxFilesPerDay
+            ? parquets
+            : [];
       if (closed.length === 0 && merge.length === 0) continue;
       const written = await writeParquet(folder, relation, closed, merge, runSql);
       totals.jsonFiles += closed.length;
@@ -215,6 +226,8 @@ async function rollForward(folder: string, runSql: RunSql): Promise<number> {
   const present = new Set(names);
   let removed = 0;
   for (const parquet of parquets) {
+    // Itself a leftover of a later file, removed just now.
+    if (!present.has(parquet)) continue;
     const sources = await sourcesOf(join(folder, parquet), runSql);
     const leftover = sources.filter((source) => present.has(source) && source !== parquet);
     await removeAll(folder, leftover);
@@ -246,25 +259,74 @@ async function writeParquet(
   const final = join(folder, `compacted-${id}.parquet`);
   const columns = Object.entries(columnsOf(relation));
   const select = columns.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`).join(', ');
+  const records = relation === 'records';
   const parts: string[] = [];
-  if (parquetFiles.length > 0)
-    parts.push(
-      `SELECT ${select} FROM read_parquet([${parquetFiles.map((f) => quote(join(folder, f))).join(', ')}], union_by_name = true)`,
+  const readParquet = (files: readonly string[], copies: string) =>
+    `SELECT ${select}${copies} FROM read_parquet([${files.map((f) => quote(join(folder, f))).join(', ')}], union_by_name = true)`;
+  if (records) {
+    // A request-lines file's rows stand for `copies` lines each; a file of the earlier layout
+    // (raw lines) for one.
+    const layouts = await Promise.all(
+      parquetFiles.map(async (f) => ({ f, lines: await isRequestLinesFile(join(folder, f), runSql) })),
     );
+    const requestLines = layouts.filter((l) => l.lines).map((l) => l.f);
+    const raw = layouts.filter((l) => !l.lines).map((l) => l.f);
+    if (requestLines.length > 0) parts.push(readParquet(requestLines, ', copies'));
+    if (raw.length > 0) parts.push(readParquet(raw, ', CAST(1 AS BIGINT) AS copies'));
+  } else if (parquetFiles.length > 0) parts.push(readParquet(parquetFiles, ''));
   if (jsonFiles.length > 0)
     parts.push(
-      `SELECT ${select} FROM ${readJsonLines(
+      `SELECT ${select}${records ? ', CAST(1 AS BIGINT) AS copies' : ''} FROM ${readJsonLines(
         jsonFiles.map((f) => join(folder, f)),
         relation,
       )} WHERE requestId IS NOT NULL`,
     );
+  const lines = parts.join(' UNION ALL ');
   await runSql(
-    `COPY (${parts.join(' UNION ALL ')}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(sources.join(','))}})`,
+    `COPY (${records ? requestLinesOf(lines) : lines}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(sources.join(','))}${records ? `, layout: '${REQUEST_LINES_LAYOUT}'` : ''}})`,
   );
   await syncFile(temporary);
   await rename(temporary, final);
   await syncFile(folder);
   return (await stat(final)).size;
+}
+
+/** The `layout` of a records Parquet file deduplicated per request and candidate. */
+export const REQUEST_LINES_LAYOUT = 'request-lines';
+
+/**
+ * The records of one day as request lines: one row per request and candidate (copies of a line
+ * are copies of one DynamoDB item: any one stands for all, `copies` counts them), each row with
+ * what a report needs to pick one row per request without grouping every request again:
+ * `candidates` (the request's candidate keys, '' for a line without a replay), `first_line`
+ * (exactly one row of each request) and `request_duplicates` (lines of the request beyond one
+ * per key). Valid because the day's rows of a request are all in this one file.
+ */
+function requestLinesOf(lines: string): string {
+  const others = Object.keys(RECORD_COLUMNS).filter((name) => name !== 'requestId');
+  const names = Object.keys(RECORD_COLUMNS).join(', ');
+  return `WITH raw AS (${lines}),
+deduplicated AS (
+  SELECT requestId, COALESCE(candidateEndpoint, '') AS candidate_key,
+    ${others.map((name) => `arbitrary(${name}) AS ${name}`).join(', ')},
+    CAST(SUM(raw.copies) AS BIGINT) AS copies
+  FROM raw
+  GROUP BY requestId, COALESCE(candidateEndpoint, '')
+)
+SELECT ${names}, copies,
+  CAST(SUM(copies) OVER request - COUNT(*) OVER request AS BIGINT) AS request_duplicates,
+  list(candidate_key) OVER request AS candidates,
+  row_number() OVER (PARTITION BY requestId ORDER BY candidate_key) = 1 AS first_line
+FROM deduplicated
+WINDOW request AS (PARTITION BY requestId)`;
+}
+
+/** Whether a records Parquet file has the request-lines layout (else: raw lines, earlier). */
+export async function isRequestLinesFile(file: string, runSql: RunSql): Promise<boolean> {
+  const rows = await runSql(
+    `SELECT CAST(value AS VARCHAR) AS layout FROM parquet_kv_metadata(${quote(file)}) WHERE CAST(key AS VARCHAR) = 'layout'`,
+  );
+  return rows[0]?.layout === REQUEST_LINES_LAYOUT;
 }
 
 async function removeAll(folder: string, names: readonly string[]): Promise<void> {

@@ -213,8 +213,8 @@ async function analyse(
   // Per-user sums only with a canary: without one, no arm is compared per user.
   const slice = { ...scope.slice, perUser: scope.ref.canaryPercent > 0 };
   const [totals, distributions] = await Promise.all([
-    run(experimentTotalsQuery(slice)),
-    run(experimentDistributionsQuery(slice)),
+    run(experimentTotalsQuery(slice, ports.engine.requestsSource)),
+    run(experimentDistributionsQuery(slice, ports.engine.requestsSource)),
   ]);
   const aggregates = aggregatesFromRows({
     experiment: scope.ref,

@@ -19,6 +19,7 @@ import {
   type ExperimentSlice,
   experimentDistributionsQuery,
   experimentTotalsQuery,
+  type RequestsSource,
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
@@ -61,7 +62,9 @@ beforeEach(async () => {
   engine = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
   writers = [];
 });
+const afterCleanup: string[] = [];
 afterEach(async () => {
+  for (const path of afterCleanup.splice(0)) rmSync(path, { recursive: true, force: true });
   for (const writer of writers) await writer.close();
   engine.close();
   rmSync(dir, { recursive: true, force: true });
@@ -78,9 +81,9 @@ const asLines = (lines: Lines) => [
   ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
 ];
 
-async function report(): Promise<ExperimentAggregates> {
-  const totals = experimentTotalsQuery(slice);
-  const distributions = experimentDistributionsQuery(slice);
+async function reportFrom(source: RequestsSource): Promise<ExperimentAggregates> {
+  const totals = experimentTotalsQuery(slice, source);
+  const distributions = experimentDistributionsQuery(slice, source);
   return aggregatesFromRows({
     experiment: ref,
     candidate: slice.candidate,
@@ -88,6 +91,16 @@ async function report(): Promise<ExperimentAggregates> {
     totals: await engine.query(totals.sql, totals.parameters),
     distributions: await engine.query(distributions.sql, distributions.parameters),
   });
+}
+
+/**
+ * The report as local mode computes it (per request from the compacted request lines), held
+ * to the shared text (Athena's, deduplicating the raw lines) on the same files at every step.
+ */
+async function report(): Promise<ExperimentAggregates> {
+  const local = await reportFrom('compacted');
+  expectSame(local, await reportFrom('log'));
+  return local;
 }
 
 /** Every file of the log, by kind: what compaction left where. */
@@ -223,7 +236,113 @@ describe('compaction of the local evidence log into Parquet', () => {
     expect(await engine.compact()).toMatchObject({ jsonFiles: 0, parquetFiles: 0 });
   });
 
-  it('after a crash between publishing the Parquet file and removing its sources, counts the lines once more as duplicates only, and the next run removes the sources', async () => {
+  it('keeps one request-lines file per day: a judged line and a copy arriving after their request was compacted, and a late outcome, count as if nothing was compacted', async () => {
+    const log = writer();
+    const saved = mkdtempSync(join(tmpdir(), 'evidence-saved-'));
+    afterCleanup.push(saved);
+    const at = DAY0 + 86_400_000;
+    // a: replayed on two candidates; its line for the judged candidate (churn-v2) comes later.
+    const aOther = recordLine({ requestId: 'a', receivedAtMs: at, candidateEndpoint: 'churn-v3' });
+    const aJudged = recordLine({
+      requestId: 'a',
+      receivedAtMs: at,
+      agree: false,
+      reason: 'labels differ',
+      candidateLabel: 'stay',
+    });
+    const b = recordLine({ requestId: 'b', receivedAtMs: at + 1000 });
+    const c = recordLine({ requestId: 'c', receivedAtMs: at + 2000, candidateEndpoint: 'churn-v3' });
+    const first: Lines = { records: [aOther, b, b, c], outcomes: [] };
+    const later: Lines = {
+      records: [aJudged, b],
+      outcomes: [outcomeLine('b', at + 60_000, { converted: true, label: 'churn' })],
+    };
+    await log.append(asLines(first));
+    await rotateWriters();
+    await engine.compact();
+    const compactedOnce = files().parquet;
+    expect(compactedOnce).toHaveLength(1);
+    copyFileSync(join(dir, compactedOnce[0] as string), join(saved, 'first.parquet'));
+
+    await log.append(asLines(later));
+    const all: Lines = {
+      records: [...first.records, ...later.records],
+      outcomes: later.outcomes,
+    };
+    const exact = await uncompacted(all);
+    expect(exact).toMatchObject({ records: 3, duplicates: 2 });
+    // a (its judged line) and b; c was replayed only on the other candidate.
+    expect(exact.shadow.comparisons).toBe(2);
+    // Fresh lines of compacted requests are merged with their compacted rows.
+    expectSame(await report(), exact);
+
+    await rotateWriters();
+    await engine.compact();
+    // The day's file was rewritten with the new lines: still one, holding each request once.
+    expect(files().jsonl).toEqual([]);
+    const records = files().parquet.filter((f) => f.startsWith('records/'));
+    expect(records).toHaveLength(1);
+    expect(records).not.toEqual(compactedOnce);
+    expect(
+      await engine.query(
+        'SELECT requestId, candidateEndpoint, copies, request_duplicates, first_line FROM request_lines ORDER BY requestId, candidateEndpoint',
+        [],
+      ),
+    ).toEqual([
+      { requestId: 'a', candidateEndpoint: 'churn-v2', copies: 1, request_duplicates: 0, first_line: true },
+      { requestId: 'a', candidateEndpoint: 'churn-v3', copies: 1, request_duplicates: 0, first_line: false },
+      { requestId: 'b', candidateEndpoint: 'churn-v2', copies: 3, request_duplicates: 2, first_line: true },
+      { requestId: 'c', candidateEndpoint: 'churn-v3', copies: 1, request_duplicates: 0, first_line: true },
+    ]);
+    expectSame(await report(), exact);
+    // A crash after publishing the rewritten file and before removing the one it replaces: both
+    // hold requests a, b and c; the reader skips the replaced one (named in the new one's sources).
+    copyFileSync(join(saved, 'first.parquet'), join(dir, compactedOnce[0] as string));
+    expect(files().parquet.filter((f) => f.startsWith('records/'))).toHaveLength(2);
+    expectSame(await report(), exact);
+    expect(await engine.compact()).toMatchObject({ rolledForward: 1 });
+    expect(files().parquet.filter((f) => f.startsWith('records/'))).toEqual(records);
+    // An outcome posted once everything is compacted still joins.
+    await log.append([
+      { kind: 'outcome', line: outcomeLine('a', at + 120_000, { converted: false, label: 'stay' }) },
+    ]);
+    const withLateOutcome = await uncompacted({
+      ...all,
+      outcomes: [...all.outcomes, outcomeLine('a', at + 120_000, { converted: false, label: 'stay' })],
+    });
+    expect(withLateOutcome.outcomes).toEqual({ converted: 2, labelled: 2, withValue: 0 });
+    expectSame(await report(), withLateOutcome);
+  });
+
+  it('reads and rewrites a records Parquet file of the earlier layout (raw lines, duplicates included)', async () => {
+    const log = writer();
+    const lines: Lines = {
+      records: [
+        recordLine({ requestId: 'a', receivedAtMs: DAY0 + 86_400_000 }),
+        recordLine({ requestId: 'a', receivedAtMs: DAY0 + 86_400_000 }),
+        recordLine({ requestId: 'b', receivedAtMs: DAY0 + 86_400_000 }),
+      ],
+      outcomes: [],
+    };
+    const exact = await uncompacted(lines);
+    expect(exact).toMatchObject({ records: 2, duplicates: 1 });
+    await log.append(asLines(lines));
+    await rotateWriters();
+    // What compaction wrote before request lines: the lines as they were, no layout.
+    const folder = join(dir, 'records', 'dt=2026-11-29');
+    const [json] = readdirSync(folder);
+    await engine.query(
+      `COPY (SELECT * EXCLUDE (dt) FROM records) TO '${join(folder, 'compacted-00000000000000aa.parquet')}' (FORMAT parquet, KV_METADATA {sources: '${json}'})`,
+      [],
+    );
+    rmSync(join(folder, json as string));
+    expectSame(await report(), exact);
+    expect(await engine.compact()).toMatchObject({ parquetFiles: 1, mergedFiles: 1 });
+    expect(await engine.query('SELECT count(*) AS n FROM request_lines', [])).toEqual([{ n: 2 }]);
+    expectSame(await report(), exact);
+  });
+
+  it('after a crash between publishing the Parquet file and removing its sources, reads the lines once (the Parquet file names its sources), and the next run removes the sources', async () => {
     const log = writer();
     const at = DAY0 + 86_400_000;
     const lines: Lines = {
@@ -250,9 +369,8 @@ describe('compaction of the local evidence log into Parquet', () => {
       await engine.compact();
       // The state a crash leaves after the rename and before the removal: both copies present.
       for (const [i, source] of sources.entries()) copyFileSync(join(saved, String(i)), join(dir, source));
-      const crashed = await report();
-      expectSame({ ...crashed, duplicates: 0 }, { ...exact, duplicates: 0 });
-      expect(crashed.duplicates).toBe(exact.duplicates + lines.records.length);
+      expect(files().jsonl).toEqual(sources);
+      expectSame(await report(), exact);
 
       const next = await engine.compact();
       expect(next).toMatchObject({ rolledForward: sources.length, jsonFiles: 0, parquetFiles: 0 });

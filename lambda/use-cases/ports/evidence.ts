@@ -1,4 +1,5 @@
 import type { OutcomeLine, RecordLine } from '../../core/evidence/log-lines';
+import type { RequestsSource } from '../../core/evidence/sql/experiment-aggregates.sql';
 
 export type EvidenceLine =
   | { readonly kind: 'record'; readonly line: RecordLine }
@@ -26,6 +27,11 @@ export interface AnalysisEngine {
     parameters: readonly (string | number)[],
     options?: { readonly deadline?: number; readonly onProgress?: (fraction: number) => void },
   ): Promise<Record<string, unknown>[]>;
+  /**
+   * Which text of the report's statements the engine runs (`RequestsSource`): the shared one
+   * over the raw log (Athena; the default), or local mode's over compacted request lines.
+   */
+  readonly requestsSource?: RequestsSource;
 }
 
 export class AnalysisDeadlineError extends Error {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import {
   type ExperimentSlice,
   experimentDistributionsQuery,
   experimentTotalsQuery,
+  type RequestsSource,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
@@ -38,26 +39,47 @@ interface Lines {
   readonly outcomes: readonly OutcomeLine[];
 }
 
-/** Writes the lines with the real file adapter and runs both statements in DuckDB. */
+/**
+ * Writes the lines with the real file adapter and runs both statements in DuckDB: the shared
+ * text (Athena's, over the raw lines) and local mode's (per request, over compacted request
+ * lines), on the JSON lines as appended and again once compacted into Parquet. All four must
+ * agree; the shared text's result is returned (compared with the TypeScript oracle).
+ */
 async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<ExperimentAggregates> {
   const dir = mkdtempSync(join(tmpdir(), 'evidence-sql-'));
   const engine = await DuckDbAnalysisEngine.open(dir, { threads: 1 });
+  const log = new JsonLinesEvidenceLog(dir);
   try {
-    await new JsonLinesEvidenceLog(dir).append([
+    await log.append([
       ...lines.records.map((line) => ({ kind: 'record' as const, line })),
       ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
     ]);
     const withUsers = { ...slice, perUser: ref.canaryPercent > 0 };
-    const totals = experimentTotalsQuery(withUsers);
-    const distributions = experimentDistributionsQuery(withUsers);
-    return aggregatesFromRows({
-      experiment: ref,
-      candidate: slice.candidate,
-      bucketMinutes: slice.bucketMinutes,
-      totals: await engine.query(totals.sql, totals.parameters),
-      distributions: await engine.query(distributions.sql, distributions.parameters),
-    });
+    const run = async (source: RequestsSource) => {
+      const totals = experimentTotalsQuery(withUsers, source);
+      const distributions = experimentDistributionsQuery(withUsers, source);
+      return aggregatesFromRows({
+        experiment: ref,
+        candidate: slice.candidate,
+        bucketMinutes: slice.bucketMinutes,
+        totals: await engine.query(totals.sql, totals.parameters),
+        distributions: await engine.query(distributions.sql, distributions.parameters),
+      });
+    };
+    const shared = await run('log');
+    expectSameAggregates(await run('compacted'), shared);
+    await log.close();
+    await engine.compact({ quietMs: 0 });
+    const recordsDir = join(dir, 'records');
+    if (existsSync(recordsDir))
+      expect(
+        readdirSync(recordsDir, { recursive: true }).filter((f) => String(f).endsWith('.jsonl')),
+      ).toEqual([]);
+    expectSameAggregates(await run('compacted'), shared);
+    expectSameAggregates(await run('log'), shared);
+    return shared;
   } finally {
+    await log.close();
     engine.close();
     rmSync(dir, { recursive: true, force: true });
   }

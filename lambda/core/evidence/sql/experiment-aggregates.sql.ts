@@ -46,20 +46,31 @@ const DAY_MS = 86_400_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
+ * Where a statement's per-request rows come from:
+ * - `log`: the raw log (`records`: every line as appended, copies included), deduplicated per
+ *   request by the statement itself. The shared text: Athena runs it, DuckDB runs it in tests.
+ * - `compacted`: local mode's DuckDB only (docs/evidence-log.md, "Compaction"): `request_lines`,
+ *   the compacted records already deduplicated per request and candidate, each row carrying its
+ *   request's `candidates`, `first_line` and `request_duplicates`, so one row per request is
+ *   chosen by a filter instead of a `GROUP BY requestId` over every request (the step whose time
+ *   and memory grew with traffic); `fresh_records`, the lines not compacted yet, merged with the
+ *   compacted rows of their requests (a few minutes of lines, grouped as in `log`).
+ *   Why a second text: Athena reads what Firehose writes and nothing compacts it there, so its
+ *   text must deduplicate; the per-request filter needs `list_contains`, which Trino spells
+ *   `contains`. Both produce the same `requests` columns, and everything after them is one text;
+ *   `test/core/evidence/aggregates-sql.test.ts` runs both on the same log and compares them.
+ */
+export type RequestsSource = 'log' | 'compacted';
+
+/**
  * One row per request of the slice (`facts`), with the judged candidate's replay beside the
  * served answer, and the merged outcome. Outcome posts are read from the day before the slice:
  * a post can precede its comparison, not (clocks allowing) its request.
- *
- * Built for the cost of the per-request deduplication, the one step whose memory grows with the
- * number of requests: the outcome join and every string comparison happen per line, before it,
- * so its per-request state is numbers and a few short strings (no endpoint names, no labels).
- * Endpoints become roles (1 production, 2 the judged candidate, 0 another), labels become
- * "correct" flags against the merged outcome's label.
  */
-function factsPrefix(slice: ExperimentSlice): SqlStatement {
+function factsPrefix(slice: ExperimentSlice, source: RequestsSource): SqlStatement {
+  const requests = source === 'log' ? logRequests(slice) : compactedRequests(slice);
   const bucket = (x: string) =>
     `CAST(FLOOR(LN(GREATEST(${x}, ${LATENCY_FLOOR_MS})) / LN(${LATENCY_BUCKET_RATIO})) AS BIGINT)`;
-  const judged = (column: string) => `max(CASE WHEN judged = 1 THEN ${column} END)`;
   const sql = `
 WITH posts AS (
   SELECT
@@ -71,7 +82,68 @@ WITH posts AS (
   WHERE dt >= ?
   GROUP BY requestId
 ),
-lines AS (
+${requests.sql},
+judged_requests AS (
+  SELECT
+    q.*,
+    CASE
+      WHEN q.served_latency IS NULL OR q.served_latency < 0 THEN 0
+      WHEN q.replayed = 1 AND (q.candidate_latency IS NULL OR q.candidate_latency < 0) THEN 0
+      ELSE 1
+    END AS valid,
+    CASE WHEN q.served_status = 'error' THEN GREATEST(q.served_latency, COALESCE(q.served_timeout, 0)) ELSE q.served_latency END AS served_effective,
+    CASE WHEN q.candidate_status = 'error' THEN GREATEST(q.candidate_latency, COALESCE(q.candidate_timeout, 0)) ELSE q.candidate_latency END AS candidate_effective
+  FROM requests q
+),
+facts AS (
+  SELECT
+    j.*,
+    CASE WHEN valid = 1 AND served_role = 1 AND served_status <> 'client_error' THEN 1 ELSE 0 END AS production_call,
+    CASE WHEN valid = 1 AND served_role = 2 AND served_status <> 'client_error' THEN 1
+         WHEN valid = 1 AND replayed = 1 AND candidate_status <> 'client_error' THEN 2
+         ELSE 0 END AS candidate_call,
+    CASE WHEN valid = 1 AND replayed = 1 AND served_role = 1
+          AND served_status <> 'client_error' AND candidate_status <> 'client_error' THEN 1 ELSE 0 END AS pair,
+    ${bucket('served_effective')} AS served_bucket,
+    ${bucket('candidate_effective')} AS candidate_bucket
+  FROM judged_requests j
+)`;
+  return { sql, parameters: [day(slice.sinceMs - DAY_MS), ...requests.parameters] };
+}
+
+/** The slice's filter on a records relation (`dt` first: partition pruning). */
+const RECORDS_IN_SLICE = (alias: string) =>
+  `${alias}experiment = ? AND ${alias}dt BETWEEN ? AND ? AND ${alias}receivedAtMs >= ? AND ${alias}receivedAtMs < ?`;
+const sliceParameters = (slice: ExperimentSlice) => [
+  slice.experiment,
+  day(slice.sinceMs),
+  day(slice.untilMs),
+  slice.sinceMs,
+  slice.untilMs,
+];
+
+const judgedOf = (column: string) => `max(CASE WHEN judged = 1 THEN ${column} END)`;
+const METRIC_COLUMNS: readonly [string, string][] = [
+  ['metricEqual', 'm_equal'],
+  ['metricLabelMatch', 'm_label_match'],
+  ['metricScoreDelta', 'm_score_delta'],
+  ['metricFieldsChecked', 'm_fields_checked'],
+  ['metricFieldsDisagreeing', 'm_fields_disagreeing'],
+  ['metricMaxAbsDelta', 'm_max_abs_delta'],
+  ['metricOverlap', 'm_overlap'],
+  ['metricRankCorrelation', 'm_rank_correlation'],
+];
+
+/**
+ * `requests` from the raw log: the outcome join and every string comparison happen per line,
+ * before the per-request deduplication (the one step whose memory grows with the number of
+ * requests), so its per-request state is numbers and a few short strings (no endpoint names, no
+ * labels). Endpoints become roles (1 production, 2 the judged candidate, 0 another), labels
+ * become "correct" flags against the merged outcome's label.
+ */
+function logRequests(slice: ExperimentSlice): SqlStatement {
+  const judged = judgedOf;
+  const sql = `lines AS (
   SELECT
     r.requestId AS request_id,
     r.receivedAtMs AS received_ms,
@@ -106,7 +178,7 @@ lines AS (
     r.metricOverlap AS m_overlap,
     r.metricRankCorrelation AS m_rank_correlation
   FROM records r LEFT JOIN posts p ON p.request_id = r.requestId
-  WHERE r.experiment = ? AND r.dt BETWEEN ? AND ? AND r.receivedAtMs >= ? AND r.receivedAtMs < ?
+  WHERE ${RECORDS_IN_SLICE('r.')}
 ),
 requests AS (
   SELECT
@@ -144,44 +216,128 @@ requests AS (
     count(*) - count(DISTINCT candidate_key) AS duplicate_lines
   FROM lines
   GROUP BY request_id
-),
-judged_requests AS (
-  SELECT
-    q.*,
-    CASE
-      WHEN q.served_latency IS NULL OR q.served_latency < 0 THEN 0
-      WHEN q.replayed = 1 AND (q.candidate_latency IS NULL OR q.candidate_latency < 0) THEN 0
-      ELSE 1
-    END AS valid,
-    CASE WHEN q.served_status = 'error' THEN GREATEST(q.served_latency, COALESCE(q.served_timeout, 0)) ELSE q.served_latency END AS served_effective,
-    CASE WHEN q.candidate_status = 'error' THEN GREATEST(q.candidate_latency, COALESCE(q.candidate_timeout, 0)) ELSE q.candidate_latency END AS candidate_effective
-  FROM requests q
-),
-facts AS (
-  SELECT
-    j.*,
-    CASE WHEN valid = 1 AND served_role = 1 AND served_status <> 'client_error' THEN 1 ELSE 0 END AS production_call,
-    CASE WHEN valid = 1 AND served_role = 2 AND served_status <> 'client_error' THEN 1
-         WHEN valid = 1 AND replayed = 1 AND candidate_status <> 'client_error' THEN 2
-         ELSE 0 END AS candidate_call,
-    CASE WHEN valid = 1 AND replayed = 1 AND served_role = 1
-          AND served_status <> 'client_error' AND candidate_status <> 'client_error' THEN 1 ELSE 0 END AS pair,
-    ${bucket('served_effective')} AS served_bucket,
-    ${bucket('candidate_effective')} AS candidate_bucket
-  FROM judged_requests j
 )`;
   return {
     sql,
+    parameters: [slice.production, slice.candidate, slice.candidate, ...sliceParameters(slice)],
+  };
+}
+
+/**
+ * `requests` in local mode (`compacted`, see `RequestsSource`): DuckDB only. The same columns
+ * as `logRequests`, the outcome joined after the per-request step (a compacted row carries its
+ * labels; no hash of every request is built here, so strings cost nothing).
+ * - a request compacted and not among the fresh lines: its judged candidate's row, or, without
+ *   one, its first row (candidate columns null);
+ * - a request with fresh lines: its fresh and compacted rows grouped as in `logRequests`
+ *   (`copies` weighs each compacted row by the lines it stands for).
+ */
+function compactedRequests(slice: ExperimentSlice): SqlStatement {
+  const served = `requestId AS request_id,
+    receivedAtMs AS received_ms,
+    servedVariant AS served_variant,
+    COALESCE(userKey, 'request:' || requestId) AS user_unit,
+    CASE WHEN shadowSampled THEN 1 ELSE 0 END AS shadow_sampled,
+    CASE WHEN servedEndpoint = ? THEN ${SERVED_BY_PRODUCTION} WHEN servedEndpoint = ? THEN ${SERVED_BY_CANDIDATE} ELSE ${SERVED_BY_ANOTHER} END AS served_role,
+    servedStatus AS served_status,
+    servedLatencyMs AS served_latency,
+    servedTimeoutMs AS served_timeout,
+    servedLabel AS served_label,
+    CASE WHEN noiseAgree THEN 1 WHEN NOT noiseAgree THEN 0 END AS noise_agree`;
+  const candidate: [string, string][] = [
+    ['candidateStatus', 'candidate_status'],
+    ['candidateLatencyMs', 'candidate_latency'],
+    ['timeoutMs', 'candidate_timeout'],
+    ['candidateLabel', 'candidate_label'],
+    ['CASE WHEN agree THEN 1 WHEN NOT agree THEN 0 END', 'agree'],
+    ['reason', 'reason'],
+    ...METRIC_COLUMNS,
+  ];
+  const servedNames = [
+    'request_id',
+    'received_ms',
+    'served_variant',
+    'user_unit',
+    'shadow_sampled',
+    'served_role',
+    'served_status',
+    'served_latency',
+    'served_timeout',
+    'served_label',
+    'noise_agree',
+  ];
+  const sql = `fresh AS (
+  SELECT *, CASE WHEN candidateEndpoint = ? THEN 1 ELSE 0 END AS judged, 1 AS copies
+  FROM fresh_records
+  WHERE ${RECORDS_IN_SLICE('')}
+),
+compacted AS NOT MATERIALIZED (
+  SELECT *, CASE WHEN candidateEndpoint = ? THEN 1 ELSE 0 END AS judged
+  FROM request_lines
+  WHERE ${RECORDS_IN_SLICE('')}
+),
+request_rows AS (
+  SELECT
+    ${served},
+    judged AS replayed,
+    ${candidate.map(([column, name]) => `CASE WHEN judged = 1 THEN ${column} END AS ${name}`).join(',\n    ')},
+    request_duplicates AS duplicate_lines
+  FROM compacted
+  WHERE (judged = 1 OR (first_line AND NOT list_contains(candidates, ?)))
+    AND requestId NOT IN (SELECT requestId FROM fresh)
+  UNION ALL
+  SELECT
+    request_id,
+    ${servedNames
+      .slice(1)
+      .map((name) => `arbitrary(${name}) AS ${name}`)
+      .join(',\n    ')},
+    max(judged) AS replayed,
+    ${candidate.map(([, name]) => `${judgedOf(name)} AS ${name}`).join(',\n    ')},
+    SUM(copies) - count(DISTINCT candidate_key) AS duplicate_lines
+  FROM (
+    SELECT ${served}, judged, copies, COALESCE(candidateEndpoint, '') AS candidate_key,
+      ${candidate.map(([column, name]) => `${column} AS ${name}`).join(', ')}
+    FROM compacted WHERE requestId IN (SELECT requestId FROM fresh)
+    UNION ALL
+    SELECT ${served}, judged, copies, COALESCE(candidateEndpoint, '') AS candidate_key,
+      ${candidate.map(([column, name]) => `${column} AS ${name}`).join(', ')}
+    FROM fresh
+  ) merged
+  GROUP BY request_id
+),
+requests AS (
+  SELECT
+    ${servedNames
+      .filter((name) => name !== 'served_label')
+      .map((name) => `q.${name}`)
+      .join(', ')},
+    CASE WHEN q.served_label IS NOT NULL THEN 1 ELSE 0 END AS served_labelled,
+    CASE WHEN q.served_status = 'ok' AND q.served_label IS NOT NULL AND q.served_label = p.label THEN 1 ELSE 0 END AS served_correct,
+    CASE WHEN p.converted THEN 1 WHEN NOT p.converted THEN 0 END AS converted,
+    p.outcome_value AS outcome_value,
+    CASE WHEN p.label IS NOT NULL THEN 1 ELSE 0 END AS labelled,
+    q.replayed, q.candidate_status, q.candidate_latency, q.candidate_timeout,
+    CASE WHEN q.replayed = 1 THEN CASE WHEN q.candidate_label IS NOT NULL THEN 1 ELSE 0 END END AS candidate_labelled,
+    CASE WHEN q.replayed = 1 THEN CASE WHEN q.candidate_status = 'ok' AND q.candidate_label IS NOT NULL AND q.candidate_label = p.label THEN 1 ELSE 0 END END AS candidate_correct,
+    q.agree, q.reason,
+    ${METRIC_COLUMNS.map(([, name]) => `q.${name}`).join(', ')},
+    q.duplicate_lines
+  FROM request_rows q LEFT JOIN posts p ON p.request_id = q.request_id
+)`;
+  const role = [slice.production, slice.candidate];
+  const inSlice = sliceParameters(slice);
+  return {
+    sql,
     parameters: [
-      day(slice.sinceMs - DAY_MS),
-      slice.production,
       slice.candidate,
+      ...inSlice,
       slice.candidate,
-      slice.experiment,
-      day(slice.sinceMs),
-      day(slice.untilMs),
-      slice.sinceMs,
-      slice.untilMs,
+      ...inSlice,
+      ...role,
+      slice.candidate,
+      ...role,
+      ...role,
     ],
   };
 }
@@ -236,8 +392,8 @@ const COMPARISON = 'pair = 1 AND agree IS NOT NULL';
  * 0.3 s for one), so the histograms, reasons and per-user sums, which need few aggregates each,
  * are in `experimentDistributionsQuery`.
  */
-export function experimentTotalsQuery(slice: ExperimentSlice): SqlStatement {
-  const prefix = factsPrefix(slice);
+export function experimentTotalsQuery(slice: ExperimentSlice, source: RequestsSource = 'log'): SqlStatement {
+  const prefix = factsPrefix(slice, source);
   const keyed = keyedCte(slice);
   const sum = (condition: string, value = '1') => `SUM(CASE WHEN ${condition} THEN ${value} ELSE 0 END)`;
   const lnServed = `LN(GREATEST(served_effective, ${LATENCY_FLOOR_MS}))`;
@@ -322,8 +478,11 @@ GROUP BY time_bucket, served_variant, served_role`;
  * it is (its keys are unique). Users a request is not counted for (invalid, client errors) go to
  * the user '', dropped between the levels.
  */
-export function experimentDistributionsQuery(slice: ExperimentSlice): SqlStatement {
-  const prefix = factsPrefix(slice);
+export function experimentDistributionsQuery(
+  slice: ExperimentSlice,
+  source: RequestsSource = 'log',
+): SqlStatement {
+  const prefix = factsPrefix(slice, source);
   const keyed = keyedCte(slice);
   const perUser = slice.perUser ?? true;
   const userSums: [string, string][] = [
