@@ -36,6 +36,8 @@ export const EnvName = {
   /** AWS: the Athena workgroup and Glue database the report queries the evidence log in. */
   analysisWorkGroup: S.analysisWorkGroup.env,
   analysisDatabase: S.analysisDatabase.env,
+  /** AWS: the table the report keeps its last completed analyses in (the comparison table). */
+  analysisCacheTable: S.analysisCacheTable.env,
   /** The stage's input contract (a JSON Schema, as JSON); unset or empty: none. */
   inputSchema: S.inputSchema.env,
   alarmTopicArn: S.alarmTopicArn.env,

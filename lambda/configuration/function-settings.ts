@@ -409,6 +409,15 @@ export const analysisDatabase = {
   env: 'ANALYSIS_DATABASE',
   optional: true,
 } as const satisfies TextSetting;
+/**
+ * AWS: the table the last completed analysis of each report request is kept in (the comparison
+ * table, under `analysis#` keys), so a cold report function past its deadline can answer it.
+ */
+export const analysisCacheTable = {
+  kind: 'text',
+  env: 'ANALYSIS_CACHE_TABLE',
+  optional: true,
+} as const satisfies TextSetting;
 
 // --- What each handler gets at cold start ---------------------------------------------------
 

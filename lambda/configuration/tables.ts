@@ -13,3 +13,11 @@ export const COMPARISON_EXPIRY_ATTRIBUTE = 'expiresAt' satisfies keyof Compariso
 
 /** The runtime config table holds a few named items (the routing document, the deployment record). */
 export const RUNTIME_CONFIG_TABLE_KEY = 'id';
+
+/**
+ * The last completed analysis of each report request is kept in the comparison table under keys
+ * with this prefix: a request id can never start with it (`#` is not allowed in request ids:
+ * lambda/core/request-id.ts), and the report's role may touch only keys that do (IAM
+ * `dynamodb:LeadingKeys`).
+ */
+export const ANALYSIS_KEY_PREFIX = 'analysis#';

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { analysisEngine, analysisSettings, reportSettings } from '../composition/analysis';
+import { analysisCache } from '../composition/analysis-cache';
 import { functionObservability } from '../composition/lifecycle';
 import { rolloutReportSettings } from '../configuration/function-settings';
 import { jsonResponse } from '../core/http';
@@ -19,7 +19,10 @@ const { logger } = lifecycle;
 const configStore =
   runtimeConfigTable === undefined ? undefined : new RuntimeConfigStore(dynamoDbClient(), runtimeConfigTable);
 const experiments = runtimeConfigExperiments(async () => configStore?.read(), deployTime);
-const cache = new InMemoryAnalysisCache();
+// A cache that fails is logged and read as empty: a report never fails on it.
+const cache = analysisCache(process.env, (operation, error) =>
+  logger.warn('kept analysis unavailable', { operation, error: (error as Error).name ?? String(error) }),
+);
 let engine: Promise<AnalysisEngine> | undefined;
 
 /**

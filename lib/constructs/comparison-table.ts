@@ -2,7 +2,11 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { COMPARISON_EXPIRY_ATTRIBUTE, COMPARISON_TABLE_KEY } from '../../lambda/configuration/tables';
+import {
+  ANALYSIS_KEY_PREFIX,
+  COMPARISON_EXPIRY_ATTRIBUTE,
+  COMPARISON_TABLE_KEY,
+} from '../../lambda/configuration/tables';
 import { acknowledgeControlTower } from '../policy/acknowledge';
 
 export interface ComparisonStoreProps {
@@ -74,6 +78,19 @@ export class ComparisonTable extends Construct {
   /** Joins an outcome to a record, creating it when the outcome arrives first: one UpdateItem. */
   grantRecordOutcomes(grantee: iam.IGrantable): iam.Grant {
     return this.grantOnTable(grantee, 'dynamodb:UpdateItem');
+  }
+
+  /**
+   * Keeps the report's last completed analyses (GetItem, PutItem) in items whose key starts with
+   * `analysis#`, and nothing else: `dynamodb:LeadingKeys` keeps the role off every comparison.
+   */
+  grantKeepAnalyses(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${ANALYSIS_KEY_PREFIX}*`] } },
+    });
   }
 
   // Table.grant() would add `<table>/index/*` as well; item reads and writes need the table only.

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/configuration/env-names';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { rolloutReportEnvironment } from '../config/function-environments';
 import type { Guardrails, Stage } from '../config/stage-config';
@@ -13,7 +14,10 @@ export const REPORT_TIMEOUT = Duration.seconds(28);
 
 export interface RolloutReportProps {
   readonly stage: Stage;
-  /** The comparison table (kept for the stage's outputs; the report reads the evidence log). */
+  /**
+   * The comparison table: the report keeps its last completed analyses there (`analysis#` items
+   * only); it reads the evidence log, not the comparisons.
+   */
   readonly comparisonTable: ComparisonTable;
   /** Where the experiment in force (and its start) is recorded: read only. */
   readonly runtimeConfig: RuntimeConfigTable;
@@ -58,5 +62,8 @@ export class RolloutReport extends Construct {
       }),
     });
     props.runtimeConfig.grantReadRoutingConfig(this.handler.role);
+    // Past its deadline a report answers the last completed analysis, also from a cold start.
+    this.handler.function.addEnvironment(EnvName.analysisCacheTable, props.comparisonTable.table.tableName);
+    props.comparisonTable.grantKeepAnalyses(this.handler.role);
   }
 }

@@ -360,14 +360,28 @@ describe.each(STAGES)('stack for stage %s', (stage) => {
       }
     });
 
-    it('may only read the runtime config item and run queries in its workgroup: no comparison records', () => {
+    it('may only read the runtime config item, keep its analyses and run queries in its workgroup: no comparison records', () => {
       expect(permissionsOf(s, 'report')).toEqual(
         [
           ...basePermissions(s, 'report'),
           allow(['dynamodb:GetItem'], [tableArn(s, 'runtimeConfig')]),
+          allow(['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn(s, 'comparisons')]),
           ...analysisPermissions(s),
         ].sort(byJson),
       );
+      // In the comparison table, only the `analysis#` items: never a comparison record.
+      const kept = Object.values(resourcesOfType(s, 'AWS::IAM::Policy'))
+        .flatMap(
+          (policy) =>
+            (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((statement) => JSON.stringify(statement.Action) === '["dynamodb:GetItem","dynamodb:PutItem"]')
+        .filter((statement) => render(statement.Resource) === tableArn(s, 'comparisons'));
+      expect(kept).toEqual([
+        expect.objectContaining({
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
+        }),
+      ]);
     });
   });
 

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileAnalysisCache } from '../../lambda/adapters/analysis-cache-file';
 import { InMemoryAnalysisCache } from '../../lambda/adapters/analysis-cache-memory';
 import { BadRequestError, NotFoundError } from '../../lambda/core/errors';
 import type { ExperimentStart } from '../../lambda/core/experiment';
@@ -101,6 +105,43 @@ describe('reportFor', () => {
     const later = { ...first.ports, now: () => new Date(NOW + 90_000), engine: gatedEngine().engine };
     const stale = await reportFor(request, later, { ...options, answerWithinMs: 0 });
     expect(stale).toMatchObject({ status: 'stale', ageSeconds: 90, report: { experiment: { id: 'v5' } } });
+  });
+
+  it('past the deadline on a cold start, answers the analysis another instance kept in a shared store, with its age', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-for-kept-'));
+    try {
+      const { engine, calls } = gatedEngine();
+      const kept = new FileAnalysisCache(dir);
+      const put = kept.put.bind(kept);
+      let stored: () => void = () => undefined;
+      const storedOnce = new Promise<void>((resolve) => (stored = resolve));
+      kept.put = async (key, analysis) => {
+        await put(key, analysis);
+        stored();
+      };
+      const warm = { ...portsWith(engine).ports, cache: kept };
+      const answer = reportFor({}, warm, options);
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const call of calls) call.release();
+      expect((await answer).status).toBe('complete');
+      await storedOnce;
+
+      // Another process (a cold Lambda environment, a restarted local mode): nothing in memory.
+      const cold = {
+        ...warm,
+        cache: new FileAnalysisCache(dir),
+        engine: gatedEngine().engine,
+        now: () => new Date(NOW + 120_000),
+      };
+      expect(await reportFor({}, cold, { ...options, answerWithinMs: 0 })).toMatchObject({
+        status: 'stale',
+        completedAt: new Date(NOW).toISOString(),
+        ageSeconds: 120,
+        report: { experiment: { id: 'v7' } },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('withholds the verdict of a trailing window: descriptive evidence only', async () => {

@@ -137,7 +137,7 @@ describe('function constructs', () => {
     ).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   });
 
-  it('OutcomeRecorder: one UpdateItem on the comparisons; AutomaticRollback and RolloutReport: the routing only', () => {
+  it('OutcomeRecorder: one UpdateItem on the comparisons; AutomaticRollback: the routing only; RolloutReport: the routing and its kept analyses', () => {
     const stack = bareStack('functions');
     const { comparisons, runtimeConfig } = stores(stack);
     const outcomes = new OutcomeRecorder(stack, 'Outcomes', {
@@ -165,7 +165,30 @@ describe('function constructs', () => {
       'dynamodb:GetItem': [table],
       'dynamodb:PutItem': [table],
     });
-    expect(grants(template, report.handler)).toEqual({ 'dynamodb:GetItem': [table] });
+    // The report: the routing, and its kept analyses in the comparison table, under `analysis#`
+    // keys only (never a comparison).
+    expect(grants(template, report.handler)).toEqual({
+      'dynamodb:GetItem': [arnOf(comparisons.table), table].sort(),
+      'dynamodb:PutItem': [arnOf(comparisons.table)],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(comparisons.table), 'Arn'] },
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('verdict'),
+      Environment: {
+        Variables: Match.objectLike({ ANALYSIS_CACHE_TABLE: { Ref: logicalId(comparisons.table) } }),
+      },
+    });
     // The report ends before API Gateway's 29 s integration timeout.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('verdict'),
