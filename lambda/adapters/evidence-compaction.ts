@@ -14,8 +14,10 @@ import {
 } from './evidence-log-files';
 
 /**
- * Compaction of the local evidence log: closed JSON-lines part files become one Parquet file
- * per relation and day, in the same `dt=` folder, with the same columns (`dt` stays the folder).
+ * Compaction of the local evidence log: closed JSON-lines part files become Parquet in the same
+ * `dt=` folder, with the same columns (`dt` stays the folder). Records: one file per day, its
+ * lines deduplicated per request and candidate (`requestLinesOf`), rewritten with each batch of
+ * new lines for the day, so a request's rows are always in one file. Outcomes: one file per run.
  * Reports then read the few columns they use instead of parsing every line (DuckDB's views read
  * the Parquet files and the JSON lines not yet compacted: docs/evidence-log.md).
  *
@@ -27,17 +29,17 @@ import {
  * - it names its sources in its own metadata (`sources`, comma-separated file names), so the JSON files are removed only
  *   after it is durable, and a run that stopped in between (crash, kill) is finished by the next
  *   one (sources still present are removed; their lines are in the Parquet file);
- * - between the rename and the removal a reader may see a line twice (Parquet and JSON), which
- *   the report's deduplication absorbs (it counts it as a duplicate line); nothing is ever lost;
+ * - between the rename and the removal both are present: readers skip the sources a present
+ *   Parquet file names (duckdb-analysis.ts), so nothing is read twice, and nothing is ever lost;
  * - one compaction at a time per log (`.compaction.lock`, taken over from a dead holder), and the
  *   Parquet file's name is a hash of its sources, so a repeated run writes the same file.
- * Small Parquet files of one day are merged once there are more than `maxFilesPerDay`.
+ * Small outcome Parquet files of one day are merged once there are more than `maxFilesPerDay`.
  */
 
 export interface CompactionOptions {
   /** How long a file of a writer that is not in this process must be unchanged. @default 60 s */
   readonly quietMs?: number;
-  /** Parquet files per day before they are merged into one. @default 4 */
+  /** Outcome Parquet files per day before they are merged into one (records keep one). @default 4 */
   readonly maxFilesPerDay?: number;
   readonly now?: () => number;
 }

@@ -3,7 +3,8 @@
  * relations `records` and `outcomes`. ONE text for DuckDB (local mode, tests) and Athena/Trino
  * (AWS); it keeps to what both engines share (README.md in this folder lists that subset).
  *
- * Two statements, each reading the log once and deduplicating it into one row per request:
+ * Two statements, each reading the log once into one row per request (deduplicated by the
+ * statement, or, in local mode, picked from compacted request lines: `RequestsSource`):
  * - `experimentTotalsQuery`: every count, sum, minimum and maximum per time bucket (the timeline;
  *   combined, the totals);
  * - `experimentDistributionsQuery`: the latency histograms, the canary arms, the disagreement
