@@ -29,6 +29,17 @@ export interface Generated {
   readonly endMs: number;
 }
 
+const hex = (rnd: () => number, digits: number) =>
+  Array.from({ length: digits }, () => Math.floor(rnd() * 16).toString(16)).join('');
+
+/**
+ * A request id as the router makes them (a UUID, 36 characters): its length decides what the
+ * request id costs to read, join and hash, so the benchmark uses the real shape, seeded.
+ */
+function requestIdOf(rnd: () => number): string {
+  return `${hex(rnd, 8)}-${hex(rnd, 4)}-4${hex(rnd, 3)}-${'89ab'[Math.floor(rnd() * 4)]}${hex(rnd, 3)}-${hex(rnd, 12)}`;
+}
+
 export async function generateEvidence(root: string, requests: number, seed = 7): Promise<Generated> {
   const rnd = mulberry32(seed);
   const logNormal = (median: number, sigma: number) => {
@@ -83,7 +94,7 @@ export async function generateEvidence(root: string, requests: number, seed = 7)
     const servedEndpoint = canary ? 'churn-v2' : 'churn-v1';
     const line: RecordLine = {
       v: 1,
-      requestId: `req-${seed}-${i.toString(36)}`,
+      requestId: requestIdOf(rnd),
       experiment: BENCH_EXPERIMENT.id,
       receivedAt,
       receivedAtMs,
