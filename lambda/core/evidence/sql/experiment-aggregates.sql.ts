@@ -396,19 +396,76 @@ const COMPARISON = 'pair = 1 AND agree IS NOT NULL';
 export function experimentTotalsQuery(slice: ExperimentSlice, source: RequestsSource = 'log'): SqlStatement {
   const prefix = factsPrefix(slice, source);
   const keyed = keyedCte(slice);
-  const sum = (condition: string, value = '1') => `SUM(CASE WHEN ${condition} THEN ${value} ELSE 0 END)`;
-  const lnServed = `LN(GREATEST(served_effective, ${LATENCY_FLOOR_MS}))`;
-  const candidateEffective =
-    'CASE WHEN candidate_call = 1 THEN served_effective ELSE candidate_effective END';
-  const lnCandidate = `LN(GREATEST(${candidateEffective}, ${LATENCY_FLOOR_MS}))`;
+  // Level 1 (`states`): requests grouped by every column a count's condition reads, with the
+  // sums, minima and maxima of the numbers; level 2: each count is a sum over those few groups.
+  // The same result as one level, for a fraction of the CPU: ~80 conditional aggregates are
+  // evaluated per state instead of per request (at a million requests, computing their inputs
+  // per request was 0.9 s of the statement's 1.6 s of CPU in DuckDB).
+  const stateKeys = [
+    'time_bucket',
+    'served_variant',
+    'served_role',
+    'valid',
+    'shadow_sampled',
+    'production_call',
+    'candidate_call',
+    'pair',
+    'replayed',
+    'served_status',
+    'candidate_status',
+    'agree',
+    'noise_agree',
+    'converted',
+    'labelled',
+    'valued',
+    'served_labelled',
+    'candidate_labelled',
+    'served_correct',
+    'candidate_correct',
+  ];
+  const log = (x: string) => `CASE WHEN ${x} IS NOT NULL THEN LN(GREATEST(${x}, ${LATENCY_FLOOR_MS})) END`;
+  const metrics = METRIC_COLUMNS.map(([, name]) => name);
+  const sum = (condition: string, value = 'n') => `SUM(CASE WHEN ${condition} THEN ${value} ELSE 0 END)`;
+  // A candidate call served by the candidate (canary) is timed as the served call.
+  const candidateSum = (served: string, replay: string) =>
+    `SUM(CASE WHEN candidate_call = 1 THEN ${served} WHEN candidate_call > 0 THEN ${replay} ELSE 0 END)`;
   const candidateFailed = `((candidate_call = 1 AND served_status = 'error') OR (candidate_call = 2 AND candidate_status = 'error'))`;
   const comparison = COMPARISON;
   // Accuracy needs a true label and a predicted label on both sides.
   const labelledComparison = `${comparison} AND labelled = 1 AND served_labelled = 1 AND candidate_labelled = 1`;
   const metric = (column: string) =>
-    `COUNT(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_count, SUM(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_sum, MIN(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_min, MAX(CASE WHEN ${comparison} THEN ${column} END) AS ${column}_max`;
+    `${sum(comparison, `${column}_count`)} AS ${column}_count, SUM(CASE WHEN ${comparison} THEN ${column}_sum END) AS ${column}_sum, MIN(CASE WHEN ${comparison} THEN ${column}_min END) AS ${column}_min, MAX(CASE WHEN ${comparison} THEN ${column}_max END) AS ${column}_max`;
   const sql = `${prefix.sql},
-${keyed.sql}
+${keyed.sql},
+logged AS (
+  SELECT
+    k.*,
+    CASE WHEN outcome_value IS NOT NULL THEN 1 ELSE 0 END AS valued,
+    ${log('served_effective')} AS served_log,
+    ${log('candidate_effective')} AS candidate_log
+  FROM keyed k
+),
+states AS (
+  SELECT
+    ${stateKeys.join(', ')},
+    COUNT(*) AS n,
+    SUM(duplicate_lines) AS duplicate_lines,
+    MIN(received_ms) AS first_ms,
+    MAX(received_ms) AS last_ms,
+    SUM(served_effective) AS served_sum,
+    SUM(served_effective * served_effective) AS served_sum_squares,
+    SUM(served_log) AS served_log_sum,
+    SUM(served_log * served_log) AS served_log_sum_squares,
+    SUM(candidate_effective) AS candidate_sum,
+    SUM(candidate_effective * candidate_effective) AS candidate_sum_squares,
+    SUM(candidate_log) AS candidate_log_sum,
+    SUM(candidate_log * candidate_log) AS candidate_log_sum_squares,
+    SUM(candidate_effective - served_effective) AS difference_sum,
+    SUM((candidate_effective - served_effective) * (candidate_effective - served_effective)) AS difference_sum_squares,
+    ${metrics.map((m) => `COUNT(${m}) AS ${m}_count, SUM(${m}) AS ${m}_sum, MIN(${m}) AS ${m}_min, MAX(${m}) AS ${m}_max`).join(',\n    ')}
+  FROM logged
+  GROUP BY ${stateKeys.join(', ')}
+)
 SELECT
   time_bucket,
   served_variant,
@@ -417,22 +474,22 @@ SELECT
   ${sum('valid = 0')} AS invalid_records,
   SUM(duplicate_lines) AS duplicate_lines,
   ${sum('valid = 1 AND shadow_sampled = 1')} AS shadow_sampled,
-  MIN(CASE WHEN valid = 1 THEN received_ms END) AS first_ms,
-  MAX(CASE WHEN valid = 1 THEN received_ms END) AS last_ms,
+  MIN(CASE WHEN valid = 1 THEN first_ms END) AS first_ms,
+  MAX(CASE WHEN valid = 1 THEN last_ms END) AS last_ms,
   ${sum('production_call = 1')} AS production_calls,
   ${sum("production_call = 1 AND served_status = 'error'")} AS production_errors,
   ${sum(`valid = 1 AND served_role = ${SERVED_BY_PRODUCTION} AND served_status = 'client_error'`)} AS production_client_errors,
-  ${sum('production_call = 1', 'served_effective')} AS production_latency_sum,
-  ${sum('production_call = 1', 'served_effective * served_effective')} AS production_latency_sum_squares,
-  ${sum('production_call = 1', lnServed)} AS production_log_latency_sum,
-  ${sum('production_call = 1', `${lnServed} * ${lnServed}`)} AS production_log_latency_sum_squares,
+  ${sum('production_call = 1', 'served_sum')} AS production_latency_sum,
+  ${sum('production_call = 1', 'served_sum_squares')} AS production_latency_sum_squares,
+  ${sum('production_call = 1', 'served_log_sum')} AS production_log_latency_sum,
+  ${sum('production_call = 1', 'served_log_sum_squares')} AS production_log_latency_sum_squares,
   ${sum('candidate_call > 0')} AS candidate_calls,
   ${sum(candidateFailed)} AS candidate_errors,
   ${sum(`valid = 1 AND ((served_role = ${SERVED_BY_CANDIDATE} AND served_status = 'client_error') OR (replayed = 1 AND candidate_status = 'client_error'))`)} AS candidate_client_errors,
-  ${sum('candidate_call > 0', candidateEffective)} AS candidate_latency_sum,
-  ${sum('candidate_call > 0', `(${candidateEffective}) * (${candidateEffective})`)} AS candidate_latency_sum_squares,
-  ${sum('candidate_call > 0', lnCandidate)} AS candidate_log_latency_sum,
-  ${sum('candidate_call > 0', `${lnCandidate} * ${lnCandidate}`)} AS candidate_log_latency_sum_squares,
+  ${candidateSum('served_sum', 'candidate_sum')} AS candidate_latency_sum,
+  ${candidateSum('served_sum_squares', 'candidate_sum_squares')} AS candidate_latency_sum_squares,
+  ${candidateSum('served_log_sum', 'candidate_log_sum')} AS candidate_log_latency_sum,
+  ${candidateSum('served_log_sum_squares', 'candidate_log_sum_squares')} AS candidate_log_latency_sum_squares,
   ${sum('pair = 1')} AS pairs,
   ${sum("pair = 1 AND served_status <> 'error' AND candidate_status <> 'error'")} AS pair_errors_00,
   ${sum("pair = 1 AND served_status <> 'error' AND candidate_status = 'error'")} AS pair_errors_01,
@@ -444,26 +501,19 @@ SELECT
   ${sum(`${comparison} AND noise_agree = 0 AND agree = 1`)} AS noise_01,
   ${sum(`${comparison} AND noise_agree = 1 AND agree = 0`)} AS noise_10,
   ${sum(`${comparison} AND noise_agree = 1 AND agree = 1`)} AS noise_11,
-  ${sum('pair = 1', 'candidate_effective - served_effective')} AS difference_sum,
-  ${sum('pair = 1', '(candidate_effective - served_effective) * (candidate_effective - served_effective)')} AS difference_sum_squares,
+  ${sum('pair = 1', 'difference_sum')} AS difference_sum,
+  ${sum('pair = 1', 'difference_sum_squares')} AS difference_sum_squares,
   ${sum(`${labelledComparison} AND served_correct = 0 AND candidate_correct = 0`)} AS accuracy_00,
   ${sum(`${labelledComparison} AND served_correct = 0 AND candidate_correct = 1`)} AS accuracy_01,
   ${sum(`${labelledComparison} AND served_correct = 1 AND candidate_correct = 0`)} AS accuracy_10,
   ${sum(`${labelledComparison} AND served_correct = 1 AND candidate_correct = 1`)} AS accuracy_11,
   ${sum('valid = 1 AND converted IS NOT NULL')} AS outcomes_converted,
   ${sum('valid = 1 AND labelled = 1')} AS outcomes_labelled,
-  ${sum('valid = 1 AND outcome_value IS NOT NULL')} AS outcomes_with_value,
+  ${sum('valid = 1 AND valued = 1')} AS outcomes_with_value,
   ${sum("valid = 1 AND served_status <> 'client_error'")} AS served_requests,
   ${sum("valid = 1 AND served_status = 'error'")} AS served_errors,
-  ${metric('m_equal')},
-  ${metric('m_label_match')},
-  ${metric('m_score_delta')},
-  ${metric('m_fields_checked')},
-  ${metric('m_fields_disagreeing')},
-  ${metric('m_max_abs_delta')},
-  ${metric('m_overlap')},
-  ${metric('m_rank_correlation')}
-FROM keyed
+  ${metrics.map(metric).join(',\n  ')}
+FROM states
 GROUP BY time_bucket, served_variant, served_role`;
   return { sql, parameters: [...prefix.parameters, ...keyed.parameters] };
 }
