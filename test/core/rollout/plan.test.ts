@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IDENTICAL, simulatedAggregates } from '../../../bench/verdict/simulate';
 import { guardrailProblems } from '../../../lambda/core/guardrails';
+import { judgeAggregates } from '../../../lambda/core/report/from-aggregates';
 import { formatDuration, parseDuration } from '../../../lambda/core/rollout/duration';
 import {
   InvalidRolloutPlanError,
@@ -136,5 +140,28 @@ describe('rollout plans', () => {
 
   it.each(Object.values(stages))("stage $stage's default plan is valid", (stage) => {
     expect(planProblems(stage.rollout.plan)).toEqual([]);
+  });
+});
+
+describe('the demo plan (local/plans/demo.json, the README’s walk)', () => {
+  const demo = parsePlan(JSON.parse(readFileSync(join(__dirname, '../../../local/plans/demo.json'), 'utf8')));
+  const canaryStep = demo.steps.at(-1);
+  // Demo traffic: a candidate as good as production, half the users on the canary.
+  const traffic = { ...IDENTICAL, canaryShare: 0.5, requestsPerUser: 5, labelShare: 0 };
+
+  it('lets its canary step promote a candidate that converts like production within 2,000 requests', () => {
+    const guardrails = { ...stages.dev.guardrails, ...canaryStep?.guardrails };
+    const decisions = [1, 2, 3].map(
+      (seed) => judgeAggregates(simulatedAggregates(traffic, 2000, seed), guardrails).verdict.decision,
+    );
+    expect(decisions).toEqual(['PROMOTE', 'PROMOTE', 'PROMOTE']);
+  });
+
+  it('needs its conversion overrides for that: under the stage’s own conversion limits the step would still wait', () => {
+    const { maxConversionDrop: _a, maxConversionDropRelative: _r, ...others } = canaryStep?.guardrails ?? {};
+    const guardrails = { ...stages.dev.guardrails, ...others };
+    expect(judgeAggregates(simulatedAggregates(traffic, 2000, 1), guardrails).verdict.decision).toBe(
+      'CONTINUE',
+    );
   });
 });
