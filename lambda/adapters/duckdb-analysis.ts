@@ -8,6 +8,7 @@ import {
   type CompactionResult,
   columnsOf,
   compactEvidenceLog,
+  REQUEST_LINE_EXTRA,
   REQUEST_LINES_LAYOUT,
   readJsonLines,
 } from './evidence-compaction';
@@ -270,13 +271,6 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
-/** Columns a request-lines file has beyond the log's (evidence-compaction.ts). */
-const REQUEST_LINE_COLUMNS = {
-  copies: 'BIGINT',
-  request_duplicates: 'BIGINT',
-  candidates: 'VARCHAR[]',
-  first_line: 'BOOLEAN',
-} as const;
 
 function viewsOf(files: LogFiles): Record<string, string> {
   const names = (relation: EvidenceRelation) => [...Object.keys(columnsOf(relation)), 'dt'].join(', ');
@@ -289,7 +283,7 @@ function viewsOf(files: LogFiles): Record<string, string> {
     return present.length > 0 ? present.join(' UNION ALL ') : empty;
   };
   const records = names('records');
-  const lineColumns = `${records}, ${Object.keys(REQUEST_LINE_COLUMNS).join(', ')}`;
+  const lineColumns = `${records}, ${Object.keys(REQUEST_LINE_EXTRA).join(', ')}`;
   const rawRecords = [
     files.rawRecordsParquet.length > 0 ? parquet(files.rawRecordsParquet, records) : undefined,
     files.recordsJson.length > 0 ? json(files.recordsJson, 'records') : undefined,
@@ -308,7 +302,7 @@ function viewsOf(files: LogFiles): Record<string, string> {
     request_lines:
       files.requestLines.length > 0
         ? parquet(files.requestLines, lineColumns)
-        : emptyRelation({ ...columnsOf('records'), ...REQUEST_LINE_COLUMNS }),
+        : emptyRelation({ ...columnsOf('records'), ...REQUEST_LINE_EXTRA }),
     fresh_records: union(rawRecords, emptyRelation(columnsOf('records'))),
     outcomes: union(
       [

@@ -41,6 +41,8 @@ export interface CompactionOptions {
   readonly quietMs?: number;
   /** Outcome Parquet files per day before they are merged into one (records keep one). @default 4 */
   readonly maxFilesPerDay?: number;
+  /** New record lines deduplicated in one pass (memory bound). @default LINES_PER_PASS */
+  readonly linesPerPass?: number;
   readonly now?: () => number;
 }
 
@@ -64,7 +66,7 @@ export interface CompactionResult {
 export type RunSql = (sql: string) => Promise<readonly Record<string, unknown>[]>;
 
 const PARQUET = /^compacted-[0-9a-f]{16}\.parquet$/;
-const TEMPORARY = /^\.compacted-[0-9a-f]{16}\.parquet\.tmp$/;
+const TEMPORARY = /^\.compacted-[0-9a-f]{16}(\.[a-z0-9]+)?\.parquet\.tmp$/;
 const LOCK_FILE = '.compaction.lock';
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -110,6 +112,7 @@ export async function compactEvidenceLog(
     const now = (options.now ?? Date.now)();
     const quietMs = options.quietMs ?? 60_000;
     const maxFilesPerDay = options.maxFilesPerDay ?? 4;
+    const linesPerPass = options.linesPerPass ?? LINES_PER_PASS;
     const folders = dayFolders(root);
     const laterSegment = latestSegments(folders);
     const live = currentSegments();
@@ -140,7 +143,7 @@ export async function compactEvidenceLog(
             ? parquets
             : [];
       if (closed.length === 0 && merge.length === 0) continue;
-      const written = await writeParquet(folder, relation, closed, merge, runSql);
+      const written = await writeParquet(folder, relation, closed, merge, runSql, linesPerPass);
       totals.jsonFiles += closed.length;
       totals.parquetFiles += 1;
       totals.parquetBytes += written;
@@ -254,47 +257,137 @@ async function writeParquet(
   jsonFiles: readonly string[],
   parquetFiles: readonly string[],
   runSql: RunSql,
+  linesPerPass: number,
 ): Promise<number> {
   const sources = [...parquetFiles, ...jsonFiles];
   const id = createHash('sha256').update(sources.join('\n')).digest('hex').slice(0, 16);
   const temporary = join(folder, `.compacted-${id}.parquet.tmp`);
   const final = join(folder, `compacted-${id}.parquet`);
-  const columns = Object.entries(columnsOf(relation));
-  const select = columns.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`).join(', ');
-  const records = relation === 'records';
-  const parts: string[] = [];
-  const readParquet = (files: readonly string[], copies: string) =>
-    `SELECT ${select}${copies} FROM read_parquet([${files.map((f) => quote(join(folder, f))).join(', ')}], union_by_name = true)`;
-  if (records) {
-    // A request-lines file's rows stand for `copies` lines each; a file of the earlier layout
-    // (raw lines) for one.
-    const layouts = await Promise.all(
-      parquetFiles.map(async (f) => ({ f, lines: await isRequestLinesFile(join(folder, f), runSql) })),
+  const metadata = `KV_METADATA {sources: ${quote(sources.join(','))}${relation === 'records' ? `, layout: '${REQUEST_LINES_LAYOUT}'` : ''}}`;
+  if (relation === 'records') {
+    await writeRequestLines(
+      folder,
+      id,
+      { jsonFiles, parquetFiles, linesPerPass },
+      runSql,
+      temporary,
+      metadata,
     );
-    const requestLines = layouts.filter((l) => l.lines).map((l) => l.f);
-    const raw = layouts.filter((l) => !l.lines).map((l) => l.f);
-    if (requestLines.length > 0) parts.push(readParquet(requestLines, ', copies'));
-    if (raw.length > 0) parts.push(readParquet(raw, ', CAST(1 AS BIGINT) AS copies'));
-  } else if (parquetFiles.length > 0) parts.push(readParquet(parquetFiles, ''));
-  if (jsonFiles.length > 0)
-    parts.push(
-      `SELECT ${select}${records ? ', CAST(1 AS BIGINT) AS copies' : ''} FROM ${readJsonLines(
-        jsonFiles.map((f) => join(folder, f)),
-        relation,
-      )} WHERE requestId IS NOT NULL`,
+  } else {
+    const parts: string[] = [];
+    if (parquetFiles.length > 0) parts.push(readParquet(folder, parquetFiles, relation, ''));
+    if (jsonFiles.length > 0) parts.push(readJson(folder, jsonFiles, relation, ''));
+    await runSql(
+      `COPY (${parts.join(' UNION ALL ')}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, ${metadata})`,
     );
-  const lines = parts.join(' UNION ALL ');
-  await runSql(
-    `COPY (${records ? requestLinesOf(lines) : lines}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {sources: ${quote(sources.join(','))}${records ? `, layout: '${REQUEST_LINES_LAYOUT}'` : ''}})`,
-  );
+  }
   await syncFile(temporary);
   await rename(temporary, final);
   await syncFile(folder);
   return (await stat(final)).size;
 }
 
+const castColumns = (relation: EvidenceRelation) =>
+  Object.entries(columnsOf(relation))
+    .map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`)
+    .join(', ');
+const readParquet = (folder: string, files: readonly string[], relation: EvidenceRelation, more: string) =>
+  `SELECT ${castColumns(relation)}${more} FROM read_parquet([${files.map((f) => quote(join(folder, f))).join(', ')}], union_by_name = true)`;
+const readJson = (folder: string, files: readonly string[], relation: EvidenceRelation, more: string) =>
+  `SELECT ${castColumns(relation)}${more} FROM ${readJsonLines(
+    files.map((f) => join(folder, f)),
+    relation,
+  )} WHERE requestId IS NOT NULL`;
+
+/** New lines deduplicated at once: the hash of one pass stays well within a 256 MB cap. */
+export const LINES_PER_PASS = 100_000;
+
+/**
+ * A day's records as one request-lines file, in memory bounded by the new lines, not the day:
+ * 1. the new lines (JSON, and Parquet files of the earlier layout) are copied as they are into a
+ *    temporary Parquet file (streaming);
+ * 2. the existing request-lines rows of requests without new lines are copied as they are;
+ * 3. the rows of requests with new lines (new and existing) are deduplicated again, in passes of
+ *    at most `linesPerPass` new lines split by a hash of the request id (all rows of a request
+ *    in one pass), each into a temporary file;
+ * 4. the parts are concatenated into the day's file.
+ */
+async function writeRequestLines(
+  folder: string,
+  id: string,
+  {
+    jsonFiles,
+    parquetFiles,
+    linesPerPass,
+  }: { jsonFiles: readonly string[]; parquetFiles: readonly string[]; linesPerPass: number },
+  runSql: RunSql,
+  temporary: string,
+  metadata: string,
+): Promise<void> {
+  const layouts = await Promise.all(
+    parquetFiles.map(async (f) => ({ f, lines: await isRequestLinesFile(join(folder, f), runSql) })),
+  );
+  const existing = layouts.filter((l) => l.lines).map((l) => l.f);
+  const legacy = layouts.filter((l) => !l.lines).map((l) => l.f);
+  const part = (name: string) => join(folder, `.compacted-${id}.${name}.parquet.tmp`);
+  const written: string[] = [];
+  const copy = async (select: string, file: string) => {
+    await runSql(`COPY (${select}) TO ${quote(file)} (FORMAT parquet, COMPRESSION zstd)`);
+    written.push(file);
+  };
+  try {
+    const copiesOne = ', CAST(1 AS BIGINT) AS copies';
+    const incomingParts = [
+      ...(legacy.length > 0 ? [readParquet(folder, legacy, 'records', copiesOne)] : []),
+      ...(jsonFiles.length > 0 ? [readJson(folder, jsonFiles, 'records', copiesOne)] : []),
+    ];
+    const names = Object.keys(RECORD_COLUMNS).join(', ');
+    const extra = Object.keys(REQUEST_LINE_EXTRA).join(', ');
+    const existingRows = `SELECT * FROM read_parquet([${existing.map((f) => quote(join(folder, f))).join(', ')}])`;
+    let incoming = `SELECT ${castColumns('records')}${copiesOne} WHERE false`;
+    let incomingLines = 0;
+    if (incomingParts.length > 0) {
+      const raw = part('incoming');
+      await copy(incomingParts.join(' UNION ALL '), raw);
+      incoming = `SELECT * FROM read_parquet(${quote(raw)})`;
+      incomingLines = Number(
+        (await runSql(`SELECT count(*) AS n FROM read_parquet(${quote(raw)})`))[0]?.n ?? 0,
+      );
+    }
+    const incomingIds = `SELECT requestId FROM (${incoming}) i`;
+    if (existing.length > 0)
+      await copy(
+        `SELECT ${names}, ${extra} FROM (${existingRows}) e WHERE requestId NOT IN (${incomingIds})`,
+        part('kept'),
+      );
+    const touched = `${existing.length > 0 ? `SELECT ${names}, copies FROM (${existingRows}) e WHERE requestId IN (${incomingIds}) UNION ALL ` : ''}SELECT ${names}, copies FROM (${incoming}) n`;
+    const passes = Math.ceil(incomingLines / linesPerPass);
+    for (let pass = 0; pass < passes; pass++) {
+      const lines =
+        passes === 1 ? touched : `SELECT * FROM (${touched}) t WHERE hash(requestId) % ${passes} = ${pass}`;
+      await copy(requestLinesOf(lines), part(`pass${pass}`));
+    }
+    const parts = written.filter((file) => file !== part('incoming'));
+    const body =
+      parts.length > 0
+        ? `SELECT ${names}, ${extra} FROM read_parquet([${parts.map(quote).join(', ')}])`
+        : requestLinesOf(incoming);
+    await runSql(`COPY (${body}) TO ${quote(temporary)} (FORMAT parquet, COMPRESSION zstd, ${metadata})`);
+  } finally {
+    for (const file of written) await unlink(file).catch(() => undefined);
+  }
+}
+
 /** The `layout` of a records Parquet file deduplicated per request and candidate. */
 export const REQUEST_LINES_LAYOUT = 'request-lines';
+
+/** Columns a request-lines file has beyond the log's (see `requestLinesOf`). */
+export const REQUEST_LINE_EXTRA = {
+  copies: 'BIGINT',
+  request_duplicates: 'BIGINT',
+  candidates: 'VARCHAR[]',
+  first_line: 'BOOLEAN',
+} as const;
 
 /**
  * The records of one day as request lines: one row per request and candidate (copies of a line
