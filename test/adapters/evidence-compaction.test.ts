@@ -316,6 +316,27 @@ describe('compaction of the local evidence log into Parquet', () => {
     expectSame(await report(), withLateOutcome);
   });
 
+  it('deduplicates a burst in passes of a few lines: every request, replayed on two candidates and duplicated, counted once', async () => {
+    const log = writer();
+    const at = DAY0 + 86_400_000;
+    const records = Array.from({ length: 30 }, (_, i) => [
+      recordLine({ requestId: `q${i}`, receivedAtMs: at + i }),
+      recordLine({ requestId: `q${i}`, receivedAtMs: at + i, candidateEndpoint: 'churn-v3' }),
+    ]).flat();
+    const lines: Lines = { records: [...records, ...records.slice(0, 20)], outcomes: [] };
+    const exact = await uncompacted(lines);
+    expect(exact).toMatchObject({ records: 30, duplicates: 20 });
+    await log.append(asLines(lines));
+    await rotateWriters();
+    // 80 lines, 3 per pass: 27 passes, each holding whole requests.
+    await engine.compact({ linesPerPass: 3 });
+    expect(files().jsonl).toEqual([]);
+    expect(await engine.query('SELECT count(*) AS n FROM request_lines WHERE first_line', [])).toEqual([
+      { n: 30 },
+    ]);
+    expectSame(await report(), exact);
+  });
+
   it('reads and rewrites a records Parquet file of the earlier layout (raw lines, duplicates included)', async () => {
     const log = writer();
     const lines: Lines = {
