@@ -242,6 +242,9 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       }
     }
     for (const list of Object.values(files)) list.sort();
+    // Forget files gone (compacted away): the cache holds only what the folders hold.
+    const present = new Set([...files.requestLines, ...files.rawRecordsParquet, ...files.outcomesParquet]);
+    for (const file of this.parquetInfo.keys()) if (!present.has(file)) this.parquetInfo.delete(file);
     return files;
   }
 
