@@ -26,7 +26,7 @@ import {
   rateBounds,
 } from '../stats/anytime';
 import type { Interval } from '../stats/interval';
-import { type BetaMixture, betaMixture, smoothedRateVariance } from '../stats/sequential';
+import { type BetaMixture, betaMixture, projectSampleSize, smoothedRateVariance } from '../stats/sequential';
 import type { CanaryArm, ExperimentAggregates, PairedCounts, UserRatioSums } from './aggregates';
 import { milliseconds, percent, range } from './format';
 import { countAbove, quantileBounds, totalCount } from './latency-buckets';
@@ -702,7 +702,6 @@ const points = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(
 /** Largest sample size a projection is taken seriously at, relative to the current one. */
 const PLAUSIBLE_GROWTH = 20;
 const PLAUSIBLE_FLOOR = 100_000;
-export const MAX_PROJECTED_SAMPLES = 100_000_000;
 
 /**
  * `samplesNeeded` (finite, plausible) or `notReachable` (with the reason) for an undecided
@@ -751,22 +750,4 @@ function projectByWidth(interval: Interval, limit: number, n: number): number | 
   if (side === null) return n * 4;
   const halfWidth = abs(side - estimate);
   return ceil(n * max(1, (halfWidth / gap) ** 2));
-}
-
-/** Smallest n >= current with `decided(n)`, assuming it is monotone beyond the current size. */
-function projectSampleSize(current: number, decided: (n: number) => boolean): number | null {
-  if (decided(current)) return current;
-  let lo = current;
-  let hi = max(current * 2, current + 10);
-  while (!decided(hi)) {
-    lo = hi;
-    hi *= 2;
-    if (hi > MAX_PROJECTED_SAMPLES) return null;
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (decided(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
 }
