@@ -7,6 +7,7 @@ import type { LocalFunction } from '../lambda-runtime';
 import { LOCAL_CREDENTIALS } from '../local-aws';
 import { type ModelServer, type ModelServerOptions, startModelServer } from '../model-server/server';
 import { type SerializedError, serializeError } from './protocol';
+import { threadCpuMs } from './thread-cpu';
 
 /** A service started in a thread: what the starting thread needs to know, calls, and a stop. */
 export interface RunningService<Info, Calls extends object = Record<string, never>> {
@@ -56,10 +57,11 @@ export const threadServices = {
    * start), as Lambda would.
    */
   shadow: async (options: ShadowOptions, emit: (event: ShadowEvent) => void) => {
-    const dynamodb: LocalDynamoDb = await startDynamoDb(options.dynamodb);
+    // The worker's calls to these two stay in this thread: in memory, without loopback sockets.
+    const dynamodb: LocalDynamoDb = await startDynamoDb({ ...options.dynamodb, inProcessClients: true });
     let modelServer: ModelServer;
     try {
-      modelServer = await startModelServer(options.models);
+      modelServer = await startModelServer({ ...options.models, inProcessClients: true });
     } catch (error) {
       await dynamodb.stop();
       throw error;
@@ -71,6 +73,8 @@ export const threadServices = {
         replaceEnvironment(environment);
         const handler: SqsBatchHandler = (await import('../../lambda/handlers/worker')).handler;
         const sqs = new SQSClient({
+          // As the SDK clients of the handlers (lambda/adapters/clients.ts).
+          cacheMiddleware: true,
           region: settings.function.region,
           endpoint: settings.sqsEndpoint,
           credentials: LOCAL_CREDENTIALS,
@@ -101,6 +105,8 @@ export const threadServices = {
         rotation.unref();
         worker = { poller, sqs, rotation };
       },
+      /** CPU time this thread has used so far, ms (benchmarks; Linux only). */
+      cpuMs: async () => threadCpuMs(),
       /** Stops polling and waits for the batches being worked on; the emulators keep running. */
       stopWorker: async () => {
         if (!worker) return;
