@@ -5,16 +5,17 @@ import { Duplex } from 'node:stream';
 /**
  * In-memory connections between an HTTP client and an HTTP server in the same thread.
  *
- * Local mode runs the SDK clients and the emulators they call in one event loop, so every call
- * crossed the kernel's loopback TCP twice (the client's write and the server's answer), and
- * those system calls were the largest single cost of a request (BENCHMARKS.md §2). Here a
- * connection to a registered server is a pair of in-memory streams instead of a socket: the
- * client still writes a real HTTP/1.1 request (Node's own `http` client, as the SDK's
- * NodeHttpHandler uses it), and the emulator's own `http.Server` parses those bytes and answers
- * with real HTTP/1.1 bytes that the client parses. Nothing is mocked: the same handlers, the
- * same SDK clients and middleware (signing, serialization, retries, timeouts), the same servers;
- * only TCP is skipped. Connections to anything else, and every connection from another thread
- * or process (curl, the CLI, the API's callers), are real sockets to the same servers.
+ * Local mode runs the router's SQS client and fauxqs in one event loop, and every shadow send
+ * crossed the kernel's loopback TCP twice. Here a connection to a registered server is a pair of
+ * in-memory streams instead of a socket, which halves the CPU of a SendMessage (BENCHMARKS.md §2;
+ * model and DynamoDB calls cost the same either way, so their emulators keep their sockets).
+ * The client still writes a real HTTP/1.1 request (Node's own `http` client and keep-alive
+ * agent, as the SDK's NodeHttpHandler uses them), the emulator's own `http.Server` parses those
+ * bytes and answers with real HTTP/1.1 bytes that the client parses. Nothing is mocked: the
+ * same handlers, the same SDK clients and middleware (signing, serialization, retries,
+ * timeouts), the same servers; only TCP is skipped. Connections to anything else, and every
+ * connection from another thread or process (curl, the CLI, the API's callers, the worker's
+ * poller), are real sockets to the same servers.
  *
  * Each thread has its own `http` module state, so registering a server affects the registering
  * thread's clients only.

@@ -265,14 +265,13 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           options.visibilityTimeoutSeconds ?? shadowVisibilityTimeoutSeconds(stage.worker),
         maxReceiveCount: stage.queue.maxReceiveCount,
         ...(options.dataDir ? { journalFile: join(options.dataDir, QUEUE_JOURNAL_FILE) } : {}),
+        // The router's shadow sends stay in this thread: in memory, without a loopback socket.
         inProcessClients: true,
       }).then(remember(cleanup)),
-      startModelServer({ endpoints: models.endpoints, region: LOCAL_REGION, inProcessClients: true }).then(
-        (server) => {
-          cleanup.push(() => server.close());
-          return server;
-        },
-      ),
+      startModelServer({ endpoints: models.endpoints, region: LOCAL_REGION }).then((server) => {
+        cleanup.push(() => server.close());
+        return server;
+      }),
     ]);
     const endpoints = {
       sageMakerRuntime: modelServer.url,

@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { COMPARISON_TABLE_KEY, RUNTIME_CONFIG_TABLE_KEY } from '../../lambda/configuration/tables';
 import { closeServer, listen } from '../http-server';
-import { serveInProcess } from '../in-process-http';
 import { LOCAL_CREDENTIALS } from '../local-aws';
 
 interface DynaliteOptions {
@@ -46,11 +45,6 @@ export interface LocalDynamoDbOptions {
   /** Folder that keeps the data between runs. @default in memory */
   readonly dataDir?: string;
   readonly region: string;
-  /**
-   * Clients in this thread reach dynalite through in-memory connections (`in-process-http.ts`):
-   * the same HTTP requests and answers without the loopback socket. @default false
-   */
-  readonly inProcessClients?: boolean;
 }
 
 export interface LocalDynamoDb {
@@ -68,26 +62,16 @@ export async function startDynamoDb(options: LocalDynamoDbOptions): Promise<Loca
   });
   const port = await listen(server, 0, '127.0.0.1');
   const endpoint = `http://127.0.0.1:${port}`;
-  const unregister = options.inProcessClients
-    ? serveInProcess(server, port, ['127.0.0.1', 'localhost'])
-    : undefined;
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
   try {
     for (const table of options.tables) await ensureTable(client, table);
   } catch (error) {
-    unregister?.();
     await closeServer(server);
     throw error;
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    stop: () => {
-      unregister?.();
-      return closeServer(server);
-    },
-  };
+  return { endpoint, stop: () => closeServer(server) };
 }
 
 async function ensureTable(client: DynamoDBClient, table: CreateTableCommandInput): Promise<void> {

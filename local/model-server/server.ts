@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen } from '../http-server';
-import { serveInProcess } from '../in-process-http';
 import { demoModels, ModelInputError } from '../models/index';
 import type { EndpointBehaviour } from './models-file';
 import {
@@ -27,11 +26,6 @@ export interface ModelServerOptions {
   readonly region?: string;
   /** Source of randomness for latency jitter, errors and throttling. @default Math.random */
   readonly random?: () => number;
-  /**
-   * Clients in this thread reach the server through in-memory connections (`in-process-http.ts`):
-   * the same HTTP requests and answers without the loopback socket. @default false
-   */
-  readonly inProcessClients?: boolean;
 }
 
 export interface ModelServer {
@@ -128,15 +122,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     });
   });
   const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-  const unregister = options.inProcessClients
-    ? serveInProcess(server, port, ['127.0.0.1', 'localhost'])
-    : undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     invocations: (endpoint) => counts.get(endpoint) ?? 0,
     close: async () => {
-      unregister?.();
       closing = true;
       for (const [timer, cancel] of pending) {
         clearTimeout(timer);

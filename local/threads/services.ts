@@ -57,11 +57,10 @@ export const threadServices = {
    * start), as Lambda would.
    */
   shadow: async (options: ShadowOptions, emit: (event: ShadowEvent) => void) => {
-    // The worker's calls to these two stay in this thread: in memory, without loopback sockets.
-    const dynamodb: LocalDynamoDb = await startDynamoDb({ ...options.dynamodb, inProcessClients: true });
+    const dynamodb: LocalDynamoDb = await startDynamoDb(options.dynamodb);
     let modelServer: ModelServer;
     try {
-      modelServer = await startModelServer({ ...options.models, inProcessClients: true });
+      modelServer = await startModelServer(options.models);
     } catch (error) {
       await dynamodb.stop();
       throw error;

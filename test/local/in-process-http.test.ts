@@ -4,7 +4,6 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { closeServer, listen } from '../../local/http-server';
 import { listeningOn, serveInProcess, serversStartedBy } from '../../local/in-process-http';
-import { type ModelServer, startModelServer } from '../../local/model-server/server';
 
 interface Seen {
   readonly method: string | undefined;
@@ -168,50 +167,6 @@ describe('in-memory connections to a server in the same thread', () => {
       expect(listeningOn(servers, port + 1)).toBeUndefined();
     } finally {
       if (started) await closeServer(started);
-    }
-  });
-});
-
-describe('the model server with in-process clients', () => {
-  let server: ModelServer;
-  afterEach(() => server?.close());
-
-  it('answers the real SageMaker client in memory, and over TCP to everyone else', async () => {
-    server = await startModelServer({
-      endpoints: {
-        'churn-v1': {
-          model: 'churn-v1',
-          variant: 'blue',
-          latencyMs: 0,
-          jitterMs: 0,
-          errorRate: 0,
-          errorType: 'ModelError',
-          throttleRate: 0,
-          containerTimeoutMs: 60_000,
-        },
-      },
-      inProcessClients: true,
-    });
-    const client = new SageMakerRuntimeClient({
-      region: 'us-east-1',
-      endpoint: server.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    try {
-      const answer = await client.send(
-        new InvokeEndpointCommand({
-          EndpointName: 'churn-v1',
-          ContentType: 'application/json',
-          Body: JSON.stringify({ tenure_months: 4, monthly_charges: 89.5, support_calls: 3 }),
-        }),
-      );
-      expect(answer.InvokedProductionVariant).toBe('blue');
-      expect(JSON.parse(Buffer.from(answer.Body ?? new Uint8Array()).toString())).toHaveProperty('label');
-      // A caller from elsewhere (fetch does not use node:http's agent) still gets a real socket.
-      const unknown = await fetch(`${server.url}/endpoints/nope/invocations`, { method: 'POST', body: '{}' });
-      expect(unknown.status).toBe(400);
-    } finally {
-      client.destroy();
     }
   });
 });
