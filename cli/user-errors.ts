@@ -26,6 +26,8 @@ const AWS_REMEDIES: Readonly<Record<string, string>> = {
  */
 export function oneLineError(error: unknown): OneLineError | undefined {
   if (error instanceof UserError) return { message: error.message, exitCode: USER_ERROR_EXIT_CODE };
+  const athena = athenaRemedy(error);
+  if (athena !== undefined) return { message: athena, exitCode: USER_ERROR_EXIT_CODE };
   const name = (error as { name?: unknown })?.name;
   const remedy = typeof name === 'string' ? AWS_REMEDIES[name] : undefined;
   if (remedy !== undefined) {
@@ -35,5 +37,23 @@ export function oneLineError(error: unknown): OneLineError | undefined {
       ?.slice(0, 200);
     return { message: `${remedy} (${name}: ${detail})`, exitCode: USER_ERROR_EXIT_CODE };
   }
+  return undefined;
+}
+
+/** Athena's category for a failure on the caller's side (permissions, a missing table, a limit). */
+const ATHENA_USER_ERROR = 2;
+
+/**
+ * A report's Athena query that failed for a reason the person can act on: the workgroup's
+ * bytes-scanned cutoff, or a cause Athena puts on the caller's side. Other failures are bugs.
+ */
+function athenaRemedy(error: unknown): string | undefined {
+  const e = error as { name?: unknown; message?: unknown; errorCategory?: unknown };
+  if (e?.name !== 'AnalysisQueryError' || typeof e.message !== 'string') return undefined;
+  const detail = e.message.split('\n')[0]?.slice(0, 300);
+  if (/bytes scanned limit/i.test(e.message))
+    return `${detail}: the report would scan more than the stage's analysis workgroup allows; report on a shorter span (--since) or raise the stage's scan limit`;
+  if (e.errorCategory === ATHENA_USER_ERROR)
+    return `${detail}: check that the stage is fully deployed in this region and that your role may query its analysis workgroup (see the README)`;
   return undefined;
 }

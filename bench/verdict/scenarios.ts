@@ -95,6 +95,8 @@ const flips = (f: number) => 2 * f * (1 - f);
  * on 0.85 × (1 - x) of requests, and a difference survives the flips with 1 - 2 × flips(0.03).
  */
 const TEN_POINTS_LESS_AGREEING = 1 - 0.1 / (0.85 * (1 - 2 * flips(0.03)));
+/** Excess disagreement of exactly the 5-point margin: on the limit, which the guardrail allows. */
+const FIVE_POINTS_LESS_AGREEING = 1 - 0.05 / (0.85 * (1 - 2 * flips(0.03)));
 
 const PRODUCTION_LATENCY = { shift: 0, scale: 1, errors: IDENTICAL.productionErrorRate };
 
@@ -326,6 +328,21 @@ export function scenarios(): Scenario[] {
       guardrail: 'minAgreement',
       bad: true,
       fixedHorizon: noiseAdjusted(flips(0.03) + 0.1, flips(0.03), 0.1, 0.05),
+      kind: 'rates',
+    },
+    {
+      ...base,
+      name: 'noisy production, candidate 5 points less agreeing beyond the noise (on the margin: REJECT is false), 10 % noise baseline',
+      truth: {
+        ...IDENTICAL,
+        productionFlip: 0.03,
+        candidateFlip: 0.03,
+        noiseBaselineShare: 0.1,
+        labelShare: 0,
+        candidateRightWhenProductionRight: FIVE_POINTS_LESS_AGREEING,
+      },
+      expected: 'PROMOTE',
+      bad: false,
       kind: 'rates',
     },
     {

@@ -1,3 +1,6 @@
+import * as v from 'valibot';
+import { fields, isPlainObject, schemaProblems } from './schema';
+
 /** Thresholds that decide alarms and the verdict (docs/verdict.md says what each one means). */
 export interface Guardrails {
   /** Max candidate p99 latency (ms); a failed or timed-out call counts at least as the timeout. */
@@ -38,63 +41,50 @@ export interface Guardrails {
 
 export const DEFAULT_MAX_ACCURACY_DROP = 0.01;
 
-const NUMBER_KEYS = [
-  'maxP99LatencyMs',
-  'maxLatencyIncreaseMs',
-  'maxErrorRate',
-  'minAgreement',
-  'maxConversionDrop',
-  'minSampleSize',
-  'minConversionTraffic',
-  'maxShadowBacklogAgeSeconds',
-] as const;
+/** A finite number for which `ok` holds; one message, naming the range and the value, for any miss. */
+function numberWhere(ok: (n: number) => boolean, range: string) {
+  const message = (issue: { readonly input: unknown }) =>
+    `must be ${range}, got ${typeof issue.input === 'number' ? issue.input : (JSON.stringify(issue.input) ?? 'nothing')}`;
+  return v.pipe(
+    v.number(message),
+    v.check((n: number) => Number.isFinite(n) && ok(n), message),
+  );
+}
+
+/**
+ * Every guardrail's type and range, declared once: the stage's guardrails (synth, cold start,
+ * the report) and a rollout step's overrides (lambda/core/rollout/plan.ts) are checked by it.
+ * Built on first use, not at module scope (lambda/core/schema.ts says why).
+ */
+export function guardrailEntries() {
+  const rate = (why = '') => numberWhere((n) => n > 0 && n < 1, `in (0, 1)${why}`);
+  return {
+    maxP99LatencyMs: numberWhere((n) => n > 0, '> 0 (ms)'),
+    maxLatencyIncreaseMs: numberWhere((n) => n >= 0, '>= 0 (ms)'),
+    maxErrorRate: rate(' (at 0 no candidate could ever be shown to meet it)'),
+    minAgreement: rate(),
+    agreement: v.optional(
+      v.picklist(
+        ['guardrail', 'evidence'],
+        (issue) => `must be "guardrail" or "evidence", got ${JSON.stringify(issue.input)}`,
+      ),
+    ),
+    maxAccuracyDrop: v.optional(rate()),
+    maxConversionDrop: rate(),
+    maxConversionDropRelative: v.optional(rate()),
+    minSampleSize: numberWhere((n) => Number.isInteger(n) && n >= 1, 'a whole number, at least 1'),
+    minConversionTraffic: numberWhere((n) => n >= 1, 'at least 1'),
+    maxShadowBacklogAgeSeconds: numberWhere((n) => n >= 60, 'at least 60 (s)'),
+  } as const;
+}
 
 /**
  * Every problem with a set of guardrails, each as one sentence naming the setting, its value and
- * the allowed range; empty when they are usable. The one schema for synth, cold start and the
- * report.
+ * the allowed range; empty when they are usable.
  */
 export function guardrailProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return ['guardrails must be an object'];
-  }
-  const g = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const missing = NUMBER_KEYS.filter((key) => typeof g[key] !== 'number' || !Number.isFinite(g[key]));
-  if (missing.length > 0) problems.push(`guardrails need finite numbers for: ${missing.join(', ')}`);
-  const check = (key: string, ok: (v: number) => boolean, range: string) => {
-    const v = g[key];
-    if (typeof v === 'number' && Number.isFinite(v) && !ok(v))
-      problems.push(`guardrails.${key} must be ${range}, got ${v}`);
-  };
-  check('maxP99LatencyMs', (v) => v > 0, '> 0 (ms)');
-  check('maxLatencyIncreaseMs', (v) => v >= 0, '>= 0 (ms)');
-  check(
-    'maxErrorRate',
-    (v) => v > 0 && v < 1,
-    'in (0, 1) (at 0 no candidate could ever be shown to meet it)',
-  );
-  check('minAgreement', (v) => v > 0 && v < 1, 'in (0, 1)');
-  check('maxConversionDrop', (v) => v > 0 && v < 1, 'in (0, 1)');
-  check('minSampleSize', (v) => Number.isInteger(v) && v >= 1, 'a whole number, at least 1');
-  check('minConversionTraffic', (v) => v >= 1, 'at least 1');
-  check('maxShadowBacklogAgeSeconds', (v) => v >= 60, 'at least 60 (s)');
-  if (g.maxAccuracyDrop !== undefined) {
-    if (typeof g.maxAccuracyDrop !== 'number' || !Number.isFinite(g.maxAccuracyDrop)) {
-      problems.push('guardrails.maxAccuracyDrop must be a finite number');
-    } else check('maxAccuracyDrop', (v) => v > 0 && v < 1, 'in (0, 1)');
-  }
-  if (g.maxConversionDropRelative !== undefined) {
-    if (typeof g.maxConversionDropRelative !== 'number' || !Number.isFinite(g.maxConversionDropRelative)) {
-      problems.push('guardrails.maxConversionDropRelative must be a finite number');
-    } else check('maxConversionDropRelative', (v) => v > 0 && v < 1, 'in (0, 1)');
-  }
-  if (g.agreement !== undefined && g.agreement !== 'guardrail' && g.agreement !== 'evidence') {
-    problems.push(
-      `guardrails.agreement must be "guardrail" or "evidence", got ${JSON.stringify(g.agreement)}`,
-    );
-  }
-  return problems;
+  if (!isPlainObject(value)) return ['guardrails must be an object'];
+  return schemaProblems(fields(guardrailEntries()), value, 'guardrails.');
 }
 
 export class GuardrailsError extends Error {
@@ -118,3 +108,9 @@ export function parseGuardrails(json: string): Guardrails {
   assertGuardrails(value);
   return value;
 }
+
+// The interface documents each guardrail; this stops compiling if the schema drifts from it.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Declared = v.InferOutput<v.ObjectSchema<ReturnType<typeof guardrailEntries>, undefined>>;
+type Assert<T extends true> = T;
+export type SchemaMatchesInterface = Assert<Same<Declared, Guardrails>>;

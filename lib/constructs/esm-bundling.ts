@@ -46,9 +46,10 @@ export const ESM_MAIN_FIELDS = ['module', 'main'] as const;
 
 /**
  * A CommonJS dependency bundled into an ES module still calls `require` for Node built-ins, which
- * ES modules lack; the banner Powertools documents for ESM defines one. Today's only CommonJS
- * dependency (mnemonist, under DynamoDB's endpoint cache) requires none, so this is insurance:
- * without it such a dependency would fail at run time, not at build time.
+ * ES modules lack; the banner Powertools documents for ESM defines one. The deployed bundles
+ * carry no CommonJS dependency today (the last one, mnemonist under DynamoDB's endpoint cache,
+ * is replaced by a stand-in), so this is insurance: without it such a dependency would fail at
+ * run time, not at build time.
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
@@ -65,6 +66,7 @@ export const SDK_STAND_INS: Readonly<Record<string, string>> = {
     'credential-provider-node.ts',
   ),
   '@smithy/core/event-streams': path.join(LAMBDA_DIR, 'entries', 'sdk-stand-ins', 'event-streams.ts'),
+  '@aws-sdk/endpoint-cache': path.join(LAMBDA_DIR, 'entries', 'sdk-stand-ins', 'endpoint-cache.ts'),
 };
 
 /**

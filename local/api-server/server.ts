@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { closeServer, listen } from '../http-server';
+import { closeServer, listen, readBody } from '../http-server';
 import { invokeFunction, type LambdaHandler, type LocalFunction } from '../lambda-runtime';
 import { toProxyEvent } from './proxy-event';
 import { checkProxyResult, writeProxyResult } from './proxy-result';
@@ -252,19 +252,4 @@ function sendGatewayError(
     ...(requestId ? { 'x-amzn-RequestId': requestId } : {}),
   });
   res.end(body);
-}
-
-/**
- * Reads the body, or returns undefined when it exceeds `limit`. An oversized body is still
- * read to the end (and dropped) so the client, still uploading, gets to see the 413.
- */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-    else chunks.length = 0;
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
 }

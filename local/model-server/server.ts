@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen } from '../http-server';
+import { listen, readBody } from '../http-server';
 import { demoModels, ModelInputError } from '../models/index';
 import type { EndpointBehaviour } from './models-file';
 import {
@@ -152,17 +152,6 @@ function injectedError(
     default:
       return modelError(endpoint, 500, 'simulated model failure', region);
   }
-}
-
-/** Reads the whole body, or returns undefined (after draining) when it exceeds `limit`. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
 }
 
 function sendError(res: ServerResponse, error: SageMakerErrorResponse): void {

@@ -25,23 +25,29 @@ function gatedGetItem() {
   return { client, mock, release };
 }
 
+/** Runtime knobs over a gated GetItem, with a 1 ms first-read deadline; counts errors and fallbacks. */
+function knobsOverGatedRead() {
+  const { client, mock, release } = gatedGetItem();
+  const errors: unknown[] = [];
+  const counted = { fallbacks: 0 };
+  const knobs = runtimeKnobs({
+    client,
+    tableName: 'runtime-config',
+    deployTime,
+    maxAgeSeconds: 300,
+    firstReadTimeoutMs: 1,
+    onError: (error) => errors.push(error),
+    onDeadlineFallback: () => {
+      counted.fallbacks++;
+    },
+  });
+  return { knobs, mock, release, errors, counted };
+}
+
 describe('runtimeKnobs: the first read at cold start', () => {
   it('answers with the deploy-time values past its deadline, reports a fallback (not an error), and uses the read once it succeeds', async () => {
     // Arrange
-    const { client, mock, release } = gatedGetItem();
-    const errors: unknown[] = [];
-    let fallbacks = 0;
-    const knobs = runtimeKnobs({
-      client,
-      tableName: 'runtime-config',
-      deployTime,
-      maxAgeSeconds: 300,
-      firstReadTimeoutMs: 1,
-      onError: (error) => errors.push(error),
-      onDeadlineFallback: () => {
-        fallbacks++;
-      },
-    });
+    const { knobs, mock, release, errors, counted } = knobsOverGatedRead();
 
     // Act: the read is held until after the deadline.
     const first = await knobs();
@@ -57,7 +63,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
 
     // Assert
     expect(first).toEqual(withExperiment(deployTime, undefined));
-    expect(fallbacks).toBe(1);
+    expect(counted.fallbacks).toBe(1);
     expect(later.canaryPercent).toBe(5);
     expect(errors).toEqual([]);
     mock.restore();
@@ -65,20 +71,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
 
   it('reports a read that fails after its deadline as one error, on top of the fallback', async () => {
     // Arrange
-    const { client, mock, release } = gatedGetItem();
-    const errors: unknown[] = [];
-    let fallbacks = 0;
-    const knobs = runtimeKnobs({
-      client,
-      tableName: 'runtime-config',
-      deployTime,
-      maxAgeSeconds: 300,
-      firstReadTimeoutMs: 1,
-      onError: (error) => errors.push(error),
-      onDeadlineFallback: () => {
-        fallbacks++;
-      },
-    });
+    const { knobs, mock, release, errors, counted } = knobsOverGatedRead();
 
     // Act
     expect(await knobs()).toEqual(withExperiment(deployTime, undefined));
@@ -87,7 +80,7 @@ describe('runtimeKnobs: the first read at cold start', () => {
       await new Promise((resolve) => setImmediate(resolve));
 
     // Assert
-    expect(fallbacks).toBe(1);
+    expect(counted.fallbacks).toBe(1);
     expect(errors).toHaveLength(1);
     expect(await knobs()).toEqual(withExperiment(deployTime, undefined));
     mock.restore();

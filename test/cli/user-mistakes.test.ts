@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oneLineError } from '../../cli/user-errors';
+import { AnalysisQueryError } from '../../lambda/adapters/athena-analysis';
 import { ConcurrentConfigChangeError } from '../../lambda/adapters/runtime-config-store';
 import { expectOneLineMistake, runCommand } from '../support/spawned-command';
 
@@ -117,5 +118,27 @@ describe('CLI: every user mistake is one line of cause and remedy, exit 2', () =
       exitCode: 2,
     });
     expect(oneLineError(new TypeError('x is undefined'))).toBeUndefined();
+  });
+
+  it('turns an Athena query refused for the caller’s reasons into one line with a remedy; other failures stay bugs', () => {
+    const cutoff = new AnalysisQueryError(
+      'Athena query q-1 cancelled: Query cancelled! : Bytes scanned limit was exceeded',
+      'q-1',
+      'CANCELLED',
+      2,
+    );
+    expect(oneLineError(cutoff)?.message).toMatch(
+      /^Athena query q-1 cancelled: .*report on a shorter span \(--since\)/,
+    );
+    expect(oneLineError(cutoff)?.exitCode).toBe(2);
+    const denied = new AnalysisQueryError(
+      'Athena query q-2 failed: Access denied when writing output',
+      'q-2',
+      'FAILED',
+      2,
+    );
+    expect(oneLineError(denied)?.message).toMatch(/may query its analysis workgroup/);
+    const internal = new AnalysisQueryError('Athena query q-3 failed: internal error', 'q-3', 'FAILED', 1);
+    expect(oneLineError(internal)).toBeUndefined();
   });
 });

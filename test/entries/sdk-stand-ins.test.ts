@@ -1,4 +1,7 @@
+import { EndpointCache as RealEndpointCache } from '@aws-sdk/endpoint-cache';
+import fc from 'fast-check';
 import { defaultProvider } from '../../lambda/entries/sdk-stand-ins/credential-provider-node';
+import { EndpointCache } from '../../lambda/entries/sdk-stand-ins/endpoint-cache';
 import {
   EventStreamSerde,
   eventStreamSerdeProvider,
@@ -76,5 +79,77 @@ describe('event streams stand-in (deployed bundles)', () => {
     expect(config).not.toHaveProperty('eventStreamMarshaller');
     expect(() => eventStreamSerdeProvider()).toThrow('event streams are not bundled');
     expect(() => new EventStreamSerde()).toThrow('event streams are not bundled');
+  });
+});
+
+describe('endpoint cache stand-in (deployed bundles)', () => {
+  const KEYS = ['a', 'b', 'c', 'd'];
+  const operation = fc.oneof(
+    fc.record({
+      op: fc.constant('set' as const),
+      key: fc.constantFrom(...KEYS),
+      endpoints: fc.array(
+        fc.record({
+          Address: fc.constantFrom('x.example', 'y.example'),
+          CachePeriodInMinutes: fc.constantFrom(0, 1, 10),
+        }),
+        { maxLength: 2 },
+      ),
+    }),
+    fc.record({
+      op: fc.constantFrom('get' as const, 'has' as const, 'delete' as const, 'getEndpoint' as const),
+      key: fc.constantFrom(...KEYS),
+    }),
+    fc.record({ op: fc.constant('clear' as const) }),
+    fc.record({ op: fc.constant('tick' as const), minutes: fc.constantFrom(0.5, 5) }),
+  );
+
+  it('answers every sequence of calls as the SDK’s own LRU cache does, eviction and expiry included', () => {
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 3 }),
+          fc.array(operation, { maxLength: 40 }),
+          (capacity, operations) => {
+            const ours = new EndpointCache(capacity);
+            const real = new RealEndpointCache(capacity);
+            // One address per answer so that getEndpoint's random pick cannot differ.
+            for (const step of operations) {
+              if (step.op === 'tick') {
+                jest.advanceTimersByTime(step.minutes * 60_000);
+              } else if (step.op === 'clear') {
+                ours.clear();
+                real.clear();
+              } else if (step.op === 'set') {
+                const endpoints = step.endpoints.slice(0, 1);
+                ours.set(step.key, endpoints);
+                real.set(step.key, endpoints);
+              } else {
+                expect(ours[step.op](step.key)).toEqual(real[step.op](step.key));
+              }
+            }
+            for (const key of KEYS) expect(ours.has(key)).toBe(real.has(key));
+          },
+        ),
+        {
+          numRuns: 300,
+          // Reading an entry makes it the most recently used: the next set evicts the other one.
+          examples: [
+            [
+              2,
+              [
+                { op: 'set', key: 'a', endpoints: [{ Address: 'x.example', CachePeriodInMinutes: 10 }] },
+                { op: 'set', key: 'b', endpoints: [{ Address: 'y.example', CachePeriodInMinutes: 10 }] },
+                { op: 'get', key: 'a' },
+                { op: 'set', key: 'c', endpoints: [{ Address: 'x.example', CachePeriodInMinutes: 10 }] },
+              ],
+            ],
+          ],
+        },
+      );
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -24,6 +24,8 @@ const REPLACED = [
   'node_modules/@aws-sdk/credential-provider-node/',
   'node_modules/@aws-sdk/nested-clients/',
   'node_modules/@smithy/core/dist-es/submodules/event-streams/',
+  'node_modules/@aws-sdk/endpoint-cache/',
+  'node_modules/mnemonist/',
 ];
 /** One GetItem or GetSecretValue needs no Powertools Parameters (no function uses it). */
 const PARAMETERS = 'node_modules/@aws-lambda-powertools/parameters/';

@@ -1,6 +1,10 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { EndpointBehaviour } from '../../local/model-server/models-file';
-import { type ModelServer, startModelServer } from '../../local/model-server/server';
+import {
+  MAX_INVOCATION_PAYLOAD_BYTES,
+  type ModelServer,
+  startModelServer,
+} from '../../local/model-server/server';
 import { waitFor } from '../support/wait-for';
 
 const behaviour = (overrides: Partial<EndpointBehaviour> = {}): EndpointBehaviour => ({
@@ -79,6 +83,17 @@ describe('local model server, called with the real SageMaker runtime client', ()
     expect(error.name).toBe('ValidationError');
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(error.message).toContain('no-such-endpoint');
+  });
+
+  it('refuses a payload over SageMaker’s 6 MB limit with a ValidationError, and still answers the next call', async () => {
+    const tooLarge = JSON.stringify({ padding: 'x'.repeat(MAX_INVOCATION_PAYLOAD_BYTES) });
+
+    const error = await errorOf(invoke('churn-v1', tooLarge));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toContain('6 MB');
+    expect((await invoke('churn-v1')).InvokedProductionVariant).toBe('blue');
   });
 
   it('wraps a container rejection of bad input in a 424 ModelError carrying the original status', async () => {

@@ -10,7 +10,9 @@
  *   experiment, the weights fixed by its configuration, not by the data). A good candidate is
  *   falsely rejected only if one of them errs: P(ever falsely REJECT) <= sum of shares = alpha.
  * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase), each bound
- * gets half of its test's alpha (union bound); paired accuracy is one exact test.
+ * gets half of its test's alpha (union bound); paired accuracy is one exact test. The REJECT
+ * side of noise-adjusted agreement splits its share again: exact bounds, or a normal mixture on
+ * the difference once both streams have enough events.
  */
 import { DEFAULT_MAX_ACCURACY_DROP, type Guardrails } from '../guardrails';
 import {
@@ -24,7 +26,7 @@ import {
   rateBounds,
 } from '../stats/anytime';
 import type { Interval } from '../stats/interval';
-import { type BetaMixture, betaMixture, smoothedRateVariance } from '../stats/sequential';
+import { type BetaMixture, betaMixture, projectSampleSize, smoothedRateVariance } from '../stats/sequential';
 import type { CanaryArm, ExperimentAggregates, PairedCounts, UserRatioSums } from './aggregates';
 import { milliseconds, percent, range } from './format';
 import { countAbove, quantileBounds, totalCount } from './latency-buckets';
@@ -353,18 +355,33 @@ function agreementCheck(t: Tests): GuardrailCheck {
       summary: `candidate agreement ${percent(rate)} (${agreements}/${comparisons}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${verb(status, 'min')} the ${percent(minimum)} minimum`,
     };
   }
-  const c = rateBounds(disagreements, comparisons, mixture, t.alphaViolated / 2, t.alphaMet / 2);
-  const noise = rateBounds(noiseDisagreements, noiseTrials, mixture, t.alphaMet / 2, t.alphaViolated / 2);
+  // PROMOTE side: the exact union, each bound at half of alphaMet. REJECT side: the exact union
+  // at half of alphaViolated (a quarter per bound) or, once both streams hold enough events, a
+  // normal mixture on the difference at the other half; the larger lower bound of the two holds
+  // with 1 - alphaViolated (union bound).
+  const c = rateBounds(disagreements, comparisons, mixture, t.alphaViolated / 4, t.alphaMet / 2);
+  const noise = rateBounds(noiseDisagreements, noiseTrials, mixture, t.alphaMet / 2, t.alphaViolated / 4);
   const noiseRate = noiseTrials === 0 ? 0 : noiseDisagreements / noiseTrials;
-  const excess = disagreements / comparisons - noiseRate;
+  const candidateRate = disagreements / comparisons;
+  const excess = candidateRate - noiseRate;
+  const excessUpper = c.upper - noise.lower;
+  const excessLower = max(
+    c.lower - noise.upper,
+    excessLowerNormal(
+      { events: disagreements, trials: comparisons },
+      { events: noiseDisagreements, trials: noiseTrials },
+      margin,
+      t.alphaViolated / 2,
+    ),
+  );
   const clamp = (v: number) => min(1, max(0, v));
   const interval: Interval = {
     estimate: clamp(1 - excess),
-    lower: clamp(1 - (c.upper - noise.lower)),
-    upper: clamp(1 - (c.lower - noise.upper)),
+    lower: clamp(1 - excessUpper),
+    upper: clamp(1 - excessLower),
   };
   const status: GuardrailStatus =
-    c.upper - noise.lower <= margin ? 'met' : c.lower - noise.upper > margin ? 'violated' : 'undecided';
+    excessUpper <= margin ? 'met' : excessLower > margin ? 'violated' : 'undecided';
   const selfAgreement = noiseTrials === 0 ? null : 1 - noiseRate;
   return {
     ...base,
@@ -374,7 +391,7 @@ function agreementCheck(t: Tests): GuardrailCheck {
     ...needed(
       status,
       projectByWidth(
-        { estimate: excess, lower: c.lower - noise.upper, upper: c.upper - noise.lower },
+        { estimate: excess, lower: excessLower, upper: excessUpper },
         margin,
         min(comparisons, noiseTrials),
       ),
@@ -387,6 +404,30 @@ function agreementCheck(t: Tests): GuardrailCheck {
     ),
     summary: `noise-adjusted agreement ${percent(interval.estimate)} (candidate ${percent(rate)}, production self-agreement ${percent(selfAgreement)} over ${noiseTrials}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${verb(status, 'min')} the ${percent(minimum)} minimum`,
   };
+}
+
+/**
+ * Lower bound of candidate disagreement minus production's self-disagreement by a one-sided
+ * normal mixture on the difference of the two rates (their variances add; the two streams share
+ * requests and correlate positively, which only makes this conservative). Asymptotic, so only
+ * once each stream has MIN_EFFECTIVE_EVENTS disagreements and agreements; -Infinity before.
+ * The exact union of two bounds adds their widths; this combines them in quadrature, which is
+ * what lets a 10 % baseline decide near the one-shot sample size.
+ */
+function excessLowerNormal(
+  candidate: { readonly events: number; readonly trials: number },
+  noise: { readonly events: number; readonly trials: number },
+  margin: number,
+  alpha: number,
+): number {
+  const enough = (s: { readonly events: number; readonly trials: number }) =>
+    min(s.events, s.trials - s.events) >= MIN_EFFECTIVE_EVENTS;
+  if (!enough(candidate) || !enough(noise)) return Number.NEGATIVE_INFINITY;
+  const pc = candidate.events / candidate.trials;
+  const pn = noise.events / noise.trials;
+  const variance = (pc * (1 - pc)) / candidate.trials + (pn * (1 - pn)) / noise.trials;
+  const planned = (margin / TUNING_Z) ** 2;
+  return pc - pn - oneSidedHalfWidth(variance, planned, alpha);
 }
 
 /**
@@ -661,7 +702,6 @@ const points = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(
 /** Largest sample size a projection is taken seriously at, relative to the current one. */
 const PLAUSIBLE_GROWTH = 20;
 const PLAUSIBLE_FLOOR = 100_000;
-export const MAX_PROJECTED_SAMPLES = 100_000_000;
 
 /**
  * `samplesNeeded` (finite, plausible) or `notReachable` (with the reason) for an undecided
@@ -710,22 +750,4 @@ function projectByWidth(interval: Interval, limit: number, n: number): number | 
   if (side === null) return n * 4;
   const halfWidth = abs(side - estimate);
   return ceil(n * max(1, (halfWidth / gap) ** 2));
-}
-
-/** Smallest n >= current with `decided(n)`, assuming it is monotone beyond the current size. */
-function projectSampleSize(current: number, decided: (n: number) => boolean): number | null {
-  if (decided(current)) return current;
-  let lo = current;
-  let hi = max(current * 2, current + 10);
-  while (!decided(hi)) {
-    lo = hi;
-    hi *= 2;
-    if (hi > MAX_PROJECTED_SAMPLES) return null;
-  }
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (decided(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
 }

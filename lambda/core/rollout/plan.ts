@@ -1,5 +1,7 @@
+import * as v from 'valibot';
 import { UserError } from '../errors';
-import type { Guardrails } from '../guardrails';
+import { type Guardrails, guardrailEntries } from '../guardrails';
+import { schemaProblems } from '../schema';
 import { formatDuration, parseDuration } from './duration';
 
 /** The guardrails a plan step may tighten or loosen for itself (the verdict's, not the alarms'). */
@@ -149,28 +151,18 @@ function stepGuardrailProblems(raw: unknown, at: string): string[] {
   if (!isObject(raw)) return [`${at}.guardrails must be an object of guardrail overrides`];
   const problems: string[] = [];
   const known = new Set<string>(STEP_GUARDRAIL_KEYS);
-  for (const [key, value] of Object.entries(raw)) {
-    if (!known.has(key)) {
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key))
       problems.push(
         `${at}.guardrails: unknown guardrail "${key}" (expected ${STEP_GUARDRAIL_KEYS.join(', ')})`,
       );
-      continue;
-    }
-    const rate =
-      key === 'maxErrorRate' ||
-      key === 'minAgreement' ||
-      key === 'maxConversionDrop' ||
-      key === 'maxConversionDropRelative';
-    const ok = rate
-      ? isNumberIn(value, 0, 1)
-      : key === 'minSampleSize'
-        ? Number.isInteger(value) && (value as number) >= 1
-        : isNumberIn(value, key === 'maxP99LatencyMs' ? Number.MIN_VALUE : 0, Number.MAX_SAFE_INTEGER);
-    if (!ok)
-      problems.push(
-        `${at}.guardrails.${key} must be ${rate ? 'a number from 0 to 1' : key === 'minSampleSize' ? 'a whole number >= 1' : 'a positive number'}`,
-      );
   }
+  // The same types and ranges as the stage's guardrails, each override optional.
+  const entries = guardrailEntries();
+  const overrides = v.partial(
+    v.object(Object.fromEntries(STEP_GUARDRAIL_KEYS.map((key) => [key, entries[key]]))),
+  );
+  problems.push(...schemaProblems(overrides, raw, `${at}.guardrails.`));
   return problems;
 }
 

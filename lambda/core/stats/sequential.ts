@@ -269,7 +269,7 @@ export function observationsToExclude(
 }
 
 /** Smallest n >= current with `decided(n)`, assuming it is monotone beyond the current size. */
-function projectSampleSize(current: number, decided: (n: number) => boolean): number | null {
+export function projectSampleSize(current: number, decided: (n: number) => boolean): number | null {
   if (decided(current)) return current;
   let lo = current;
   let hi = max(current * 2, current + 10);

@@ -47,7 +47,7 @@ describe('relative conversion guardrail', () => {
       'guardrails.maxConversionDropRelative must be in (0, 1), got 0',
     ]);
     expect(guardrailProblems({ ...GUARDRAILS, maxConversionDropRelative: 'x' })).toEqual([
-      'guardrails.maxConversionDropRelative must be a finite number',
+      'guardrails.maxConversionDropRelative must be in (0, 1), got "x"',
     ]);
   });
 });

@@ -144,7 +144,7 @@ describe('buildReportFromAggregates', () => {
     const aggregates = simulatedAggregates(IDENTICAL, 10);
     const broken = { ...GUARDRAILS, minSampleSize: 0, maxErrorRate: -1, agreement: 'maybe' as 'evidence' };
     expect(() => buildReportFromAggregates(aggregates, broken, { now: NOW })).toThrow(
-      /maxErrorRate must be in \(0, 1\).*got -1.*minSampleSize must be a whole number, at least 1, got 0.*agreement must be "guardrail" or "evidence", got "maybe"/,
+      /maxErrorRate must be in \(0, 1\).*got -1.*agreement must be "guardrail" or "evidence", got "maybe".*minSampleSize must be a whole number, at least 1, got 0/,
     );
   });
 

@@ -74,6 +74,29 @@ describe('verdict simulation (small form; seeded)', () => {
     expect(result.falsePromote).toBe(0);
   });
 
+  it('rejects a candidate 10 points less agreeing beyond the noise near the one-shot size (10 % baseline)', () => {
+    // The exact union of the two bounds alone needed a median of 7,700 records here; the normal
+    // mixture on the difference, once both streams hold 20 events, about 4,200 (one-shot: 2,334).
+    const result = runScenario(
+      { ...byName('10 points less agreeing beyond the noise, 10 %'), horizon: 6000, peekEvery: 200 },
+      10,
+      8,
+      ALPHA,
+    );
+    expect(result.right).toBeGreaterThanOrEqual(0.7);
+    expect(result.falsePromote).toBe(0);
+  });
+
+  it('never rejects a candidate whose excess disagreement sits on the margin (10 % baseline)', () => {
+    const result = runScenario(
+      { ...byName('on the margin: REJECT is false'), horizon: 10_000, peekEvery: 200 },
+      10,
+      9,
+      ALPHA,
+    );
+    expect(result.falseReject).toBe(0);
+  });
+
   it('says INVALID, never PROMOTE, on a sample ratio mismatch', () => {
     const result = runScenario(
       { ...byName('sample ratio mismatch'), horizon: 2500, peekEvery: 250 },

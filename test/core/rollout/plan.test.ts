@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IDENTICAL, simulatedAggregates } from '../../../bench/verdict/simulate';
+import { guardrailProblems } from '../../../lambda/core/guardrails';
+import { judgeAggregates } from '../../../lambda/core/report/from-aggregates';
 import { formatDuration, parseDuration } from '../../../lambda/core/rollout/duration';
 import {
   InvalidRolloutPlanError,
@@ -72,6 +77,24 @@ describe('rollout plans', () => {
     expect(plan.steps[0]?.guardrails).toEqual({ minSampleSize: 30 });
   });
 
+  it('checks a step override with the same range as the stage guardrail it overrides', () => {
+    const stepProblems = (overrides: Record<string, unknown>) =>
+      planProblems({
+        steps: [{ canaryPercent: 5, minDuration: '1m', maxDuration: '2m', guardrails: overrides }],
+      }).map((problem) => problem.replace('steps[0].', ''));
+    for (const overrides of [
+      { maxErrorRate: 0 },
+      { minSampleSize: 0.5 },
+      { maxConversionDropRelative: 1 },
+      { maxP99LatencyMs: 0 },
+    ]) {
+      const stage = guardrailProblems({ ...stages.prod.guardrails, ...overrides });
+      expect(stage).toHaveLength(1);
+      expect(stepProblems(overrides)).toEqual(stage);
+    }
+    expect(stepProblems({ maxErrorRate: 0.02, minSampleSize: 200 })).toEqual([]);
+  });
+
   it.each([
     [null, ['a plan must be a JSON object like {"steps": [...], "promote": true}']],
     [{ steps: [] }, ['steps must be a non-empty list of steps']],
@@ -103,8 +126,8 @@ describe('rollout plans', () => {
         'steps[0].maxDuration must be a duration such as "30s", "15m" or "4h", got 60',
         'steps[0].minSamples must be a whole number >= 0',
         "steps[1].canaryPercent 5 is below the previous step's 10: a rollout only widens the canary",
-        'steps[1].guardrails.maxErrorRate must be a number from 0 to 1',
         'steps[1].guardrails: unknown guardrail "bogus" (expected maxP99LatencyMs, maxLatencyIncreaseMs, maxErrorRate, minAgreement, maxConversionDrop, maxConversionDropRelative, minSampleSize)',
+        'steps[1].guardrails.maxErrorRate must be in (0, 1) (at 0 no candidate could ever be shown to meet it), got 2',
         'steps[2]: unknown field "extra" (expected canaryPercent, sampleRate, minDuration, maxDuration, minSamples, guardrails)',
         "steps[2].canaryPercent 0 is below the previous step's 10: a rollout only widens the canary",
         'steps[2] is shadow only (canaryPercent 0) with sampleRate 0: it would gather no evidence',
@@ -117,5 +140,28 @@ describe('rollout plans', () => {
 
   it.each(Object.values(stages))("stage $stage's default plan is valid", (stage) => {
     expect(planProblems(stage.rollout.plan)).toEqual([]);
+  });
+});
+
+describe('the demo plan (local/plans/demo.json, the README’s walk)', () => {
+  const demo = parsePlan(JSON.parse(readFileSync(join(__dirname, '../../../local/plans/demo.json'), 'utf8')));
+  const canaryStep = demo.steps.at(-1);
+  // Demo traffic: a candidate as good as production, half the users on the canary.
+  const traffic = { ...IDENTICAL, canaryShare: 0.5, requestsPerUser: 5, labelShare: 0 };
+
+  it('lets its canary step promote a candidate that converts like production within 2,000 requests', () => {
+    const guardrails = { ...stages.dev.guardrails, ...canaryStep?.guardrails };
+    const decisions = [1, 2, 3].map(
+      (seed) => judgeAggregates(simulatedAggregates(traffic, 2000, seed), guardrails).verdict.decision,
+    );
+    expect(decisions).toEqual(['PROMOTE', 'PROMOTE', 'PROMOTE']);
+  });
+
+  it('needs its conversion overrides for that: under the stage’s own conversion limits the step would still wait', () => {
+    const { maxConversionDrop: _a, maxConversionDropRelative: _r, ...others } = canaryStep?.guardrails ?? {};
+    const guardrails = { ...stages.dev.guardrails, ...others };
+    expect(judgeAggregates(simulatedAggregates(traffic, 2000, 1), guardrails).verdict.decision).toBe(
+      'CONTINUE',
+    );
   });
 });
