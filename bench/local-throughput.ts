@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       const shadow = spent(after.shadow, threadsBefore.shadow);
       const other =
         api === undefined || shadow === undefined ? undefined : total - api - shadow - (callerMs ?? 0);
-      return `all threads ${perRequest(total)} (API thread ${perRequest(api)}, shadow thread ${perRequest(shadow)}${callerMs === undefined ? '' : `, callers' thread ${perRequest(callerMs)}`}, other threads ${perRequest(other)})`;
+      return `all threads ${perRequest(total)} (API thread${values.client === 'inline' ? ' with the callers' : ''} ${perRequest(api)}, shadow thread ${perRequest(shadow)}${callerMs === undefined ? '' : `, callers' thread ${perRequest(callerMs)}`}, other threads ${perRequest(other)})`;
     };
     print(
       `CPU ms per request while serving: ${breakdown((cpuServing.user + cpuServing.system) / 1000, threadsServing, callers)}.`,
