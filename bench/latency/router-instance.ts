@@ -12,7 +12,9 @@ export interface RouterInstance {
 
 const LAMBDA_DIR = resolve(__dirname, '..', '..', 'lambda') + sep;
 const ROUTER_MODULE = resolve(LAMBDA_DIR, 'handlers', 'router.ts');
-const AFTER_RESPONSE_MODULE = resolve(LAMBDA_DIR, 'adapters', 'after-response.ts');
+const AFTER_RESPONSE_MODULE = resolve(LAMBDA_DIR, 'after-response', 'registry.ts');
+/** Loaded by path at run time (below), so the type check cannot see a move: a test checks they exist. */
+export const ROUTER_INSTANCE_MODULES = [ROUTER_MODULE, AFTER_RESPONSE_MODULE] as const;
 
 /**
  * A fresh instance of the real router handler, as a new Lambda execution environment would

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { contributorOf } from '../../bench/bundles';
 import { groupOf } from '../../bench/latency/cpu-profile';
 import { runInterleaved, type Variant } from '../../bench/latency/driver';
+import { ROUTER_INSTANCE_MODULES } from '../../bench/latency/router-instance';
 
 describe('runInterleaved', () => {
   it('gives every variant the same number of requests, issued round-robin', async () => {
@@ -58,5 +60,11 @@ describe('bundle and profile attribution', () => {
     ['', '(idle)', 'idle'],
   ])('a frame in %s (%s) is grouped as %s', (url, fn, expected) => {
     expect(groupOf(url, fn)).toBe(expected);
+  });
+});
+
+describe('router instances of the latency bench', () => {
+  it('load modules that exist (they are required by path, out of the type check’s sight)', () => {
+    for (const file of ROUTER_INSTANCE_MODULES) expect(existsSync(file)).toBe(true);
   });
 });
