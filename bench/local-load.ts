@@ -1,5 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { seededRandom, typicalChurnCustomer } from '../local/models/traffic';
+import { threadCpuMs } from '../local/threads/thread-cpu';
 
 export interface LoadOptions {
   readonly url: string;
@@ -16,6 +17,8 @@ export interface LoadResult {
   readonly servedSeconds: number;
   /** When the first request was sent, ms since the epoch (comparable across threads). */
   readonly startedAt: number;
+  /** CPU time of the thread that sent the load, from the first request to the last answer, ms (Linux). */
+  readonly callerCpuMs: number | undefined;
 }
 
 /**
@@ -32,6 +35,7 @@ export async function sendLoad(options: LoadOptions): Promise<LoadResult> {
   let next = 0;
   const started = performance.now();
   const startedAt = performance.timeOrigin + started;
+  const cpuBefore = threadCpuMs();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < requests; i = next++) {
@@ -52,7 +56,10 @@ export async function sendLoad(options: LoadOptions): Promise<LoadResult> {
       }
     }),
   );
-  return { latencies, statuses, sampledIds, servedSeconds: (performance.now() - started) / 1000, startedAt };
+  const servedSeconds = (performance.now() - started) / 1000;
+  const cpuAfter = threadCpuMs();
+  const callerCpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { latencies, statuses, sampledIds, servedSeconds, startedAt, callerCpuMs };
 }
 
 // As a thread of its own (local/threads/thread-entry.mjs): the callers do not compete with the

@@ -5,7 +5,6 @@
  *
  *   npm run bench:local -- --requests 2000 --concurrency 16
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,9 +53,10 @@ async function main(): Promise<void> {
     const load: LoadOptions = { url: system.url, requests: REQUESTS, concurrency: CONCURRENCY };
     const loadBefore = loadavg()[0] ?? 0;
     const cpuBefore = process.cpuUsage();
-    const apiThreadBefore = threadCpuMs();
+    const threadsBefore = await system.threadCpuMs();
     const result = values.client === 'inline' ? await sendLoad(load) : await sendLoadFromThread(load);
-    const apiThreadMs = apiThreadBefore === undefined ? undefined : (threadCpuMs() ?? 0) - apiThreadBefore;
+    const cpuServing = process.cpuUsage(cpuBefore);
+    const threadsServing = await system.threadCpuMs();
     const served = result.servedSeconds;
     const latencies = result.latencies;
     const statuses = new Map(Object.entries(result.statuses).map(([status, n]) => [Number(status), n]));
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     const drained = (performance.timeOrigin + performance.now() - result.startedAt) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const threadsDrained = await system.threadCpuMs();
     const storedIds = await storedRequestIds(dynamo, system.tableName);
     const stored = storedIds.size;
     const deadLettered = system.queueDepth(system.deadLetterQueue.name);
@@ -91,8 +92,26 @@ async function main(): Promise<void> {
     );
     // CPU time is what a busy shared machine disturbs least: the API thread's share per request
     // bounds requests/s on a free core; the whole process's bounds the full path on all cores.
+    const perRequest = (ms: number | undefined) => (ms === undefined ? '?' : (ms / REQUESTS).toFixed(2));
+    const spent = (after: number | undefined, before: number | undefined) =>
+      after === undefined || before === undefined ? undefined : after - before;
+    const callers = values.client === 'thread' ? result.callerCpuMs : undefined;
+    const breakdown = (
+      total: number,
+      after: { api: number | undefined; shadow: number | undefined },
+      callerMs: number | undefined,
+    ) => {
+      const api = spent(after.api, threadsBefore.api);
+      const shadow = spent(after.shadow, threadsBefore.shadow);
+      const other =
+        api === undefined || shadow === undefined ? undefined : total - api - shadow - (callerMs ?? 0);
+      return `all threads ${perRequest(total)} (API thread${values.client === 'inline' ? ' with the callers' : ''} ${perRequest(api)}, shadow thread ${perRequest(shadow)}${callerMs === undefined ? '' : `, callers' thread ${perRequest(callerMs)}`}, other threads ${perRequest(other)})`;
+    };
     print(
-      `CPU per request: ${apiThreadMs === undefined ? '' : `API thread ${(apiThreadMs / REQUESTS).toFixed(2)} ms while serving; `}all threads ${((cpu.user + cpu.system) / 1000 / REQUESTS).toFixed(2)} ms from the first request until every comparison was stored.`,
+      `CPU ms per request while serving: ${breakdown((cpuServing.user + cpuServing.system) / 1000, threadsServing, callers)}.`,
+    );
+    print(
+      `CPU ms per request until every comparison was stored: ${breakdown((cpu.user + cpu.system) / 1000, threadsDrained, callers)}.`,
     );
     print(
       `Load average (1 min) ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after, on ${cpus().length} cores.`,
@@ -104,18 +123,6 @@ async function main(): Promise<void> {
     dynamo.destroy();
     await system.stop();
     await output.restore();
-  }
-}
-
-/** CPU time of the calling thread so far, ms (Linux only: /proc/thread-self). */
-function threadCpuMs(): number | undefined {
-  try {
-    // Fields 14 and 15 (utime, stime) in clock ticks of 10 ms; the name before ') ' may hold spaces.
-    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10 : undefined;
-  } catch {
-    return undefined;
   }
 }
 

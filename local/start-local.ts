@@ -30,6 +30,7 @@ import { localRollout } from './rollout/local-rollout';
 import { rolloutRoutes, rolloutTargets } from './rollout/routes';
 import { deserializeError } from './threads/protocol';
 import { startServiceThread } from './threads/service-thread';
+import { threadCpuMs } from './threads/thread-cpu';
 
 export const DEFAULT_MODELS_FILE = join(__dirname, 'models.json');
 export const LOCAL_REGION = 'us-east-1';
@@ -140,6 +141,8 @@ export interface LocalSystem {
   readonly recoveredStaleLock: boolean;
   /** Messages not yet deleted from a queue (visible, in flight or delayed). */
   queueDepth(queueName: string): number;
+  /** CPU time each of local mode's event loops has used so far, ms (benchmarks; Linux only). */
+  threadCpuMs(): Promise<{ readonly api: number | undefined; readonly shadow: number | undefined }>;
   /**
    * Stops taking requests, answers those in flight, lets deferred shadow sends settle, then
    * (for at most `drainQueueMs`) lets the worker work the shadow queue down, and stops.
@@ -262,6 +265,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           options.visibilityTimeoutSeconds ?? shadowVisibilityTimeoutSeconds(stage.worker),
         maxReceiveCount: stage.queue.maxReceiveCount,
         ...(options.dataDir ? { journalFile: join(options.dataDir, QUEUE_JOURNAL_FILE) } : {}),
+        // The router's shadow sends stay in this thread: in memory, without a loopback socket.
+        inProcessClients: true,
       }).then(remember(cleanup)),
       startModelServer({ endpoints: models.endpoints, region: LOCAL_REGION }).then((server) => {
         cleanup.push(() => server.close());
@@ -417,6 +422,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       replayed: sqs.replayed,
       recoveredStaleLock: lock?.recoveredStaleLock ?? false,
       queueDepth: (name) => sqs.depth(name),
+      threadCpuMs: async () => ({ api: threadCpuMs(), shadow: await shadow.call('cpuMs') }),
       stop,
     };
   } catch (error) {

@@ -23,6 +23,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
  */
 const UNCAPPED_SOCKETS = { httpAgent: { maxSockets: Infinity }, httpsAgent: { maxSockets: Infinity } };
 
+/**
+ * Resolve each command class's middleware stack once per client instead of on every call
+ * (about a tenth of a call's CPU, measured in BENCHMARKS.md §2). Safe because nothing here adds
+ * middleware to a client or command after construction. The SDK skips the cache for calls made
+ * with per-call options (the model invoker's abort signal), which then resolve as before.
+ */
+const CACHED_MIDDLEWARE = { cacheMiddleware: true } as const;
+
 export interface ModelClientOptions {
   readonly maxAttempts: number;
   /** Per-attempt socket timeout; the whole call is also bounded by an abort signal. */
@@ -31,6 +39,7 @@ export interface ModelClientOptions {
 
 export function sageMakerRuntimeClient(options: ModelClientOptions): SageMakerRuntimeClient {
   return new SageMakerRuntimeClient({
+    ...CACHED_MIDDLEWARE,
     maxAttempts: options.maxAttempts,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: Math.min(1000, options.attemptTimeoutMs),
@@ -44,6 +53,7 @@ export function sqsClient(): SQSClient {
   // One retry at most. The caller stops waiting at the dispatch budget; these timeouts bound how
   // long a send it stopped waiting for can keep a socket.
   return new SQSClient({
+    ...CACHED_MIDDLEWARE,
     maxAttempts: 2,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 1000,
@@ -53,14 +63,26 @@ export function sqsClient(): SQSClient {
   });
 }
 
-export function dynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({ requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS) });
+export interface DynamoDbClientOptions {
+  /**
+   * For lib-dynamodb's document client, which refuses a client whose middleware is cached.
+   * @default false
+   */
+  readonly forDocumentClient?: boolean;
+}
+
+export function dynamoDbClient(options: DynamoDbClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    ...(options.forDocumentClient ? {} : CACHED_MIDDLEWARE),
+    requestHandler: new NodeHttpHandler(UNCAPPED_SOCKETS),
+  });
 }
 
 export function firehoseClient(): FirehoseClient {
   // The SDK retries a failed call (throttling, 5xx) up to 3 attempts; the adapter then retries
   // the records a successful call did not accept. The timeouts keep a worker batch bounded.
   return new FirehoseClient({
+    ...CACHED_MIDDLEWARE,
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
   });
@@ -69,6 +91,7 @@ export function firehoseClient(): FirehoseClient {
 export function athenaClient(): AthenaClient {
   // Polling calls are small; a slow one must not eat the report's deadline.
   return new AthenaClient({
+    ...CACHED_MIDDLEWARE,
     maxAttempts: 3,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
   });

@@ -12,7 +12,7 @@ const isConditionFailure = (error: unknown) =>
  * that use the store. It lives here rather than in clients.ts so that only they load lib-dynamodb.
  */
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(dynamoDbClient(), {
+  return DynamoDBDocumentClient.from(dynamoDbClient({ forDocumentClient: true }), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { listeningOn, serveInProcess, serversStartedBy } from '../in-process-http';
 import { LOCAL_CREDENTIALS } from '../local-aws';
 import { type QueueEvent, SqsJournal } from './sqs-journal';
 
@@ -17,6 +19,11 @@ export interface LocalSqsOptions {
    * and is sent again at the next start. @default in memory only
    */
   readonly journalFile?: string;
+  /**
+   * Clients in this thread reach fauxqs through in-memory connections (`in-process-http.ts`):
+   * the same HTTP requests and answers without the loopback socket. @default false
+   */
+  readonly inProcessClients?: boolean;
 }
 
 export interface LocalQueue {
@@ -51,14 +58,17 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
   const journal = options.journalFile ? SqsJournal.open(options.journalFile) : undefined;
   const restoreDns = fauxqs.interceptLocalhostDns();
   let server: FauxqsServer;
+  let httpServers: HttpServer[];
   try {
-    server = await fauxqs.startFauxqs({
-      port: 0,
-      logger: false,
-      defaultRegion: options.region,
-      // The spy reports every enqueue, delete and move to the DLQ synchronously: the journal's feed.
-      ...(journal ? { messageSpies: { bufferSize: 0 } } : {}),
-    });
+    ({ value: server, servers: httpServers } = await serversStartedBy(() =>
+      fauxqs.startFauxqs({
+        port: 0,
+        logger: false,
+        defaultRegion: options.region,
+        // The spy reports every enqueue, delete and move to the DLQ synchronously: the journal's feed.
+        ...(journal ? { messageSpies: { bufferSize: 0 } } : {}),
+      }),
+    ));
   } catch (error) {
     restoreDns();
     journal?.close();
@@ -91,8 +101,14 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
     }),
   );
   const endpoint = new URL(queue.url).origin;
+  // fauxqs does not hand out its HTTP server: it is the one that started listening on its port.
+  const httpServer = options.inProcessClients ? listeningOn(httpServers, server.port) : undefined;
+  const unregister = httpServer
+    ? serveInProcess(httpServer, server.port, [new URL(endpoint).hostname, '127.0.0.1', 'localhost'])
+    : undefined;
   const replayed = journal
     ? await replay(journal, endpoint, options.region, [queue, deadLetterQueue]).catch(async (error) => {
+        unregister?.();
         await server.stop();
         restoreDns();
         journal.close();
@@ -120,6 +136,7 @@ export async function startSqs(options: LocalSqsOptions): Promise<LocalSqs> {
       return sent.length === 0 ? null : Math.max(0, Math.round((Date.now() - Math.min(...sent)) / 1000));
     },
     stop: async () => {
+      unregister?.();
       await server.stop();
       restoreDns();
       journal?.close();

@@ -7,6 +7,7 @@ import type { LocalFunction } from '../lambda-runtime';
 import { LOCAL_CREDENTIALS } from '../local-aws';
 import { type ModelServer, type ModelServerOptions, startModelServer } from '../model-server/server';
 import { type SerializedError, serializeError } from './protocol';
+import { threadCpuMs } from './thread-cpu';
 
 /** A service started in a thread: what the starting thread needs to know, calls, and a stop. */
 export interface RunningService<Info, Calls extends object = Record<string, never>> {
@@ -71,6 +72,8 @@ export const threadServices = {
         replaceEnvironment(environment);
         const handler: SqsBatchHandler = (await import('../../lambda/handlers/worker')).handler;
         const sqs = new SQSClient({
+          // As the SDK clients of the handlers (lambda/adapters/clients.ts).
+          cacheMiddleware: true,
           region: settings.function.region,
           endpoint: settings.sqsEndpoint,
           credentials: LOCAL_CREDENTIALS,
@@ -101,6 +104,8 @@ export const threadServices = {
         rotation.unref();
         worker = { poller, sqs, rotation };
       },
+      /** CPU time this thread has used so far, ms (benchmarks; Linux only). */
+      cpuMs: async () => threadCpuMs(),
       /** Stops polling and waits for the batches being worked on; the emulators keep running. */
       stopWorker: async () => {
         if (!worker) return;
