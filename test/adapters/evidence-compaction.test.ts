@@ -23,7 +23,7 @@ import {
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
-import { expectSameAggregates as expectSame } from '../support/report';
+import { aggregatesBySql, expectSameAggregates as expectSame } from '../support/report';
 
 /**
  * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
@@ -81,16 +81,8 @@ const asLines = (lines: Lines) => [
   ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
 ];
 
-async function reportFrom(source: RequestsSource): Promise<ExperimentAggregates> {
-  const totals = experimentTotalsQuery(slice, source);
-  const distributions = experimentDistributionsQuery(slice, source);
-  return aggregatesFromRows({
-    experiment: ref,
-    candidate: slice.candidate,
-    bucketMinutes: slice.bucketMinutes,
-    totals: await engine.query(totals.sql, totals.parameters),
-    distributions: await engine.query(distributions.sql, distributions.parameters),
-  });
+function reportFrom(source: RequestsSource): Promise<ExperimentAggregates> {
+  return aggregatesBySql(engine, slice, ref, source);
 }
 
 /**

@@ -1,5 +1,11 @@
+import { aggregatesFromRows } from '../../lambda/core/evidence/aggregates-from-rows';
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
-import type { ExperimentSlice } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
+import {
+  type ExperimentSlice,
+  experimentDistributionsQuery,
+  experimentTotalsQuery,
+  type RequestsSource,
+} from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { Guardrails } from '../../lambda/core/guardrails';
 import { aggregateLines } from '../../lambda/core/report/aggregate-lines';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
@@ -8,6 +14,7 @@ import {
   buildReportFromAggregates,
 } from '../../lambda/core/report/from-aggregates';
 import type { Report } from '../../lambda/core/report/types';
+import type { AnalysisEngine } from '../../lambda/use-cases/ports/evidence';
 import { DAY0 } from './evidence-lines';
 
 /** Guardrails loose enough that a few hundred hand-made lines decide. */
@@ -124,3 +131,21 @@ export const servingArms = (a: ExperimentAggregates): ExperimentAggregates => ({
   ...a,
   canary: a.canary.filter((arm) => arm.requests > 0),
 });
+
+/** The aggregates an engine's SQL gives for a slice: both statements, read from `source`. */
+export async function aggregatesBySql(
+  engine: Pick<AnalysisEngine, 'query'>,
+  slice: ExperimentSlice,
+  experiment: ExperimentRef,
+  source: RequestsSource,
+): Promise<ExperimentAggregates> {
+  const totals = experimentTotalsQuery(slice, source);
+  const distributions = experimentDistributionsQuery(slice, source);
+  return aggregatesFromRows({
+    experiment,
+    candidate: slice.candidate,
+    bucketMinutes: slice.bucketMinutes,
+    totals: await engine.query(totals.sql, totals.parameters),
+    distributions: await engine.query(distributions.sql, distributions.parameters),
+  });
+}

@@ -14,7 +14,7 @@ import {
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
-import { aggregatesOfSlice, expectSameAggregates, servingArms } from '../../support/report';
+import { aggregatesBySql, aggregatesOfSlice, expectSameAggregates, servingArms } from '../../support/report';
 
 const slice: ExperimentSlice = {
   experiment: 'v1',
@@ -55,17 +55,7 @@ async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<Experime
       ...lines.outcomes.map((line) => ({ kind: 'outcome' as const, line })),
     ]);
     const withUsers = { ...slice, perUser: ref.canaryPercent > 0 };
-    const run = async (source: RequestsSource) => {
-      const totals = experimentTotalsQuery(withUsers, source);
-      const distributions = experimentDistributionsQuery(withUsers, source);
-      return aggregatesFromRows({
-        experiment: ref,
-        candidate: slice.candidate,
-        bucketMinutes: slice.bucketMinutes,
-        totals: await engine.query(totals.sql, totals.parameters),
-        distributions: await engine.query(distributions.sql, distributions.parameters),
-      });
-    };
+    const run = (source: RequestsSource) => aggregatesBySql(engine, withUsers, ref, source);
     const shared = await run('log');
     expectSameAggregates(await run('compacted'), shared);
     await log.close();
