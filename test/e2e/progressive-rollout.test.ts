@@ -199,7 +199,9 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
           'Refused: the rollout is already paused',
         );
 
-        expect((await cli('rollout', 'resume', '--reason', 'e2e go on', '--url', local.url)).code).toBe(0);
+        expect(await cli('rollout', 'resume', '--reason', 'e2e go on', '--url', local.url)).toMatchObject({
+          code: 0,
+        });
         const done = await rolloutEnd(local.url);
         // On a failure, say why the walk ended where it did (the last transition and its evidence).
         if (done.state !== 'promoted')
@@ -235,7 +237,9 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
     });
 
     it('ends at a manual rollback mid-walk', async () => {
-      expect((await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).code).toBe(0);
+      expect(await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).toMatchObject({
+        code: 0,
+      });
       const rollback = await cli('rollback', '--reason', 'e2e: stop mid-walk', '--url', local.url);
       expect(rollback.code).toBe(0);
       const s = await status(local.url);
@@ -250,7 +254,7 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
 
     it('promote refuses without a PROMOTE verdict; --force needs a reason and is recorded', async () => {
       // A new sample rate starts a new experiment: too few samples for PROMOTE yet.
-      expect((await cli('set', '--sample-rate', '0.9', '--url', local.url)).code).toBe(0);
+      expect(await cli('set', '--sample-rate', '0.9', '--url', local.url)).toMatchObject({ code: 0 });
       const refused = await cli('promote', '--url', local.url);
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^Refused: the verdict for churn-v2 is (CONTINUE|REJECT), not PROMOTE/);
@@ -274,12 +278,16 @@ describe('progressive rollout in local mode, through HTTP and the CLI only', () 
 
   describe('a clearly bad candidate', () => {
     const local = localRollout('test/e2e/models.bad-candidate.json');
-    beforeAll(() => local.startTraffic());
 
     it(
       'rolls back at the first step whose guardrail fails; status and the report say why',
       async () => {
-        expect((await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).code).toBe(0);
+        expect(await cli('rollout', 'start', '--plan', writePlan(dir), '--url', local.url)).toMatchObject({
+          code: 0,
+        });
+        // Traffic only once the rollout runs: its 50 % errors trip the shadow circuit breaker after
+        // 20 calls, and a rollout is refused while the breaker is open (start when healthy).
+        local.startTraffic();
         const done = await rolloutEnd(local.url);
         expect(done).toMatchObject({ state: 'rolled_back', step: 0, canaryPercent: 0 });
         expect(done.history.at(-1)).toMatchObject({
