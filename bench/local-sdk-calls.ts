@@ -17,6 +17,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { comparisonTable, startDynamoDb } from '../local/emulators/dynamodb';
 import { startSqs } from '../local/emulators/sqs';
 import { LOCAL_CREDENTIALS } from '../local/local-aws';
+import { instantEndpoint } from '../local/model-server/models-file';
 import { startModelServer } from '../local/model-server/server';
 
 const { values } = parseArgs({
@@ -50,16 +51,7 @@ async function measure(name: string, call: (i: number) => Promise<unknown>): Pro
 async function main(): Promise<void> {
   const models = await startModelServer({
     endpoints: {
-      model: {
-        model: 'churn-v1',
-        variant: 'AllTraffic',
-        latencyMs: 0,
-        jitterMs: 0,
-        errorRate: 0,
-        errorType: 'ModelError',
-        throttleRate: 0,
-        containerTimeoutMs: 60_000,
-      },
+      model: instantEndpoint('churn-v1'),
     },
     region,
   });

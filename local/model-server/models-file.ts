@@ -57,6 +57,24 @@ export interface EndpointBehaviour {
 /** SageMaker's own limit on a real-time inference container's answer. */
 export const SAGEMAKER_CONTAINER_TIMEOUT_MS = 60_000;
 
+/** An endpoint serving `model` at once and never failing, for code that builds endpoints itself (override what it needs). */
+export function instantEndpoint(
+  model: string,
+  overrides: Partial<EndpointBehaviour> = {},
+): EndpointBehaviour {
+  return {
+    model,
+    variant: 'AllTraffic',
+    latencyMs: 0,
+    jitterMs: 0,
+    errorRate: 0,
+    errorType: 'ModelError',
+    throttleRate: 0,
+    containerTimeoutMs: SAGEMAKER_CONTAINER_TIMEOUT_MS,
+    ...overrides,
+  };
+}
+
 export class ModelsFileError extends UserError {
   override readonly name = 'ModelsFileError';
 }

@@ -1,5 +1,5 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { EndpointBehaviour } from '../../local/model-server/models-file';
+import { type EndpointBehaviour, instantEndpoint } from '../../local/model-server/models-file';
 import {
   MAX_INVOCATION_PAYLOAD_BYTES,
   type ModelServer,
@@ -7,17 +7,7 @@ import {
 } from '../../local/model-server/server';
 import { waitFor } from '../support/wait-for';
 
-const behaviour = (overrides: Partial<EndpointBehaviour> = {}): EndpointBehaviour => ({
-  model: 'churn-v1',
-  variant: 'AllTraffic',
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  errorType: 'ModelError',
-  throttleRate: 0,
-  containerTimeoutMs: 60_000,
-  ...overrides,
-});
+const behaviour = (overrides: Partial<EndpointBehaviour> = {}) => instantEndpoint('churn-v1', overrides);
 
 const customer = JSON.stringify({ tenure_months: 4, monthly_charges: 89.5, support_calls: 3 });
 

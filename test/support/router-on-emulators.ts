@@ -1,24 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type LocalSqs, startSqs } from '../../local/emulators/sqs';
-import type { EndpointBehaviour } from '../../local/model-server/models-file';
+import { instantEndpoint } from '../../local/model-server/models-file';
 import { type ModelServer, startModelServer } from '../../local/model-server/server';
 import { ROUTER_TEST_ENV } from './router-env';
 
 /** A local endpoint serving `model` at once, never failing (override what a test needs). */
-export const endpointBehaviour = (
-  model: string,
-  overrides: Partial<EndpointBehaviour> = {},
-): EndpointBehaviour => ({
-  model,
-  variant: 'AllTraffic',
-  latencyMs: 0,
-  jitterMs: 0,
-  errorRate: 0,
-  errorType: 'ModelError',
-  throttleRate: 0,
-  containerTimeoutMs: 60_000,
-  ...overrides,
-});
+export const endpointBehaviour = instantEndpoint;
 
 export interface RouterOnEmulators {
   readonly handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
