@@ -98,6 +98,15 @@ const TEN_POINTS_LESS_AGREEING = 1 - 0.1 / (0.85 * (1 - 2 * flips(0.03)));
 /** Excess disagreement of exactly the 5-point margin: on the limit, which the guardrail allows. */
 const FIVE_POINTS_LESS_AGREEING = 1 - 0.05 / (0.85 * (1 - 2 * flips(0.03)));
 
+/** Production and candidate answers that each flip 3 % of the time, no labels; a noise baseline. */
+const noisy = (truth: Partial<Truth>): Truth => ({
+  ...IDENTICAL,
+  productionFlip: 0.03,
+  candidateFlip: 0.03,
+  labelShare: 0,
+  ...truth,
+});
+
 const PRODUCTION_LATENCY = { shift: 0, scale: 1, errors: IDENTICAL.productionErrorRate };
 
 /** Fixed horizon of PROMOTE for a candidate like production: the slowest guardrail to show. */
@@ -269,13 +278,7 @@ export function scenarios(): Scenario[] {
     {
       ...base,
       name: 'noisy production (3 % flips), equally noisy candidate, 10 % noise baseline',
-      truth: {
-        ...IDENTICAL,
-        productionFlip: 0.03,
-        candidateFlip: 0.03,
-        noiseBaselineShare: 0.1,
-        labelShare: 0,
-      },
+      truth: noisy({ noiseBaselineShare: 0.1 }),
       expected: 'PROMOTE',
       bad: false,
       fixedHorizon: noiseAdjusted(flips(0.03), flips(0.03), 0.1, 0.05),
@@ -284,13 +287,7 @@ export function scenarios(): Scenario[] {
     {
       ...base,
       name: 'noisy production, equally noisy candidate, 1 % noise baseline',
-      truth: {
-        ...IDENTICAL,
-        productionFlip: 0.03,
-        candidateFlip: 0.03,
-        noiseBaselineShare: 0.01,
-        labelShare: 0,
-      },
+      truth: noisy({ noiseBaselineShare: 0.01 }),
       expected: 'PROMOTE',
       bad: false,
       fixedHorizon: noiseAdjusted(flips(0.03), flips(0.03), 0.01, 0.05),
@@ -299,14 +296,7 @@ export function scenarios(): Scenario[] {
     {
       ...base,
       name: 'noisy production, candidate 10 points less agreeing beyond the noise, 1 % noise baseline',
-      truth: {
-        ...IDENTICAL,
-        productionFlip: 0.03,
-        candidateFlip: 0.03,
-        noiseBaselineShare: 0.01,
-        labelShare: 0,
-        candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING,
-      },
+      truth: noisy({ noiseBaselineShare: 0.01, candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING }),
       expected: 'REJECT',
       guardrail: 'minAgreement',
       bad: true,
@@ -316,14 +306,7 @@ export function scenarios(): Scenario[] {
     {
       ...base,
       name: 'noisy production, candidate 10 points less agreeing beyond the noise, 10 % noise baseline',
-      truth: {
-        ...IDENTICAL,
-        productionFlip: 0.03,
-        candidateFlip: 0.03,
-        noiseBaselineShare: 0.1,
-        labelShare: 0,
-        candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING,
-      },
+      truth: noisy({ noiseBaselineShare: 0.1, candidateRightWhenProductionRight: TEN_POINTS_LESS_AGREEING }),
       expected: 'REJECT',
       guardrail: 'minAgreement',
       bad: true,
@@ -333,14 +316,7 @@ export function scenarios(): Scenario[] {
     {
       ...base,
       name: 'noisy production, candidate 5 points less agreeing beyond the noise (on the margin: REJECT is false), 10 % noise baseline',
-      truth: {
-        ...IDENTICAL,
-        productionFlip: 0.03,
-        candidateFlip: 0.03,
-        noiseBaselineShare: 0.1,
-        labelShare: 0,
-        candidateRightWhenProductionRight: FIVE_POINTS_LESS_AGREEING,
-      },
+      truth: noisy({ noiseBaselineShare: 0.1, candidateRightWhenProductionRight: FIVE_POINTS_LESS_AGREEING }),
       expected: 'PROMOTE',
       bad: false,
       kind: 'rates',

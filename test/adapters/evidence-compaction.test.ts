@@ -16,14 +16,13 @@ import { JsonLinesEvidenceLog, rotateWriters } from '../../lambda/adapters/evide
 import { aggregatesFromRows } from '../../lambda/core/evidence/aggregates-from-rows';
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
 import {
-  type ExperimentSlice,
   experimentDistributionsQuery,
   experimentTotalsQuery,
   type RequestsSource,
 } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../support/evidence-lines';
-import { aggregatesBySql, expectSameAggregates as expectSame } from '../support/report';
+import { aggregatesBySql, EVIDENCE_SLICE, expectSameAggregates as expectSame } from '../support/report';
 
 /**
  * Compaction of the local evidence log into Parquet, with the real file adapter, real DuckDB and
@@ -31,14 +30,7 @@ import { aggregatesBySql, expectSameAggregates as expectSame } from '../support/
  * during it), a report's aggregates are those of the lines appended, each counted once.
  */
 
-const slice: ExperimentSlice = {
-  experiment: 'v1',
-  production: 'churn-v1',
-  candidate: 'churn-v2',
-  sinceMs: DAY0 + 43_200_000,
-  untilMs: DAY0 + 2.5 * 86_400_000,
-  bucketMinutes: 60,
-};
+const slice = EVIDENCE_SLICE;
 const ref: ExperimentRef = {
   id: slice.experiment,
   since: new Date(slice.sinceMs).toISOString(),

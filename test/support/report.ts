@@ -40,6 +40,16 @@ export const EXPERIMENT: ExperimentRef = {
   sampleRate: 1,
 };
 
+/** The slice the SQL tests report on: experiment v1 from noon of DAY0 to the middle of day 3. */
+export const EVIDENCE_SLICE: ExperimentSlice = {
+  experiment: 'v1',
+  production: 'churn-v1',
+  candidate: 'churn-v2',
+  sinceMs: DAY0 + 43_200_000,
+  untilMs: DAY0 + 2.5 * 86_400_000,
+  bucketMinutes: 60,
+};
+
 export interface LinesOptions {
   readonly experiment?: Partial<ExperimentRef>;
   /** Timeline bucket width. @default 60 */

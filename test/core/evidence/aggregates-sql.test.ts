@@ -7,23 +7,21 @@ import { JsonLinesEvidenceLog } from '../../../lambda/adapters/evidence-log-file
 import { aggregatesFromRows } from '../../../lambda/core/evidence/aggregates-from-rows';
 import type { OutcomeLine, RecordLine } from '../../../lambda/core/evidence/log-lines';
 import {
-  type ExperimentSlice,
   experimentDistributionsQuery,
   experimentTotalsQuery,
   type RequestsSource,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
-import { aggregatesBySql, aggregatesOfSlice, expectSameAggregates, servingArms } from '../../support/report';
+import {
+  aggregatesBySql,
+  aggregatesOfSlice,
+  EVIDENCE_SLICE,
+  expectSameAggregates,
+  servingArms,
+} from '../../support/report';
 
-const slice: ExperimentSlice = {
-  experiment: 'v1',
-  production: 'churn-v1',
-  candidate: 'churn-v2',
-  sinceMs: DAY0 + 43_200_000,
-  untilMs: DAY0 + 2.5 * 86_400_000,
-  bucketMinutes: 60,
-};
+const slice = EVIDENCE_SLICE;
 const experiment = (canaryPercent: number): ExperimentRef => ({
   id: slice.experiment,
   since: new Date(slice.sinceMs).toISOString(),
