@@ -8,6 +8,16 @@ import {
 /** Builders and generators of evidence-log lines for tests. */
 
 export const DAY0 = Date.UTC(2026, 10, 28);
+
+/** The fields of a record line whose request was not replayed on a candidate (canary-served, or not sampled). */
+export const NOT_REPLAYED = {
+  shadowSampled: false,
+  candidateEndpoint: null,
+  candidateStatus: null,
+  candidateLatencyMs: null,
+  candidateLabel: null,
+  agree: null,
+} as const satisfies Partial<RecordLine>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function recordLine(overrides: Partial<RecordLine> & { readonly requestId: string }): RecordLine {
@@ -142,12 +152,7 @@ export const evidenceArbitrary = fc
             ? [
                 recordLine({
                   ...base,
-                  shadowSampled: false,
-                  candidateEndpoint: null,
-                  candidateStatus: null,
-                  candidateLatencyMs: null,
-                  candidateLabel: null,
-                  agree: null,
+                  ...NOT_REPLAYED,
                   metricLabelMatch: null,
                   metricScoreDelta: null,
                 }),

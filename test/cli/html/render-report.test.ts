@@ -4,7 +4,7 @@ import { CHARTS, renderHtmlReport } from '../../../cli/html/render-report';
 import { escapeHtml, html, raw } from '../../../cli/html/safe-html';
 import type { RecordLine } from '../../../lambda/core/evidence/log-lines';
 import type { Report } from '../../../lambda/core/report/types';
-import { DAY0, outcomeLine, recordLine } from '../../support/evidence-lines';
+import { DAY0, NOT_REPLAYED, outcomeLine, recordLine } from '../../support/evidence-lines';
 import { reportOfLines, times } from '../../support/report';
 import { expectedGuardrailMarks, expectedMarks, type MarkCounts } from './expected-marks';
 import { emptyReport, fixtureReport, NOW } from './fixtures';
@@ -303,12 +303,7 @@ describe('renderHtmlReport', () => {
     const canaryServed: Partial<RecordLine> = {
       servedVariant: 'canary',
       servedEndpoint: 'churn-v2',
-      shadowSampled: false,
-      candidateEndpoint: null,
-      candidateStatus: null,
-      candidateLatencyMs: null,
-      candidateLabel: null,
-      agree: null,
+      ...NOT_REPLAYED,
     };
     const records = [...times(40, (i) => line(i)), line(40, canaryServed)];
     const outcomes = records

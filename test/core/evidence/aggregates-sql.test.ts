@@ -12,7 +12,7 @@ import {
   type RequestsSource,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
-import { DAY0, evidenceArbitrary, outcomeLine, recordLine } from '../../support/evidence-lines';
+import { DAY0, evidenceArbitrary, NOT_REPLAYED, outcomeLine, recordLine } from '../../support/evidence-lines';
 import {
   aggregatesBySql,
   aggregatesOfSlice,
@@ -164,12 +164,7 @@ describe('the sample-ratio counts while lines keep arriving', () => {
           userKey: `c${i}`,
           servedVariant: 'canary',
           servedEndpoint: slice.candidate,
-          shadowSampled: false,
-          candidateEndpoint: null,
-          candidateStatus: null,
-          candidateLatencyMs: null,
-          candidateLabel: null,
-          agree: null,
+          ...NOT_REPLAYED,
         });
       await log.append([production(1), production(2), canary(3)].map((line) => ({ kind: 'record', line })));
       const withUsers = { ...slice, perUser: true };
@@ -213,12 +208,7 @@ describe('a canary served by another candidate than the judged one', () => {
           userKey: `canary-user-${i}`,
           servedVariant: 'canary',
           servedEndpoint: 'churn-v3',
-          shadowSampled: false,
-          candidateEndpoint: null,
-          candidateStatus: null,
-          candidateLatencyMs: null,
-          candidateLabel: null,
-          agree: null,
+          ...NOT_REPLAYED,
         }),
       ),
     ];

@@ -9,7 +9,7 @@ import type {
   Report,
 } from '../../../lambda/core/report/types';
 import { decideVerdict } from '../../../lambda/core/report/verdict';
-import { outcomeLine, recordLine } from '../../support/evidence-lines';
+import { NOT_REPLAYED, outcomeLine, recordLine } from '../../support/evidence-lines';
 import { GUARDRAILS, reportOfLines, times } from '../../support/report';
 
 const NOW = new Date(0);
@@ -168,14 +168,7 @@ describe('verdict from evidence lines', () => {
 
   it('REJECTs a canary whose users convert clearly less', () => {
     // Canary phase without shadow sampling: every request recorded, none replayed.
-    const notReplayed: Partial<RecordLine> = {
-      shadowSampled: false,
-      candidateEndpoint: null,
-      candidateStatus: null,
-      candidateLatencyMs: null,
-      candidateLabel: null,
-      agree: null,
-    };
+    const notReplayed = NOT_REPLAYED;
     const records = [
       ...times(2000, (i) => line(i, { ...notReplayed, userKey: `u${i}` })),
       ...times(2000, (i) =>
