@@ -9,6 +9,7 @@ import {
   sageMakerRuntimeClient,
   sqsClient,
 } from '../../lambda/adapters/clients';
+import { dynamoDocumentClient } from '../../lambda/adapters/comparison-store';
 
 /**
  * A server that answers nothing until `expected` requests are open at once, then answers them all:
@@ -128,5 +129,21 @@ describe('SDK client factories', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('middleware stacks resolved once per client', () => {
+  it('is on for every handler client, and off for the one a document client wraps (lib-dynamodb refuses it)', () => {
+    const clients = [
+      sageMakerRuntimeClient({ maxAttempts: 1, attemptTimeoutMs: 1000 }),
+      sqsClient(),
+      dynamoDbClient(),
+      firehoseClient(),
+      athenaClient(),
+    ];
+    for (const client of clients) expect(client.config.cacheMiddleware).toBe(true);
+    const documents = dynamoDocumentClient();
+    expect(documents.config.cacheMiddleware).toBeFalsy();
+    for (const client of [...clients, documents]) client.destroy();
   });
 });
