@@ -86,6 +86,12 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       // million rows: a hash of every request id (measured at 1M requests: 1.8 s of CPU, and the
       // resident memory the cap was meant to bound).
       disabled_optimizers: 'build_side_probe_side',
+      // DuckDB frees a statement's memory in bulk at its end; past this much it hands it back to
+      // the system (malloc_trim) instead of keeping it in the allocator's free lists. At the
+      // default (512 MiB, i.e. never here) the process kept each statement's peak and the next
+      // one's came on top: 360 MB resident for a 1M-request report, 255 MB with this, for
+      // ~8 % more time (bench:report, BENCHMARKS.md §5).
+      allocator_bulk_deallocation_flush_threshold: '2MB',
       // Nothing downloads at run time: the JSON and Parquet readers are built in.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
@@ -182,8 +188,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
           }, PROGRESS_INTERVAL_MS),
         );
       }
-      const reader = await connection.runAndReadAll(sql, [...parameters]);
-      return reader.getRowObjectsJS().map(plainRow);
+      return await readRows(connection, sql, parameters);
     } catch (error) {
       if (timedOut) throw new AnalysisDeadlineError('the analysis did not finish before its deadline');
       throw error;
@@ -331,6 +336,46 @@ function isOutOfMemory(error: unknown): boolean {
 function isVanishedFile(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return /No files found that match|No such file or directory|Cannot open file/i.test(message);
+}
+
+/**
+ * A query's rows as plain objects, numbers as numbers. DuckDB writes each row as JSON (`to_json`,
+ * in C++) and the rows are parsed here: converting a result value by value through the binding
+ * (`getRowObjectsJS`, then BIGINT and HUGEINT from bigint) allocated ~40 MB of short-lived
+ * objects for the report's ~9,000 distribution rows and took 3–5 times as long (measured on the
+ * 1M-request bench log). Order is kept (a projection of the statement). JSON has no NaN or
+ * infinities: a result holding one (none of the evidence log's do: its numbers come from JSON) is
+ * read value by value instead, as are statements that are not queries (COPY, SET).
+ */
+async function readRows(
+  connection: DuckDBConnection,
+  sql: string,
+  parameters: readonly (string | number)[],
+): Promise<Record<string, unknown>[]> {
+  if (!QUERY.test(sql)) return readValues(connection, sql, parameters);
+  const reader = await connection.runAndReadAll(
+    `SELECT CAST(to_json(result_row) AS VARCHAR) AS row_json FROM (${sql}) AS result_row`,
+    [...parameters],
+  );
+  const texts = reader.getColumnsJS()[0] ?? [];
+  try {
+    return texts.map((text) => JSON.parse(String(text)) as Record<string, unknown>);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return readValues(connection, sql, parameters);
+  }
+}
+
+/** A statement that is a query, whose rows `to_json` can wrap (not COPY, SET, …). */
+const QUERY = /^\s*(WITH|SELECT|FROM)\b/i;
+
+async function readValues(
+  connection: DuckDBConnection,
+  sql: string,
+  parameters: readonly (string | number)[],
+): Promise<Record<string, unknown>[]> {
+  const reader = await connection.runAndReadAll(sql, [...parameters]);
+  return reader.getRowObjectsJS().map(plainRow);
 }
 
 /** Numbers as numbers (DuckDB's BIGINT and HUGEINT come back as bigint). */

@@ -62,3 +62,37 @@ describe('DuckDB analysis engine over the JSON-lines log', () => {
     ).rejects.toThrow(AnalysisDeadlineError);
   });
 });
+
+describe('rows of a query, as plain values', () => {
+  it('gives numbers for BIGINT and HUGEINT sums, nulls, booleans, strings and lists, in order', async () => {
+    const rows = await engine.query(
+      `SELECT x, SUM(x) OVER () AS total, CAST(x AS HUGEINT) * 3 AS tripled, x > 2 AS big,
+         CASE WHEN x = 2 THEN NULL ELSE 'v"' || x END AS label, [x, x + 1] AS pair, x / 4 AS quarter
+       FROM range(1, 5) AS t(x) ORDER BY x DESC`,
+      [],
+    );
+    expect(rows).toEqual([
+      { x: 4, total: 10, tripled: 12, big: true, label: 'v"4', pair: [4, 5], quarter: 1 },
+      { x: 3, total: 10, tripled: 9, big: true, label: 'v"3', pair: [3, 4], quarter: 0.75 },
+      { x: 2, total: 10, tripled: 6, big: false, label: null, pair: [2, 3], quarter: 0.5 },
+      { x: 1, total: 10, tripled: 3, big: false, label: 'v"1', pair: [1, 2], quarter: 0.25 },
+    ]);
+  });
+
+  it('reads a result JSON cannot hold (NaN, infinities) value by value', async () => {
+    const [row] = await engine.query(
+      "SELECT CAST('NaN' AS DOUBLE) AS nan, CAST('inf' AS DOUBLE) AS inf, CAST(7 AS HUGEINT) AS n",
+      [],
+    );
+    expect(row).toEqual({ nan: Number.NaN, inf: Number.POSITIVE_INFINITY, n: 7 });
+  });
+
+  it('runs a statement that is not a query (COPY) as it is', async () => {
+    await new JsonLinesEvidenceLog(dir).append([{ kind: 'record', line: recordLine({ requestId: 'a' }) }]);
+    const target = join(dir, 'copied.parquet');
+    await engine.query(`COPY (SELECT requestId FROM records) TO '${target}' (FORMAT parquet)`, []);
+    expect(await engine.query(`SELECT requestId FROM read_parquet('${target}')`, [])).toEqual([
+      { requestId: 'a' },
+    ]);
+  });
+});
