@@ -85,7 +85,9 @@ export const IDENTICAL: Truth = {
 
 /**
  * The guardrails of the scenarios: each bad scenario's true effect is twice the distance from
- * the healthy value to its limit (the "margin") unless it says otherwise.
+ * the healthy value to its limit (the "margin") unless it says otherwise. The experiments are
+ * planned for the 20,000 records each run reads (`plannedRecords`, the scenarios' `horizon`):
+ * conversion's REJECT test spends most of its error rate by then.
  */
 export const GUARDRAILS: Guardrails = {
   maxP99LatencyMs: 200,
@@ -96,6 +98,7 @@ export const GUARDRAILS: Guardrails = {
   maxAccuracyDrop: 0.01,
   maxConversionDrop: 0.02,
   minSampleSize: 500,
+  plannedRecords: 20_000,
   minConversionTraffic: 20,
   maxShadowBacklogAgeSeconds: 300,
 };

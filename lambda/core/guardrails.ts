@@ -33,6 +33,15 @@ export interface Guardrails {
   readonly maxConversionDropRelative?: number;
   /** Fewest comparisons before a PROMOTE (a REJECT may come earlier: its tests are always valid). */
   readonly minSampleSize: number;
+  /**
+   * Records (requests) the experiment is planned to run for, if it has a plan. Conversion's REJECT
+   * test then spends most of its error rate by that size (a boundary tightest there, valid up to
+   * it) beside the open-ended one, which keeps the rest: the canary's conversion is decided within
+   * the plan about as often as a one-shot test at the plan would, and the verdict stays valid when
+   * read at any time, after the plan too (docs/verdict.md, "Conversion within a planned length").
+   * Absent: the open-ended test alone.
+   */
+  readonly plannedRecords?: number;
   /** Fewest joined outcomes per variant in an alarm period before the conversion alarm may fire. */
   readonly minConversionTraffic: number;
   /** Max age (s) of the oldest shadow message before the backlog alarm fires. */
@@ -73,6 +82,9 @@ export function guardrailEntries() {
     maxConversionDrop: rate(),
     maxConversionDropRelative: v.optional(rate()),
     minSampleSize: numberWhere((n) => Number.isInteger(n) && n >= 1, 'a whole number, at least 1'),
+    plannedRecords: v.optional(
+      numberWhere((n) => Number.isInteger(n) && n >= 100, 'a whole number, at least 100 (records)'),
+    ),
     minConversionTraffic: numberWhere((n) => n >= 1, 'at least 1'),
     maxShadowBacklogAgeSeconds: numberWhere((n) => n >= 60, 'at least 60 (s)'),
   } as const;

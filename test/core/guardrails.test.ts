@@ -30,6 +30,16 @@ describe('guardrails: one declaration of every type and range', () => {
     expect(guardrailProblems([valid])).toEqual(['guardrails must be an object']);
   });
 
+  it('takes a planned length in whole records, at least 100, or none', () => {
+    expect(guardrailProblems({ ...valid, plannedRecords: 20_000 })).toEqual([]);
+    expect(guardrailProblems({ ...valid, plannedRecords: 99 })).toEqual([
+      'guardrails.plannedRecords must be a whole number, at least 100 (records), got 99',
+    ]);
+    expect(guardrailProblems({ ...valid, plannedRecords: 2500.5 })).toEqual([
+      'guardrails.plannedRecords must be a whole number, at least 100 (records), got 2500.5',
+    ]);
+  });
+
   it('parses the GUARDRAILS variable, or throws one error listing the problems', () => {
     expect(parseGuardrails(JSON.stringify(valid))).toEqual(valid);
     expect(() => parseGuardrails('{')).toThrow('guardrails are not valid JSON');

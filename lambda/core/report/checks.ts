@@ -21,6 +21,7 @@ import {
   logEvidenceBelow,
   logEvidenceMeanAbove,
   logEvidenceMeanBelow,
+  horizonHalfWidth,
   meanBounds,
   oneSidedHalfWidth,
   rateBounds,
@@ -556,7 +557,7 @@ function relativeConversionCheck(t: Tests, limit: number): GuardrailCheck {
     const variance = (1 - r) * (1 - r) * p.variance + c.variance;
     return {
       upper: value + oneSidedHalfWidth(variance, planned, t.alphaMet),
-      lower: value - oneSidedHalfWidth(variance, planned, t.alphaViolated),
+      lower: value - conversionRejectHalfWidth(variance, planned, t),
     };
   };
   const enough = min(p.effectiveEvents, c.effectiveEvents) >= MIN_EFFECTIVE_EVENTS;
@@ -638,7 +639,7 @@ function ratioDropCheck(
   const variance = p.variance + c.variance;
   const planned = (limit / TUNING_Z) ** 2;
   const upper = drop + oneSidedHalfWidth(variance, planned, t.alphaMet);
-  const lower = drop - oneSidedHalfWidth(variance, planned, t.alphaViolated);
+  const lower = drop - conversionRejectHalfWidth(variance, planned, t);
   const interval: Interval = { estimate: drop, lower: max(-1, lower), upper: min(1, upper) };
   const enough = min(p.effectiveEvents, c.effectiveEvents) >= MIN_EFFECTIVE_EVENTS;
   const status: GuardrailStatus = enough ? statusAtMost(interval, limit) : 'undecided';
@@ -670,8 +671,33 @@ function projectNormal(
 ): number | null {
   const gap = abs(estimate - limit);
   if (gap === 0 || n === 0) return null;
-  const alpha = estimate < limit ? t.alphaMet : t.alphaViolated;
-  return projectSampleSize(n, (k) => oneSidedHalfWidth((variance * n) / k, planned, alpha) < gap);
+  const halfWidth = (k: number) =>
+    estimate < limit
+      ? oneSidedHalfWidth((variance * n) / k, planned, t.alphaMet)
+      : conversionRejectHalfWidth((variance * n) / k, planned, t, k / n);
+  return projectSampleSize(n, (k) => halfWidth(k) < gap);
+}
+
+/**
+ * Share of a conversion test's REJECT alpha spent by the experiment's planned length
+ * (`plannedRecords`), when it has one; the open-ended mixture keeps the rest.
+ */
+export const HORIZON_ALPHA_SHARE = 0.75;
+
+/**
+ * Half-width of the REJECT side of a conversion test (absolute or relative): the one-sided normal
+ * mixture, valid forever; with a planned length, the smaller of that mixture at a quarter of the
+ * alpha and the horizon boundary at three quarters (`horizonHalfWidth`, valid up to the plan,
+ * infinite past it). A union bound: P(ever falsely REJECT) <= both shares = the test's alpha.
+ * The information fraction is the experiment's records over the plan (`growth` scales today's
+ * records for a projection): the users' contrasts accrue with the requests.
+ */
+function conversionRejectHalfWidth(variance: number, planned: number, t: Tests, growth = 1): number {
+  const plan = t.guardrails.plannedRecords;
+  if (plan === undefined) return oneSidedHalfWidth(variance, planned, t.alphaViolated);
+  const open = oneSidedHalfWidth(variance, planned, t.alphaViolated * (1 - HORIZON_ALPHA_SHARE));
+  const fraction = (t.aggregates.records * growth) / plan;
+  return min(open, horizonHalfWidth(variance, fraction, t.alphaViolated * HORIZON_ALPHA_SHARE));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
  *    "Time-uniform central limit theory and asymptotic confidence sequences", Ann. Stat. 2024),
  *    so it is only used once each group holds enough events (see `report/checks.ts`).
  */
-import { logBeta, normalCdf, regularizedBeta } from './distributions';
+import { logBeta, normalCdf, normalQuantile, regularizedBeta } from './distributions';
 import { checkAlpha } from './interval';
 import type { BetaMixture } from './sequential';
 
@@ -152,6 +152,23 @@ export function oneSidedHalfWidth(variance: number, plannedVariance: number, alp
   if (!(variance > 0)) return variance === 0 ? 0 : POS_INF;
   const r = (mixtureTuningOneSided(alpha) * plannedVariance) / variance;
   return oneSidedNormalMixtureZ(r, alpha) * sqrt(variance * (1 + 1 / r));
+}
+
+/**
+ * Half-width of a one-sided boundary monitored up to a planned horizon, at information fraction
+ * `fraction` (the share of the planned sample seen, in (0, 1]): c * sqrt(V / fraction), with
+ * c = Phi^-1(1 - alpha / 2). On the information scale the estimate's standardized sum is
+ * (asymptotically) a Brownian motion W, the boundary is W(fraction) >= c, and
+ * P(W crosses c before fraction 1) = 2 (1 - Phi(c)) = alpha (the reflection principle; the
+ * continuous-monitoring limit of O'Brien & Fleming's group-sequential boundary: P. C. O'Brien &
+ * T. R. Fleming, Biometrics 35, 1979; K. K. G. Lan & D. L. DeMets, Biometrika 70, 1983). Valid
+ * however often it is read, up to the horizon only: past it (fraction > 1) it is infinite.
+ */
+export function horizonHalfWidth(variance: number, fraction: number, alpha: number): number {
+  checkAlpha(alpha);
+  if (!(fraction > 0) || fraction > 1) return POS_INF;
+  if (!(variance > 0)) return variance === 0 ? 0 : POS_INF;
+  return normalQuantile(1 - alpha / 2) * sqrt(variance / fraction);
 }
 
 /** Mixing tuning for a one-sided boundary (the two-sided rule of Waudby-Smith et al. at 2 alpha). */

@@ -79,3 +79,38 @@ describe('REJECT alpha split (weighted Bonferroni, fixed by configuration)', () 
     expect(errors?.alphaViolated).toBeCloseTo(0.005, 12);
   });
 });
+
+describe('conversion within a planned length (plannedRecords)', () => {
+  const { plannedRecords: _plan, ...openEnded } = GUARDRAILS;
+  // 10 requests per user, intra-user correlation 0.05, 10 % to 6 % (twice the 2-point margin).
+  const clustered = canary({
+    requestsPerUser: 10,
+    userCorrelation: 0.05,
+    productionConversion: 0.1,
+    canaryConversion: 0.06,
+  });
+  const drop = (requests: number, plannedRecords?: number) => {
+    const guardrails = plannedRecords === undefined ? openEnded : { ...openEnded, plannedRecords };
+    const j = judgeAggregates(simulatedAggregates(clustered, requests, 1), guardrails, { projections: false });
+    const found = j.guardrails.find((g) => g.guardrail === 'maxConversionDrop');
+    if (found === undefined) throw new Error('no conversion check');
+    return found;
+  };
+
+  it('decides a drop at the plan that the open-ended test alone leaves undecided', () => {
+    expect(drop(12_000).status).toBe('undecided');
+    expect(drop(12_000, 12_000).status).toBe('violated');
+  });
+
+  it('is tighter up to the plan and looser past it, where only the open-ended share is left', () => {
+    const open = drop(12_000).evidence.lower ?? Number.NaN;
+    const atPlan = drop(12_000, 12_000).evidence.lower ?? Number.NaN;
+    const pastPlan = drop(12_000, 6_000).evidence.lower ?? Number.NaN;
+    expect(atPlan).toBeGreaterThan(open);
+    expect(pastPlan).toBeLessThan(open);
+  });
+
+  it('leaves the PROMOTE side as it is', () => {
+    expect(drop(12_000, 12_000).evidence.upper).toBe(drop(12_000).evidence.upper);
+  });
+});

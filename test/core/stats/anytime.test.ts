@@ -1,4 +1,5 @@
 import {
+  horizonHalfWidth,
   logEvidenceAbove,
   logEvidenceBelow,
   oneSidedHalfWidth,
@@ -6,7 +7,7 @@ import {
   rateBounds,
 } from '../../../lambda/core/stats/anytime';
 import { logBeta, normalCdf } from '../../../lambda/core/stats/distributions';
-import { mulberry32 } from '../../../lambda/core/stats/random';
+import { mulberry32, standardNormal } from '../../../lambda/core/stats/random';
 import { betaMixture } from '../../../lambda/core/stats/sequential';
 
 const design = { alpha: 0.05, plannedSampleSize: 500 };
@@ -110,5 +111,44 @@ describe('one-sided normal mixture', () => {
     const at100 = oneSidedHalfWidth(0.0001, 0.001, 0.05);
     expect(at100).toBeLessThan(at1 / 5);
     expect(oneSidedHalfWidth(0, 0.001, 0.05)).toBe(0);
+  });
+});
+
+describe('boundary spent by a planned horizon', () => {
+  /**
+   * Share of seeded random walks at the null (mean exactly on the threshold, unit variance) whose
+   * estimate ever crosses the boundary, looked at after every one of `plan` observations.
+   */
+  function crossings(alpha: number, plan: number, runs: number, seed: number): number {
+    const random = mulberry32(seed);
+    let crossed = 0;
+    for (let run = 0; run < runs; run++) {
+      let sum = 0;
+      for (let n = 1; n <= plan; n++) {
+        sum += standardNormal(random);
+        if (sum / n - horizonHalfWidth(1 / n, n / plan, alpha) > 0) {
+          crossed++;
+          break;
+        }
+      }
+    }
+    return crossed / runs;
+  }
+
+  it('errs at most alpha however often it is read up to the plan, and is not much tighter', () => {
+    // Continuous monitoring errs exactly alpha (reflection principle); looking 400 times, a bit
+    // less. A boundary at the one-shot z (Phi^-1(1 - alpha)) would err about twice as often.
+    const rate = crossings(0.05, 400, 4000, 11);
+    expect(rate).toBeLessThanOrEqual(0.05 + 2 * Math.sqrt((0.05 * 0.95) / 4000));
+    expect(rate).toBeGreaterThan(0.03);
+  });
+
+  it('is the one-shot bound at the plan, wider before it, and not there past it', () => {
+    const c = 2.2414; // Phi^-1(1 - 0.025 / 2)
+    expect(horizonHalfWidth(0.04, 1, 0.025)).toBeCloseTo(c * 0.2, 3);
+    expect(horizonHalfWidth(0.04, 0.25, 0.025)).toBeCloseTo(c * 0.4, 3);
+    expect(horizonHalfWidth(0.04, 1.01, 0.025)).toBe(Number.POSITIVE_INFINITY);
+    expect(horizonHalfWidth(0.04, 0, 0.025)).toBe(Number.POSITIVE_INFINITY);
+    expect(horizonHalfWidth(0, 0.5, 0.025)).toBe(0);
   });
 });
