@@ -17,11 +17,11 @@
 import { DEFAULT_MAX_ACCURACY_DROP, type Guardrails } from '../guardrails';
 import {
   betMixture,
+  horizonHalfWidth,
   logEvidenceAbove,
   logEvidenceBelow,
   logEvidenceMeanAbove,
   logEvidenceMeanBelow,
-  horizonHalfWidth,
   meanBounds,
   oneSidedHalfWidth,
   rateBounds,

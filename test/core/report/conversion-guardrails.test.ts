@@ -91,7 +91,9 @@ describe('conversion within a planned length (plannedRecords)', () => {
   });
   const drop = (requests: number, plannedRecords?: number) => {
     const guardrails = plannedRecords === undefined ? openEnded : { ...openEnded, plannedRecords };
-    const j = judgeAggregates(simulatedAggregates(clustered, requests, 1), guardrails, { projections: false });
+    const j = judgeAggregates(simulatedAggregates(clustered, requests, 1), guardrails, {
+      projections: false,
+    });
     const found = j.guardrails.find((g) => g.guardrail === 'maxConversionDrop');
     if (found === undefined) throw new Error('no conversion check');
     return found;
