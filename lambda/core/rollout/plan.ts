@@ -13,6 +13,7 @@ export const STEP_GUARDRAIL_KEYS = [
   'maxConversionDrop',
   'maxConversionDropRelative',
   'minSampleSize',
+  'plannedRecords',
 ] as const satisfies readonly (keyof Guardrails)[];
 
 export type StepGuardrails = Partial<Pick<Guardrails, (typeof STEP_GUARDRAIL_KEYS)[number]>>;

@@ -87,12 +87,13 @@ describe('rollout plans', () => {
       { minSampleSize: 0.5 },
       { maxConversionDropRelative: 1 },
       { maxP99LatencyMs: 0 },
+      { plannedRecords: 50 },
     ]) {
       const stage = guardrailProblems({ ...stages.prod.guardrails, ...overrides });
       expect(stage).toHaveLength(1);
       expect(stepProblems(overrides)).toEqual(stage);
     }
-    expect(stepProblems({ maxErrorRate: 0.02, minSampleSize: 200 })).toEqual([]);
+    expect(stepProblems({ maxErrorRate: 0.02, minSampleSize: 200, plannedRecords: 20_000 })).toEqual([]);
   });
 
   it.each([
@@ -126,7 +127,7 @@ describe('rollout plans', () => {
         'steps[0].maxDuration must be a duration such as "30s", "15m" or "4h", got 60',
         'steps[0].minSamples must be a whole number >= 0',
         "steps[1].canaryPercent 5 is below the previous step's 10: a rollout only widens the canary",
-        'steps[1].guardrails: unknown guardrail "bogus" (expected maxP99LatencyMs, maxLatencyIncreaseMs, maxErrorRate, minAgreement, maxConversionDrop, maxConversionDropRelative, minSampleSize)',
+        'steps[1].guardrails: unknown guardrail "bogus" (expected maxP99LatencyMs, maxLatencyIncreaseMs, maxErrorRate, minAgreement, maxConversionDrop, maxConversionDropRelative, minSampleSize, plannedRecords)',
         'steps[1].guardrails.maxErrorRate must be in (0, 1) (at 0 no candidate could ever be shown to meet it), got 2',
         'steps[2]: unknown field "extra" (expected canaryPercent, sampleRate, minDuration, maxDuration, minSamples, guardrails)',
         "steps[2].canaryPercent 0 is below the previous step's 10: a rollout only widens the canary",
