@@ -594,7 +594,7 @@ function relativeConversionCheck(t: Tests, limit: number): GuardrailCheck {
     samples: users,
     unit: 'users',
     ...needed(status, projectByWidth(interval, limit, users), users, t, 'users', interval, limit),
-    summary: `relative conversion drop ${percent(estimate)} (production ${percent(p.rate)}, canary ${percent(c.rate)}), ${level(t)} ${range(interval.lower, interval.upper, percent)}: ${enough ? verb(status, 'max') : `too few conversion events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${percent(limit)} limit`,
+    summary: `relative conversion drop ${percent(estimate)} (production ${percent(p.rate)}, canary ${percent(c.rate)}), ${conversionLevel(t)} ${range(interval.lower, interval.upper, percent)}: ${enough ? verb(status, 'max') : `too few conversion events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${percent(limit)} limit`,
   };
 }
 
@@ -657,7 +657,7 @@ function ratioDropCheck(
       interval,
       limit,
     ),
-    summary: `${what} drop ${points(drop)} (production ${percent(p.rate)} of ${productionSums.sumM} over ${productionSums.users} users, canary ${percent(c.rate)} of ${canarySums.sumM} over ${canarySums.users} users), ${level(t)} ${range(interval.lower, interval.upper, points)}: ${enough ? verb(status, 'max') : `too few ${what} events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${points(limit)} limit`,
+    summary: `${what} drop ${points(drop)} (production ${percent(p.rate)} of ${productionSums.sumM} over ${productionSums.users} users, canary ${percent(c.rate)} of ${canarySums.sumM} over ${canarySums.users} users), ${conversionLevel(t)} ${range(interval.lower, interval.upper, points)}: ${enough ? verb(status, 'max') : `too few ${what} events to judge yet (${MIN_EFFECTIVE_EVENTS} effective per arm needed) against`} the ${points(limit)} limit`,
   };
 }
 
@@ -720,6 +720,18 @@ function verb(status: GuardrailStatus, kind: 'max' | 'min'): string {
 
 function level(t: Tests): string {
   return `always-valid bounds (PROMOTE side at ${pct(t.alphaMet)}, REJECT side at ${pct(t.alphaViolated)} error)`;
+}
+
+/** `level` of a conversion test, saying when its REJECT side is spent by the experiment's plan. */
+function conversionLevel(t: Tests): string {
+  const plan = t.guardrails.plannedRecords;
+  if (plan === undefined) return level(t);
+  const records = t.aggregates.records;
+  const where =
+    records <= plan
+      ? `mostly spent by the planned ${plan.toLocaleString('en-US')} records (${records.toLocaleString('en-US')} so far)`
+      : `past the planned ${plan.toLocaleString('en-US')} records: the open-ended share alone`;
+  return `${level(t).slice(0, -1)}; REJECT side ${where})`;
 }
 
 const pct = (v: number) => `${Math.round(v * 10_000) / 100}%`;

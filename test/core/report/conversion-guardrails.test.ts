@@ -116,3 +116,21 @@ describe('conversion within a planned length (plannedRecords)', () => {
     expect(drop(12_000, 12_000).evidence.upper).toBe(drop(12_000).evidence.upper);
   });
 });
+
+describe('the conversion summary says where the planned length stands', () => {
+  it('before and past the plan, and nothing without one', () => {
+    const aggregates = simulatedAggregates(canary({}), 2000, 6);
+    const summary = (guardrails: typeof GUARDRAILS) =>
+      judgeAggregates(aggregates, guardrails, { projections: false }).guardrails.find(
+        (g) => g.guardrail === 'maxConversionDrop',
+      )?.summary;
+    const { plannedRecords: _plan, ...openEnded } = GUARDRAILS;
+    expect(summary({ ...openEnded, plannedRecords: 5000 })).toContain(
+      'REJECT side mostly spent by the planned 5,000 records (2,000 so far)',
+    );
+    expect(summary({ ...openEnded, plannedRecords: 1000 })).toContain(
+      'REJECT side past the planned 1,000 records: the open-ended share alone',
+    );
+    expect(summary(openEnded)).not.toContain('planned');
+  });
+});
