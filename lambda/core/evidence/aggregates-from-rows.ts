@@ -72,15 +72,26 @@ export function combineTotals(rows: readonly Row[]): Row {
   return total;
 }
 
-function histogram(rows: readonly Row[], key: string): LatencyBuckets {
-  return rows
-    .filter((row) => num(row, key) !== NOT_APPLICABLE_BUCKET)
-    .map((row) => [num(row, key), num(row, 'rows_in_group')] as const)
-    .filter(([, count]) => count > 0)
-    .sort((a, b) => a[0] - b[0]);
+/**
+ * One latency histogram from distributions rows, each part's rows bucketed by its bucket column;
+ * the counts of one bucket (from several rows or parts) added up.
+ */
+function histogram(...parts: readonly (readonly [rows: readonly Row[], key: string])[]): LatencyBuckets {
+  const counts = new Map<number, number>();
+  for (const [rows, key] of parts)
+    for (const row of rows) {
+      const bucket = num(row, key);
+      if (bucket === NOT_APPLICABLE_BUCKET) continue;
+      counts.set(bucket, (counts.get(bucket) ?? 0) + num(row, 'rows_in_group'));
+    }
+  return [...counts].filter(([, count]) => count > 0).sort((a, b) => a[0] - b[0]);
 }
 
-const paired = (row: Row | undefined, prefix: string): PairedCounts => ({
+/** Grouping sets of the distributions' histograms (`DISTRIBUTION_KEYS` says what each holds). */
+const SERVED_SET = 'served_variant+served_role+pair+arm_bucket';
+const REPLAY_SET = 'pair+replay_bucket';
+
+const pairedCounts = (row: Row | undefined, prefix: string): PairedCounts => ({
   n00: num(row, `${prefix}_00`),
   n01: num(row, `${prefix}_01`),
   n10: num(row, `${prefix}_10`),
@@ -124,12 +135,16 @@ export function aggregatesFromRows(input: {
   const total = combineTotals(input.totals);
   const records = num(total, 'records');
 
-  const modelCalls = (endpoint: string, prefix: string, bucketKey: string): ModelCalls => ({
+  const served = rowsOf(SERVED_SET);
+  const replays = rowsOf(REPLAY_SET);
+  const servedBy = (role: number) => served.filter((row) => num(row, 'served_role') === role);
+  const paired = (rows: readonly Row[]) => rows.filter((row) => num(row, 'pair') === 1);
+  const modelCalls = (endpoint: string, prefix: string, latency: LatencyBuckets): ModelCalls => ({
     endpoint,
     calls: num(total, `${prefix}_calls`),
     errors: num(total, `${prefix}_errors`),
     clientErrors: num(total, `${prefix}_client_errors`),
-    latency: histogram(rowsOf(bucketKey), bucketKey),
+    latency,
     latencyMoments: {
       n: num(total, `${prefix}_calls`),
       sum: num(total, `${prefix}_latency_sum`),
@@ -144,7 +159,6 @@ export function aggregatesFromRows(input: {
 
   const canary: CanaryArm[] = [];
   if (experiment.canaryPercent > 0) {
-    const armHistograms = rowsOf('served_variant+arm_bucket');
     // The canary is served by the first candidate (the router's rule). When the judged candidate
     // only replays, the canary arm is another endpoint's (role 0 in the SQL): reported under its
     // own name, so the judged candidate is never judged on its conversion.
@@ -166,10 +180,7 @@ export function aggregatesFromRows(input: {
         accuracy: ratioSums(users, 'accuracy'),
         value: ratioSums(users, 'value'),
         errors: num(arm, 'served_errors'),
-        latency: histogram(
-          armHistograms.filter((row) => row.served_variant === variant),
-          'arm_bucket',
-        ),
+        latency: histogram([served.filter((row) => row.served_variant === variant), 'arm_bucket']),
       });
     }
   }
@@ -223,22 +234,31 @@ export function aggregatesFromRows(input: {
     to: last === null || last === undefined ? null : new Date(Number(last)).toISOString(),
     requestsSeen: experiment.canaryPercent > 0 ? records : null,
     shadowSampled: num(total, 'shadow_sampled'),
-    production: modelCalls(experiment.production, 'production', 'production_bucket'),
-    candidateCalls: modelCalls(candidate, 'candidate', 'candidate_call_bucket'),
+    production: modelCalls(
+      experiment.production,
+      'production',
+      histogram([servedBy(SERVED_BY_PRODUCTION), 'arm_bucket']),
+    ),
+    // The candidate's calls: those it served (the canary) and its replays.
+    candidateCalls: modelCalls(
+      candidate,
+      'candidate',
+      histogram([servedBy(SERVED_BY_CANDIDATE), 'arm_bucket'], [replays, 'replay_bucket']),
+    ),
     shadow: {
       pairs: num(total, 'pairs'),
-      errors: paired(total, 'pair_errors'),
+      errors: pairedCounts(total, 'pair_errors'),
       comparisons: num(total, 'comparisons'),
       agreements: num(total, 'agreements'),
-      agreementWithNoise: paired(total, 'noise'),
+      agreementWithNoise: pairedCounts(total, 'noise'),
       latencyDifference: {
         n: num(total, 'pairs'),
         sum: num(total, 'difference_sum'),
         sumSquares: num(total, 'difference_sum_squares'),
       },
-      productionLatency: histogram(rowsOf('pair_production_bucket'), 'pair_production_bucket'),
-      candidateLatency: histogram(rowsOf('pair_candidate_bucket'), 'pair_candidate_bucket'),
-      accuracy: paired(total, 'accuracy'),
+      productionLatency: histogram([paired(served), 'arm_bucket']),
+      candidateLatency: histogram([paired(replays), 'replay_bucket']),
+      accuracy: pairedCounts(total, 'accuracy'),
     },
     canary,
     outcomes: {

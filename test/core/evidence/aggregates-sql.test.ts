@@ -11,7 +11,11 @@ import {
   experimentTotalsQuery,
   type RequestsSource,
 } from '../../../lambda/core/evidence/sql/experiment-aggregates.sql';
-import type { ExperimentAggregates, ExperimentRef } from '../../../lambda/core/report/aggregates';
+import {
+  type ExperimentAggregates,
+  type ExperimentRef,
+  LATENCY_BUCKET_RATIO,
+} from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, NOT_REPLAYED, outcomeLine, recordLine } from '../../support/evidence-lines';
 import {
   aggregatesBySql,
@@ -220,5 +224,59 @@ describe('a canary served by another candidate than the judged one', () => {
     expect(canaryArm).toMatchObject({ endpoint: 'churn-v3', requests: 3, users: 3 });
     expect(canaryArm?.conversion).toMatchObject({ sumM: 3, sumY: 0 });
     expectSameAggregates(servingArms(sql), typescriptAggregates({ records, outcomes }, ref));
+  });
+});
+
+describe('latency histograms from the two histogram grouping sets', () => {
+  it('put each call in the histograms it belongs to, as the TypeScript aggregator does', async () => {
+    const at = DAY0 + 86_400_000;
+    const records = [
+      // A shadow pair: production 20 ms, the candidate's replay 25 ms.
+      recordLine({ requestId: 'pair', receivedAtMs: at, servedLatencyMs: 20, candidateLatencyMs: 25 }),
+      // Production refused the request (4xx); the candidate's replay still counts as its call.
+      recordLine({
+        requestId: 'refused',
+        receivedAtMs: at + 1,
+        servedStatus: 'client_error',
+        servedErrorCode: 'model_error',
+        servedLabel: null,
+        servedLatencyMs: 300,
+        candidateLatencyMs: 400,
+        agree: null,
+      }),
+      // The canary served it: a candidate call and the canary arm, no pair.
+      recordLine({
+        requestId: 'canary',
+        receivedAtMs: at + 2,
+        servedVariant: 'canary',
+        servedEndpoint: slice.candidate,
+        servedLatencyMs: 900,
+        ...NOT_REPLAYED,
+      }),
+      // Production alone.
+      recordLine({ requestId: 'alone', receivedAtMs: at + 3, servedLatencyMs: 50, ...NOT_REPLAYED }),
+    ];
+    const ref = experiment(10);
+    const lines = { records, outcomes: [] };
+    const sql = servingArms(await sqlAggregates(lines, ref));
+    expectSameAggregates(sql, typescriptAggregates(lines, ref));
+    // The SQL's bucket of a latency: floor(ln(ms) / ln(ratio)).
+    const b = (ms: number) => Math.floor(Math.log(ms) / Math.log(LATENCY_BUCKET_RATIO));
+    expect(sql.production.latency).toEqual([
+      [b(20), 1],
+      [b(50), 1],
+    ]);
+    expect(sql.candidateCalls.latency).toEqual([
+      [b(25), 1],
+      [b(400), 1],
+      [b(900), 1],
+    ]);
+    expect(sql.shadow.productionLatency).toEqual([[b(20), 1]]);
+    expect(sql.shadow.candidateLatency).toEqual([[b(25), 1]]);
+    expect(sql.canary.find((arm) => arm.variant === 'canary')?.latency).toEqual([[b(900), 1]]);
+    expect(sql.canary.find((arm) => arm.variant === 'production')?.latency).toEqual([
+      [b(20), 1],
+      [b(50), 1],
+    ]);
   });
 });
