@@ -528,7 +528,7 @@ GROUP BY time_bucket, served_variant, served_role`;
 
 /**
  * What the totals do not carry, each needing a count or a few sums per group: the latency
- * histograms (1 % log buckets), the disagreement reasons,
+ * histograms (0.2 % log buckets), the disagreement reasons,
  * and (with `perUser`, i.e. with a canary) per served variant the sums over users of per-user
  * counts (conversion, accuracy, value), for the cluster-robust intervals.
  *
