@@ -28,6 +28,8 @@ export interface LocalEnvInput {
   readonly endpoints: { readonly sageMakerRuntime: string; readonly sqs: string; readonly dynamodb: string };
   /** Folder of the evidence log (JSON lines, read by DuckDB). */
   readonly evidenceLogDir: string;
+  /** Memory cap (MB) of the analysis engine; absent: the setting's default. */
+  readonly analysisMemoryMb?: number;
 }
 
 /**
@@ -81,6 +83,9 @@ export function localEnvironment(input: LocalEnvInput): Record<string, string> {
     }),
     ...automaticRollbackEnvironment({ routing, runtimeConfigTable: input.runtimeConfigTableName }),
     [EnvName.evidenceLogDir]: input.evidenceLogDir,
+    ...(input.analysisMemoryMb === undefined
+      ? {}
+      : { [EnvName.evidenceMemoryMb]: String(input.analysisMemoryMb) }),
   };
 }
 

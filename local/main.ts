@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { evidenceMemoryMb } from '../lambda/configuration/function-settings';
 import { argumentProblem, USER_ERROR_EXIT_CODE, UserError } from '../lambda/core/errors';
 import { isShadowDispatch, SHADOW_DISPATCH_MODES } from '../lambda/core/shadow-dispatch';
 import type { RequestLogEntry } from './api-server/server';
@@ -34,6 +35,8 @@ const USAGE = `Usage: npm start -- [options]
   --visibility-timeout S   shadow queue visibility timeout in seconds (default: as the stack)
   --batch-window S         worker batching window in seconds (default: dev stage)
   --rollout-tick S         seconds between rollout controller ticks (default 1; AWS: 60)
+  --analysis-memory-mb MB  memory cap of the evidence analysis (DuckDB) behind reports and the
+                           rollout controller (default 256); past it DuckDB spills to disk
   --fail-first-delivery    fault injection: fail every message's first delivery after the
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
@@ -82,6 +85,15 @@ function readOptions(argv: readonly string[]) {
         ? {}
         : { maxBatchingWindowMs: numberOption('--batch-window', batchWindow, 0, { max: 300 }) * 1000 }),
       failFirstDelivery: values['fail-first-delivery'] ?? false,
+      ...(values['analysis-memory-mb'] === undefined
+        ? {}
+        : {
+            analysisMemoryMb: numberOption('--analysis-memory-mb', values['analysis-memory-mb'], 256, {
+              min: evidenceMemoryMb.min,
+              max: evidenceMemoryMb.max,
+              integer: true,
+            }),
+          }),
       ...(values['rollout-tick'] === undefined
         ? {}
         : {
@@ -109,6 +121,7 @@ function parseOptions(argv: readonly string[]) {
       'batch-window': { type: 'string' },
       'fail-first-delivery': { type: 'boolean' },
       'rollout-tick': { type: 'string' },
+      'analysis-memory-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -267,18 +280,19 @@ function numberOption(
   name: string,
   raw: string | undefined,
   fallback: number,
-  limits: { readonly max: number; readonly integer?: boolean },
+  limits: { readonly min?: number; readonly max: number; readonly integer?: boolean },
 ): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   const kind = limits.integer ? 'a whole number' : 'a number';
+  const min = limits.min ?? 0;
   if (
     !Number.isFinite(value) ||
-    value < 0 ||
+    value < min ||
     value > limits.max ||
     (limits.integer && !Number.isInteger(value))
   )
-    throw new UserError(`${name} must be ${kind} from 0 to ${limits.max}, got "${raw}"`);
+    throw new UserError(`${name} must be ${kind} from ${min} to ${limits.max}, got "${raw}"`);
   return value;
 }
 

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDbClient } from '../lambda/adapters/clients';
 import { afterResponse } from '../lambda/after-response/registry';
-import { allowedEndpoints, deployTimeRouting } from '../lambda/configuration/function-settings';
+import {
+  allowedEndpoints,
+  deployTimeRouting,
+  evidenceMemoryMb,
+} from '../lambda/configuration/function-settings';
+import { InvalidEnvironmentError, readSetting } from '../lambda/configuration/setting';
 import { UserError } from '../lambda/core/errors';
 import type { ShadowDispatch } from '../lambda/core/shadow-dispatch';
 import type { RolloutNotification } from '../lambda/use-cases/rollout/ports';
@@ -112,6 +117,8 @@ export interface StartLocalOptions {
   readonly failFirstDelivery?: boolean;
   /** Time between rollout controller ticks (AWS: one minute). @default 1000 */
   readonly rolloutTickMs?: number;
+  /** Memory cap (MB) of the evidence analysis (DuckDB): reports and the rollout controller. @default 256 */
+  readonly analysisMemoryMb?: number;
   /** What the rollout controller notifies (AWS: the alarm topic). */
   readonly onRolloutNotification?: (notification: RolloutNotification) => void;
   readonly onRolloutError?: (what: string, error: unknown) => void;
@@ -298,6 +305,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         dispatchBudgetMs: Math.max(stage.router.dispatchBudgetMs, LOCAL_MIN_DISPATCH_BUDGET_MS),
         endpoints: { ...endpoints, sageMakerRuntime },
         evidenceLogDir,
+        ...(options.analysisMemoryMb === undefined ? {} : { analysisMemoryMb: options.analysisMemoryMb }),
       });
     Object.assign(process.env, environment(endpoints.sageMakerRuntime));
     // Deferred shadow sends need nothing to keep them alive here: this process does not freeze.
@@ -306,7 +314,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const rollback = (await import('../lambda/handlers/rollback')).handler;
     const knobs = deployTimeRouting(process.env);
     const { DuckDbAnalysisEngine } = await import('../lambda/adapters/duckdb-analysis');
-    const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir);
+    const rolloutEngine = await DuckDbAnalysisEngine.open(evidenceLogDir, {
+      memoryLimit: `${analysisMemoryMbOf(process.env)}MB`,
+    });
     cleanup.push(async () => rolloutEngine.close());
     // Closed JSON-lines files become Parquet (reports read a few columns instead of every line).
     const { scheduleCompaction } = await import('../lambda/adapters/evidence-compaction');
@@ -473,4 +483,15 @@ async function routeTargets(
     };
   }
   return targets;
+}
+
+/** The analysis engine's memory cap (MB) the functions will read; a bad shell value is one line. */
+function analysisMemoryMbOf(env: NodeJS.ProcessEnv): number {
+  try {
+    return readSetting(evidenceMemoryMb, env);
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError)
+      throw new UserError(`${error.message} (unset it, or start with --analysis-memory-mb MB)`);
+    throw error;
+  }
 }

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { evidenceMemoryMb } from '../configuration/function-settings';
+import { ServiceUnavailableError } from '../core/errors';
 import type { RequestsSource } from '../core/evidence/sql/experiment-aggregates.sql';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
 import {
@@ -27,6 +29,7 @@ export interface DuckDbOptions {
 export type QueryProgress = (fraction: number) => void;
 
 const PROGRESS_INTERVAL_MS = 250;
+const EVIDENCE_MEMORY_ENV = `${evidenceMemoryMb.env}=<MB> for the functions`;
 
 /** The log's files a query reads now, by kind (absolute paths). */
 interface LogFiles {
@@ -67,6 +70,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly logDir: string,
+    private readonly memoryLimit: string,
   ) {}
 
   static async open(logDir: string, options: DuckDbOptions = {}): Promise<DuckDbAnalysisEngine> {
@@ -75,8 +79,9 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     // Loaded here, not at the top: the native module stays out of the Lambda bundles (external),
     // and a bundle that never opens DuckDB never asks for it.
     const { DuckDBInstance } = await import('@duckdb/node-api');
+    const memoryLimit = options.memoryLimit ?? '256MB';
     const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: options.memoryLimit ?? '256MB',
+      memory_limit: memoryLimit,
       threads: String(options.threads ?? 2),
       temp_directory: tempDirectory,
       preserve_insertion_order: 'false',
@@ -96,7 +101,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    return new DuckDbAnalysisEngine(instance, logDir);
+    return new DuckDbAnalysisEngine(instance, logDir, memoryLimit);
   }
 
   query(
@@ -120,7 +125,15 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
           // to new segments first), then read again.
           await rotateWriters();
           await this.compactNow({});
-          return this.run(sql, parameters, options);
+          try {
+            return await this.run(sql, parameters, options);
+          } catch (again) {
+            if (!isOutOfMemory(again)) throw again;
+            throw new ServiceUnavailableError(
+              'analysis_memory',
+              `the evidence analysis needs more memory than its ${this.memoryLimit} cap: give it more (local mode: npm start -- --analysis-memory-mb 1024; ${EVIDENCE_MEMORY_ENV})`,
+            );
+          }
         }
         throw error;
       }

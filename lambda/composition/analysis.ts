@@ -7,7 +7,7 @@ import type { AnalysisEngine } from '../use-cases/ports/evidence';
 /** Where the report's SQL runs: Athena over the Glue tables (AWS) or DuckDB over the files (local). */
 export type AnalysisSettings =
   | { readonly kind: 'athena'; readonly workGroup: string; readonly database: string }
-  | { readonly kind: 'files'; readonly dir: string };
+  | { readonly kind: 'files'; readonly dir: string; readonly memoryMb: number };
 
 /**
  * Reads the analysis settings once, at cold start. On AWS the stack sets the workgroup and the
@@ -24,7 +24,7 @@ export function analysisSettings(env: Env): AnalysisSettings {
     return { kind: 'athena', workGroup, database };
   }
   const dir = readSetting(Setting.evidenceLogDir, env);
-  if (dir !== undefined) return { kind: 'files', dir };
+  if (dir !== undefined) return { kind: 'files', dir, memoryMb: readSetting(Setting.evidenceMemoryMb, env) };
   throw new MissingEnvironmentError(
     `${Setting.analysisWorkGroup.env} and ${Setting.analysisDatabase.env}, or ${Setting.evidenceLogDir.env}, environment variables are not set`,
   );
@@ -60,7 +60,7 @@ export async function analysisEngine(settings: AnalysisSettings): Promise<Analys
       });
     case 'files': {
       const { DuckDbAnalysisEngine } = await import('../adapters/duckdb-analysis');
-      return DuckDbAnalysisEngine.open(settings.dir);
+      return DuckDbAnalysisEngine.open(settings.dir, { memoryLimit: `${settings.memoryMb}MB` });
     }
   }
 }

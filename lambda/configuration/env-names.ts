@@ -31,6 +31,8 @@ export const EnvName = {
   noiseBaselineRate: S.noiseBaselineRate.env,
   /** Local mode and tests: the folder of the JSON-lines evidence log. */
   evidenceLogDir: S.evidenceLogDir.env,
+  /** Local mode and tests: the analysis engine's memory cap (MB). */
+  evidenceMemoryMb: S.evidenceMemoryMb.env,
   /** AWS: the Firehose delivery stream of the evidence log. */
   evidenceStreamName: S.evidenceStreamName.env,
   /** AWS: the Athena workgroup and Glue database the report queries the evidence log in. */

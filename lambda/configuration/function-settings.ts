@@ -392,6 +392,18 @@ export const evidenceLogDir = {
   env: 'EVIDENCE_LOG_DIR',
   optional: true,
 } as const satisfies TextSetting;
+/**
+ * Local mode and tests: the most memory (MB) the embedded analysis engine (DuckDB) may hold before
+ * it spills to disk; a report that needs more is refused with 503 and this remedy.
+ */
+export const evidenceMemoryMb = {
+  kind: 'number',
+  env: 'EVIDENCE_MEMORY_MB',
+  min: 64,
+  max: 1_048_576,
+  default: 256,
+  integer: true,
+} as const satisfies NumberSetting;
 /** AWS: the Firehose delivery stream a function appends its evidence lines to. */
 export const evidenceStreamName = {
   kind: 'text',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
 import { JsonLinesEvidenceLog } from '../../lambda/adapters/evidence-log-files';
+import { ServiceUnavailableError } from '../../lambda/core/errors';
 import { AnalysisDeadlineError } from '../../lambda/use-cases/ports/evidence';
 import { outcomeLine, recordLine } from '../support/evidence-lines';
 
@@ -60,6 +61,26 @@ describe('DuckDB analysis engine over the JSON-lines log', () => {
         },
       ),
     ).rejects.toThrow(AnalysisDeadlineError);
+  });
+});
+
+describe('a query that needs more memory than the cap', () => {
+  it('is refused with 503 and the remedy, after compacting and trying once more', async () => {
+    const small = await DuckDbAnalysisEngine.open(dir, { memoryLimit: '64MB', threads: 1 });
+    try {
+      // A list of 20 million numbers cannot spill to disk: 160 MB in one value.
+      const refused = small.query('SELECT list(range) AS l FROM range(20000000)', []);
+      await expect(refused).rejects.toBeInstanceOf(ServiceUnavailableError);
+      await expect(refused).rejects.toMatchObject({
+        status: 503,
+        code: 'analysis_memory',
+        message: expect.stringContaining(
+          'needs more memory than its 64MB cap: give it more (local mode: npm start -- --analysis-memory-mb 1024',
+        ),
+      });
+    } finally {
+      small.close();
+    }
   });
 });
 

@@ -83,11 +83,18 @@ describe('the analysis engine of the report', () => {
     });
   });
 
-  it('is DuckDB over the files in local mode', () => {
+  it('is DuckDB over the files in local mode, with a memory cap (256 MB unless set)', () => {
     expect(analysisSettings({ [EnvName.evidenceLogDir]: '/data/evidence' })).toEqual({
       kind: 'files',
       dir: '/data/evidence',
+      memoryMb: 256,
     });
+    expect(
+      analysisSettings({ [EnvName.evidenceLogDir]: '/data/evidence', [EnvName.evidenceMemoryMb]: '1024' }),
+    ).toMatchObject({ memoryMb: 1024 });
+    expect(() =>
+      analysisSettings({ [EnvName.evidenceLogDir]: '/data/evidence', [EnvName.evidenceMemoryMb]: '16' }),
+    ).toThrow('EVIDENCE_MEMORY_MB must be a whole number in [64, 1048576], got "16"');
   });
 
   it.each([

@@ -18,8 +18,19 @@ describe('npm start: a mistake on the command line is one line, exit 2, before a
     [['--bogus'], 'unknown option --bogus (npm start -- --help lists the options)'],
     [['--shadow-dispatch', 'later'], '--shadow-dispatch must be one of'],
     [['--models', '/nonexistent/models.json'], 'cannot read models file /nonexistent/models.json'],
+    [
+      ['--analysis-memory-mb', '10'],
+      '--analysis-memory-mb must be a whole number from 64 to 1048576, got "10"',
+    ],
   ])('%j', (args, message) => {
     expectOneLineMistake(start(args), message);
+  });
+
+  it('names EVIDENCE_MEMORY_MB when a bad memory cap comes from the environment', () => {
+    expectOneLineMistake(
+      start([], { EVIDENCE_MEMORY_MB: 'lots' }),
+      'EVIDENCE_MEMORY_MB must be a whole number in [64, 1048576], got "lots" (unset it, or start with --analysis-memory-mb MB)',
+    );
   });
 
   it('names PORT when the bad port comes from the environment', () => {
