@@ -224,6 +224,7 @@ export class ShadowRolloutStack extends Stack {
     this.rolloutController = new RolloutController(this, 'RolloutController', {
       stage: config.stage,
       runtimeConfig: this.runtimeConfig,
+      comparisonTable: this.store,
       shadowQueue: this.shadowQueue,
       deployTimeRouting: routing,
       guardrails: config.guardrails,

@@ -1,6 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { InMemoryAnalysisCache } from '../adapters/analysis-cache-memory';
 import { dynamoDbClient } from '../adapters/clients';
 import { CloudWatchGuardrailAlarms, CloudWatchShadowHealth } from '../adapters/cloudwatch-rollout-signals';
 import { runtimeConfigExperiments } from '../adapters/experiment-catalog';
@@ -8,6 +7,7 @@ import { ReportForVerdictSource } from '../adapters/report-verdict-source';
 import { RuntimeConfigStore } from '../adapters/runtime-config-store';
 import { SnsRolloutNotifier } from '../adapters/sns-notifier';
 import { analysisEngine, analysisSettings, reportSettings } from '../composition/analysis';
+import { analysisCache } from '../composition/analysis-cache';
 import { functionObservability } from '../composition/lifecycle';
 import { rolloutControllerSettings } from '../configuration/function-settings';
 import { MetricName } from '../core/metric-names';
@@ -21,7 +21,11 @@ const { deployTime } = settings;
 const config = new RuntimeConfigStore(dynamoDbClient(), settings.runtimeConfigTable);
 // The same report as GET /report (Athena over the evidence log), waited for up to the tick's budget.
 const engine = analysisEngine(analysisSettings(process.env));
-const cache = new InMemoryAnalysisCache();
+// The report's kept analyses (the comparison table's `analysis#` items): a tick whose analysis
+// outlasts its wait judges the step on the last completed one, which the report may have kept.
+const cache = analysisCache(process.env, (operation, error) =>
+  logger.warn('kept analysis unavailable', { operation, error: (error as Error).name ?? String(error) }),
+);
 const verdicts = {
   currentVerdict: async (request: Parameters<ReportForVerdictSource['currentVerdict']>[0]) =>
     new ReportForVerdictSource(

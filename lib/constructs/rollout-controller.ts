@@ -5,9 +5,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { EnvName } from '../../lambda/configuration/env-names';
 import type { RoutingKnobs } from '../../lambda/core/runtime-config';
 import { rolloutAlarmsEnvironment, rolloutControllerEnvironment } from '../config/function-environments';
 import type { Guardrails, ShadowBreakerSettings, Stage } from '../config/stage-config';
+import type { ComparisonTable } from './comparison-table';
 import type { LogStorage } from './encrypted-log-group';
 import type { RuntimeConfigTable } from './runtime-config-table';
 import { handlerEntry, ServiceFunction, serviceName } from './service-function';
@@ -17,6 +19,11 @@ export interface RolloutControllerProps {
   readonly stage: Stage;
   /** The routing document the controller changes with conditional writes (rollout state, share, sample rate). */
   readonly runtimeConfig: RuntimeConfigTable;
+  /**
+   * Where the report keeps its last completed analyses (`analysis#` items): a tick whose analysis
+   * outlasts its wait judges the step on the last completed one, also from a cold start.
+   */
+  readonly comparisonTable: ComparisonTable;
   /** The queue whose backlog age the circuit breaker watches. */
   readonly shadowQueue: ShadowQueue;
   /** Deploy-time routing, the base the runtime overrides apply to (as the router sees it). */
@@ -43,7 +50,8 @@ export interface RolloutControllerProps {
  * promotes, pauses or rolls back, and runs the shadow circuit breaker. Every change is a
  * conditional write of the runtime config document, so a person's concurrent change wins.
  *
- * Least privilege: GetItem/PutItem on the runtime config table, the evidence through the analysis
+ * Least privilege: GetItem/PutItem on the runtime config table and on the comparison table's
+ * `analysis#` items only (the kept analyses it shares with the report), the evidence through the analysis
  * workgroup (AnalysisWorkGroup.connect), Publish to the alarm topic (and its key), DescribeAlarms on the canary
  * guardrail alarms, GetMetricData (no resource-level permissions exist for it). The alarms keep
  * invoking the rollback function directly; the controller is the second line, not the first.
@@ -75,6 +83,8 @@ export class RolloutController extends Construct {
     });
     const role = this.handler.role;
     props.runtimeConfig.grantChangeRoutingConfig(role);
+    this.handler.function.addEnvironment(EnvName.analysisCacheTable, props.comparisonTable.table.tableName);
+    props.comparisonTable.grantKeepAnalyses(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );

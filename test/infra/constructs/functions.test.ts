@@ -198,10 +198,11 @@ describe('function constructs', () => {
 
   it('RolloutController: ticks every minute through its own schedule role; once watching, publishes and reads the guardrail alarms', () => {
     const stack = bareStack('functions');
-    const { queue, runtimeConfig } = stores(stack);
+    const { queue, runtimeConfig, comparisons } = stores(stack);
     const controller = new RolloutController(stack, 'Controller', {
       stage: 'staging',
       runtimeConfig,
+      comparisonTable: comparisons,
       shadowQueue: queue,
       deployTimeRouting: ROUTING,
       guardrails: config.guardrails,
@@ -230,7 +231,28 @@ describe('function constructs', () => {
     const granted = grants(template, controller.handler);
     expect(granted['cloudwatch:DescribeAlarms']).toEqual([arnOf(alarm)]);
     expect(granted['sns:Publish']).toEqual([`{${logicalId(topic)}}`]);
-    expect(granted['dynamodb:PutItem']).toEqual([arnOf(runtimeConfig.table)]);
+    // The runtime config, and the kept analyses it shares with the report (`analysis#` only).
+    expect(granted['dynamodb:PutItem']).toEqual(
+      [arnOf(comparisons.table), arnOf(runtimeConfig.table)].sort(),
+    );
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(comparisons.table), 'Arn'] },
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('progressive rollout'),
+      Environment: {
+        Variables: Match.objectLike({ ANALYSIS_CACHE_TABLE: { Ref: logicalId(comparisons.table) } }),
+      },
+    });
     expect(Object.keys(granted).sort()).toEqual([
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricData',
