@@ -40,6 +40,31 @@ function stores(stack: Stack) {
   };
 }
 
+/**
+ * The function described by `description` keeps analyses in the comparison table: the table in
+ * its environment, and GetItem/PutItem there only on `analysis#` keys (never a comparison).
+ */
+function expectKeepsAnalyses(template: Template, comparisons: ComparisonTable, description: string): void {
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        {
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [logicalId(comparisons.table), 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
+        },
+      ]),
+    },
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Description: Match.stringLikeRegexp(description),
+    Environment: {
+      Variables: Match.objectLike({ ANALYSIS_CACHE_TABLE: { Ref: logicalId(comparisons.table) } }),
+    },
+  });
+}
+
 /** What a function's role may do beyond the two inline policies every function has (own logs, traces). */
 function grants(template: Template, handler: ServiceFunction): Record<string, string[]> {
   const granted: Record<string, string[]> = {};
@@ -171,24 +196,7 @@ describe('function constructs', () => {
       'dynamodb:GetItem': [arnOf(comparisons.table), table].sort(),
       'dynamodb:PutItem': [arnOf(comparisons.table)],
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-            Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [logicalId(comparisons.table), 'Arn'] },
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
-          },
-        ]),
-      },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('verdict'),
-      Environment: {
-        Variables: Match.objectLike({ ANALYSIS_CACHE_TABLE: { Ref: logicalId(comparisons.table) } }),
-      },
-    });
+    expectKeepsAnalyses(template, comparisons, 'verdict');
     // The report ends before API Gateway's 29 s integration timeout.
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('verdict'),
@@ -235,24 +243,7 @@ describe('function constructs', () => {
     expect(granted['dynamodb:PutItem']).toEqual(
       [arnOf(comparisons.table), arnOf(runtimeConfig.table)].sort(),
     );
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-            Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [logicalId(comparisons.table), 'Arn'] },
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['analysis#*'] } },
-          },
-        ]),
-      },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('progressive rollout'),
-      Environment: {
-        Variables: Match.objectLike({ ANALYSIS_CACHE_TABLE: { Ref: logicalId(comparisons.table) } }),
-      },
-    });
+    expectKeepsAnalyses(template, comparisons, 'progressive rollout');
     expect(Object.keys(granted).sort()).toEqual([
       'cloudwatch:DescribeAlarms',
       'cloudwatch:GetMetricData',
