@@ -36,7 +36,7 @@ const USAGE = `Usage: npm start -- [options]
   --batch-window S         worker batching window in seconds (default: dev stage)
   --rollout-tick S         seconds between rollout controller ticks (default 1; AWS: 60)
   --analysis-memory-mb MB  memory cap of the evidence analysis (DuckDB) behind reports and the
-                           rollout controller (default 256); past it DuckDB spills to disk
+                           rollout controller (default ${evidenceMemoryMb.default}); past it DuckDB spills to disk
   --fail-first-delivery    fault injection: fail every message's first delivery after the
                            worker ran, to watch redelivery stay idempotent
   -h, --help               this text`;
@@ -88,11 +88,16 @@ function readOptions(argv: readonly string[]) {
       ...(values['analysis-memory-mb'] === undefined
         ? {}
         : {
-            analysisMemoryMb: numberOption('--analysis-memory-mb', values['analysis-memory-mb'], 256, {
-              min: evidenceMemoryMb.min,
-              max: evidenceMemoryMb.max,
-              integer: true,
-            }),
+            analysisMemoryMb: numberOption(
+              '--analysis-memory-mb',
+              values['analysis-memory-mb'],
+              evidenceMemoryMb.default,
+              {
+                min: evidenceMemoryMb.min,
+                max: evidenceMemoryMb.max,
+                integer: true,
+              },
+            ),
           }),
       ...(values['rollout-tick'] === undefined
         ? {}

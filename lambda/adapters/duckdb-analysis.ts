@@ -17,7 +17,7 @@ import {
 import { EVIDENCE_FOLDERS, type EvidenceRelation, rotateWriters } from './evidence-log-files';
 
 export interface DuckDbOptions {
-  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default '256MB' */
+  /** Most memory DuckDB may hold before spilling to `tempDirectory`. @default the setting's (256 MB) */
   readonly memoryLimit?: string;
   /** @default 2 */
   readonly threads?: number;
@@ -79,7 +79,7 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
     // Loaded here, not at the top: the native module stays out of the Lambda bundles (external),
     // and a bundle that never opens DuckDB never asks for it.
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const memoryLimit = options.memoryLimit ?? '256MB';
+    const memoryLimit = options.memoryLimit ?? `${evidenceMemoryMb.default}MB`;
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: memoryLimit,
       threads: String(options.threads ?? 2),
