@@ -1,3 +1,4 @@
+import { analysisSettings } from '../../lambda/composition/analysis';
 import { EnvName } from '../../lambda/configuration/env-names';
 import {
   comparisonReaderSettings,
@@ -80,6 +81,14 @@ describe('local environment of the handlers', () => {
     expect(env[EnvName.shadowSampleRate]).toBe('1');
     expect(env[EnvName.comparator]).toBe(JSON.stringify(stages.dev.shadow.comparator));
     expect(env[EnvName.candidateTimeoutMs]).toBe(String(stages.dev.worker.candidateTimeoutMs));
+  });
+
+  it('gives the functions the analysis memory cap asked for, else the setting default', () => {
+    expect(analysisSettings(localEnvironment({ ...input, analysisMemoryMb: 1024 }))).toMatchObject({
+      kind: 'files',
+      memoryMb: 1024,
+    });
+    expect(analysisSettings(localEnvironment(input))).toMatchObject({ kind: 'files', memoryMb: 256 });
   });
 
   it('uses the comparator of the models file when it names one', () => {
