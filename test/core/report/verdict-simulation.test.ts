@@ -23,6 +23,13 @@ const byName = (text: string): Scenario => {
   return found;
 };
 
+/** The small form of a scenario of the full suite: `runs` seeded runs up to `horizon` records. */
+const runNamed = (
+  text: string,
+  run: { readonly horizon: number; readonly peekEvery: number; readonly runs: number; readonly seed: number },
+) =>
+  runScenario({ ...byName(text), horizon: run.horizon, peekEvery: run.peekEvery }, run.runs, run.seed, ALPHA);
+
 describe('verdict simulation (small form; seeded)', () => {
   it('promotes an identical candidate and never rejects it (looser p99-increase limit to decide fast)', () => {
     const result = runScenario(
@@ -44,56 +51,46 @@ describe('verdict simulation (small form; seeded)', () => {
   });
 
   it('rejects a candidate with 2.2 % errors (limit 1 %): failed calls also sit in its latency tail', () => {
-    const result = runScenario(
-      { ...byName('errors +2 points'), horizon: 4000, peekEvery: 200 },
-      10,
-      2,
-      ALPHA,
-    );
+    const result = runNamed('errors +2 points', { horizon: 4000, peekEvery: 200, runs: 10, seed: 2 });
     expect(result.right).toBeGreaterThanOrEqual(0.9);
     expect(result.falsePromote).toBe(0);
   });
 
   it('rejects a tail-only regression on p99 (3 % of calls 150 ms slower)', () => {
-    const result = runScenario({ ...byName('tail only'), horizon: 1500, peekEvery: 100 }, 10, 3, ALPHA);
+    const result = runNamed('tail only', { horizon: 1500, peekEvery: 100, runs: 10, seed: 3 });
     expect(result.right).toBeGreaterThanOrEqual(0.9);
   });
 
   it('never promotes a small canary whose conversion sits on the limit (exact counts, per user)', () => {
-    const result = runScenario({ ...byName('small canary'), horizon: 3000, peekEvery: 100 }, 10, 4, ALPHA);
+    const result = runNamed('small canary', { horizon: 3000, peekEvery: 100, runs: 10, seed: 4 });
     expect(result.falsePromote).toBe(0);
   });
 
   it('never promotes clustered users converting on the limit (ICC 0.3, 20 requests per user)', () => {
-    const result = runScenario(
-      { ...byName('ICC 0.3), conversion'), horizon: 4000, peekEvery: 200 },
-      10,
-      5,
-      ALPHA,
-    );
+    const result = runNamed('ICC 0.3), conversion', { horizon: 4000, peekEvery: 200, runs: 10, seed: 5 });
     expect(result.falsePromote).toBe(0);
   });
 
   it('rejects a candidate 10 points less agreeing beyond the noise near the one-shot size (10 % baseline)', () => {
     // The exact union of the two bounds alone needed a median of 7,700 records here; the normal
     // mixture on the difference, once both streams hold 20 events, about 4,200 (one-shot: 2,334).
-    const result = runScenario(
-      { ...byName('10 points less agreeing beyond the noise, 10 %'), horizon: 6000, peekEvery: 200 },
-      10,
-      8,
-      ALPHA,
-    );
+    const result = runNamed('10 points less agreeing beyond the noise, 10 %', {
+      horizon: 6000,
+      peekEvery: 200,
+      runs: 10,
+      seed: 8,
+    });
     expect(result.right).toBeGreaterThanOrEqual(0.7);
     expect(result.falsePromote).toBe(0);
   });
 
   it('never rejects a candidate whose excess disagreement sits on the margin (10 % baseline)', () => {
-    const result = runScenario(
-      { ...byName('on the margin: REJECT is false'), horizon: 10_000, peekEvery: 200 },
-      10,
-      9,
-      ALPHA,
-    );
+    const result = runNamed('on the margin: REJECT is false', {
+      horizon: 10_000,
+      peekEvery: 200,
+      runs: 10,
+      seed: 9,
+    });
     expect(result.falseReject).toBe(0);
   });
 
@@ -115,23 +112,13 @@ describe('verdict simulation (small form; seeded)', () => {
   });
 
   it('says INVALID, never PROMOTE, on a sample ratio mismatch', () => {
-    const result = runScenario(
-      { ...byName('sample ratio mismatch'), horizon: 2500, peekEvery: 250 },
-      6,
-      6,
-      ALPHA,
-    );
+    const result = runNamed('sample ratio mismatch', { horizon: 2500, peekEvery: 250, runs: 6, seed: 6 });
     expect(result.right).toBe(1);
     expect(result.falsePromote).toBe(0);
   });
 
   it('rejects a candidate 2 points less accurate on labelled pairs (one exact paired test)', () => {
-    const result = runScenario(
-      { ...byName('accuracy -2 points'), horizon: 12_000, peekEvery: 600 },
-      8,
-      7,
-      ALPHA,
-    );
+    const result = runNamed('accuracy -2 points', { horizon: 12_000, peekEvery: 600, runs: 8, seed: 7 });
     expect(result.right).toBeGreaterThanOrEqual(0.75);
     expect(result.falsePromote).toBe(0);
   });
