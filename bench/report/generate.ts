@@ -9,11 +9,13 @@ import { mulberry32 } from '../../lambda/core/stats/random';
  * (the layout the file adapter writes), spread over `days` days. Seeded, so every run writes the
  * same bytes. Shape of a busy prod stage: 50,000 users, a 10 % canary, half the production
  * requests replayed on the candidate (about 1 line in 8 disagreeing), 1 % candidate errors,
- * latencies log-normal around 40 ms, an outcome for 10 % of requests.
+ * latencies log-normal around 40 ms, an outcome for 10 % of requests. The experiment starts at
+ * noon and the report is asked at noon: its first and last days are half days, read as lines,
+ * the days between (none at 100k) are whole, kept as partials in local mode.
  */
 export const BENCH_EXPERIMENT: ExperimentStart = {
   id: 'v42',
-  startedAt: '2026-11-01T00:00:00.000Z',
+  startedAt: '2026-11-01T12:00:00.000Z',
   productionEndpoint: 'churn-v1',
   candidateEndpoints: ['churn-v2'],
   canaryPercent: 10,

@@ -3,8 +3,9 @@ import { basename, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { evidenceMemoryMb } from '../configuration/function-settings';
 import { ServiceUnavailableError } from '../core/errors';
-import type { RequestsSource } from '../core/evidence/sql/experiment-aggregates.sql';
+import type { ExperimentSlice, RequestsSource } from '../core/evidence/sql/experiment-aggregates.sql';
 import { AnalysisDeadlineError, type AnalysisEngine } from '../use-cases/ports/evidence';
+import { type ExperimentRows, experimentRowsByDay, type RecordDay } from './duckdb-day-partials';
 import {
   type CompactionOptions,
   type CompactionResult,
@@ -138,6 +139,45 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
         throw error;
       }
     });
+  }
+
+  /**
+   * The report's rows for a slice, over per-day partials (duckdb-day-partials.ts): the same rows
+   * as its two statements, for a cost that does not grow with the days the slice spans.
+   */
+  experimentRows(
+    slice: ExperimentSlice,
+    options: { readonly deadline?: number; readonly onProgress?: QueryProgress } = {},
+  ): Promise<ExperimentRows> {
+    return experimentRowsByDay(
+      {
+        logDir: this.logDir,
+        query: (sql, parameters, queryOptions) => this.query(sql, parameters, queryOptions),
+        recordDays: () => this.inTurn(() => this.recordDays()),
+      },
+      slice,
+      options,
+    );
+  }
+
+  private async recordDays(): Promise<Map<string, RecordDay>> {
+    const connection = await this.instance.connect();
+    try {
+      const files = await this.listFiles(connection);
+      const days = new Map<string, { requestLines: string[]; others: number }>();
+      const dayOf = (file: string) => /[/\\]records[/\\]dt=([0-9-]+)[/\\]/.exec(file)?.[1];
+      const entry = (file: string) => {
+        const dt = dayOf(file) ?? '';
+        const found = days.get(dt) ?? { requestLines: [], others: 0 };
+        days.set(dt, found);
+        return found;
+      };
+      for (const file of files.requestLines) entry(file).requestLines.push(file);
+      for (const file of [...files.rawRecordsParquet, ...files.recordsJson]) entry(file).others += 1;
+      return days;
+    } finally {
+      connection.closeSync();
+    }
   }
 
   /**

@@ -212,10 +212,16 @@ async function analyse(
     });
   // Per-user sums only with a canary: without one, no arm is compared per user.
   const slice = { ...scope.slice, perUser: scope.ref.canaryPercent > 0 };
-  const [totals, distributions] = await Promise.all([
-    run(experimentTotalsQuery(slice, ports.engine.requestsSource)),
-    run(experimentDistributionsQuery(slice, ports.engine.requestsSource)),
-  ]);
+  const { totals, distributions } =
+    ports.engine.experimentRows !== undefined
+      ? await ports.engine.experimentRows(slice, {
+          deadline,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        })
+      : await Promise.all([
+          run(experimentTotalsQuery(slice, ports.engine.requestsSource)),
+          run(experimentDistributionsQuery(slice, ports.engine.requestsSource)),
+        ]).then(([totals, distributions]) => ({ totals, distributions }));
   const aggregates = aggregatesFromRows({
     experiment: scope.ref,
     candidate: scope.slice.candidate,

@@ -143,6 +143,20 @@ export const servingArms = (a: ExperimentAggregates): ExperimentAggregates => ({
 });
 
 /** The aggregates an engine's SQL gives for a slice: both statements, read from `source`. */
+/** The same aggregates through local mode's per-day partials (`DuckDbAnalysisEngine.experimentRows`). */
+export async function aggregatesByDay(
+  engine: Required<Pick<AnalysisEngine, 'experimentRows'>>,
+  slice: ExperimentSlice,
+  experiment: ExperimentRef,
+): Promise<ExperimentAggregates> {
+  return aggregatesFromRows({
+    experiment,
+    candidate: slice.candidate,
+    bucketMinutes: slice.bucketMinutes,
+    ...(await engine.experimentRows(slice)),
+  });
+}
+
 export async function aggregatesBySql(
   engine: Pick<AnalysisEngine, 'query'>,
   slice: ExperimentSlice,

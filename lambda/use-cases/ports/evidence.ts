@@ -1,5 +1,5 @@
 import type { OutcomeLine, RecordLine } from '../../core/evidence/log-lines';
-import type { RequestsSource } from '../../core/evidence/sql/experiment-aggregates.sql';
+import type { ExperimentSlice, RequestsSource } from '../../core/evidence/sql/experiment-aggregates.sql';
 
 export type EvidenceLine =
   | { readonly kind: 'record'; readonly line: RecordLine }
@@ -32,6 +32,14 @@ export interface AnalysisEngine {
    * over the raw log (Athena; the default), or local mode's over compacted request lines.
    */
   readonly requestsSource?: RequestsSource;
+  /**
+   * The rows of the report's two statements for a slice, when the engine has a cheaper way to
+   * them than running both (local mode: per-day partials); otherwise the statements are run.
+   */
+  experimentRows?(
+    slice: ExperimentSlice,
+    options?: { readonly deadline?: number; readonly onProgress?: (fraction: number) => void },
+  ): Promise<{ totals: Record<string, unknown>[]; distributions: Record<string, unknown>[] }>;
 }
 
 export class AnalysisDeadlineError extends Error {

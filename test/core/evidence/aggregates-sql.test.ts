@@ -18,6 +18,7 @@ import {
 } from '../../../lambda/core/report/aggregates';
 import { DAY0, evidenceArbitrary, NOT_REPLAYED, outcomeLine, recordLine } from '../../support/evidence-lines';
 import {
+  aggregatesByDay,
   aggregatesBySql,
   aggregatesOfSlice,
   EVIDENCE_SLICE,
@@ -44,8 +45,9 @@ interface Lines {
 /**
  * Writes the lines with the real file adapter and runs both statements in DuckDB: the shared
  * text (Athena's, over the raw lines) and local mode's (per request, over compacted request
- * lines), on the JSON lines as appended and again once compacted into Parquet. All four must
- * agree; the shared text's result is returned (compared with the TypeScript oracle).
+ * lines), on the JSON lines as appended and again once compacted into Parquet, and local mode's
+ * report over per-day partials (the slice's one whole day kept, the rest read). All must agree;
+ * the shared text's result is returned (compared with the TypeScript oracle).
  */
 async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<ExperimentAggregates> {
   const dir = mkdtempSync(join(tmpdir(), 'evidence-sql-'));
@@ -69,6 +71,9 @@ async function sqlAggregates(lines: Lines, ref: ExperimentRef): Promise<Experime
       ).toEqual([]);
     expectSameAggregates(await run('compacted'), shared);
     expectSameAggregates(await run('log'), shared);
+    // Local mode's report: the whole day inside the slice from its partial (computed, then kept).
+    expectSameAggregates(await aggregatesByDay(engine, withUsers, ref), shared);
+    expectSameAggregates(await aggregatesByDay(engine, withUsers, ref), shared);
     return shared;
   } finally {
     await log.close();

@@ -149,6 +149,16 @@ async function statements(): Promise<{ name: string; statement: SqlStatement }[]
       bucketMinutes: 60,
     },
     {
+      // Whole days left out (local mode's partials keep them): the filter stays in the subset.
+      experiment: 'v12',
+      production: 'churn-v1',
+      candidate: 'churn-v2',
+      sinceMs: Date.UTC(2026, 10, 1, 12),
+      untilMs: Date.UTC(2026, 10, 30, 12),
+      bucketMinutes: 60,
+      excludeMs: [Date.UTC(2026, 10, 2), Date.UTC(2026, 10, 30)] as const,
+    },
+    {
       experiment: "it's-v1",
       production: 'a',
       candidate: 'b',

@@ -32,6 +32,13 @@ export interface ExperimentSlice {
   readonly bucketMinutes: number;
   /** Per-user sums (needed with a canary: the user is its unit of randomization). @default true */
   readonly perUser?: boolean;
+  /**
+   * Epoch ms [start, end): requests received in it are left out, their statistics kept elsewhere
+   * (local mode's day partials: duckdb-day-partials.ts).
+   */
+  readonly excludeMs?: readonly [number, number];
+  /** Outcome posts are read from the day before this (epoch ms). @default sinceMs */
+  readonly postsSinceMs?: number;
 }
 
 export interface SqlStatement {
@@ -69,6 +76,7 @@ export type RequestsSource = 'log' | 'compacted';
  * a post can precede its comparison, not (clocks allowing) its request.
  */
 function factsPrefix(slice: ExperimentSlice, source: RequestsSource): SqlStatement {
+  const postsDay = day((slice.postsSinceMs ?? slice.sinceMs) - DAY_MS);
   const requests = source === 'log' ? logRequests(slice) : compactedRequests(slice);
   const bucket = (x: string) =>
     `CAST(FLOOR(LN(GREATEST(${x}, ${LATENCY_FLOOR_MS})) / LN(${LATENCY_BUCKET_RATIO})) AS BIGINT)`;
@@ -109,18 +117,28 @@ facts AS (
     ${bucket('candidate_effective')} AS candidate_bucket
   FROM judged_requests j
 )`;
-  return { sql, parameters: [day(slice.sinceMs - DAY_MS), ...requests.parameters] };
+  return {
+    sql,
+    parameters: [postsDay, ...requests.parameters],
+  };
 }
 
 /** The slice's filter on a records relation (`dt` first: partition pruning). */
-const RECORDS_IN_SLICE = (alias: string) =>
-  `${alias}experiment = ? AND ${alias}dt BETWEEN ? AND ? AND ${alias}receivedAtMs >= ? AND ${alias}receivedAtMs < ?`;
+const RECORDS_IN_SLICE = (alias: string, slice: ExperimentSlice) =>
+  `${alias}experiment = ? AND ${alias}dt BETWEEN ? AND ? AND ${alias}receivedAtMs >= ? AND ${alias}receivedAtMs < ?${
+    slice.excludeMs === undefined
+      ? ''
+      : ` AND NOT (${alias}dt BETWEEN ? AND ?) AND NOT (${alias}receivedAtMs >= ? AND ${alias}receivedAtMs < ?)`
+  }`;
 const sliceParameters = (slice: ExperimentSlice) => [
   slice.experiment,
   day(slice.sinceMs),
   day(slice.untilMs),
   slice.sinceMs,
   slice.untilMs,
+  ...(slice.excludeMs === undefined
+    ? []
+    : [day(slice.excludeMs[0]), day(slice.excludeMs[1] - 1), slice.excludeMs[0], slice.excludeMs[1]]),
 ];
 
 const judgedOf = (column: string) => `max(CASE WHEN judged = 1 THEN ${column} END)`;
@@ -179,7 +197,7 @@ function logRequests(slice: ExperimentSlice): SqlStatement {
     r.metricOverlap AS m_overlap,
     r.metricRankCorrelation AS m_rank_correlation
   FROM records r LEFT JOIN posts p ON p.request_id = r.requestId
-  WHERE ${RECORDS_IN_SLICE('r.')}
+  WHERE ${RECORDS_IN_SLICE('r.', slice)}
 ),
 requests AS (
   SELECT
@@ -270,12 +288,12 @@ function compactedRequests(slice: ExperimentSlice): SqlStatement {
   const sql = `fresh AS (
   SELECT *, CASE WHEN candidateEndpoint = ? THEN 1 ELSE 0 END AS judged, 1 AS copies
   FROM fresh_records
-  WHERE ${RECORDS_IN_SLICE('')}
+  WHERE ${RECORDS_IN_SLICE('', slice)}
 ),
 compacted AS NOT MATERIALIZED (
   SELECT *, CASE WHEN candidateEndpoint = ? THEN 1 ELSE 0 END AS judged
   FROM request_lines
-  WHERE ${RECORDS_IN_SLICE('')}
+  WHERE ${RECORDS_IN_SLICE('', slice)}
 ),
 request_rows AS (
   SELECT
@@ -526,6 +544,32 @@ GROUP BY time_bucket, served_variant, served_role`;
   return { sql, parameters: [...prefix.parameters, ...keyed.parameters] };
 }
 
+/** The distributions' first level's sums per group (per user: the delta method's m and y). */
+const USER_SUMS = ['conversion_m', 'conversion_y', 'accuracy_m', 'accuracy_y', 'value_m', 'value_y'];
+/** The columns of a first-level row (`per_group`). */
+const FIRST_LEVEL_COLUMNS = `${DISTRIBUTION_KEYS.join(', ')}, user_unit, n, ${USER_SUMS.join(', ')}`;
+
+/**
+ * First-level rows of several parts (days) added up per group: a user's counts of several days
+ * become one row, so the second level squares the user's sums over all of them.
+ */
+export function mergedGroupsSql(relation: string): string {
+  const keys = DISTRIBUTION_KEYS.join(', ');
+  return `SELECT ${keys}, user_unit, SUM(n) AS n, ${USER_SUMS.map((name) => `SUM(${name}) AS ${name}`).join(', ')}
+  FROM ${relation}
+  GROUP BY ${keys}, user_unit`;
+}
+
+export interface DistributionsOptions {
+  /** The first level only (`per_group`): what local mode keeps per day (duckdb-day-partials.ts). */
+  readonly firstLevel?: boolean;
+  /**
+   * A relation of kept first-level rows (the `firstLevel` rows of days this slice leaves out,
+   * `excludeMs`) added to this slice's before the second level.
+   */
+  readonly kept?: string;
+}
+
 /**
  * What the totals do not carry, each needing a count or a few sums per group: the latency
  * histograms (0.2 % log buckets), the disagreement reasons,
@@ -540,6 +584,7 @@ GROUP BY time_bucket, served_variant, served_role`;
 export function experimentDistributionsQuery(
   slice: ExperimentSlice,
   source: RequestsSource = 'log',
+  options: DistributionsOptions = {},
 ): SqlStatement {
   const prefix = factsPrefix(slice, source);
   const keyed = keyedCte(slice);
@@ -562,8 +607,9 @@ export function experimentDistributionsQuery(
     ['value_y', 'CASE WHEN outcome_value IS NOT NULL THEN outcome_value ELSE 0 END'],
   ];
   const keys = DISTRIBUTION_KEYS.join(', ');
+  const sums = USER_SUMS;
   const perUserFlag = 'CASE WHEN user_unit IS NULL THEN 0 ELSE 1 END';
-  const sql = `${prefix.sql},
+  const firstLevel = `${prefix.sql},
 ${keyed.sql},
 counted AS (
   SELECT
@@ -583,21 +629,37 @@ per_group AS (
     (pair, replay_bucket),
     (disagreement)
   )
-)
+)`;
+  const parameters = [...prefix.parameters, ...keyed.parameters];
+  if (options.firstLevel === true) {
+    return {
+      sql: `${firstLevel}
+SELECT ${FIRST_LEVEL_COLUMNS} FROM per_group WHERE user_unit IS NULL OR user_unit <> ''`,
+      parameters,
+    };
+  }
+  // Kept first-level rows (other days') join this slice's: a user's rows of several days add up
+  // before the per-user sums are squared.
+  const groups =
+    options.kept === undefined
+      ? 'per_group'
+      : `(${mergedGroupsSql(`(
+    SELECT ${FIRST_LEVEL_COLUMNS} FROM per_group
+    UNION ALL
+    SELECT ${FIRST_LEVEL_COLUMNS} FROM ${options.kept}
+  ) both_parts`)}) merged_groups`;
+  const sql = `${firstLevel}
 SELECT
   ${keys},
   ${perUserFlag} AS per_user,
   COUNT(*) AS users,
   SUM(n) AS rows_in_group,
-  ${userSums
-    .map(([name]) => name)
-    .flatMap((name) => [`SUM(${name}) AS ${name}`, `SUM(${name} * ${name}) AS ${name}2`])
-    .join(',\n  ')},
+  ${sums.flatMap((name) => [`SUM(${name}) AS ${name}`, `SUM(${name} * ${name}) AS ${name}2`]).join(',\n  ')},
   SUM(conversion_m * conversion_y) AS conversion_my,
   SUM(accuracy_m * accuracy_y) AS accuracy_my,
   SUM(value_m * value_y) AS value_my
-FROM per_group
+FROM ${groups}
 WHERE user_unit IS NULL OR user_unit <> ''
 GROUP BY ${keys}, ${perUserFlag}`;
-  return { sql, parameters: [...prefix.parameters, ...keyed.parameters] };
+  return { sql, parameters };
 }
