@@ -30,6 +30,8 @@ const day = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 1
  * earlier and appended after the computation would be a clock jump, not traffic.
  */
 export const LATE_POST_MARGIN_MS = 10 * 60_000;
+/** A superseded merged file is removed after this long (a report reading it has finished). */
+const SUPERSEDED_MERGE_MS = 10 * 60_000;
 /** Partials of a slice no report asked for in this long are removed. */
 export const UNUSED_PARTIALS_MS = 7 * DAY_MS;
 
@@ -302,8 +304,15 @@ async function mergedGroups(
     });
     renameSync(staging, target);
   }
-  for (const other of readdirSync(folder))
-    if (other.startsWith('merged-') && other !== name) rmSync(join(folder, other), { force: true });
+  // Older merged files go once no report can still be reading them (another process's report
+  // may have chosen one a moment ago).
+  const now = Date.now();
+  for (const other of readdirSync(folder)) {
+    if (!other.startsWith('merged-') || other === name) continue;
+    const stat = statSync(join(folder, other), { throwIfNoEntry: false });
+    if (stat !== undefined && now - stat.mtimeMs > SUPERSEDED_MERGE_MS)
+      rmSync(join(folder, other), { force: true });
+  }
   return target;
 }
 
