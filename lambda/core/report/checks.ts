@@ -9,6 +9,9 @@
  *   (`rejectAlphas`: a weighted Bonferroni split over the blocking guardrails of this
  *   experiment, the weights fixed by its configuration, not by the data). A good candidate is
  *   falsely rejected only if one of them errs: P(ever falsely REJECT) <= sum of shares = alpha.
+ *   The absolute and relative conversion guardrails, when both are configured, are one member of
+ *   that split: a test of the limit that binds, chosen by a confidence sequence for production's
+ *   rate (`conversionBinding`), whose errors add up to conversion's share.
  * Where a guardrail combines two estimates (noise-adjusted agreement, p99 increase), each bound
  * gets half of its test's alpha (union bound); paired accuracy is one exact test. The REJECT
  * side of noise-adjusted agreement splits its share again: exact bounds, or a normal mixture on
@@ -91,6 +94,12 @@ export const CONVERSION_ALPHA_SHARE = 0.5;
  * half of it: they are the only ones measured on users (far fewer units than requests), and
  * the only evidence of harm to the business; the shadow guardrails, measured on every request,
  * share the other half. Without a canary, equal shares.
+ *
+ * With both conversion limits (absolute and relative) the two are not split by Bonferroni: they
+ * are one test at conversion's share, of the limit that binds (`conversionBinding`), which spends
+ * `BINDING_ALPHA_FRACTION` of the share on a confidence sequence for production's rate and the
+ * rest on the binding limit's test. Each of the two then carries that rest, share - alpha_s, as
+ * its `alphaViolated`; a REJECT only ever rests on the limit that binds (or on both).
  */
 export function rejectAlphas(blocking: readonly GuardrailName[], alpha: number): Map<GuardrailName, number> {
   const conversion = blocking.filter((name) => CONVERSION.includes(name));
@@ -100,9 +109,141 @@ export function rejectAlphas(blocking: readonly GuardrailName[], alpha: number):
     for (const name of blocking) shares.set(name, alpha / blocking.length);
     return shares;
   }
-  for (const name of conversion) shares.set(name, (alpha * CONVERSION_ALPHA_SHARE) / conversion.length);
+  const share = alpha * CONVERSION_ALPHA_SHARE;
+  const each = conversion.length === 1 ? share : share * (1 - BINDING_ALPHA_FRACTION);
+  for (const name of conversion) shares.set(name, each);
   for (const name of others) shares.set(name, (alpha * (1 - CONVERSION_ALPHA_SHARE)) / others.length);
   return shares;
+}
+
+/**
+ * Share of conversion's REJECT alpha (alpha_s = 1/25 of it: 0.001 of 0.025) spent on the
+ * confidence sequence for production's rate that tells which conversion limit binds
+ * (`conversionBinding`); the binding limit's test gets the rest.
+ */
+export const BINDING_ALPHA_FRACTION = 1 / 25;
+
+/**
+ * Which conversion limit binds at this look: `relative` when r x (production's rate) is surely
+ * below the absolute limit d, `absolute` when surely above it, `unknown` while the confidence
+ * sequence for production's rate still straddles d / r (or holds too few events).
+ */
+export type BindingLimit = 'absolute' | 'relative' | 'unknown';
+
+export interface ConversionBinding {
+  readonly binds: BindingLimit;
+  /** The confidence sequence's error rate (alpha_s) and the binding test's (share - alpha_s). */
+  readonly alphaSelect: number;
+  readonly alphaTest: number;
+  /** Production's per-user conversion rate with its always-valid two-sided bounds at alpha_s. */
+  readonly production: Interval;
+  /** Why, for people: the sentence each conversion check's summary ends with. */
+  readonly reason: string;
+}
+
+/**
+ * Tests the limit that binds (both conversion limits configured). The null of REJECT on
+ * conversion is "the canary is within both limits": drop = p - c <= min(d, r p), p production's
+ * true rate. If r p < d the relative limit is the stricter one and "within relative" implies
+ * "within absolute", so only the relative test is needed; if r p > d only the absolute one.
+ * Which one holds depends on the unknown p, so it is read off an anytime-valid two-sided
+ * confidence sequence for p at alpha_s (the one-sided normal mixture on each side at alpha_s / 2,
+ * on the per-user ratio and its delta-method variance, behind the same small-sample gate):
+ * - r x upper(p) < d: the relative limit binds; its test runs at share - alpha_s and the
+ *   absolute test's REJECT side is not used (it must still be met for PROMOTE);
+ * - r x lower(p) > d: the absolute limit binds, symmetrically;
+ * - otherwise (not yet separated): a REJECT needs BOTH tests violated, each at share - alpha_s
+ *   (an intersection-union test: the truly binding one must have erred).
+ * Family-wise: when the sequence covers p, a REJECT is only ever issued when the truly binding
+ * limit's test (at share - alpha_s, anytime-valid) crosses, whatever the state at each look, so
+ * P(ever falsely REJECT on conversion) <= P(the sequence ever misses p) + P(the binding test
+ * ever errs) <= alpha_s + (share - alpha_s) = share. (Splitting share - alpha_s in two while
+ * unseparated, as Bonferroni does, would not be covered by this argument: the non-binding test
+ * could err at times the binding one does not.) The choice changes nothing on the PROMOTE side.
+ */
+export function conversionBinding(a: ExperimentAggregates, g: Guardrails, share: number): ConversionBinding {
+  const alphaSelect = share * BINDING_ALPHA_FRACTION;
+  const alphaTest = share - alphaSelect;
+  const d = g.maxConversionDrop;
+  const r = g.maxConversionDropRelative ?? 0;
+  const unknown = (production: Interval, reason: string): ConversionBinding => ({
+    binds: 'unknown',
+    alphaSelect,
+    alphaTest,
+    production,
+    reason: `${reason}; a REJECT on conversion needs both limits crossed until it is known`,
+  });
+  const { production } = canaryArms(a);
+  const p = production === undefined ? null : userRatio(production.conversion);
+  if (p === null || p.effectiveEvents < MIN_EFFECTIVE_EVENTS) {
+    return unknown(
+      { estimate: p?.rate ?? null, lower: null, upper: null },
+      `which conversion limit binds is not known yet: too few production conversion events (${MIN_EFFECTIVE_EVENTS} effective needed)`,
+    );
+  }
+  // Tuned for the absolute guardrail's scale (configuration), like the conversion tests.
+  const planned = (d / TUNING_Z) ** 2;
+  const halfWidth = oneSidedHalfWidth(p.variance, planned, alphaSelect / 2);
+  const bounds: Interval = {
+    estimate: p.rate,
+    lower: max(0, p.rate - halfWidth),
+    upper: min(1, p.rate + halfWidth),
+  };
+  const lower = bounds.lower ?? 0;
+  const upper = bounds.upper ?? 1;
+  const of = `${percent(r)} of production's rate ${range(lower, upper, percent)} (always-valid, ${pct(alphaSelect)} error)`;
+  if (r * upper < d) {
+    return {
+      binds: 'relative',
+      alphaSelect,
+      alphaTest,
+      production: bounds,
+      reason: `the relative limit binds: ${of} is at most ${points(r * upper)}, below the ${points(d)} absolute limit`,
+    };
+  }
+  if (r * lower > d) {
+    return {
+      binds: 'absolute',
+      alphaSelect,
+      alphaTest,
+      production: bounds,
+      reason: `the absolute limit binds: ${of} is at least ${points(r * lower)}, above the ${points(d)} absolute limit`,
+    };
+  }
+  return unknown(
+    bounds,
+    `which conversion limit binds is not known yet: ${of} spans ${range(r * lower, r * upper, points)}, around the ${points(d)} absolute limit`,
+  );
+}
+
+/**
+ * The conversion checks as the binding limit allows (`conversionBinding`): the non-binding one
+ * never REJECTs; while unknown, a violation stands only if both are violated. Every conversion
+ * summary says which limit binds and why. PROMOTE is untouched: each must still be met.
+ */
+export function applyConversionBinding(
+  absolute: GuardrailCheck,
+  relative: GuardrailCheck,
+  binding: ConversionBinding,
+): [GuardrailCheck, GuardrailCheck] {
+  const both = absolute.status === 'violated' && relative.status === 'violated';
+  const adjust = (check: GuardrailCheck, binds: boolean): GuardrailCheck => {
+    const held = check.status === 'violated' && !binds;
+    const note = binds
+      ? binding.reason
+      : binding.binds === 'unknown'
+        ? binding.reason
+        : `${binding.reason}, so this limit's REJECT side is not used (PROMOTE still needs it met)`;
+    return {
+      ...check,
+      ...(held ? { status: 'undecided' as const } : {}),
+      summary: `${check.summary}${held ? ' — not a REJECT on its own' : ''}; ${note}`,
+    };
+  };
+  return [
+    adjust(absolute, binding.binds === 'absolute' || (binding.binds === 'unknown' && both)),
+    adjust(relative, binding.binds === 'relative' || (binding.binds === 'unknown' && both)),
+  ];
 }
 
 export function checkGuardrails(context: CheckContext): GuardrailCheck[] {
@@ -117,6 +258,20 @@ export function checkGuardrails(context: CheckContext): GuardrailCheck[] {
     alphaMet: context.design.alpha,
     alphaViolated: shares.get(name) ?? fallback,
   });
+  const absolute = conversionCheck(tests('maxConversionDrop'));
+  const relativeLimit = guardrails.maxConversionDropRelative;
+  const relative =
+    relativeLimit === undefined
+      ? undefined
+      : relativeConversionCheck(tests('maxConversionDropRelative'), relativeLimit);
+  const conversion =
+    relative !== undefined && blocking.has('maxConversionDrop') && blocking.has('maxConversionDropRelative')
+      ? applyConversionBinding(
+          absolute,
+          relative,
+          conversionBinding(aggregates, guardrails, context.design.alpha * CONVERSION_ALPHA_SHARE),
+        )
+      : [absolute, ...(relative === undefined ? [] : [relative])];
   return [
     sampleSizeCheck(context),
     errorRateCheck(tests('maxErrorRate')),
@@ -124,10 +279,7 @@ export function checkGuardrails(context: CheckContext): GuardrailCheck[] {
     latencyIncreaseCheck(tests('maxLatencyIncreaseMs')),
     agreementCheck(tests('minAgreement')),
     accuracyCheck(tests('maxAccuracyDrop')),
-    conversionCheck(tests('maxConversionDrop')),
-    ...(guardrails.maxConversionDropRelative === undefined
-      ? []
-      : [relativeConversionCheck(tests('maxConversionDropRelative'), guardrails.maxConversionDropRelative)]),
+    ...conversion,
   ].map((check) =>
     check.guardrail === 'minSampleSize' || blocking.has(check.guardrail)
       ? check
