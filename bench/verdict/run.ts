@@ -36,8 +36,13 @@ const num = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US'
 const ratio = (a: number | null, b: number | null) =>
   a === null || b === null ? '–' : `${(a / b).toFixed(2)}×`;
 
-function row(r: ScenarioResult, kind: string | undefined): string {
-  return `| ${r.name} | ${r.expected} | ${pct(r.right)} | ${pct(r.falsePromote)} | ${pct(r.falseReject)} | ${r.expected === 'INVALID' ? '–' : pct(r.invalid)} | ${num(r.medianSamples)} | ${num(r.p90Samples)} | ${num(r.fixedHorizon)} | ${ratio(r.medianSamples, r.fixedHorizon)} ${kind ?? ''} |`;
+/** A row; on a limit (`onLimit`) no verdict is right: only the false PROMOTE and REJECT columns count. */
+function row(r: ScenarioResult, kind: string | undefined, onLimit = false): string {
+  const right = onLimit ? 'none (on the limit)' : r.expected;
+  const [rightShare, median, p90] = onLimit
+    ? ['–', '–', '–']
+    : [pct(r.right), num(r.medianSamples), num(r.p90Samples)];
+  return `| ${r.name} | ${right} | ${rightShare} | ${pct(r.falsePromote)} | ${pct(r.falseReject)} | ${r.expected === 'INVALID' ? '–' : pct(r.invalid)} | ${median} | ${p90} | ${num(r.fixedHorizon)} | ${ratio(onLimit ? null : r.medianSamples, r.fixedHorizon)} ${kind ?? ''} |`;
 }
 
 const firstDecided = flag('first-decided');
@@ -64,7 +69,7 @@ for (const [i, scenario] of scenarios().entries()) {
   if (only !== undefined && !scenario.name.includes(only)) continue;
   if (range !== undefined && (i < (range[0] ?? 0) || i >= (range[1] ?? Number.POSITIVE_INFINITY))) continue;
   const result = runScenario(scenario, runs, 1000 + i, ALPHA);
-  const line = row(result, scenario.kind);
+  const line = row(result, scenario.kind, scenario.onLimit);
   lines.push(line);
   console.log(`${line}  (${(result.milliseconds / 1000).toFixed(0)} s)`);
 }

@@ -383,6 +383,31 @@ export function scenarios(): Scenario[] {
       bad: true,
       kind: 'rates',
     },
+    // Appended: the indices (and seeds) of the rows above stay as they were.
+    {
+      ...base,
+      name: 'both conversion limits bind at once (10 % to 8 %: 2 points = 20 % of 10 %), truth on both: REJECT is false',
+      truth: withCanary({ canaryConversion: 0.08 }),
+      guardrails: { ...GUARDRAILS, maxConversionDropRelative: 0.2 },
+      expected: 'REJECT',
+      guardrail: 'maxConversionDrop',
+      acceptable: ['maxConversionDrop', 'maxConversionDropRelative'],
+      bad: true,
+      onLimit: true,
+      kind: 'rates',
+    },
+    {
+      ...base,
+      name: 'relative conversion on its limit (5 % to 4 %, limit -20 %), absolute far (1 of 2 points): REJECT is false',
+      truth: withCanary({ productionConversion: 0.05, canaryConversion: 0.04 }),
+      guardrails: { ...GUARDRAILS, maxConversionDropRelative: 0.2 },
+      expected: 'REJECT',
+      guardrail: 'maxConversionDropRelative',
+      acceptable: ['maxConversionDropRelative', 'maxConversionDrop'],
+      bad: true,
+      onLimit: true,
+      kind: 'rates',
+    },
   ];
 }
 

@@ -362,6 +362,11 @@ export interface Scenario {
    * the limit is bad but not expected to be decided in time.
    */
   readonly bad: boolean;
+  /**
+   * The truth sits exactly on a limit, inside REJECT's null too: a REJECT is false as well, and
+   * counts in `falseReject` although `expected` names REJECT (like the other on-the-limit rows).
+   */
+  readonly onLimit?: boolean;
   /** Records in the experiment when the run stops. */
   readonly horizon: number;
   /** Look every this many records. */
@@ -460,7 +465,7 @@ export function runScenario(scenario: Scenario, runs: number, seed: number, alph
       if (r.firstAt !== null) sizes.push(r.firstAt);
     }
     if (scenario.bad && r.everPromote) falsePromote++;
-    if (scenario.expected !== 'REJECT' && r.everReject) falseReject++;
+    if ((scenario.expected !== 'REJECT' || scenario.onLimit === true) && r.everReject) falseReject++;
     if (r.everInvalid) invalid++;
     if (r.first === 'CONTINUE') undecided++;
   }

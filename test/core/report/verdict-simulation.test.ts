@@ -148,6 +148,19 @@ describe('verdict simulation (small form; seeded)', () => {
     expect(result.falsePromote).toBe(0);
   });
 
+  it('never rejects a canary sitting on both conversion limits at once (10 % to 8 %: 2 points = 20 %)', () => {
+    // Production's rate sits where the two limits meet, so which one binds stays unknown and a
+    // REJECT needs both tests violated (the full suite: 400 runs in docs/verdict.md).
+    const result = runNamed('both conversion limits bind at once', {
+      horizon: 8000,
+      peekEvery: 200,
+      runs: 10,
+      seed: 13,
+    });
+    expect(result.falseReject).toBe(0);
+    expect(result.falsePromote).toBe(0);
+  });
+
   it('promotes a 1.01 % error rate (limit 1 %) far more often read over a trailing 24 h than since the start', () => {
     // The count-level reduction decides exactly as the verdict's error guardrail does.
     for (const [rate, seed] of [
