@@ -408,6 +408,18 @@ export function scenarios(): Scenario[] {
       onLimit: true,
       kind: 'rates',
     },
+    {
+      ...base,
+      name: 'near where the limits meet: 12.5 % to 10 % (absolute binds, 0.5 point past it; relative on its limit)',
+      truth: withCanary({ productionConversion: 0.125, canaryConversion: 0.1 }),
+      guardrails: { ...GUARDRAILS, maxConversionDropRelative: 0.2 },
+      expected: 'REJECT',
+      guardrail: 'maxConversionDrop',
+      acceptable: ['maxConversionDrop', 'maxConversionDropRelative'],
+      bad: true,
+      fixedHorizon: conversionDrop(0.125, 0.1, 0.5, 0.02, 5, 0),
+      kind: 'rates',
+    },
   ];
 }
 
