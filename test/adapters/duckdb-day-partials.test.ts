@@ -100,6 +100,18 @@ async function byDayMatchingSql(): Promise<ExperimentAggregates> {
   return actual;
 }
 
+/** The evidence appended and compacted, and a first report (which keeps the whole days). */
+async function keptLog(): Promise<{
+  records: RecordLine[];
+  outcomes: OutcomeLine[];
+  first: ExperimentAggregates;
+}> {
+  const { records, outcomes } = evidence();
+  await append(records, outcomes);
+  await compact();
+  return { records, outcomes, first: await byDayMatchingSql() };
+}
+
 const partialsFolder = () => {
   const root = join(dir, 'partials');
   const [folder] = existsSync(root) ? readdirSync(root) : [];
@@ -114,10 +126,7 @@ const computedAt = (day: string) =>
 
 describe('the report over per-day partials (local mode)', () => {
   it('equals both statements over every request: users spanning kept and read days add up before squaring', async () => {
-    const { records, outcomes } = evidence();
-    await append(records, outcomes);
-    await compact();
-    const aggregates = await byDayMatchingSql();
+    const { first: aggregates } = await keptLog();
     // The evidence is what the test needs: users in both arms, with conversions on several days.
     const production = aggregates.canary.find((arm) => arm.variant === 'production')?.conversion;
     expect(production?.users).toBe(8);
@@ -133,23 +142,17 @@ describe('the report over per-day partials (local mode)', () => {
   });
 
   it('keeps a computed day: the next report reads it instead of computing it again', async () => {
-    const { records, outcomes } = evidence();
-    await append(records, outcomes);
-    await compact();
-    await byDayMatchingSql();
+    await keptLog();
     const first = computedAt('2026-11-29');
     await byDayMatchingSql();
     expect(computedAt('2026-11-29')).toBe(first);
   });
 
   it('computes a kept day again when an outcome for one of its requests is posted after it was kept', async () => {
-    const { records, outcomes } = evidence();
+    const { records, outcomes, first: before } = await keptLog();
     const unposted = records.find(
       (line) => line.dt === '2026-11-29' && !outcomes.some((outcome) => outcome.requestId === line.requestId),
     ) as RecordLine;
-    await append(records, outcomes);
-    await compact();
-    const before = await byDayMatchingSql();
     const keptAt = computedAt('2026-11-29');
     const otherDay = computedAt('2026-11-30');
     // Posted now (days after its request), converted: the kept day's conversions change.
@@ -161,10 +164,7 @@ describe('the report over per-day partials (local mode)', () => {
   });
 
   it('keeps its days when the outcomes posted since are for requests of the days it reads', async () => {
-    const { records, outcomes } = evidence();
-    await append(records, outcomes);
-    await compact();
-    await byDayMatchingSql();
+    const { records } = await keptLog();
     const keptAt = computedAt('2026-11-29');
     const lastHalfDay = records.find((line) => line.dt === '2026-12-01') as RecordLine;
     await append([], [outcomeLine(lastHalfDay.requestId, Date.now(), { value: 3 })]);
@@ -174,10 +174,7 @@ describe('the report over per-day partials (local mode)', () => {
   });
 
   it('reads a day with lines not compacted yet, and keeps it again once they are', async () => {
-    const { records, outcomes } = evidence();
-    await append(records, outcomes);
-    await compact();
-    const before = await byDayMatchingSql();
+    const { first: before } = await keptLog();
     const keptAt = computedAt('2026-11-29');
     // A late line for day 1 (a shadow replay delivered after a backlog): not compacted yet.
     await append([recordLine({ requestId: 'late', receivedAtMs: DAY0 + 1.5 * DAY, userKey: 'user-1' })], []);
@@ -189,10 +186,7 @@ describe('the report over per-day partials (local mode)', () => {
   });
 
   it('gives the same report when the partials are deleted (they are a cache)', async () => {
-    const { records, outcomes } = evidence();
-    await append(records, outcomes);
-    await compact();
-    const kept = await byDayMatchingSql();
+    const { first: kept } = await keptLog();
     rmSync(join(dir, 'partials'), { recursive: true, force: true });
     expectSameAggregates(await aggregatesByDay(engine, slice, ref), kept);
   });

@@ -192,24 +192,23 @@ export function conversionBinding(a: ExperimentAggregates, g: Guardrails, share:
   const lower = bounds.lower ?? 0;
   const upper = bounds.upper ?? 1;
   const of = `${percent(r)} of production's rate ${range(lower, upper, percent)} (always-valid, ${pct(alphaSelect)} error)`;
-  if (r * upper < d) {
-    return {
-      binds: 'relative',
-      alphaSelect,
-      alphaTest,
-      production: bounds,
-      reason: `the relative limit binds: ${of} is at most ${points(r * upper)}, below the ${points(d)} absolute limit`,
-    };
-  }
-  if (r * lower > d) {
-    return {
-      binds: 'absolute',
-      alphaSelect,
-      alphaTest,
-      production: bounds,
-      reason: `the absolute limit binds: ${of} is at least ${points(r * lower)}, above the ${points(d)} absolute limit`,
-    };
-  }
+  const decided = (binds: BindingLimit, reason: string): ConversionBinding => ({
+    binds,
+    alphaSelect,
+    alphaTest,
+    production: bounds,
+    reason,
+  });
+  if (r * upper < d)
+    return decided(
+      'relative',
+      `the relative limit binds: ${of} is at most ${points(r * upper)}, below the ${points(d)} absolute limit`,
+    );
+  if (r * lower > d)
+    return decided(
+      'absolute',
+      `the absolute limit binds: ${of} is at least ${points(r * lower)}, above the ${points(d)} absolute limit`,
+    );
   return unknown(
     bounds,
     `which conversion limit binds is not known yet: ${of} spans ${range(r * lower, r * upper, points)}, around the ${points(d)} absolute limit`,
