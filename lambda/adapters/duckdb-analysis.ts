@@ -153,14 +153,19 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
       {
         logDir: this.logDir,
         query: (sql, parameters, queryOptions) => this.query(sql, parameters, queryOptions),
-        recordDays: () => this.inTurn(() => this.recordDays()),
+        recordDays: () => this.recordDays(),
       },
       slice,
       options,
     );
   }
 
-  private async recordDays(): Promise<Map<string, RecordDay>> {
+  /** The records folders by UTC day, as the views would read them now (day partials' input). */
+  recordDays(): Promise<Map<string, RecordDay>> {
+    return this.inTurn(() => this.listRecordDays());
+  }
+
+  private async listRecordDays(): Promise<Map<string, RecordDay>> {
     const connection = await this.instance.connect();
     try {
       const files = await this.listFiles(connection);

@@ -20,6 +20,7 @@ import {
 } from '../core/evidence/sql/experiment-aggregates.sql';
 
 type Row = Record<string, unknown>;
+const { max, min } = Math;
 
 const DAY_MS = 86_400_000;
 const day = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 10);
@@ -96,7 +97,24 @@ export async function experimentRowsByDay(
   slice: ExperimentSlice,
   options: { readonly deadline?: number; readonly onProgress?: (fraction: number) => void } = {},
 ): Promise<ExperimentRows> {
-  const run = (statement: SqlStatement) => host.query(statement.sql, statement.parameters, options);
+  // One progress for the whole report: each query is a step (days computed, the rest's two
+  // statements), reported as the share of steps done, never going back.
+  const progress = { step: 0, steps: 3, shown: 0 };
+  const run = (statement: SqlStatement) => {
+    const step = progress.step++;
+    const report = options.onProgress;
+    return host.query(statement.sql, statement.parameters, {
+      ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+      ...(report === undefined
+        ? {}
+        : {
+            onProgress: (fraction: number) => {
+              progress.shown = max(progress.shown, min(1, (step + fraction) / progress.steps));
+              report(progress.shown);
+            },
+          }),
+    });
+  };
   const whole = async (part: ExperimentSlice, kept?: string) => ({
     totals: await run(experimentTotalsQuery(part, 'compacted')),
     distributions: await run(
@@ -118,6 +136,7 @@ export async function experimentRowsByDay(
   for (const index of await daysWithLatePosts(slice, [first, last], kept, run)) kept.delete(index);
 
   const missing = days.filter(({ index }) => !kept.has(index));
+  progress.steps += 2 * missing.length + 1;
   if (missing.length > 0) {
     const computed = await computeDays(folder, slice, missing, run);
     for (const [index, meta] of computed) kept.set(index, meta);

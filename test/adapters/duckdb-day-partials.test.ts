@@ -2,10 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbAnalysisEngine } from '../../lambda/adapters/duckdb-analysis';
+import { experimentRowsByDay, type PartialsHost } from '../../lambda/adapters/duckdb-day-partials';
 import { JsonLinesEvidenceLog } from '../../lambda/adapters/evidence-log-files';
+import { aggregatesFromRows } from '../../lambda/core/evidence/aggregates-from-rows';
 import type { OutcomeLine, RecordLine } from '../../lambda/core/evidence/log-lines';
 import type { ExperimentSlice } from '../../lambda/core/evidence/sql/experiment-aggregates.sql';
 import type { ExperimentAggregates, ExperimentRef } from '../../lambda/core/report/aggregates';
+import { AnalysisDeadlineError } from '../../lambda/use-cases/ports/evidence';
 import { DAY0, NOT_REPLAYED, outcomeLine, recordLine } from '../support/evidence-lines';
 import { aggregatesByDay, aggregatesBySql, expectSameAggregates } from '../support/report';
 
@@ -189,5 +192,47 @@ describe('the report over per-day partials (local mode)', () => {
     const { first: kept } = await keptLog();
     rmSync(join(dir, 'partials'), { recursive: true, force: true });
     expectSameAggregates(await aggregatesByDay(engine, slice, ref), kept);
+  });
+
+  it('keeps the days it finished when its deadline stops it, and reports one progress for all its queries', async () => {
+    const { records, outcomes } = evidence();
+    await append(records, outcomes);
+    await compact();
+    // The real engine, its third query stopped as a deadline would (day 1 computed by then).
+    let queries = 0;
+    const shown: number[] = [];
+    const host = (stopAt: number): PartialsHost => ({
+      logDir: dir,
+      recordDays: () => engine.recordDays(),
+      query: (sql, parameters, options) => {
+        queries += 1;
+        if (queries === stopAt) return Promise.reject(new AnalysisDeadlineError('stopped'));
+        options?.onProgress?.(0.5);
+        return engine.query(sql, parameters, options);
+      },
+    });
+    await expect(experimentRowsByDay(host(3), slice)).rejects.toThrow(AnalysisDeadlineError);
+    expect(existsSync(join(partialsFolder() as string, '2026-11-29.json'))).toBe(true);
+    expect(existsSync(join(partialsFolder() as string, '2026-11-30.json'))).toBe(false);
+    const keptAt = computedAt('2026-11-29');
+
+    queries = 0;
+    const rows = await experimentRowsByDay(host(-1), slice, { onProgress: (f) => shown.push(f) });
+    expect(computedAt('2026-11-29')).toBe(keptAt);
+    expectSameAggregates(
+      aggregatesFromRows({
+        experiment: ref,
+        candidate: slice.candidate,
+        bucketMinutes: slice.bucketMinutes,
+        ...rows,
+      }),
+      await aggregatesBySql(engine, slice, ref, 'log'),
+    );
+    // Day 2, the merge, the rest's two statements: one share of steps, never going back.
+    expect(shown.length).toBe(queries);
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    expect(shown[0]).toBeGreaterThan(0);
+    expect(shown[shown.length - 1]).toBeLessThan(1);
+    expect(shown[shown.length - 1]).toBeGreaterThan(0.7);
   });
 });
