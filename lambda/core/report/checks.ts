@@ -202,12 +202,12 @@ export function conversionBinding(a: ExperimentAggregates, g: Guardrails, share:
   if (r * upper < d)
     return decided(
       'relative',
-      `the relative limit binds: ${of} is at most ${points(r * upper)}, below the ${points(d)} absolute limit`,
+      `the relative limit binds: ${of} is at most ${pointsApart(r * upper, d)}, below the ${points(d)} absolute limit`,
     );
   if (r * lower > d)
     return decided(
       'absolute',
-      `the absolute limit binds: ${of} is at least ${points(r * lower)}, above the ${points(d)} absolute limit`,
+      `the absolute limit binds: ${of} is at least ${pointsApart(r * lower, d)}, above the ${points(d)} absolute limit`,
     );
   return unknown(
     bounds,
@@ -887,6 +887,12 @@ function conversionLevel(t: Tests): string {
 
 const pct = (v: number) => `${Math.round(v * 10_000) / 100}%`;
 const points = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} points`);
+/** `value` in points with the decimals (2 to 6) it takes to read apart from `from`. */
+const pointsApart = (value: number, from: number): string => {
+  let digits = 2;
+  while (digits < 6 && (value * 100).toFixed(digits) === (from * 100).toFixed(digits)) digits += 1;
+  return `${(value * 100).toFixed(digits)} points`;
+};
 
 /** Largest sample size a projection is taken seriously at, relative to the current one. */
 const PLAUSIBLE_GROWTH = 20;

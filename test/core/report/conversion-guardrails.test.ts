@@ -169,6 +169,22 @@ describe('the binding conversion limit (both limits configured: d = 2 points, r 
     );
   });
 
+  it('says how far the binding side is from the absolute limit, with the decimals that tell them apart', () => {
+    const aggregates = simulatedAggregates(
+      canary({ productionConversion: 0.05, canaryConversion: 0.05 }),
+      20_000,
+      2,
+    );
+    const upper = conversionBinding(aggregates, withRelative, share).production.upper ?? 0;
+    // An absolute limit just above 20 % of the rate's upper bound: the relative limit binds.
+    const justAbove = { ...withRelative, maxConversionDrop: 0.2 * upper + 1e-7 };
+    const binding = conversionBinding(aggregates, justAbove, share);
+    expect(binding.binds).toBe('relative');
+    const [atMost, limit] = [...binding.reason.matchAll(/([0-9.]+) points/g)].map((m) => m[1]);
+    expect(atMost).not.toBe(limit);
+    expect(Number(atMost)).toBeLessThan(Number(limit));
+  });
+
   it('says in each conversion summary which limit binds and why', () => {
     const j = check(canary({ productionConversion: 0.05, canaryConversion: 0.05 }), 20_000, 2);
     const absolute = j.guardrails.find((g) => g.guardrail === 'maxConversionDrop');
