@@ -11,6 +11,7 @@ import {
   type CompactionResult,
   columnsOf,
   compactEvidenceLog,
+  quote,
   REQUEST_LINE_EXTRA,
   REQUEST_LINES_LAYOUT,
   readJsonLines,
@@ -335,7 +336,6 @@ export class DuckDbAnalysisEngine implements AnalysisEngine {
   }
 }
 
-const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
 
 function viewsOf(files: LogFiles): Record<string, string> {

@@ -18,6 +18,7 @@ import {
   mergedGroupsSql,
   type SqlStatement,
 } from '../core/evidence/sql/experiment-aggregates.sql';
+import { quote } from './evidence-compaction';
 
 type Row = Record<string, unknown>;
 const { max, min } = Math;
@@ -30,11 +31,11 @@ const day = (index: number) => new Date(index * DAY_MS).toISOString().slice(0, 1
  * appends a post as it answers it (retries included, well within this), so a post stamped
  * earlier and appended after the computation would be a clock jump, not traffic.
  */
-export const LATE_POST_MARGIN_MS = 10 * 60_000;
+const LATE_POST_MARGIN_MS = 10 * 60_000;
 /** A superseded merged file is removed after this long (a report reading it has finished). */
 const SUPERSEDED_MERGE_MS = 10 * 60_000;
 /** Partials of a slice no report asked for in this long are removed. */
-export const UNUSED_PARTIALS_MS = 7 * DAY_MS;
+const UNUSED_PARTIALS_MS = 7 * DAY_MS;
 
 /** A day's records folder, as the engine lists it now. */
 export interface RecordDay {
@@ -44,7 +45,7 @@ export interface RecordDay {
   readonly others: number;
 }
 
-/** What `DayPartials` needs of the engine. */
+/** What the day partials need of the engine. */
 export interface PartialsHost {
   /** The evidence log's root; partials live in its `partials/` folder. */
   readonly logDir: string;
@@ -65,6 +66,7 @@ interface PartialMeta {
   readonly computedAtMs: number;
   /** Its rows of `experimentTotalsQuery` (time bucket, variant, role). */
   readonly totals: readonly Row[];
+  /** Whether the day has first-level rows (`<day>.parquet`); a day without records has none. */
   readonly groups: boolean;
 }
 
@@ -346,5 +348,3 @@ function pruneUnused(root: string, inUse: string): void {
       rmSync(path, { recursive: true, force: true });
   }
 }
-
-const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;

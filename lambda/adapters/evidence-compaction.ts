@@ -69,7 +69,8 @@ const PARQUET = /^compacted-[0-9a-f]{16}\.parquet$/;
 const TEMPORARY = /^\.compacted-[0-9a-f]{16}(\.[a-z0-9]+)?\.parquet\.tmp$/;
 const LOCK_FILE = '.compaction.lock';
 
-const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/** A text as a SQL string literal (file paths in DuckDB statements). */
+export const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 export function columnsOf(relation: EvidenceRelation): Readonly<Record<string, ColumnType>> {
   return relation === 'records' ? RECORD_COLUMNS : OUTCOME_COLUMNS;
